@@ -1,0 +1,1 @@
+"""Real servers and clients that the end-to-end tests run against."""

@@ -1,0 +1,111 @@
+"""The application run as in production: gunicorn processes and the CLI."""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+import requests
+
+from tests.support.ports import free_port
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+STARTUP_TIMEOUT = 20.0
+STOP_TIMEOUT = 10.0
+
+
+def _tail(log: IO[bytes], limit: int = 4000) -> str:
+    """Return the end of a captured log."""
+    log.seek(0)
+    return log.read().decode(errors="replace")[-limit:]
+
+
+def _wait_healthy(process: subprocess.Popen[bytes], base_url: str, log: IO[bytes]) -> None:
+    """Wait, bounded, until GET /healthz answers 200; raise with the log if it never does."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{_tail(log)}")
+        try:
+            if requests.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass  # Not listening yet.
+        time.sleep(0.1)
+    raise RuntimeError(f"gunicorn not healthy within {STARTUP_TIMEOUT}s:\n{_tail(log)}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop gunicorn gracefully with SIGTERM, then with SIGKILL if it lingers."""
+    process.terminate()
+    try:
+        process.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def start_gunicorn(
+    env: Mapping[str, str],
+    workers: int = 2,
+    app: str = "wsgi:app",
+    port: int | None = None,
+) -> Iterator[str]:
+    """Run the app under gunicorn on 127.0.0.1 and yield its base URL.
+
+    env is merged onto os.environ. port defaults to a free one; pass one
+    chosen with free_port() when the URL must be known beforehand (e.g. for
+    an OpenID client's redirect_uri).
+    """
+    bind_port = port or free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        f"--bind=127.0.0.1:{bind_port}",
+        f"--workers={workers}",
+        # Bounds the SIGTERM shutdown so teardown rarely needs SIGKILL.
+        "--graceful-timeout=5",
+        app,
+    ]
+    # Append mode: gunicorn's writes must not follow our seeks when reading the log.
+    with tempfile.TemporaryFile(mode="a+b") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=REPO_ROOT,
+            env={**os.environ, **env},
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            base_url = f"http://127.0.0.1:{bind_port}"
+            _wait_healthy(process, base_url, log)
+            yield base_url
+        finally:
+            _stop(process)
+
+
+def run_cli(
+    args: Sequence[str],
+    env: Mapping[str, str] | None = None,
+    input: str | None = None,
+    timeout: float = 60.0,
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m scim_gateway.cli ARGS` from the repo root and return its outcome."""
+    return subprocess.run(
+        [sys.executable, "-m", "scim_gateway.cli", *args],
+        cwd=REPO_ROOT,
+        env={**os.environ, **(env or {})},
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

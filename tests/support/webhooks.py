@@ -1,0 +1,135 @@
+"""A real HTTP receiver that checks Standard Webhooks signatures."""
+
+import base64
+import binascii
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
+
+
+@dataclass(frozen=True)
+class ReceivedWebhook:
+    """One request as received, with the status it was answered with."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    signature_valid: bool
+    status: int
+
+    @property
+    def accepted(self) -> bool:
+        """Tell whether the request was answered with a success status."""
+        return 200 <= self.status < 300
+
+
+def new_webhook_secret() -> str:
+    """Return a fresh secret in the "whsec_<base64>" form."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+class WebhookReceiver:
+    """Record webhook deliveries and answer them as a real endpoint would."""
+
+    def __init__(self, url: str, secret: str, fail_first: int) -> None:
+        self.url = url
+        self.secret = secret
+        self.requests: list[ReceivedWebhook] = []
+        self._verifier = Webhook(secret)
+        self._failures_left = fail_first
+        self._arrived = threading.Condition()
+
+    def fail_next(self, count: int) -> None:
+        """Answer the next count correctly signed requests with 500."""
+        with self._arrived:
+            self._failures_left = count
+
+    @property
+    def accepted(self) -> list[ReceivedWebhook]:
+        """Return the requests that were answered with success."""
+        # The condition's lock is reentrant, so waiters may call this too.
+        with self._arrived:
+            return [request for request in self.requests if request.accepted]
+
+    def wait_for_accepted(self, count: int, timeout: float = 10.0) -> list[ReceivedWebhook]:
+        """Wait until at least count requests were accepted and return those."""
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while len(accepted := self.accepted) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(
+                        f"expected {count} accepted webhook(s) within {timeout}s, "
+                        f"got {len(accepted)} of {len(self.requests)} received"
+                    )
+                self._arrived.wait(remaining)
+            return accepted
+
+    def receive(self, path: str, headers: dict[str, str], body: bytes) -> int:
+        """Record one request and return the status to answer it with."""
+        valid = self._signature_valid(headers, body)
+        with self._arrived:
+            if not valid:
+                status = 401
+            elif self._failures_left > 0:
+                self._failures_left -= 1
+                status = 500
+            else:
+                status = 204
+            self.requests.append(ReceivedWebhook(path, headers, body, valid, status))
+            self._arrived.notify_all()
+        return status
+
+    def _signature_valid(self, headers: dict[str, str], body: bytes) -> bool:
+        """Tell whether the headers carry a valid, fresh signature of the body."""
+        try:
+            self._verifier.verify(body, headers, json_parse=False)
+        # The library lets malformed headers escape as ValueError or binascii.Error.
+        except (WebhookVerificationError, ValueError, binascii.Error, UnicodeDecodeError):
+            return False
+        return True
+
+
+def _handler_for(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
+    """Return a request handler class that feeds the given receiver."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length)
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            self.send_response(receiver.receive(self.path, headers, body))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Keep test output clean; requests are recorded instead."""
+
+    return Handler
+
+
+@contextmanager
+def start_webhook_receiver(
+    secret: str | None = None, fail_first: int = 0
+) -> Iterator[WebhookReceiver]:
+    """Run a webhook receiver on a free 127.0.0.1 port for the duration of the block."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    receiver = WebhookReceiver(
+        f"http://127.0.0.1:{server.server_port}", secret or new_webhook_secret(), fail_first
+    )
+    server.RequestHandlerClass = _handler_for(receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
