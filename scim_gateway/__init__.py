@@ -1,0 +1,26 @@
+"""SCIM Seat Gateway: the Flask adapter around the seat core."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from . import config, db, health, logs
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create and wire the app: configuration, database, blueprints, CLI, health."""
+    app = Flask(__name__, instance_relative_config=True)
+    config.load(app, test_config)
+    logs.init_app(app)
+    db.init_app(app)
+    health.init_app(app)
+
+    from . import admin, api, scim, sso
+
+    app.register_blueprint(scim.bp)
+    app.register_blueprint(sso.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(api.bp)
+    return app

@@ -1,0 +1,73 @@
+"""The operator's command line, installed as `scim-gateway`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+from flask import Flask
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from seat_core import SeatError
+
+from ..config import ConfigurationError
+
+
+class Context:
+    """The app, created on first use so that `--help` needs no configuration."""
+
+    def __init__(self) -> None:
+        self._app: Flask | None = None
+
+    @property
+    def app(self) -> Flask:
+        if self._app is None:
+            from .. import create_app
+
+            self._app = create_app()
+        return self._app
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """Run the block in one transaction inside the app's context."""
+        from ..db import transaction
+
+        with self.app.app_context(), transaction() as session:
+            yield session
+
+
+pass_context = click.make_pass_decorator(Context, ensure=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Operate SCIM Seat Gateway: database, organizations, seats, tokens, alerts."""
+    ctx.ensure_object(Context)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Run the command line; domain and configuration errors end as one line on stderr."""
+    try:
+        return cli.main(args=argv, prog_name="scim-gateway", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except (SeatError, ConfigurationError) as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
+    except OperationalError as error:
+        click.echo(f"Error: the database is unavailable: {error.orig}", err=True)
+        sys.exit(1)
+
+
+from . import core, tokens  # noqa: E402  (commands register themselves on cli)
+
+__all__ = ["Context", "cli", "core", "main", "pass_context", "tokens"]

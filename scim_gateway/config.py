@@ -1,0 +1,66 @@
+"""Configuration: defaults, then SCIM_GATEWAY_* environment variables, then checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": "sqlite:///instance/scim-gateway.db",
+    "PUBLIC_URL": "http://127.0.0.1:8000",
+    # SCIM request limits.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "SCIM_MAX_RESULTS": 200,
+    "SCIM_MAX_FILTER_LENGTH": 2000,
+    "SCIM_RATE_LIMIT": "600/minute",
+    "REDIS_URL": None,
+    # Owners.
+    "MAX_SEATS_PER_PURCHASE": 10_000,
+    "SESSION_LIFETIME_MINUTES": 60,
+    "LOGIN_RATE_LIMIT": "10/minute",
+    # Alerts.
+    "SMTP_HOST": "127.0.0.1",
+    "SMTP_PORT": 25,
+    "SMTP_STARTTLS": False,
+    "SMTP_USERNAME": None,
+    "SMTP_PASSWORD": None,
+    "MAIL_FROM": "seats@localhost",
+    # Seconds a 503 tells clients to wait before retrying.
+    "RETRY_AFTER_SECONDS": 5,
+    "LOG_LEVEL": "INFO",
+}
+
+# Without these the gateway cannot sign sessions or keep SSO client secrets.
+REQUIRED = ("SECRET_KEY", "ENCRYPTION_KEY")
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration is incomplete or wrong; the message says what to set."""
+
+
+def load(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill app.config from defaults and the environment, or from test_config."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+    if test_config is None:
+        app.config.from_prefixed_env("SCIM_GATEWAY")
+    else:
+        app.config.update(test_config)
+    missing = [name for name in REQUIRED if not app.config.get(name)]
+    if missing:
+        names = ", ".join(f"SCIM_GATEWAY_{name}" for name in missing)
+        raise ConfigurationError(
+            f"Missing configuration: set {names} (for example with "
+            '`python -c "import secrets; print(secrets.token_urlsafe(32))"`)'
+        )
+    public_url = str(app.config["PUBLIC_URL"]).rstrip("/")
+    app.config["PUBLIC_URL"] = public_url
+    app.config["SESSION_COOKIE_SECURE"] = public_url.startswith("https://")
+    for name in ("MAX_CONTENT_LENGTH", "SCIM_MAX_RESULTS", "SCIM_MAX_FILTER_LENGTH", "SMTP_PORT"):
+        try:
+            app.config[name] = int(app.config[name])
+        except (TypeError, ValueError):
+            raise ConfigurationError(
+                f"SCIM_GATEWAY_{name} must be a whole number, not {app.config[name]!r}"
+            ) from None

@@ -1,0 +1,76 @@
+"""The app's database: one engine per process, one transaction per request."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import Flask, current_app
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from seat_core import make_engine, make_sessionmaker
+
+
+class Database:
+    """The engine and session factory of one app, created on first use after fork."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine: Engine | None = None
+        self._sessions: sessionmaker[Session] | None = None
+        self._pid: int | None = None
+
+    @property
+    def engine(self) -> Engine:
+        # gunicorn forks workers: a pool inherited across fork would share sockets.
+        if self._engine is None or self._pid != os.getpid():
+            parsed = make_url(self.url)
+            if parsed.get_backend_name() == "sqlite" and parsed.database:
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            self._engine = make_engine(self.url)
+            self._sessions = make_sessionmaker(self._engine)
+            self._pid = os.getpid()
+        return self._engine
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        _ = self.engine  # creates the session factory with it
+        assert self._sessions is not None
+        return self._sessions
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+def init_app(app: Flask) -> None:
+    """Attach the database to the app."""
+    app.extensions["db"] = Database(app.config["DATABASE_URL"])
+
+
+def database() -> Database:
+    """Return the current app's database."""
+    db: Database = current_app.extensions["db"]
+    return db
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """Run one transaction: commit if the block ends normally, roll back on any exception.
+
+    Views raise for every error response, so a refused request leaves nothing behind.
+    """
+    with database().sessions.begin() as session:
+        yield session
+
+
+@contextmanager
+def read_only() -> Iterator[Session]:
+    """Open a session for reads; it is rolled back at the end."""
+    with database().sessions() as session:
+        yield session

@@ -1,0 +1,356 @@
+"""Buying seats and renewing: quotes and charges from one proration, invoices issued at once."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from fractions import Fraction
+
+from sqlalchemy import case, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from . import alerts
+from .errors import (
+    IdempotencyKeyInFlight,
+    IdempotencyKeyReused,
+    InvalidQuantity,
+    PurchaseOutsideTerm,
+)
+from .ledger import contract_of, record_seat_event
+from .models import Contract, ContractTerm, IdempotencyKey, Invoice, InvoiceLine, Organization
+from .terms import Term, format_months, local_date, prorate
+
+# A purchase larger than this is almost surely a typo; operators may lower it per app.
+MAX_SEATS_PER_PURCHASE = 100_000
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What adding seats on a day costs, exactly as it would be invoiced."""
+
+    seats: int
+    unit_price_minor: int
+    remaining_months: Fraction
+    amount_minor: int
+    currency: str
+    term_start: date
+    term_end: date
+    on: date
+    seats_purchased_before: int
+    seats_purchased_after: int
+    seats_in_use: int
+
+
+@dataclass(frozen=True)
+class Purchase:
+    """The invoice of a purchase, and whether it replays an earlier one with the same key."""
+
+    invoice: Invoice
+    replayed: bool
+
+
+def quote_purchase(
+    session: Session,
+    organization: Organization,
+    *,
+    seats: int,
+    on: date,
+    max_seats: int = MAX_SEATS_PER_PURCHASE,
+) -> Quote:
+    """Quote adding seats on a day, with the same arithmetic the charge uses.
+
+    :raises InvalidQuantity: when seats is below 1 or above max_seats.
+    :raises PurchaseOutsideTerm: when on is not inside the current term.
+    """
+    return _quote(contract_of(session, organization.id), seats=seats, on=on, max_seats=max_seats)
+
+
+def _quote(contract: Contract, *, seats: int, on: date, max_seats: int) -> Quote:
+    if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
+        raise InvalidQuantity(
+            f"The number of seats to add must be a whole number of at least 1, not {seats!r}"
+        )
+    if seats > max_seats:
+        raise InvalidQuantity(f"At most {max_seats} seats can be added at once, not {seats}")
+    if contract.status != "active":
+        raise PurchaseOutsideTerm(
+            f"The contract ended on {contract.term_end.isoformat()}: renew it before adding seats"
+        )
+    term = Term(contract.origin, contract.term_index)
+    amount, months = prorate(
+        seats=seats, price_per_seat_year_minor=contract.price_per_seat_year_minor, term=term, on=on
+    )
+    return Quote(
+        seats=seats,
+        unit_price_minor=contract.price_per_seat_year_minor,
+        remaining_months=months,
+        amount_minor=amount,
+        currency=contract.currency,
+        term_start=term.start,
+        term_end=term.end,
+        on=on,
+        seats_purchased_before=contract.seats_purchased,
+        seats_purchased_after=contract.seats_purchased + seats,
+        seats_in_use=contract.seats_used,
+    )
+
+
+def request_hash(seats: int) -> str:
+    """Return the fingerprint of a purchase request, to tell a replay from a new request."""
+    return hashlib.sha256(json.dumps({"seats": seats}, sort_keys=True).encode()).hexdigest()
+
+
+def purchase_seats(
+    session: Session,
+    organization: Organization,
+    *,
+    seats: int,
+    on: date,
+    at: datetime,
+    idempotency_key: str | None = None,
+    max_seats: int = MAX_SEATS_PER_PURCHASE,
+) -> Purchase:
+    """Add seats at the contract's price and issue the prorated invoice at once.
+
+    :raises InvalidQuantity: when seats is below 1 or above max_seats.
+    :raises PurchaseOutsideTerm: when on is not inside the current term.
+    :raises IdempotencyKeyReused: when the key was used for a different purchase.
+    :raises IdempotencyKeyInFlight: when the key's first purchase has not finished.
+    """
+    fingerprint = request_hash(seats)
+    key_row: IdempotencyKey | None = None
+    if idempotency_key is not None:
+        replay = _replay(session, organization, idempotency_key, fingerprint)
+        if replay is not None:
+            return Purchase(invoice=replay, replayed=True)
+        try:
+            # The savepoint lets a concurrent first use of the same key fail here alone;
+            # the UNIQUE index then decides who buys, and the loser replays.
+            with session.begin_nested():
+                key_row = IdempotencyKey(
+                    organization_id=organization.id,
+                    key=idempotency_key,
+                    request_hash=fingerprint,
+                    created_at=at,
+                )
+                session.add(key_row)
+                session.flush()
+        except IntegrityError:
+            replay = _replay(session, organization, idempotency_key, fingerprint)
+            if replay is None:
+                raise IdempotencyKeyInFlight(
+                    "A purchase with this idempotency key is still being processed"
+                ) from None
+            return Purchase(invoice=replay, replayed=True)
+    contract = contract_of(session, organization.id)
+    quote = _quote(contract, seats=seats, on=on, max_seats=max_seats)
+    # Grow seats only inside the quoted term: a renewal racing this purchase makes it fail
+    # cleanly instead of charging the old term's proration on the new one.
+    counts = session.execute(
+        update(Contract)
+        .where(Contract.id == contract.id, Contract.term_index == contract.term_index)
+        .values(seats_purchased=Contract.seats_purchased + seats)
+        .returning(Contract.seats_used, Contract.seats_purchased, Contract.term_index)
+    ).one_or_none()
+    if counts is None:
+        raise PurchaseOutsideTerm("The contract was renewed meanwhile: quote the purchase again")
+    invoice = _issue_invoice(
+        session,
+        contract,
+        kind="purchase",
+        issued_on=on,
+        at=at,
+        seats_purchased_after=counts[1],
+        line=InvoiceLine(
+            description=f"{_seats(seats)} added, prorated",
+            seats=seats,
+            period_start=on,
+            period_end=quote.term_end,
+            remaining_months=_fraction_text(quote.remaining_months),
+            unit_price_minor=quote.unit_price_minor,
+            amount_minor=quote.amount_minor,
+        ),
+    )
+    if key_row is not None:
+        key_row.invoice_id = invoice.id
+    record_seat_event(session, contract.id, None, "purchase", tuple(counts), on=on, at=at)  # type: ignore[arg-type]
+    alerts.seats_purchased(session, organization=organization, invoice=invoice, at=at)
+    return Purchase(invoice=invoice, replayed=False)
+
+
+def _replay(
+    session: Session, organization: Organization, key: str, fingerprint: str
+) -> Invoice | None:
+    row = session.scalars(
+        select(IdempotencyKey).where(
+            IdempotencyKey.organization_id == organization.id, IdempotencyKey.key == key
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    if row.request_hash != fingerprint:
+        raise IdempotencyKeyReused(
+            "This idempotency key was already used for a different purchase; use a new key"
+        )
+    if row.invoice_id is None:
+        raise IdempotencyKeyInFlight(
+            "A purchase with this idempotency key is still being processed"
+        )
+    return session.get_one(Invoice, row.invoice_id)
+
+
+def renew(
+    session: Session,
+    contract: Contract,
+    *,
+    at: datetime,
+    on: date | None = None,
+    force: bool = False,
+) -> list[Invoice]:
+    """Renew every term of the contract that has ended by the day on; return their invoices.
+
+    Seats carry over as the seats in use at the end of the term, never below the plan
+    minimum. A contract that does not auto-renew expires instead, unless force is set.
+    """
+    invoices: list[Invoice] = []
+    while True:
+        current = contract_of(session, contract.organization_id)
+        today = on or local_date(at, current.timezone)
+        if today < current.term_end and current.status == "active":
+            return invoices
+        if not (current.auto_renew or force):
+            _expire(session, current, at=at, on=today)
+            return invoices
+        next_term = Term(current.origin, current.term_index + 1)
+        # Guarded by the term index: of two renewals racing, one updates, the other finds
+        # no row and re-reads. seats_purchased is computed from seats_used in the same
+        # statement, so a seat taken at the last moment is carried over too.
+        counts = session.execute(
+            update(Contract)
+            .where(Contract.id == current.id, Contract.term_index == current.term_index)
+            .values(
+                term_index=next_term.index,
+                term_start=next_term.start,
+                term_end=next_term.end,
+                status="active",
+                seats_purchased=case(
+                    (Contract.seats_used > Contract.min_seats, Contract.seats_used),
+                    else_=Contract.min_seats,
+                ),
+            )
+            .returning(Contract.seats_used, Contract.seats_purchased, Contract.term_index)
+        ).one_or_none()
+        if counts is None:
+            continue
+        seats_used, seats_purchased, term_index = counts
+        session.execute(
+            insert(ContractTerm).values(
+                contract_id=current.id,
+                term_index=term_index,
+                start=next_term.start,
+                end=next_term.end,
+                seats_purchased_at_start=seats_purchased,
+                seats_used_at_start=seats_used,
+            )
+        )
+        fresh = contract_of(session, current.organization_id)
+        invoice = _issue_invoice(
+            session,
+            fresh,
+            kind="renewal",
+            issued_on=next_term.start,
+            at=at,
+            seats_purchased_after=seats_purchased,
+            line=InvoiceLine(
+                description=f"Renewal: {_seats(seats_purchased)} for one year",
+                seats=seats_purchased,
+                period_start=next_term.start,
+                period_end=next_term.end,
+                remaining_months="12",
+                unit_price_minor=fresh.price_per_seat_year_minor,
+                amount_minor=seats_purchased * fresh.price_per_seat_year_minor,
+            ),
+        )
+        record_seat_event(
+            session, current.id, None, "renew", tuple(counts), on=next_term.start, at=at
+        )  # type: ignore[arg-type]
+        alerts.contract_renewed(session, contract=fresh, invoice=invoice, at=at)
+        invoices.append(invoice)
+
+
+def _expire(session: Session, contract: Contract, *, at: datetime, on: date) -> None:
+    expired = session.execute(
+        update(Contract)
+        .where(Contract.id == contract.id, Contract.status == "active")
+        .values(status="expired")
+        .returning(Contract.seats_used, Contract.seats_purchased, Contract.term_index)
+    ).one_or_none()
+    if expired is not None:
+        record_seat_event(session, contract.id, None, "expire", tuple(expired), on=on, at=at)  # type: ignore[arg-type]
+        alerts.contract_expired(session, contract=contract, at=at)
+
+
+def renew_due(session: Session, *, at: datetime) -> list[Invoice]:
+    """Renew or expire every contract whose term has ended by now in its own time zone."""
+    invoices: list[Invoice] = []
+    contracts = session.scalars(
+        select(Contract).where(Contract.status == "active").order_by(Contract.id)
+    ).all()
+    for contract in contracts:
+        if local_date(at, contract.timezone) >= contract.term_end:
+            invoices.extend(renew(session, contract, at=at))
+    return invoices
+
+
+def renewal_preview(contract: Contract) -> tuple[date, int, int]:
+    """Return (renewal date, seats it would renew at, amount in minor units) as of now."""
+    seats = max(contract.seats_used, contract.min_seats)
+    return contract.term_end, seats, seats * contract.price_per_seat_year_minor
+
+
+def _issue_invoice(
+    session: Session,
+    contract: Contract,
+    *,
+    kind: str,
+    issued_on: date,
+    at: datetime,
+    seats_purchased_after: int,
+    line: InvoiceLine,
+) -> Invoice:
+    invoice = Invoice(
+        organization_id=contract.organization_id,
+        contract_id=contract.id,
+        kind=kind,
+        term_index=contract.term_index,
+        issued_on=issued_on,
+        currency=contract.currency,
+        total_minor=line.amount_minor,
+        seats_purchased_after=seats_purchased_after,
+        created_at=at,
+    )
+    invoice.lines.append(line)
+    session.add(invoice)
+    session.flush()
+    # Numbers follow the row id: unique without a counter to race on.
+    invoice.number = f"INV-{invoice.id:06d}"
+    session.flush()
+    return invoice
+
+
+def _seats(count: int) -> str:
+    return f"{count} seat" if count == 1 else f"{count} seats"
+
+
+def _fraction_text(months: Fraction) -> str:
+    return (
+        str(months.numerator)
+        if months.denominator == 1
+        else f"{months.numerator}/{months.denominator}"
+    )
+
+
+__all__ = ["format_months"]

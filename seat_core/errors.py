@@ -1,0 +1,76 @@
+"""Domain errors: every refusal the seat core can give, named for its condition."""
+
+from __future__ import annotations
+
+
+class SeatError(Exception):
+    """Base of every refusal raised by the seat core."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class OrganizationNotFound(SeatError):
+    """No organization has that slug or id."""
+
+
+class MemberNotFound(SeatError):
+    """No member with that id in the organization."""
+
+
+class NoSeatAvailable(SeatError):
+    """Every purchased seat is in use."""
+
+    def __init__(self, *, organization: str, seats_in_use: int, seats_purchased: int) -> None:
+        self.organization = organization
+        self.seats_in_use = seats_in_use
+        self.seats_purchased = seats_purchased
+        super().__init__(
+            f"No seat available in {organization}: {seats_in_use} of {seats_purchased} "
+            "seats in use. A Primary Owner must add seats."
+        )
+
+
+class ContractExpired(SeatError):
+    """The contract's term has ended and it was not renewed."""
+
+    def __init__(self, *, organization: str, ended_on: str) -> None:
+        self.organization = organization
+        self.ended_on = ended_on
+        super().__init__(
+            f"The contract of {organization} ended on {ended_on} and has not been renewed. "
+            "A Primary Owner must renew it before seats can be taken."
+        )
+
+
+class ContractNotStarted(SeatError):
+    """The date lies before the contract's first term."""
+
+
+class InvalidQuantity(SeatError):
+    """A number of seats that cannot be bought."""
+
+
+class InvalidMoney(SeatError):
+    """An amount or currency that cannot be used."""
+
+
+class InvalidContract(SeatError):
+    """Contract terms that cannot be set up."""
+
+
+class PurchaseOutsideTerm(SeatError):
+    """A purchase dated on or after the term's end belongs to the renewal."""
+
+
+class IdempotencyKeyReused(SeatError):
+    """The idempotency key was already used with a different request."""
+
+
+class IdempotencyKeyInFlight(SeatError):
+    """The first request with this idempotency key has not finished yet."""
+
+
+class DuplicateOrganization(SeatError):
+    """An organization with that slug exists already."""

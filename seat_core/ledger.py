@@ -1,0 +1,255 @@
+"""Seats: take, release, usage and refusals, each seat change one guarded SQL statement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from . import alerts
+from .errors import ContractExpired, NoSeatAvailable
+from .models import Contract, Member, Organization, Seat, SeatEvent, SeatRequest
+from .terms import local_date
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Seats of an organization's current term."""
+
+    seats_purchased: int
+    seats_in_use: int
+    pending_requests: int
+    term_start: date
+    term_end: date
+    status: str
+
+    @property
+    def seats_free(self) -> int:
+        return self.seats_purchased - self.seats_in_use
+
+
+def contract_of(session: Session, organization_id: int) -> Contract:
+    """Return the organization's contract as it is in the database now."""
+    contract = session.scalars(
+        select(Contract)
+        .where(Contract.organization_id == organization_id)
+        .execution_options(populate_existing=True)
+    ).one()
+    return contract
+
+
+def usage(session: Session, organization: Organization) -> Usage:
+    """Return the seats purchased and in use, and how many people wait for one."""
+    contract = contract_of(session, organization.id)
+    pending = session.scalar(
+        select(func.count())
+        .select_from(SeatRequest)
+        .where(SeatRequest.organization_id == organization.id, SeatRequest.status == "pending")
+    )
+    return Usage(
+        seats_purchased=contract.seats_purchased,
+        seats_in_use=contract.seats_used,
+        pending_requests=pending or 0,
+        term_start=contract.term_start,
+        term_end=contract.term_end,
+        status=contract.status,
+    )
+
+
+def holds_seat(session: Session, member: Member) -> bool:
+    """Tell whether the member holds a seat."""
+    return session.scalar(select(Seat.id).where(Seat.member_id == member.id)) is not None
+
+
+def take_seat(session: Session, member: Member, *, at: datetime, on: date | None = None) -> bool:
+    """Give the member a seat and make it active; return False if it held one already.
+
+    :raises NoSeatAvailable: when every purchased seat is in use.
+    :raises ContractExpired: when the term has ended and the contract was not renewed.
+    """
+    session.flush()
+    if holds_seat(session, member):
+        member.active = True
+        return False
+    contract = contract_of(session, member.organization_id)
+    on = on or local_date(at, contract.timezone)
+    if on >= contract.term_end and contract.auto_renew:
+        # The renewal job may lag behind midnight; renew here rather than refuse.
+        from .billing import renew
+
+        renew(session, contract, at=at, on=on)
+    # The only way to take a seat: one statement that checks and increments at once, so
+    # that no two requests, processes or hosts can both see "one seat left" and both take
+    # it. The CHECK constraint on contract backs it; the UNIQUE seat.member_id stops a
+    # member from holding two.
+    taken = session.execute(
+        update(Contract)
+        .where(
+            Contract.id == contract.id,
+            Contract.seats_used < Contract.seats_purchased,
+            Contract.status == "active",
+            Contract.term_start <= on,
+            Contract.term_end > on,
+        )
+        .values(seats_used=Contract.seats_used + 1)
+        .returning(Contract.seats_used, Contract.seats_purchased, Contract.term_index)
+    ).one_or_none()
+    if taken is None:
+        contract = contract_of(session, member.organization_id)
+        name = _organization_name(session, member.organization_id)
+        if contract.status != "active" or not (contract.term_start <= on < contract.term_end):
+            raise ContractExpired(organization=name, ended_on=contract.term_end.isoformat())
+        raise NoSeatAvailable(
+            organization=name,
+            seats_in_use=contract.seats_used,
+            seats_purchased=contract.seats_purchased,
+        )
+    seats_used, seats_purchased, term_index = taken
+    session.execute(insert(Seat).values(contract_id=contract.id, member_id=member.id, taken_at=at))
+    member.active = True
+    record_seat_event(session, contract.id, member.id, "take", taken, on=on, at=at)
+    _admit_requests(session, member, at=at)
+    alerts.usage_changed(
+        session,
+        contract_id=contract.id,
+        organization_id=member.organization_id,
+        seats_used=seats_used,
+        seats_purchased=seats_purchased,
+        term_index=term_index,
+        at=at,
+    )
+    return True
+
+
+def release_seat(session: Session, member: Member, *, at: datetime, on: date | None = None) -> bool:
+    """Free the member's seat and make it inactive; return False if it held none."""
+    session.flush()
+    member.active = False
+    contract_id = session.scalar(
+        delete(Seat).where(Seat.member_id == member.id).returning(Seat.contract_id)
+    )
+    if contract_id is None:
+        return False
+    released = session.execute(
+        update(Contract)
+        .where(Contract.id == contract_id)
+        .values(seats_used=Contract.seats_used - 1)
+        .returning(Contract.seats_used, Contract.seats_purchased, Contract.term_index)
+    ).one()
+    timezone = session.scalar(select(Contract.timezone).where(Contract.id == contract_id))
+    on = on or local_date(at, timezone or "UTC")
+    record_seat_event(session, contract_id, member.id, "release", released, on=on, at=at)
+    alerts.usage_changed(
+        session,
+        contract_id=contract_id,
+        organization_id=member.organization_id,
+        seats_used=released[0],
+        seats_purchased=released[1],
+        term_index=released[2],
+        at=at,
+    )
+    return True
+
+
+def record_refusal(
+    session: Session,
+    organization: Organization,
+    *,
+    channel: str,
+    identity: str,
+    identity_key: str,
+    at: datetime,
+    display_name: str | None = None,
+    email: str | None = None,
+    member_id: str | None = None,
+    reason: str = "no_seat",
+) -> SeatRequest:
+    """Remember a refused person as a pending seat request, once per identity.
+
+    Call it in a transaction of its own, after the refused request's transaction rolled
+    back, so that the record survives that rollback.
+    """
+    values = {
+        "organization_id": organization.id,
+        "channel": channel,
+        "identity": identity,
+        "identity_key": identity_key,
+        "display_name": display_name,
+        "email": email,
+        "member_id": member_id,
+        "status": "pending",
+        "attempts": 1,
+        "first_seen_at": at,
+        "last_seen_at": at,
+    }
+    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+    statement = dialect.insert(SeatRequest).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[SeatRequest.organization_id, SeatRequest.identity_key],
+        set_={
+            "attempts": SeatRequest.attempts + 1,
+            "last_seen_at": at,
+            "channel": channel,
+            "status": "pending",
+            "resolved_at": None,
+            "display_name": func.coalesce(
+                statement.excluded.display_name, SeatRequest.display_name
+            ),
+            "email": func.coalesce(statement.excluded.email, SeatRequest.email),
+            "member_id": func.coalesce(statement.excluded.member_id, SeatRequest.member_id),
+        },
+    ).returning(SeatRequest.id)
+    request_id = session.scalar(statement)
+    request = session.scalars(
+        select(SeatRequest)
+        .where(SeatRequest.id == request_id)
+        .execution_options(populate_existing=True)
+    ).one()
+    alerts.seat_refused(session, organization=organization, request=request, reason=reason, at=at)
+    return request
+
+
+def _admit_requests(session: Session, member: Member, *, at: datetime) -> None:
+    """Mark the member's pending seat requests as admitted: it holds a seat now."""
+    keys = {member.user_name_key, member.email_key} - {None}
+    session.execute(
+        update(SeatRequest)
+        .where(
+            SeatRequest.organization_id == member.organization_id,
+            SeatRequest.status == "pending",
+            SeatRequest.identity_key.in_(keys),
+        )
+        .values(status="admitted", resolved_at=at, member_id=member.id)
+    )
+
+
+def _organization_name(session: Session, organization_id: int) -> str:
+    return session.scalar(select(Organization.name).where(Organization.id == organization_id)) or ""
+
+
+def record_seat_event(
+    session: Session,
+    contract_id: int,
+    member_id: str | None,
+    kind: str,
+    counts: tuple[int, int, int],
+    *,
+    on: date,
+    at: datetime,
+) -> None:
+    seats_used, seats_purchased, term_index = counts
+    session.execute(
+        insert(SeatEvent).values(
+            contract_id=contract_id,
+            member_id=member_id,
+            kind=kind,
+            seats_used=seats_used,
+            seats_purchased=seats_purchased,
+            term_index=term_index,
+            on=on,
+            at=at,
+        )
+    )

@@ -1,0 +1,93 @@
+"""Fixtures shared by every tier: databases on SQLite and PostgreSQL, the app, its client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from scim_gateway import create_app
+from seat_core import make_engine, make_sessionmaker
+
+from .databases import fresh_sqlite, migrated_sqlite_template, postgres_database, truncate_all
+
+TEST_CONFIG: dict[str, Any] = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key",
+    # A Fernet key (urlsafe base64 of 32 bytes), fixed so failures are reproducible.
+    "ENCRYPTION_KEY": "aWtbcxwtS1yd6S8x8Nn1GWmFz8Xq1QOTyhSU9Bd7Kzo=",
+    "PUBLIC_URL": "http://127.0.0.1:8000",
+    "SCIM_RATE_LIMIT": "100000/minute",
+    "LOGIN_RATE_LIMIT": "1000/minute",
+}
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return migrated_sqlite_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_url_session() -> Iterator[str]:
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A fresh, migrated SQLite database file."""
+    return fresh_sqlite(sqlite_template, tmp_path)
+
+
+@pytest.fixture
+def postgres_url(postgres_url_session: str) -> str:
+    """The run's PostgreSQL database, emptied for this test."""
+    truncate_all(postgres_url_session)
+    return postgres_url_session
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """A fresh migrated database: each test using it runs once on SQLite, once on PostgreSQL."""
+    name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    url: str = request.getfixturevalue(name)
+    return url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    """The app on a fresh database (SQLite and PostgreSQL)."""
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url})
+    yield app
+    app.extensions["db"].dispose()
+
+
+@pytest.fixture
+def sqlite_app(sqlite_url: str) -> Iterator[Flask]:
+    """The app on a fresh SQLite database only, for tests of HTTP behaviour alone."""
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": sqlite_url})
+    yield app
+    app.extensions["db"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()

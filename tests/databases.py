@@ -1,0 +1,76 @@
+"""Test databases: a migrated SQLite file per test, a migrated PostgreSQL database per run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from sqlalchemy import text
+
+from scim_gateway.migrate import upgrade
+from seat_core import make_engine
+from seat_core.models import Base
+
+# The server the suite runs against; CI starts it. Override for another server.
+POSTGRES_ADMIN_URL = os.environ.get(
+    "SCIM_GATEWAY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+def sqlalchemy_url(libpq_url: str) -> str:
+    """Turn a libpq URL into SQLAlchemy's psycopg 3 URL."""
+    return libpq_url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def migrated_sqlite_template(directory: Path) -> Path:
+    """Create a migrated SQLite file to copy for each test."""
+    path = directory / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+def fresh_sqlite(template: Path, directory: Path) -> str:
+    """Return the URL of a fresh copy of the migrated template."""
+    path = directory / f"{uuid.uuid4().hex}.db"
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """Create, migrate and finally drop a PostgreSQL database of this run's own."""
+    name = f"scimgw_test_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as error:
+        raise RuntimeError(
+            f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {error}. Start it "
+            "(`pg_ctlcluster 15 main start`) or point SCIM_GATEWAY_TEST_POSTGRES elsewhere; "
+            "the PostgreSQL tests are never skipped."
+        ) from None
+    with admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        base, _, _ = POSTGRES_ADMIN_URL.rpartition("/")
+        url = sqlalchemy_url(f"{base}/{name}")
+        try:
+            upgrade(url)
+            yield url
+        finally:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+def truncate_all(url: str) -> None:
+    """Empty every table of a PostgreSQL database, restarting its id sequences."""
+    engine = make_engine(url)
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
