@@ -176,7 +176,7 @@ def purchase_seats(
     )
     if key_row is not None:
         key_row.invoice_id = invoice.id
-    record_seat_event(session, contract.id, None, "purchase", tuple(counts), on=on, at=at)  # type: ignore[arg-type]
+    record_seat_event(session, contract.id, None, "purchase", counts, on=on, at=at)
     alerts.seats_purchased(session, organization=organization, invoice=invoice, at=at)
     return Purchase(invoice=invoice, replayed=False)
 
@@ -274,9 +274,7 @@ def renew(
                 amount_minor=seats_purchased * fresh.price_per_seat_year_minor,
             ),
         )
-        record_seat_event(
-            session, current.id, None, "renew", tuple(counts), on=next_term.start, at=at
-        )  # type: ignore[arg-type]
+        record_seat_event(session, current.id, None, "renew", counts, on=next_term.start, at=at)
         alerts.contract_renewed(session, contract=fresh, invoice=invoice, at=at)
         invoices.append(invoice)
 
@@ -289,7 +287,7 @@ def _expire(session: Session, contract: Contract, *, at: datetime, on: date) -> 
         .returning(Contract.seats_used, Contract.seats_purchased, Contract.term_index)
     ).one_or_none()
     if expired is not None:
-        record_seat_event(session, contract.id, None, "expire", tuple(expired), on=on, at=at)  # type: ignore[arg-type]
+        record_seat_event(session, contract.id, None, "expire", expired, on=on, at=at)
         alerts.contract_expired(session, contract=contract, at=at)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -235,7 +236,7 @@ def record_seat_event(
     contract_id: int,
     member_id: str | None,
     kind: str,
-    counts: tuple[int, int, int],
+    counts: Sequence[int],
     *,
     on: date,
     at: datetime,

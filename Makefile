@@ -1,0 +1,64 @@
+# SCIM Seat Gateway: `make run` serves the demo, `make test` runs the whole suite.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+NODE_MODULES := tests/e2e/oidc/node_modules/.package-lock.json
+SECRETS := instance/secrets.env
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Two workers per core, as the README recommends.
+WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
+PYTEST_WORKERS ?= $(shell nproc)
+
+.PHONY: install run test lint bench clean browser
+
+install: $(INSTALLED)
+
+$(INSTALLED): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(NODE_MODULES): tests/e2e/oidc/package-lock.json
+	npm ci --prefix tests/e2e/oidc --no-audit --no-fund --loglevel=error
+
+# The end-to-end tests drive Debian's Chromium; Playwright never downloads a browser.
+browser:
+	@command -v chromium >/dev/null 2>&1 || test -x "$${SCIM_GATEWAY_TEST_CHROMIUM:-/usr/bin/chromium}" || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Chromium is missing: run 'sudo apt-get install chromium'" >&2; exit 1; \
+	  fi; }
+
+$(SECRETS): | $(INSTALLED)
+	mkdir -p instance
+	$(BIN)/python -c "import secrets; from cryptography.fernet import Fernet; \
+	print('SCIM_GATEWAY_SECRET_KEY=' + secrets.token_urlsafe(32)); \
+	print('SCIM_GATEWAY_ENCRYPTION_KEY=' + Fernet.generate_key().decode())" > $@
+	chmod 600 $@
+
+run: $(INSTALLED) $(SECRETS)
+	set -a && . ./$(SECRETS) && set +a && \
+	$(BIN)/scim-gateway db upgrade && \
+	$(BIN)/scim-gateway demo && \
+	{ $(BIN)/scim-gateway alerts worker & } && \
+	exec $(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) \
+	  --access-logfile - wsgi:app
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: $(INSTALLED) $(NODE_MODULES) browser lint
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -p no:cacheprovider
+
+bench: $(INSTALLED)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) tests/e2e/oidc/node_modules tests/artifacts
