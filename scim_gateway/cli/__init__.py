@@ -68,6 +68,6 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(1)
 
 
-from . import core, tokens  # noqa: E402  (commands register themselves on cli)
+from . import alerts, core, owners, sso, tokens  # noqa: E402  (commands register on cli)
 
-__all__ = ["Context", "cli", "core", "main", "pass_context", "tokens"]
+__all__ = ["Context", "alerts", "cli", "core", "main", "owners", "pass_context", "sso", "tokens"]

@@ -1,0 +1,1 @@
+"""The owners' Alerts page: recipients, webhook endpoints, thresholds, deliveries."""

@@ -1,0 +1,61 @@
+"""Bearer-token authentication and problem responses for the JSON API."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from flask import Response, abort, jsonify, make_response, request
+from sqlalchemy.orm import Session
+
+from seat_core import OrganizationNotFound, get_organization
+from seat_core.models import ApiToken, Organization
+
+from ..clock import now
+from ..tokens import find_token
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
+    """Return an RFC 9457 problem response."""
+    response = jsonify(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    )
+    response.status_code = status
+    response.content_type = "application/problem+json"
+    return response
+
+
+def fail(status: int, title: str, detail: str, headers: dict[str, str] | None = None) -> NoReturn:
+    """Abort the request with a problem response (the transaction rolls back)."""
+    response = problem(status, title, detail)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    abort(make_response(response))
+
+
+def authenticate(session: Session, slug: str) -> tuple[Organization, ApiToken]:
+    """Return the organization and the API token the request carries for it.
+
+    A token of another organization gets the same 404 as an unknown organization, so that
+    it learns nothing of organizations it does not belong to.
+    """
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    token = (
+        find_token(session, secret.strip(), kind="api", at=now())
+        if scheme.lower() == "bearer"
+        else None
+    )
+    if token is None:
+        fail(
+            401,
+            "Unauthorized",
+            "Send an API token of the organization as 'Authorization: Bearer <token>'.",
+            {"WWW-Authenticate": 'Bearer realm="scim-seat-gateway"'},
+        )
+    try:
+        organization = get_organization(session, slug)
+    except OrganizationNotFound:
+        organization = None
+    if organization is None or organization.id != token.organization_id:
+        fail(404, "Not Found", f"No organization {slug!r} for this token.")
+    return organization, token

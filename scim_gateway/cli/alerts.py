@@ -1,0 +1,1 @@
+"""Commands that deliver owner alerts."""

@@ -1,0 +1,1 @@
+"""Commands for owners and their API tokens."""

@@ -1,0 +1,1 @@
+"""Commands for an organization's single sign-on."""
