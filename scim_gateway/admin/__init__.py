@@ -1,9 +1,26 @@
 """Owners' pages under /admin: usage, seats, invoices, members, requests, alerts."""
 
+from datetime import timedelta
+
 from flask import Blueprint
+from flask.blueprints import BlueprintSetupState
+
+from .auth import check_csrf, csrf_token
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from . import alerts  # noqa: E402  (registers its views on bp)
+# Every POST under /admin, the alerts page's forms included, must carry the CSRF token.
+bp.before_request(check_csrf)
+bp.app_context_processor(lambda: {"csrf_token": csrf_token})
 
-__all__ = ["alerts", "bp"]
+
+@bp.record_once
+def _session_lifetime(state: BlueprintSetupState) -> None:
+    # The cookie lasts as long as the server-side expiry check allows, not Flask's 31 days.
+    minutes = int(state.app.config["SESSION_LIFETIME_MINUTES"])
+    state.app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=minutes)
+
+
+from . import alerts, sign_in  # noqa: E402  (register their views on bp)
+
+__all__ = ["alerts", "bp", "sign_in"]

@@ -1,0 +1,90 @@
+"""Owner sign-in and sign-out with email and password."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+
+from seat_core import OrganizationNotFound, email_key, find_owner, get_organization
+from seat_core.errors import SeatError
+
+from ..db import transaction
+from ..passwords import verify_password
+from ..ratelimit import hit
+from . import bp
+from .auth import current_owner, login_owner, logout_owner
+
+
+def _safe_next(slug: str, target: str | None) -> str:
+    """Return target if it is a path under this organization's admin pages, else Billing."""
+    default = url_for("admin.billing", org=slug)
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith(f"/admin/{slug}/"):
+        return default
+    return target.rstrip("?")
+
+
+@bp.route("/<org>/login", methods=["GET", "POST"])
+def login(org: str) -> Any:
+    """Sign an owner in with email and password."""
+    target = request.values.get("next")
+    if request.method == "GET":
+        with transaction() as session:
+            try:
+                organization = get_organization(session, org)
+            except OrganizationNotFound:
+                return render_template("admin/not_found.html", slug=org), 404
+            if current_owner(session, org) is not None:
+                return redirect(_safe_next(org, target))
+            return render_template("admin/login.html", organization=organization, next=target)
+
+    email = request.form.get("email", "").strip()
+    password = request.form.get("password", "")
+    try:
+        key = email_key(email)
+    except SeatError:
+        key = email.casefold()
+    limit = current_app.config["LOGIN_RATE_LIMIT"]
+    wait = hit(limit, "owner-sign-in", org, key)
+    with transaction() as session:
+        try:
+            organization = get_organization(session, org)
+        except OrganizationNotFound:
+            return render_template("admin/not_found.html", slug=org), 404
+        if wait is not None:
+            flash(f"Too many sign-in attempts. Try again in {wait} seconds.", "error")
+            response = current_app.make_response(
+                (
+                    render_template(
+                        "admin/login.html", organization=organization, next=target, email=email
+                    ),
+                    429,
+                )
+            )
+            response.headers["Retry-After"] = str(wait)
+            return response
+        owner = find_owner(session, organization, email) if email else None
+        # Verified even for an unknown email, so that a miss takes as long as a hit.
+        if not verify_password(owner.password_hash if owner else None, password) or not owner:
+            flash("Wrong email or password.", "error")
+            return (
+                render_template(
+                    "admin/login.html", organization=organization, next=target, email=email
+                ),
+                401,
+            )
+        login_owner(owner)
+    current_app.extensions["ratelimits"].clear(limit, "owner-sign-in", org, key)
+    return redirect(_safe_next(org, target))
+
+
+@bp.post("/<org>/logout")
+def logout(org: str) -> Any:
+    """Sign the owner out."""
+    logout_owner()
+    flash("You are signed out.", "info")
+    return redirect(url_for("admin.login", org=org))
