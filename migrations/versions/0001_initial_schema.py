@@ -119,6 +119,11 @@ def upgrade() -> None:
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("dedupe_key", sa.String(length=200), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("message_id", sa.String(length=40), nullable=False),
+        sa.Column("state", sa.String(length=10), nullable=False),
+        sa.CheckConstraint(
+            "state IN ('ready', 'held', 'digested')", name=op.f("ck_outbox_state_known")
+        ),
         sa.ForeignKeyConstraint(
             ["organization_id"],
             ["organization.id"],
@@ -126,11 +131,13 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
         sa.UniqueConstraint("dedupe_key", name=op.f("uq_outbox_dedupe_key")),
+        sa.UniqueConstraint("message_id", name=op.f("uq_outbox_message_id")),
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index(
             "ix_outbox_org_created", ["organization_id", "created_at"], unique=False
         )
+        batch_op.create_index("ix_outbox_state_org", ["state", "organization_id"], unique=False)
 
     op.create_table(
         "owner",
@@ -430,11 +437,131 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_invoice_line")),
     )
+    # Owner alerts: settings, extra recipients, webhook endpoints, deliveries, digest windows.
+    op.create_table(
+        "alert_settings",
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("thresholds", sa.String(length=64), nullable=False),
+        sa.Column("digest_minutes", sa.Integer(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "digest_minutes BETWEEN 0 AND 1440",
+            name=op.f("ck_alert_settings_digest_minutes_in_range"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organization.id"],
+            name=op.f("fk_alert_settings_organization_id_organization"),
+        ),
+        sa.PrimaryKeyConstraint("organization_id", name=op.f("pk_alert_settings")),
+    )
+    op.create_table(
+        "alert_recipient",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("email_key", sa.String(length=320), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organization.id"],
+            name=op.f("fk_alert_recipient_organization_id_organization"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_alert_recipient")),
+        sa.UniqueConstraint(
+            "organization_id",
+            "email_key",
+            name=op.f("uq_alert_recipient_organization_id_email_key"),
+        ),
+    )
+    op.create_table(
+        "webhook_endpoint",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("url", sa.String(length=2048), nullable=False),
+        sa.Column("secret_encrypted", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("secret_rotated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organization.id"],
+            name=op.f("fk_webhook_endpoint_organization_id_organization"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_endpoint")),
+    )
+    with op.batch_alter_table("webhook_endpoint", schema=None) as batch_op:
+        batch_op.create_index("ix_webhook_endpoint_org", ["organization_id"], unique=False)
+
+    op.create_table(
+        "alert_delivery",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("outbox_id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=8), nullable=False),
+        sa.Column("recipient", sa.String(length=320), nullable=True),
+        sa.Column("endpoint_id", sa.Integer(), nullable=True),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("retried_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "channel IN ('email', 'webhook')", name=op.f("ck_alert_delivery_channel_known")
+        ),
+        sa.CheckConstraint(
+            "status IN ('pending', 'delivered', 'dead')",
+            name=op.f("ck_alert_delivery_status_known"),
+        ),
+        sa.CheckConstraint("attempts >= 0", name=op.f("ck_alert_delivery_attempts_not_negative")),
+        sa.ForeignKeyConstraint(
+            ["endpoint_id"],
+            ["webhook_endpoint.id"],
+            name=op.f("fk_alert_delivery_endpoint_id_webhook_endpoint"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organization.id"],
+            name=op.f("fk_alert_delivery_organization_id_organization"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["outbox_id"], ["outbox.id"], name=op.f("fk_alert_delivery_outbox_id_outbox")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_alert_delivery")),
+    )
+    with op.batch_alter_table("alert_delivery", schema=None) as batch_op:
+        batch_op.create_index("ix_alert_delivery_due", ["status", "next_attempt_at"], unique=False)
+        batch_op.create_index(
+            "ix_alert_delivery_org_created", ["organization_id", "created_at"], unique=False
+        )
+        batch_op.create_index("ix_alert_delivery_outbox", ["outbox_id"], unique=False)
+
+    op.create_table(
+        "refusal_window",
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closes_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("held", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organization.id"],
+            name=op.f("fk_refusal_window_organization_id_organization"),
+        ),
+        sa.PrimaryKeyConstraint("organization_id", name=op.f("pk_refusal_window")),
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table("refusal_window")
+    op.drop_table("alert_delivery")
+    op.drop_table("webhook_endpoint")
+    op.drop_table("alert_recipient")
+    op.drop_table("alert_settings")
     op.drop_table("invoice_line")
     op.drop_table("idempotency_key")
     op.drop_table("threshold_state")
