@@ -1,0 +1,104 @@
+"""Worker processes for the race tests: each races its threads for seats or renewals."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+from seat_core import (
+    NoSeatAvailable,
+    identity_key,
+    make_engine,
+    make_sessionmaker,
+    renew_due,
+    take_seat,
+)
+from seat_core.models import Member
+
+AT = datetime(2025, 3, 1, 12, tzinfo=UTC)
+
+
+def race_for_seats(
+    url: str, organization_id: int, process: int, threads: int, barrier: Any
+) -> dict[str, int]:
+    """Create and activate one member per thread, all at once; count outcomes."""
+    engine = (
+        make_engine(url, pool_size=threads, max_overflow=0)
+        if url.startswith("postgresql")
+        else make_engine(url)
+    )
+    sessions = make_sessionmaker(engine)
+    outcomes = {"taken": 0, "refused": 0}
+    lock = threading.Lock()
+    local_barrier = threading.Barrier(threads)
+
+    def attempt(index: int) -> None:
+        name = f"p{process}-t{index}"
+        local_barrier.wait()
+        try:
+            with sessions.begin() as session:
+                member = Member(
+                    organization_id=organization_id,
+                    user_name=name,
+                    user_name_key=identity_key(name),
+                    source="scim",
+                    scim={},
+                    created_at=AT,
+                    updated_at=AT,
+                )
+                session.add(member)
+                take_seat(session, member, at=AT)
+            result = "taken"
+        except NoSeatAvailable:
+            result = "refused"
+        with lock:
+            outcomes[result] += 1
+
+    barrier.wait()
+    workers = [threading.Thread(target=attempt, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    engine.dispose()
+    return outcomes
+
+
+def run_in_processes(target: Any, argument_lists: list[tuple[Any, ...]]) -> list[Any]:
+    """Run target in one spawned process per argument list, all released together."""
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(len(argument_lists))
+    results = context.Queue()
+    processes = [
+        context.Process(target=_report, args=(results, target, (*arguments, barrier)))
+        for arguments in argument_lists
+    ]
+    for process in processes:
+        process.start()
+    collected = [results.get(timeout=120) for _ in processes]
+    for process in processes:
+        process.join(timeout=30)
+    failures = [item for item in collected if isinstance(item, BaseException)]
+    if failures:
+        raise failures[0]
+    return collected
+
+
+def _report(results: Any, target: Any, arguments: tuple[Any, ...]) -> None:
+    try:
+        results.put(target(*arguments))
+    except Exception as error:  # reported to the test, which raises it
+        results.put(RuntimeError(repr(error)))
+
+
+def race_to_renew(url: str, at: datetime, barrier: Any) -> int:
+    """Renew due contracts once the other racers are ready; return the invoices issued."""
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    barrier.wait()
+    with sessions.begin() as session:
+        issued = len(renew_due(session, at=at))
+    engine.dispose()
+    return issued

@@ -1,0 +1,45 @@
+"""Races across processes and threads: the database keeps the seat invariant, not Python."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from seat_core.models import Contract, Invoice, Seat
+
+from ..factories import gen_member, gen_organization
+from .race import race_for_seats, race_to_renew, run_in_processes
+
+PROCESSES = 4
+THREADS = 16
+
+
+def test_four_processes_of_sixteen_threads_take_exactly_the_ten_free_seats(sessions, database_url):
+    with sessions.begin() as session:
+        organization = gen_organization(session, seats=12)
+        gen_member(session, organization, "ann")
+        gen_member(session, organization, "bob")
+
+    results = run_in_processes(
+        race_for_seats, [(database_url, organization.id, p, THREADS) for p in range(PROCESSES)]
+    )
+
+    assert sum(r["taken"] for r in results) == 10
+    assert sum(r["refused"] for r in results) == PROCESSES * THREADS - 10
+    with sessions.begin() as session:
+        contract = session.scalars(select(Contract)).one()
+        holders = session.scalar(select(func.count()).select_from(Seat))
+        assert contract.seats_used == holders == 12 == contract.seats_purchased
+
+
+def test_two_processes_renewing_at_once_renew_the_term_exactly_once(sessions, database_url):
+    with sessions.begin() as session:
+        gen_organization(session, seats=5)
+    at = datetime(2026, 1, 1, 1, tzinfo=UTC)
+
+    issued = run_in_processes(race_to_renew, [(database_url, at)] * 2)
+
+    assert sorted(issued) == [0, 1]
+    with sessions.begin() as session:
+        renewals = session.scalars(select(Invoice).where(Invoice.kind == "renewal")).all()
+        assert len(renewals) == 1
+        assert session.scalars(select(Contract.term_index)).one() == 1

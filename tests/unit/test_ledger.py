@@ -1,0 +1,170 @@
+"""Seats on a real database: take, release, refuse, remember who was refused."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from seat_core import (
+    ContractExpired,
+    NoSeatAvailable,
+    identity_key,
+    record_refusal,
+    release_seat,
+    take_seat,
+    usage,
+)
+from seat_core.models import Contract, Outbox, Seat, SeatEvent, SeatRequest
+
+from ..factories import AT, gen_member, gen_organization
+
+
+def seat_holders(session):
+    return session.scalar(select(func.count()).select_from(Seat))
+
+
+def test_an_active_member_takes_a_seat(sessions):
+    with sessions.begin() as session:
+        organization = gen_organization(session, seats=2)
+        member = gen_member(session, organization, "ann")
+
+        assert member.active
+        assert usage(session, organization).seats_in_use == 1
+        assert seat_holders(session) == 1
+
+
+def test_taking_a_seat_twice_keeps_one_seat(sessions):
+    with sessions.begin() as session:
+        organization = gen_organization(session, seats=2)
+        member = gen_member(session, organization, "ann")
+
+        assert take_seat(session, member, at=AT) is False
+        assert usage(session, organization).seats_in_use == 1
+
+
+def test_refuses_a_seat_when_all_are_taken(sessions):
+    with sessions.begin() as session:
+        organization = gen_organization(session, seats=1)
+        gen_member(session, organization, "ann")
+        late = gen_member(session, organization, "bob", active=False)
+
+        with pytest.raises(NoSeatAvailable) as refused:
+            take_seat(session, late, at=AT)
+
+        assert refused.value.message == (
+            "No seat available in Acme: 1 of 1 seats in use. A Primary Owner must add seats."
+        )
+        assert not late.active
+        assert usage(session, organization).seats_in_use == 1
+
+
+def test_releasing_frees_the_seat_and_deactivates_the_member(sessions):
+    with sessions.begin() as session:
+        organization = gen_organization(session, seats=1)
+        ann = gen_member(session, organization, "ann")
+        bob = gen_member(session, organization, "bob", active=False)
+
+        assert release_seat(session, ann, at=AT) is True
+        take_seat(session, bob, at=AT)
+
+        assert not ann.active
+        assert bob.active
+        assert usage(session, organization).seats_in_use == 1
+
+
+def test_releasing_without_a_seat_is_never_refused(sessions):
+    with sessions.begin() as session:
+        organization = gen_organization(session, seats=1)
+        member = gen_member(session, organization, "ann", active=False)
+
+        assert release_seat(session, member, at=AT) is False
+        assert usage(session, organization).seats_in_use == 0
+
+
+def test_seat_changes_are_recorded_as_events_for_the_usage_history(sessions):
+    with sessions.begin() as session:
+        organization = gen_organization(session, seats=3)
+        member = gen_member(session, organization, "ann")
+        release_seat(session, member, at=AT)
+
+        events = session.execute(
+            select(SeatEvent.kind, SeatEvent.seats_used).order_by(SeatEvent.id)
+        )
+        assert [tuple(row) for row in events] == [("take", 1), ("release", 0)]
+
+
+def test_a_contract_that_does_not_renew_refuses_seats_after_its_term(sessions):
+    after = datetime(2026, 1, 2, 9, tzinfo=UTC)
+    with sessions.begin() as session:
+        organization = gen_organization(session, seats=5, auto_renew=False)
+        member = gen_member(session, organization, "ann", active=False)
+
+        with pytest.raises(ContractExpired, match="ended on 2026-01-01"):
+            take_seat(session, member, at=after)
+
+
+def test_an_auto_renewing_contract_renews_before_taking_a_seat_after_its_term(sessions):
+    after = datetime(2026, 1, 2, 9, tzinfo=UTC)
+    with sessions.begin() as session:
+        organization = gen_organization(session, seats=5)
+        gen_member(session, organization, "ann")
+        member = gen_member(session, organization, "bob", active=False)
+
+        with pytest.raises(NoSeatAvailable):
+            # The renewal carried over the one seat in use; none is free for bob.
+            take_seat(session, member, at=after)
+
+    with sessions.begin() as session:
+        contract = session.scalars(select(Contract)).one()
+        assert (contract.term_start, contract.seats_purchased) == (date(2026, 1, 1), 1)
+
+
+def test_the_database_refuses_more_seats_in_use_than_purchased(sessions):
+    from sqlalchemy import update
+    from sqlalchemy.exc import IntegrityError
+
+    with sessions.begin() as session:
+        gen_organization(session, seats=1)
+    with pytest.raises(IntegrityError), sessions.begin() as session:
+        session.execute(update(Contract).values(seats_used=2))
+
+
+def test_a_refusal_is_remembered_once_per_identity_with_its_attempts(sessions):
+    with sessions.begin() as session:
+        organization = gen_organization(session, seats=1)
+    for attempt in range(3):
+        with sessions.begin() as session:
+            record_refusal(
+                session,
+                organization,
+                channel="scim",
+                identity="Carol@Acme.test",
+                identity_key=identity_key("Carol@Acme.test"),
+                at=datetime(2025, 3, 1, 12, attempt, tzinfo=UTC),
+            )
+
+    with sessions.begin() as session:
+        request = session.scalars(select(SeatRequest)).one()
+        assert (request.attempts, request.status, request.channel) == (3, "pending", "scim")
+        assert request.first_seen_at < request.last_seen_at
+        assert usage(session, organization).pending_requests == 1
+        events = session.scalars(select(Outbox.event)).all()
+        assert events == ["seat.refused"] * 3
+
+
+def test_taking_a_seat_admits_the_members_pending_request(sessions):
+    with sessions.begin() as session:
+        organization = gen_organization(session, seats=1)
+        record_refusal(
+            session,
+            organization,
+            channel="sso",
+            identity="dan@acme.test",
+            identity_key=identity_key("dan@acme.test"),
+            at=AT,
+        )
+        gen_member(session, organization, "dan@acme.test")
+
+        request = session.scalars(select(SeatRequest)).one()
+        assert request.status == "admitted"
+        assert usage(session, organization).pending_requests == 0
