@@ -21,6 +21,25 @@ def _session_lifetime(state: BlueprintSetupState) -> None:
     state.app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=minutes)
 
 
-from . import alerts, sign_in  # noqa: E402  (register their views on bp)
+from . import (  # noqa: E402  (register their views and filters on bp)
+    alerts,
+    billing,
+    formatting,
+    invoices,
+    members,
+    requests,
+    sign_in,
+    usage,
+)
 
-__all__ = ["alerts", "bp", "sign_in"]
+__all__ = [
+    "alerts",
+    "billing",
+    "bp",
+    "formatting",
+    "invoices",
+    "members",
+    "requests",
+    "sign_in",
+    "usage",
+]

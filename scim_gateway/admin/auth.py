@@ -115,7 +115,9 @@ def owner_required(primary: bool = False) -> Callable[[View], View]:
                         return forbidden("Your owner account no longer exists.")
                     if signed_in and session.get("org") != slug and not session_expired():
                         return forbidden("You are not an owner of this organization.")
-                    return redirect(url_for("admin.login", org=slug, next=request.full_path))
+                    return redirect(
+                        url_for("admin.login", org=slug, next=request.full_path.rstrip("?"))
+                    )
                 g.owner = owner
                 g.organization = organization
                 g.role_name = ROLE_NAMES.get(owner.role, owner.role)

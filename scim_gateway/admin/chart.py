@@ -1,0 +1,88 @@
+"""A step chart of seats in use and purchased over a term, drawn as SVG on the server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from markupsafe import Markup, escape
+
+WIDTH, HEIGHT = 800, 280
+LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 36
+
+
+@dataclass(frozen=True)
+class Point:
+    """Seats at the end of a day."""
+
+    on: date
+    seats_used: int
+    seats_purchased: int
+
+
+def _ticks(top: int) -> list[int]:
+    step = max(1, top // 4)
+    for nice in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000):
+        if nice >= step:
+            step = nice
+            break
+    return list(range(0, top + 1, step))
+
+
+def draw(points: list[Point], *, start: date, end: date, until: date) -> Markup:
+    """Draw the chart from start to end, with lines up to until; points are sorted by day."""
+    span = max((end - start).days, 1)
+    top = max([p.seats_purchased for p in points] + [p.seats_used for p in points] + [1])
+    top = int(top * 1.1) + 1
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x(day: date) -> float:
+        return LEFT + plot_w * min(max((day - start).days, 0), span) / span
+
+    def y(value: int) -> float:
+        return TOP + plot_h * (1 - value / top)
+
+    def path(values: list[tuple[date, int]]) -> str:
+        if not values:
+            return ""
+        parts = [f"M{x(values[0][0]):.1f},{y(values[0][1]):.1f}"]
+        for day, value in values[1:]:
+            parts.append(f"H{x(day):.1f}V{y(value):.1f}")
+        parts.append(f"H{x(min(until, end)):.1f}")
+        return "".join(parts)
+
+    used = path([(p.on, p.seats_used) for p in points])
+    bought = path([(p.on, p.seats_purchased) for p in points])
+    grid = []
+    for tick in _ticks(top):
+        grid.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+            f'stroke="#e3e6ec"/><text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" '
+            f'text-anchor="end" font-size="11" fill="#5b6475">{tick}</text>'
+        )
+    months = []
+    day = start.replace(day=1)
+    while day < end:
+        if day >= start:
+            months.append(
+                f'<text x="{x(day):.1f}" y="{HEIGHT - 12}" font-size="11" fill="#5b6475" '
+                f'text-anchor="middle">{day:%b}</text>'
+            )
+        day = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    last = points[-1] if points else None
+    label = f"Seats in use and purchased from {start:%-d %b %Y} to {min(until, end):%-d %b %Y}" + (
+        f": now {last.seats_used} in use of {last.seats_purchased}" if last else ""
+    )
+    svg = (
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">'
+        + "".join(grid)
+        + "".join(months)
+        + f'<line x1="{x(until):.1f}" x2="{x(until):.1f}" y1="{TOP}" y2="{HEIGHT - BOTTOM}" '
+        'stroke="#b9c0cc" stroke-dasharray="4 4"/>'
+        + f'<path d="{bought}" fill="none" stroke="#8a94a6" stroke-width="2.5" '
+        'stroke-dasharray="6 4"/>'
+        + f'<path d="{used}" fill="none" stroke="#2b59c3" stroke-width="2.5"/>'
+        + "</svg>"
+    )
+    return Markup(svg)

@@ -1,0 +1,131 @@
+"""Invoices: list, detail, printable page and CSV download."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import Response, g, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from seat_core import format_money
+from seat_core.models import Invoice
+
+from ..db import transaction
+from . import bp
+from .auth import owner_required
+from .formatting import months
+
+PAGE_SIZE = 50
+
+
+@bp.get("/<org>/invoices")
+@owner_required()
+def invoices(org: str) -> Any:
+    """List the organization's invoices, newest first."""
+    before = request.args.get("before", type=int)
+    with transaction() as session:
+        query = select(Invoice).where(Invoice.organization_id == g.organization.id)
+        if before:
+            query = query.where(Invoice.id < before)
+        rows = session.scalars(query.order_by(Invoice.id.desc()).limit(PAGE_SIZE + 1)).all()
+        more = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE]
+        older = url_for("admin.invoices", org=org, before=rows[-1].id) if more else None
+        return render_template("admin/invoices.html", invoices=rows, older=older)
+
+
+def _load(org_id: int, number: str) -> Any:
+    with transaction() as session:
+        invoice = session.scalars(
+            select(Invoice)
+            .where(Invoice.organization_id == org_id, Invoice.number == number)
+            .options(selectinload(Invoice.lines))
+        ).first()
+        return invoice
+
+
+@bp.get("/<org>/invoices/<number>")
+@owner_required()
+def invoice(org: str, number: str) -> Any:
+    """Show one invoice."""
+    found = _load(g.organization.id, number)
+    if found is None:
+        return render_template("admin/not_found.html", message=f"No invoice {number}."), 404
+    return render_template("admin/invoice.html", invoice=found, printable=False)
+
+
+@bp.get("/<org>/invoices/<number>/print")
+@owner_required()
+def invoice_print(org: str, number: str) -> Any:
+    """Show one invoice on a page made for printing."""
+    found = _load(g.organization.id, number)
+    if found is None:
+        return render_template("admin/not_found.html", message=f"No invoice {number}."), 404
+    return render_template("admin/invoice_print.html", invoice=found)
+
+
+@bp.get("/<org>/invoices/<number>.csv")
+@owner_required()
+def invoice_csv(org: str, number: str) -> Any:
+    """Download one invoice as CSV: one row per line, then the total."""
+    found = _load(g.organization.id, number)
+    if found is None:
+        return render_template("admin/not_found.html", message=f"No invoice {number}."), 404
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "invoice",
+            "issued_on",
+            "description",
+            "seats",
+            "period_start",
+            "period_end",
+            "remaining_months",
+            "unit_price",
+            "amount",
+            "currency",
+        ]
+    )
+    for line in found.lines:
+        writer.writerow(
+            [
+                found.number,
+                found.issued_on.isoformat(),
+                _cell(line.description),
+                line.seats,
+                line.period_start.isoformat(),
+                line.period_end.isoformat(),
+                months(line.remaining_months),
+                format_money(line.unit_price_minor, found.currency),
+                format_money(line.amount_minor, found.currency),
+                found.currency,
+            ]
+        )
+    writer.writerow(
+        [
+            found.number,
+            found.issued_on.isoformat(),
+            "Total",
+            "",
+            "",
+            "",
+            "",
+            "",
+            format_money(found.total_minor, found.currency),
+            found.currency,
+        ]
+    )
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{found.number}.csv"'},
+    )
+
+
+def _cell(text: str) -> str:
+    # A cell starting with = + - @ runs as a formula in spreadsheets (CSV injection).
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

@@ -1,0 +1,185 @@
+"""Members: search, keyset paging, and assigning or unassigning seats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, g, redirect, render_template, request, url_for
+from sqlalchemy import Select, func, or_, select
+
+from seat_core import (
+    ContractExpired,
+    NoSeatAvailable,
+    identity_key,
+    release_seat,
+    take_seat,
+)
+from seat_core.identity import InvalidIdentity
+from seat_core.models import Member
+
+from ..clock import now
+from ..db import transaction
+from . import bp
+from .auth import owner_required
+
+PAGE_SIZE = 50
+SOURCES = {"scim": "SCIM", "sso": "SSO", "admin": "Owner"}
+
+
+def _search(query: str) -> str | None:
+    """Return the search text normalized like the stored keys, or None for no search."""
+    query = query.strip()[:200]
+    if not query:
+        return None
+    try:
+        return identity_key(query)
+    except InvalidIdentity:
+        return query.casefold()
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def member_page(
+    organization_id: int, *, q: str | None, seat: str, after: str | None, before: str | None
+) -> Select[tuple[Member]]:
+    """Build one page's query, ordered by userName key and paged by key (never OFFSET).
+
+    The (organization_id, user_name_key) unique index serves the order and the range, so a
+    page reads about PAGE_SIZE rows however many members there are.
+    """
+    query = select(Member).where(Member.organization_id == organization_id)
+    if q:
+        pattern = _like(q)
+        query = query.where(
+            or_(
+                Member.user_name_key.like(pattern, escape="\\"),
+                Member.email_key.like(pattern, escape="\\"),
+                func.lower(Member.display_name).like(pattern, escape="\\"),
+            )
+        )
+    if seat == "with":
+        query = query.where(Member.active.is_(True))
+    elif seat == "without":
+        query = query.where(Member.active.is_(False))
+    if before is not None:
+        return query.where(Member.user_name_key < before).order_by(Member.user_name_key.desc())
+    if after is not None:
+        query = query.where(Member.user_name_key > after)
+    return query.order_by(Member.user_name_key)
+
+
+@bp.get("/<org>/members")
+@owner_required()
+def members(org: str) -> Any:
+    """List members with their seat status and source, searchable, a page at a time."""
+    args = request.args
+    q = _search(args.get("q", ""))
+    seat = args.get("seat", "all") if args.get("seat") in ("with", "without") else "all"
+    after, before = args.get("after"), args.get("before")
+    with transaction() as session:
+        rows = list(
+            session.scalars(
+                member_page(g.organization.id, q=q, seat=seat, after=after, before=before).limit(
+                    PAGE_SIZE + 1
+                )
+            )
+        )
+        more = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE]
+        if before is not None:
+            rows.reverse()
+        keep = {"q": args.get("q") or None, "seat": seat if seat != "all" else None}
+        has_next = more if before is None else True
+        has_prev = (after is not None) or (before is not None and more)
+        pages = {
+            "next": url_for("admin.members", org=org, after=rows[-1].user_name_key, **keep)
+            if rows and has_next
+            else None,
+            "prev": url_for("admin.members", org=org, before=rows[0].user_name_key, **keep)
+            if rows and has_prev
+            else None,
+        }
+        return render_template(
+            "admin/members.html",
+            members=rows,
+            q=args.get("q", ""),
+            seat=seat,
+            pages=pages,
+            sources=SOURCES,
+        )
+
+
+def _member(session: Any, member_id: str) -> Member | None:
+    return session.scalars(
+        select(Member).where(Member.id == member_id, Member.organization_id == g.organization.id)
+    ).first()
+
+
+def _back(org: str) -> str:
+    target = request.form.get("back", "")
+    return (
+        target if target.startswith(f"/admin/{org}/members") else url_for("admin.members", org=org)
+    )
+
+
+@bp.post("/<org>/members/<member_id>/unassign")
+@owner_required()
+def unassign(org: str, member_id: str) -> Any:
+    """Free the member's seat; the member becomes inactive."""
+    at = now()
+    with transaction() as session:
+        member = _member(session, member_id)
+        if member is None:
+            flash("No such member.", "error")
+            return redirect(_back(org))
+        released = release_seat(session, member, at=at)
+        if released:
+            member.version += 1
+            member.updated_at = at
+        name, source = member.display_name or member.user_name, member.source
+    if not released:
+        flash(f"{name} holds no seat.", "info")
+    elif source == "scim":
+        flash(
+            f"Seat freed: {name} is now inactive. {name} is provisioned by your identity "
+            "provider, which may reactivate them at its next sync: unassign them there too.",
+            "success",
+        )
+    else:
+        flash(f"Seat freed: {name} is now inactive.", "success")
+    return redirect(_back(org))
+
+
+@bp.post("/<org>/members/<member_id>/assign")
+@owner_required()
+def assign(org: str, member_id: str) -> Any:
+    """Give the member a free seat; refused when none is free."""
+    at = now()
+    try:
+        with transaction() as session:
+            member = _member(session, member_id)
+            if member is None:
+                flash("No such member.", "error")
+                return redirect(_back(org))
+            taken = take_seat(session, member, at=at)
+            if taken:
+                member.version += 1
+                member.updated_at = at
+            name, source = member.display_name or member.user_name, member.source
+    except (NoSeatAvailable, ContractExpired) as error:
+        flash(str(error), "error")
+        return redirect(_back(org))
+    if not taken:
+        flash(f"{name} already holds a seat.", "info")
+    elif source == "scim":
+        flash(
+            f"Seat assigned: {name} is active. {name} is provisioned by your identity provider: "
+            "if it deactivated them, its next sync frees the seat again.",
+            "success",
+        )
+    else:
+        flash(f"Seat assigned: {name} is active.", "success")
+    return redirect(_back(org))

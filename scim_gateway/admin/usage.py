@@ -1,0 +1,59 @@
+"""Usage history: seats in use against seats purchased over the current term."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, render_template
+from sqlalchemy import func, select
+
+from seat_core import contract_of
+from seat_core.models import ContractTerm, SeatEvent
+
+from ..clock import today_for
+from ..db import transaction
+from . import bp
+from .auth import owner_required
+from .chart import Point, draw
+
+
+@bp.get("/<org>/usage")
+@owner_required()
+def usage_history(org: str) -> Any:
+    """Show the chart of seats in use and purchased over the term."""
+    with transaction() as session:
+        contract = contract_of(session, g.organization.id)
+        term = session.scalars(
+            select(ContractTerm).where(
+                ContractTerm.contract_id == contract.id,
+                ContractTerm.term_index == contract.term_index,
+            )
+        ).first()
+        # The last event of each day is that day's closing count: one row per day, however
+        # many seats changed hands.
+        last_of_day = (
+            select(func.max(SeatEvent.id))
+            .where(
+                SeatEvent.contract_id == contract.id,
+                SeatEvent.term_index == contract.term_index,
+            )
+            .group_by(SeatEvent.on)
+        )
+        events = session.execute(
+            select(SeatEvent.on, SeatEvent.seats_used, SeatEvent.seats_purchased)
+            .where(SeatEvent.id.in_(last_of_day))
+            .order_by(SeatEvent.on)
+        ).all()
+        points = []
+        if term is not None:
+            points.append(
+                Point(term.start, term.seats_used_at_start, term.seats_purchased_at_start)
+            )
+        points += [Point(on, used, bought) for on, used, bought in events]
+        if not points:
+            points = [Point(contract.term_start, contract.seats_used, contract.seats_purchased)]
+        today = today_for(contract)
+        chart = draw(points, start=contract.term_start, end=contract.term_end, until=today)
+        return render_template(
+            "admin/usage.html", chart=chart, contract=contract, points=points[-10:][::-1]
+        )
