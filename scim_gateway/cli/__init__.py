@@ -31,6 +31,11 @@ class Context:
             self._app = create_app()
         return self._app
 
+    def close(self) -> None:
+        """Close the database connections the command opened."""
+        if self._app is not None:
+            self._app.extensions["db"].dispose()
+
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """Run the block in one transaction inside the app's context."""
@@ -47,7 +52,7 @@ pass_context = click.make_pass_decorator(Context, ensure=True)
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """Operate SCIM Seat Gateway: database, organizations, seats, tokens, alerts."""
-    ctx.ensure_object(Context)
+    ctx.call_on_close(ctx.ensure_object(Context).close)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -136,7 +136,7 @@ def test_errors_are_one_clear_line_and_a_failing_exit(database_url, monkeypatch,
     ("args", "message"),
     [
         (["--add", "0"], "at least 1"),
-        (["--add", "5", "--on", "2026-01-01"], "belongs to the renewal"),
+        (["--add", "5", "--on", "2026-01-01"], "belong to the renewal"),
     ],
 )
 def test_refuses_bad_purchases_with_a_message(run, acme, args, message, capsys):
