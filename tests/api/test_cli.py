@@ -72,7 +72,7 @@ def test_buys_seats_once_per_idempotency_key(run, acme):
 
     first = json.loads(run(*args)[1])
     second = json.loads(run(*args)[1])
-    code, usage = run("seats", "usage", "--org", "acme", "--json")
+    _, usage = run("seats", "usage", "--org", "acme", "--json")
 
     assert (first["amount"], first["seats"], first["issued_on"]) == ("1432.26", 5, "2025-03-15")
     assert first["seats_purchased"] == 105

@@ -58,7 +58,7 @@ def test_a_term_ends_twelve_anniversary_months_after_it_starts():
         (TERM_2025, date(2025, 12, 31), 5, 36000, Fraction(1, 31), 484),
         (TERM_JAN_31, date(2025, 2, 28), 1, 36000, Fraction(11), 33000),
         (TERM_JAN_31, date(2025, 3, 1), 1, 36000, 10 + Fraction(30, 31), 32903),
-        # Half-up: 12.03 × 10 / 12 = 10.025 → 10.03 (half-even would give 10.02).
+        # Half-up: 12.03 * 10 / 12 = 10.025 → 10.03 (half-even would give 10.02).
         (TERM_2025, date(2025, 3, 1), 1, 1203, Fraction(10), 1003),
     ],
 )
