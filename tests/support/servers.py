@@ -34,8 +34,8 @@ def _wait_healthy(process: subprocess.Popen[bytes], base_url: str, log: IO[bytes
         try:
             if requests.get(f"{base_url}/healthz", timeout=1).status_code == 200:
                 return
-        except requests.ConnectionError:
-            pass  # Not listening yet.
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # Not listening yet, or its workers are still booting.
         time.sleep(0.1)
     raise RuntimeError(f"gunicorn not healthy within {STARTUP_TIMEOUT}s:\n{_tail(log)}")
 
