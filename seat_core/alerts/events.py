@@ -31,6 +31,11 @@ def seat_refused(
     """Write a refusal: sent at once if first in its window, else held for the window's digest."""
     minutes = alert_settings_of(session, organization.id).digest_minutes
     held = minutes > 0 and _hold(session, organization.id, at, timedelta(minutes=minutes))
+    counts = session.execute(
+        select(Contract.seats_used, Contract.seats_purchased).where(
+            Contract.organization_id == organization.id
+        )
+    ).one_or_none()
     enqueue(
         session,
         organization_id=organization.id,
@@ -43,6 +48,8 @@ def seat_refused(
             "email": request.email,
             "attempts": request.attempts,
             "reason": reason,
+            "seats_in_use": counts[0] if counts else None,
+            "seats_purchased": counts[1] if counts else None,
         },
         at=at,
         state="held" if held else "ready",

@@ -55,10 +55,11 @@ def usage_changed(
             )
             .values(armed=True)
         )
+    fired: list[int] = []
     for threshold in crossed(seats_used, seats_purchased, thresholds):
         _ensure_state(session, contract_id, threshold)
         # Disarm in one statement: of two requests crossing together, one fires.
-        fired = session.execute(
+        disarmed = session.execute(
             update(ThresholdState)
             .where(
                 ThresholdState.contract_id == contract_id,
@@ -68,19 +69,23 @@ def usage_changed(
             .values(armed=False)
             .returning(ThresholdState.threshold)
         ).first()
-        if fired is not None:
-            enqueue(
-                session,
-                organization_id=organization_id,
-                event="usage.threshold",
-                payload={
-                    "threshold": threshold,
-                    "seats_in_use": seats_used,
-                    "seats_purchased": seats_purchased,
-                    "term_index": term_index,
-                },
-                at=at,
-            )
+        if disarmed is not None:
+            fired.append(threshold)
+    if fired:
+        # Crossing several at once (80 and 90 by one purchase of fewer seats, say) is one
+        # alert, about the highest.
+        enqueue(
+            session,
+            organization_id=organization_id,
+            event="usage.threshold",
+            payload={
+                "threshold": max(fired),
+                "seats_in_use": seats_used,
+                "seats_purchased": seats_purchased,
+                "term_index": term_index,
+            },
+            at=at,
+        )
 
 
 def _ensure_state(session: Session, contract_id: int, threshold: int) -> None:

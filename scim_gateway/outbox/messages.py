@@ -1,0 +1,195 @@
+"""What each alert says: email subject and bodies, and the webhook's data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import render_template
+
+from .claims import Claim
+
+
+@dataclass(frozen=True)
+class Content:
+    """An alert as a person reads it."""
+
+    subject: str
+    headline: str
+    paragraphs: list[str]
+    action_label: str | None = None
+    action_url: str | None = None
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    more_names: int = 0
+
+
+def _seats(count: int) -> str:
+    return f"{count} seat" if count == 1 else f"{count} seats"
+
+
+def _people(count: int) -> str:
+    return "1 person" if count == 1 else f"{count} people"
+
+
+def _name(person: dict[str, Any]) -> str:
+    identity = str(person.get("identity") or person.get("email") or "someone")
+    display = person.get("display_name")
+    return f"{display} ({identity})" if display and display != identity else identity
+
+
+def seats_to_add(threshold: int, seats_in_use: int, seats_purchased: int) -> int:
+    """Return the seats that bring usage back under the threshold (at least 1)."""
+    needed = seats_in_use * 100 // threshold + 1 - seats_purchased
+    return max(needed, 1)
+
+
+def content_of(item: Claim, public_url: str) -> Content:
+    """Return what the alert of a claimed delivery says, with a link where owners act."""
+    p = item.payload
+    org = item.organization_name
+    admin = f"{public_url}/admin/{item.organization_slug}"
+
+    def review(seats: int) -> str:
+        return f"{admin}/billing/seats/review?seats={seats}"
+
+    if item.event == "usage.threshold":
+        used, bought, threshold = p["seats_in_use"], p["seats_purchased"], p["threshold"]
+        full = used >= bought
+        return Content(
+            subject=f"[{org}] {used} of {bought} seats in use" + (": none left" if full else ""),
+            headline=f"{org} has reached {threshold} % of its seats",
+            paragraphs=[
+                f"{used} of {bought} seats are in use."
+                + (
+                    " Every seat is taken: new people are refused until seats are added."
+                    if full
+                    else " When every seat is taken, new people are refused until seats are added."
+                ),
+            ],
+            action_label=f"Add {_seats(seats_to_add(threshold, used, bought))}",
+            action_url=review(seats_to_add(threshold, used, bought)),
+        )
+    if item.event == "seat.refused":
+        who = _name(p)
+        channel = "sign-in (SSO)" if p.get("channel") == "sso" else "provisioning (SCIM)"
+        expired = p.get("reason") == "contract_expired"
+        return Content(
+            subject=f"[{org}] Seat refused for {who}",
+            headline=f"{who} was refused a seat",
+            paragraphs=[
+                f"The {channel} of {who} was refused: "
+                + ("the contract has expired." if expired else "every seat is in use.")
+                + " They are waiting as a seat request.",
+            ],
+            action_label="Add 1 seat" if not expired else "Open billing",
+            action_url=review(1) if not expired else f"{admin}/billing",
+            facts=[("Seat requests", f"{admin}/seat-requests")],
+        )
+    if item.event == "seat.refused.digest":
+        people = p.get("people") or []
+        count, people_count = int(p["refusals"]), int(p.get("people_count") or len(people))
+        names = [_name(person) for person in people]
+        return Content(
+            subject=f"[{org}] {count} more seat refusals for {_people(people_count)}",
+            headline=f"{count} more seat refusals since the last alert",
+            paragraphs=[
+                f"{_people(people_count)} were refused a seat {count} times in all, "
+                "because every seat is in use:"
+            ],
+            action_label=f"Add {_seats(people_count)}",
+            action_url=review(people_count),
+            facts=[("Seat requests", f"{admin}/seat-requests")],
+            names=names,
+            more_names=max(people_count - len(names), 0),
+        )
+    if item.event == "seats.purchased":
+        return Content(
+            subject=f"[{org}] Seats added: {p['seats_purchased']} seats now, "
+            f"invoice {p['invoice_number']}",
+            headline=f"{org} now has {_seats(p['seats_purchased'])}",
+            paragraphs=[
+                f"Seats were added on {p['issued_on']}. Invoice {p['invoice_number']}: "
+                f"{p['amount']} {p['currency']}."
+            ],
+            action_label="View the invoice",
+            action_url=f"{admin}/invoices/{p['invoice_number']}",
+        )
+    if item.event in ("renewal.upcoming", "contract.expiring"):
+        renews = item.event == "renewal.upcoming"
+        return Content(
+            subject=(
+                f"[{org}] Your contract renews on {p['term_end']}: "
+                f"{_seats(p['renewal_seats'])}, {p['amount']} {p['currency']}"
+                if renews
+                else f"[{org}] Your contract ends on {p['term_end']}"
+            ),
+            headline=(
+                f"Renewal in {p['days_left']} days"
+                if renews
+                else f"Contract ends in {p['days_left']} days"
+            ),
+            paragraphs=[
+                (
+                    f"On {p['term_end']} the contract renews for a year at the seats then in "
+                    f"use: {p['seats_in_use']} of {p['seats_purchased']} seats are in use now, "
+                    f"so it would renew at {_seats(p['renewal_seats'])} for "
+                    f"{p['amount']} {p['currency']}."
+                )
+                if renews
+                else (
+                    f"The contract does not renew by itself. After {p['term_end']} nobody can "
+                    "take a seat until it is renewed."
+                )
+            ],
+            action_label="Open billing",
+            action_url=f"{admin}/billing",
+        )
+    if item.event == "contract.renewed":
+        return Content(
+            subject=f"[{org}] Contract renewed until {p['term_end']}: "
+            f"{_seats(p['seats_purchased'])}",
+            headline="Your contract was renewed",
+            paragraphs=[
+                f"The new term runs from {p['term_start']} to {p['term_end']} with "
+                f"{_seats(p['seats_purchased'])}. Invoice {p['invoice_number']}: "
+                f"{p['amount']} {p['currency']}."
+            ],
+            action_label="View the invoice",
+            action_url=f"{admin}/invoices/{p['invoice_number']}",
+        )
+    if item.event == "contract.expired":
+        return Content(
+            subject=f"[{org}] Your contract has expired",
+            headline="Your contract has expired",
+            paragraphs=[
+                f"The term ended on {p['term_end']} and the contract does not renew by itself. "
+                "Members keep their data, but nobody can take a seat until it is renewed."
+            ],
+            action_label="Open billing",
+            action_url=f"{admin}/billing",
+        )
+    return Content(
+        subject=f"[{org}] Test alert",
+        headline="Test alert",
+        paragraphs=["This is a test of the alert delivery. Nothing happened."],
+        action_label="Open alert settings",
+        action_url=f"{admin}/alerts",
+    )
+
+
+def render_email(content: Content) -> tuple[str, str]:
+    """Return the plain-text and HTML bodies of an alert email."""
+    text = render_template("email/alert.txt", c=content)
+    html = render_template("email/alert.html", c=content)
+    return text, html
+
+
+def webhook_data(item: Claim, content: Content) -> dict[str, Any]:
+    """Return the webhook's data: the event's fields, the organization and the summary."""
+    return {
+        **item.payload,
+        "organization": {"slug": item.organization_slug, "name": item.organization_name},
+        "summary": content.subject,
+        "url": content.action_url,
+    }

@@ -1,0 +1,184 @@
+"""The delivery worker: one pass (`alerts deliver`) or a loop (`alerts worker`)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import requests
+from flask import Flask
+from sqlalchemy.orm import Session, sessionmaker
+
+from seat_core import close_digests, notify_renewals
+
+from ..clock import now as clock_now
+from ..crypto import UnreadableSecret, decrypt
+from ..db import database
+from . import claims, mail, messages, webhooks
+from .claims import Claim
+from .options import Options
+
+log = logging.getLogger("scim_gateway.outbox")
+
+
+@dataclass
+class Report:
+    """What one pass did."""
+
+    delivered: int = 0
+    retrying: int = 0
+    dead: int = 0
+    digests: int = 0
+    renewal_notices: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class Sender:
+    """Sends claimed deliveries over one SMTP connection and one HTTP session."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.mailer = mail.Mailer(options)
+        self.http = requests.Session()
+
+    def send(self, item: Claim, *, at: datetime) -> None:
+        """Send one delivery.
+
+        :raises mail.MailFailed: or webhooks.WebhookFailed, or UnreadableSecret.
+        """
+        content = messages.content_of(item, self.options.public_url)
+        if item.channel == "email":
+            assert item.recipient is not None
+            text, html = messages.render_email(content)
+            message = mail.compose(
+                self.options,
+                to=item.recipient,
+                subject=content.subject,
+                text=text,
+                html=html,
+                message_id=item.message_id,
+                at=item.created_at,
+                event=item.event,
+            )
+            self.mailer.send(message, item.recipient)
+            return
+        if item.url is None or item.secret_encrypted is None:
+            raise webhooks.WebhookFailed("The endpoint was deleted")
+        webhooks.post(
+            self.http,
+            item.url,
+            secret=decrypt(item.secret_encrypted),
+            message_id=f"msg_{item.message_id}",
+            timestamp=int(at.timestamp()),
+            body=webhooks.body_of(
+                item.event, item.created_at.isoformat(), messages.webhook_data(item, content)
+            ),
+            timeout=self.options.send_timeout_seconds,
+        )
+
+    def close(self) -> None:
+        self.mailer.close()
+        self.http.close()
+
+
+def deliver_once(
+    app: Flask,
+    *,
+    stop: threading.Event | None = None,
+    renewals: bool = True,
+    now: Callable[[], datetime] = clock_now,
+) -> Report:
+    """Deliver everything due now: close digest windows, then send batch after batch.
+
+    Each outcome is committed right after its send, so a worker killed mid-batch resends
+    at most the delivery it was sending, and the unsent rest once their lease expires.
+    """
+    options = Options.from_config(app.config)
+    report = Report()
+    stop = stop or threading.Event()
+    with app.app_context():
+        sessions = database().sessions
+        with sessions.begin() as session:
+            if renewals:
+                report.renewal_notices = notify_renewals(session, at=now())
+            report.digests = len(close_digests(session, at=now()))
+        sender = Sender(options)
+        try:
+            while not stop.is_set():
+                with sessions.begin() as session:
+                    batch = claims.claim(session, now=now(), options=options)
+                if not batch:
+                    break
+                _send_batch(sessions, sender, batch, options, report, stop, now)
+        finally:
+            sender.close()
+    return report
+
+
+def _send_batch(
+    factory: sessionmaker[Session],
+    sender: Sender,
+    batch: list[Claim],
+    options: Options,
+    report: Report,
+    stop: threading.Event,
+    now: Callable[[], datetime],
+) -> None:
+    for index, item in enumerate(batch):
+        # Stop before the lease lapses (another worker may then claim the rest) or when asked.
+        margin = min(options.send_timeout_seconds * 2, options.lease_seconds / 2)
+        if stop.is_set() or (item.lease_until - now()).total_seconds() < margin:
+            with factory.begin() as session:
+                claims.release(session, batch[index:])
+            return
+        try:
+            sender.send(item, at=now())
+        except (mail.MailFailed, webhooks.WebhookFailed, UnreadableSecret) as error:
+            permanent = isinstance(error, UnreadableSecret) or getattr(error, "permanent", False)
+            with factory.begin() as session:
+                outcome = claims.fail(
+                    session, item, error=str(error), now=now(), options=options, permanent=permanent
+                )
+            if outcome == "dead":
+                report.dead += 1
+            else:
+                report.retrying += 1
+            report.errors.append(f"delivery {item.delivery_id}: {error}")
+            log.warning(
+                "alert delivery %s failed (%s): %s",
+                item.delivery_id,
+                outcome,
+                error,
+                extra={"event": item.event, "organization": item.organization_slug},
+            )
+            continue
+        with factory.begin() as session:
+            claims.acknowledge(session, item, now=now())
+        report.delivered += 1
+
+
+def run_worker(app: Flask, stop: threading.Event) -> None:
+    """Deliver in a loop until stop is set; look for renewal notices every few minutes."""
+    options = Options.from_config(app.config)
+    last_renewal_check = float("-inf")
+    while not stop.is_set():
+        renewals = time.monotonic() - last_renewal_check >= options.renewal_check_seconds
+        try:
+            report = deliver_once(app, stop=stop, renewals=renewals)
+            if renewals:
+                last_renewal_check = time.monotonic()
+            if report.delivered or report.retrying or report.dead:
+                log.info(
+                    "alerts: %d delivered, %d to retry, %d dead",
+                    report.delivered,
+                    report.retrying,
+                    report.dead,
+                )
+        except Exception:
+            # A database restart must not end the worker: log, wait, try again.
+            log.exception("alert delivery pass failed; retrying after the poll interval")
+        stop.wait(options.poll_seconds)
