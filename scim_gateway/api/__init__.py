@@ -3,3 +3,7 @@
 from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from . import lists, openapi, seats, sign_ins  # noqa: E402  (register their views on bp)
+
+__all__ = ["bp", "lists", "openapi", "seats", "sign_ins"]

@@ -8,7 +8,7 @@ from flask import Response, abort, jsonify, make_response, request
 from sqlalchemy.orm import Session
 
 from seat_core import OrganizationNotFound, get_organization
-from seat_core.models import ApiToken, Organization
+from seat_core.models import ApiToken, Organization, Owner
 
 from ..clock import now
 from ..tokens import find_token
@@ -59,3 +59,17 @@ def authenticate(session: Session, slug: str) -> tuple[Organization, ApiToken]:
     if organization is None or organization.id != token.organization_id:
         fail(404, "Not Found", f"No organization {slug!r} for this token.")
     return organization, token
+
+
+def require_owner(session: Session, token: ApiToken, *, primary: bool = False) -> Owner:
+    """Return the owner an API token belongs to; refuse other tokens and, if asked, Owners.
+
+    Organization-wide tokens (for products calling the sign-in hook) carry no owner and
+    cannot read billing.
+    """
+    owner = session.get(Owner, token.owner_id) if token.owner_id is not None else None
+    if owner is None or owner.organization_id != token.organization_id:
+        fail(403, "Forbidden", "This endpoint needs an owner's API token.")
+    if primary and owner.role != "primary_owner":
+        fail(403, "Forbidden", "Only a Primary Owner can buy seats.")
+    return owner

@@ -1,0 +1,100 @@
+"""Invoices and seat requests over JSON, newest first, paged by id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from seat_core.models import Invoice, SeatRequest
+
+from ..db import transaction
+from . import bp
+from .auth import authenticate, fail, require_owner
+from .serialize import invoice_json, seat_request_json
+
+MAX_LIMIT = 200
+STATUSES = ("pending", "admitted", "dismissed")
+
+
+def paging() -> tuple[int, int | None]:
+    """Read limit (1 to 200, default 50) and before (an id) from the query string."""
+    try:
+        limit = int(request.args.get("limit", "50"))
+        before = int(request.args["before"]) if "before" in request.args else None
+    except ValueError:
+        fail(400, "Bad Request", "limit and before must be whole numbers.")
+    if not 1 <= limit <= MAX_LIMIT:
+        fail(400, "Bad Request", f"limit must be between 1 and {MAX_LIMIT}.")
+    if before is not None and before < 1:
+        fail(400, "Bad Request", "before must be a positive id.")
+    return limit, before
+
+
+@bp.get("/orgs/<org>/invoices")
+def list_invoices(org: str) -> Any:
+    """List invoices, newest first; follow "next" for older ones."""
+    limit, before = paging()
+    with transaction() as session:
+        organization, token = authenticate(session, org)
+        require_owner(session, token)
+        query = select(Invoice).where(Invoice.organization_id == organization.id)
+        if before is not None:
+            query = query.where(Invoice.id < before)
+        rows = session.scalars(
+            query.options(selectinload(Invoice.lines)).order_by(Invoice.id.desc()).limit(limit + 1)
+        ).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_url = (
+            url_for("api.list_invoices", org=org, limit=limit, before=rows[-1].id) if more else None
+        )
+        return jsonify({"invoices": [invoice_json(row) for row in rows], "next": next_url})
+
+
+@bp.get("/orgs/<org>/invoices/<number>")
+def get_invoice(org: str, number: str) -> Any:
+    """Return one invoice by number."""
+    with transaction() as session:
+        organization, token = authenticate(session, org)
+        require_owner(session, token)
+        row = session.scalars(
+            select(Invoice)
+            .where(Invoice.organization_id == organization.id, Invoice.number == number)
+            .options(selectinload(Invoice.lines))
+        ).first()
+        if row is None:
+            fail(404, "Not Found", f"No invoice {number!r} in this organization.")
+        return jsonify(invoice_json(row))
+
+
+@bp.get("/orgs/<org>/seat-requests")
+def list_seat_requests(org: str) -> Any:
+    """List seat requests of a status (pending by default), most recent attempt first."""
+    limit, before = paging()
+    status = request.args.get("status", "pending")
+    if status not in STATUSES:
+        fail(400, "Bad Request", f"status must be one of {', '.join(STATUSES)}.")
+    with transaction() as session:
+        organization, token = authenticate(session, org)
+        require_owner(session, token)
+        query = select(SeatRequest).where(
+            SeatRequest.organization_id == organization.id, SeatRequest.status == status
+        )
+        if before is not None:
+            query = query.where(SeatRequest.id < before)
+        rows = session.scalars(query.order_by(SeatRequest.id.desc()).limit(limit + 1)).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_url = (
+            url_for(
+                "api.list_seat_requests", org=org, status=status, limit=limit, before=rows[-1].id
+            )
+            if more
+            else None
+        )
+        return jsonify(
+            {"seat_requests": [seat_request_json(row) for row in rows], "next": next_url}
+        )

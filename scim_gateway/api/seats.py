@@ -1,0 +1,141 @@
+"""Seats over JSON: usage, quotes and idempotent purchases."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import current_app, jsonify, request, url_for
+
+from seat_core import (
+    IdempotencyKeyInFlight,
+    IdempotencyKeyReused,
+    InvalidQuantity,
+    PurchaseOutsideTerm,
+    contract_of,
+    purchase_seats,
+    quote_purchase,
+    renewal_preview,
+    usage,
+)
+
+from ..clock import now, today_for
+from ..db import transaction
+from . import bp
+from .auth import authenticate, fail, require_owner
+from .serialize import invoice_json, quote_json, seats_json
+
+# Printable ASCII without quotes or backslashes, as the draft's sf-string allows.
+KEY_PATTERN = re.compile(r"[\x20-\x21\x23-\x5b\x5d-\x7e]{1,200}")
+
+
+def seats_body() -> int:
+    """Read {"seats": n} from the JSON body, refusing anything else with a clear problem."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        fail(400, "Bad Request", 'Send a JSON object like {"seats": 5}.')
+    unknown = sorted(set(body) - {"seats"})
+    if unknown:
+        fail(400, "Bad Request", f"Unknown fields: {', '.join(unknown)}.")
+    seats = body.get("seats")
+    if isinstance(seats, bool) or not isinstance(seats, int):
+        fail(422, "Unprocessable Content", '"seats" must be a whole number of at least 1.')
+    maximum = int(current_app.config["MAX_SEATS_PER_PURCHASE"])
+    if not 1 <= seats <= maximum:
+        fail(
+            422,
+            "Unprocessable Content",
+            f'"seats" must be between 1 and {maximum}, not {seats}.',
+        )
+    return seats
+
+
+def idempotency_key() -> str:
+    """Read the Idempotency-Key header (a bare or quoted string)."""
+    raw = request.headers.get("Idempotency-Key")
+    if raw is None or not raw.strip():
+        fail(400, "Bad Request", "Send an Idempotency-Key header, e.g. a fresh UUID.")
+    key = raw.strip()
+    if len(key) >= 2 and key[0] == key[-1] == '"':
+        key = key[1:-1]  # the draft sends it as a structured-field string
+    if not KEY_PATTERN.fullmatch(key):
+        fail(
+            400,
+            "Bad Request",
+            "The Idempotency-Key must be 1 to 200 printable ASCII characters.",
+        )
+    return key
+
+
+@bp.get("/orgs/<org>/seats")
+def get_seats(org: str) -> Any:
+    """Return seats purchased, in use and free, pending requests, term and renewal."""
+    with transaction() as session:
+        organization, token = authenticate(session, org)
+        require_owner(session, token)
+        contract = contract_of(session, organization.id)
+        return jsonify(
+            seats_json(org, usage(session, organization), contract, renewal_preview(contract))
+        )
+
+
+@bp.post("/orgs/<org>/seats/quote")
+def quote_seats(org: str) -> Any:
+    """Quote adding seats today, with the arithmetic the purchase uses."""
+    with transaction() as session:
+        organization, token = authenticate(session, org)
+        require_owner(session, token)
+        seats = seats_body()
+        contract = contract_of(session, organization.id)
+        try:
+            quote = quote_purchase(
+                session,
+                organization,
+                seats=seats,
+                on=today_for(contract),
+                max_seats=int(current_app.config["MAX_SEATS_PER_PURCHASE"]),
+            )
+        except InvalidQuantity as error:
+            fail(422, "Unprocessable Content", error.message)
+        except PurchaseOutsideTerm as error:
+            fail(409, "Conflict", error.message)
+        return jsonify(quote_json(quote))
+
+
+@bp.post("/orgs/<org>/seats/purchases")
+def buy_seats(org: str) -> Any:
+    """Buy seats and return the invoice; the Idempotency-Key makes retries buy once."""
+    with transaction() as session:
+        organization, token = authenticate(session, org)
+        require_owner(session, token, primary=True)
+        key = idempotency_key()
+        seats = seats_body()
+        contract = contract_of(session, organization.id)
+        try:
+            purchase = purchase_seats(
+                session,
+                organization,
+                seats=seats,
+                on=today_for(contract),
+                at=now(),
+                # Namespaced so that an API key never collides with a form's token.
+                idempotency_key=f"api:{key}",
+                max_seats=int(current_app.config["MAX_SEATS_PER_PURCHASE"]),
+            )
+        except IdempotencyKeyReused as error:
+            fail(422, "Unprocessable Content", error.message)
+        except IdempotencyKeyInFlight as error:
+            fail(409, "Conflict", error.message)
+        except InvalidQuantity as error:
+            fail(422, "Unprocessable Content", error.message)
+        except PurchaseOutsideTerm as error:
+            fail(409, "Conflict", error.message)
+        response = jsonify(invoice_json(purchase.invoice))
+        # A replay answers as the first request did, marked so clients can tell.
+        response.status_code = 201
+        response.headers["Location"] = url_for(
+            "api.get_invoice", org=org, number=purchase.invoice.number
+        )
+        if purchase.replayed:
+            response.headers["Idempotent-Replayed"] = "true"
+        return response
