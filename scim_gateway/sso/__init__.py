@@ -3,3 +3,7 @@
 from flask import Blueprint
 
 bp = Blueprint("sso", __name__, url_prefix="/sso")
+
+from . import clients, views  # noqa: E402  (registers the registry and the views on bp)
+
+__all__ = ["bp", "clients", "views"]

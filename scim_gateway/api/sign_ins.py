@@ -1,0 +1,109 @@
+"""The sign-in hook for products that run their own SSO: the same seat gate, over JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request
+
+from seat_core import get_organization
+from seat_core.models import Member, SsoConfig
+
+from ..clock import now
+from ..db import transaction
+from ..gate import Identity, Policy, SignInRefused, admit, record_request
+from . import bp
+from .auth import authenticate, fail, problem
+
+# Longest values the member table can hold.
+LIMITS = {"issuer": 512, "sub": 256, "email": 320, "name": 256}
+
+
+@bp.post("/orgs/<org>/sign-ins")
+def sign_in(org: str) -> Any:
+    """Let a person in through the seat gate: 200 with the member and seat, or 403 and why.
+
+    The body is ``{"issuer", "sub", "email"}``, optionally ``"email_verified"`` (default
+    true: the calling product vouches for the address) and ``"name"``. The organization's
+    SSO configuration, when it has one, decides JIT and the email domains.
+    """
+    at = now()
+    try:
+        with transaction() as session:
+            organization, _ = authenticate(session, org)
+            identity = _identity()
+            policy = Policy.of(session.get(SsoConfig, organization.id))
+            admission = admit(session, organization, identity, policy, at=at)
+            body = {
+                "member": member_json(admission.member),
+                "seat": {"held": True, "taken_now": admission.seat_taken},
+                "created": admission.created,
+            }
+    except SignInRefused as refusal:
+        return _refused(org, refusal)
+    return jsonify(body), 200
+
+
+def _identity() -> Identity:
+    """Return the identity in the request body, or fail with 400."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        fail(
+            400, "Bad Request", 'Send a JSON object like {"issuer": ..., "sub": ..., "email": ...}.'
+        )
+    values: dict[str, str | None] = {}
+    for name, limit in LIMITS.items():
+        value = body.get(name)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            fail(400, "Bad Request", f"{name!r} must be a non-empty string.")
+        if value is not None and len(value) > limit:
+            fail(400, "Bad Request", f"{name!r} is longer than {limit} characters.")
+        values[name] = value
+    for name in ("issuer", "sub"):
+        if values[name] is None:
+            fail(400, "Bad Request", f"{name!r} is required.")
+    verified = body.get("email_verified", True)
+    if not isinstance(verified, bool):
+        fail(400, "Bad Request", "'email_verified' must be true or false.")
+    return Identity(
+        issuer=str(values["issuer"]).rstrip("/"),
+        subject=str(values["sub"]),
+        email=values["email"],
+        email_verified=verified,
+        name=values["name"],
+    )
+
+
+def _refused(slug: str, refusal: SignInRefused) -> Any:
+    """Record the refusal in a transaction of its own and answer 403 with the reason."""
+    request_id = None
+    if refusal.requester is not None:
+        with transaction() as session:
+            seat_request = record_request(
+                session, get_organization(session, slug), refusal.requester, at=now()
+            )
+            request_id = seat_request.id
+    return problem(
+        403,
+        "Forbidden",
+        refusal.message,
+        reason=refusal.reason,
+        seats_in_use=refusal.seats_in_use,
+        seats_purchased=refusal.seats_purchased,
+        seat_request_id=request_id,
+    )
+
+
+def member_json(member: Member) -> dict[str, Any]:
+    """Describe a member for the API."""
+    return {
+        "id": member.id,
+        "user_name": member.user_name,
+        "display_name": member.display_name,
+        "email": member.email,
+        "active": member.active,
+        "source": member.source,
+        "sso_issuer": member.sso_issuer,
+        "sso_subject": member.sso_subject,
+        "last_sign_in_at": member.last_sign_in_at.isoformat() if member.last_sign_in_at else None,
+    }

@@ -1,0 +1,192 @@
+"""Each organization's OpenID Connect client, from its SsoConfig row, in the app's registry."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from authlib.integrations.flask_client import FlaskOAuth2App, OAuth
+from flask import Flask, current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from seat_core.models import Organization, SsoConfig
+
+from ..crypto import decrypt
+from ..gate import Identity, Policy
+from . import bp
+
+SCOPES = "openid email profile"
+# Seconds to wait for the identity provider before telling the person it is unreachable.
+TIMEOUT = 10
+
+
+class SignInFailed(Exception):
+    """The sign-in could not be verified; the message is safe to show."""
+
+    def __init__(self, message: str, *, detail: str | None = None, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail or message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Provider:
+    """An organization's SSO configuration, read once per request, secret decrypted."""
+
+    organization_id: int
+    slug: str
+    name: str
+    issuer: str
+    client_id: str
+    client_secret: str
+    policy: Policy
+    product_url: str
+    updated_at: datetime
+
+    @property
+    def redirect_uri(self) -> str:
+        return redirect_uri(current_app.config["PUBLIC_URL"], self.slug)
+
+
+def redirect_uri(public_url: str, slug: str) -> str:
+    """Return the redirect URI to register at the organization's identity provider."""
+    return f"{public_url.rstrip('/')}/sso/{slug}/callback"
+
+
+@bp.record_once
+def _create_registry(state: Any) -> None:
+    # One registry per app, never module-level: authlib caches clients by name, so a
+    # module-level registry would hand one app (a test's, say) another app's client.
+    app: Flask = state.app
+    OAuth(app)  # stores itself in app.extensions
+    app.extensions["sso_client_versions"] = {}
+    app.extensions["sso_client_lock"] = threading.Lock()
+
+
+def load_provider(session: Session, slug: str) -> Provider | None:
+    """Return the organization's SSO configuration, or None if it has none."""
+    row = session.execute(
+        select(Organization, SsoConfig)
+        .join(SsoConfig, SsoConfig.organization_id == Organization.id)
+        .where(Organization.slug == slug)
+    ).first()
+    if row is None:
+        return None
+    organization, config = row
+    return Provider(
+        organization_id=organization.id,
+        slug=organization.slug,
+        name=organization.name,
+        issuer=config.issuer.rstrip("/"),
+        client_id=config.client_id,
+        client_secret=decrypt(config.client_secret_encrypted),
+        policy=Policy.of(config),
+        product_url=config.product_url,
+        updated_at=config.updated_at,
+    )
+
+
+def client_for(provider: Provider) -> FlaskOAuth2App:
+    """Return the organization's client, registered anew whenever its configuration changed."""
+    oauth: OAuth = current_app.extensions["authlib.integrations.flask_client"]
+    versions: dict[str, tuple[str, ...]] = current_app.extensions["sso_client_versions"]
+    version = (provider.issuer, provider.client_id, provider.updated_at.isoformat())
+    with current_app.extensions["sso_client_lock"]:
+        if versions.get(provider.slug) != version:
+            # register() would hand back the cached client of the old configuration.
+            oauth._clients.pop(provider.slug, None)
+            oauth.register(
+                provider.slug,
+                client_id=provider.client_id,
+                client_secret=provider.client_secret,
+                server_metadata_url=provider.issuer + "/.well-known/openid-configuration",
+                client_kwargs={
+                    "scope": SCOPES,
+                    "code_challenge_method": "S256",
+                    "default_timeout": TIMEOUT,
+                },
+                # Set, so that authlib never fills them from app.config by the slug's name.
+                authorize_url=None,
+                access_token_url=None,
+                api_base_url=None,
+            )
+            versions[provider.slug] = version
+        client: FlaskOAuth2App = oauth.create_client(provider.slug)
+    return client
+
+
+def metadata_of(client: FlaskOAuth2App, provider: Provider) -> Mapping[str, Any]:
+    """Return the provider's discovery document, checked to be the configured issuer's.
+
+    :raises SignInFailed: when it cannot be fetched or names another issuer.
+    """
+    try:
+        metadata: Mapping[str, Any] = client.load_server_metadata()
+    except Exception as error:  # requests, JSON: any failure means "unreachable"
+        raise SignInFailed(
+            f"The identity provider of {provider.name} cannot be reached. Try again later.",
+            detail=f"discovery failed: {error}",
+            status=502,
+        ) from None
+    # OpenID Connect Discovery §4.3: the document's issuer must be the one it was fetched for.
+    if str(metadata.get("issuer", "")).rstrip("/") != provider.issuer:
+        raise SignInFailed(
+            f"The identity provider of {provider.name} is misconfigured.",
+            detail=f"discovery names issuer {metadata.get('issuer')!r}, not {provider.issuer!r}",
+            status=502,
+        )
+    return metadata
+
+
+def identity_from(
+    provider: Provider,
+    claims: Mapping[str, Any],
+    fetch_userinfo: Callable[[], Mapping[str, Any]],
+) -> Identity:
+    """Return the identity of verified ID token claims, asking userinfo for a missing email.
+
+    :raises SignInFailed: when userinfo answers for another subject.
+    """
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject:
+        raise SignInFailed("The identity provider sent no subject.", detail="no sub claim")
+    source: Mapping[str, Any] = claims
+    if not claims.get("email"):
+        try:
+            source = fetch_userinfo()
+        except Exception as error:  # requests, JSON: the provider failed us
+            raise SignInFailed(
+                "The identity provider did not answer with your profile. Try again later.",
+                detail=f"userinfo failed: {error}",
+                status=502,
+            ) from None
+        # OpenID Connect Core §5.3.2: userinfo of another subject must not be used.
+        if source.get("sub") != subject:
+            raise SignInFailed(
+                "The identity provider answered with another person's profile.",
+                detail=f"userinfo sub {source.get('sub')!r} differs from ID token sub {subject!r}",
+            )
+    email = source.get("email")
+    verified = source.get("email_verified")
+    name = source.get("name") or claims.get("name")
+    return Identity(
+        issuer=provider.issuer,
+        subject=subject,
+        email=email if isinstance(email, str) and email else None,
+        email_verified=_as_bool(verified),
+        name=name if isinstance(name, str) and name else None,
+    )
+
+
+def _as_bool(value: Any) -> bool | None:
+    # Some providers send the claim as a string.
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None

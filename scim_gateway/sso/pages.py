@@ -1,0 +1,78 @@
+"""The sign-in's HTML pages: errors, the 403 refusal with "Request a seat", signed out."""
+
+from __future__ import annotations
+
+from flask import Response, make_response, render_template
+
+from ..gate import SignInRefused
+from . import sessions
+from .clients import Provider
+
+TITLES = {
+    400: "Sign-in failed",
+    403: "Sign-in refused",
+    404: "Not found",
+    500: "Sign-in unavailable",
+    502: "Identity provider unreachable",
+}
+
+
+def _page(template: str, code: int, **context: object) -> Response:
+    response = make_response(render_template(template, **context), code)
+    # Pages about one person's sign-in must not be kept by shared caches.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def error(organization: str, message: str, status: int, slug: str | None = None) -> Response:
+    """Return an error page for the organization, with a way to sign in again."""
+    return _page(
+        "sso/error.html",
+        status,
+        title=TITLES.get(status, "Sign-in failed"),
+        organization=organization,
+        message=message,
+        slug=slug,
+    )
+
+
+def not_configured(slug: str) -> Response:
+    """Return the 404 page of an organization without single sign-on."""
+    return error(
+        slug,
+        f"Single sign-on is not set up for {slug!r}. Check the address, or ask your "
+        "administrator to set it up.",
+        404,
+    )
+
+
+def refused(provider: Provider, refusal: SignInRefused) -> Response:
+    """Return the 403 page of a refused sign-in."""
+    return _page(
+        "sso/refused.html",
+        403,
+        title="No seat for you yet" if refusal.requester else "Sign-in refused",
+        organization=provider.name,
+        slug=provider.slug,
+        refusal=refusal,
+        can_request=refusal.requester is not None,
+        csrf_token=sessions.csrf_token() if refusal.requester else None,
+    )
+
+
+def requested(slug: str, organization: str, identity: str, status: str) -> Response:
+    """Return the page confirming a seat request."""
+    return _page(
+        "sso/requested.html",
+        200,
+        title="Seat requested",
+        organization=organization,
+        slug=slug,
+        identity=identity,
+        status=status,
+    )
+
+
+def signed_out(slug: str) -> Response:
+    """Return the signed-out page."""
+    return _page("sso/signed_out.html", 200, title="Signed out", organization=slug, slug=slug)

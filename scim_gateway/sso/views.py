@@ -1,0 +1,248 @@
+"""The sign-in views: login, callback, me, logout, and the seat request of a refused person."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import abort, current_app, jsonify, redirect, request, url_for
+from sqlalchemy import select
+
+from seat_core import find_owner, holds_seat
+from seat_core.models import Member, Organization
+
+from ..clock import now
+from ..crypto import UnreadableSecret
+from ..db import read_only, transaction
+from ..gate import Identity, SignInRefused, admit, find_request, record_request, verified_email
+from . import bp, pages, sessions
+from .clients import Provider, SignInFailed, client_for, load_provider, metadata_of
+from .verify import verify_callback
+
+log = logging.getLogger("scim_gateway.sso")
+
+
+def provider_or_abort(slug: str) -> Provider:
+    """Return the organization's SSO configuration, or end the request with a clear page."""
+    try:
+        with read_only() as db:
+            provider = load_provider(db, slug)
+    except UnreadableSecret as error:
+        log.error("%s", error, extra={"organization": slug, "event": "sso.config_unreadable"})
+        abort(pages.error(slug, "Single sign-on is misconfigured. Tell the operator.", 500))
+    if provider is None:
+        abort(pages.not_configured(slug))
+    return provider
+
+
+@bp.get("/<org>/login")
+def login(org: str) -> Any:
+    """Send the person to the organization's identity provider (next=admin for owners)."""
+    provider = provider_or_abort(org)
+    client = client_for(provider)
+    try:
+        metadata_of(client, provider)
+    except SignInFailed as failure:
+        return failed(provider, failure)
+    state, nonce = sessions.begin_flow(org, admin=request.args.get("next") == "admin")
+    return client.authorize_redirect(redirect_uri=provider.redirect_uri, state=state, nonce=nonce)
+
+
+@bp.get("/<org>/callback")
+def callback(org: str) -> Any:
+    """Verify the identity provider's answer, then let the person in through the seat gate."""
+    provider = provider_or_abort(org)
+    state = request.args.get("state", "")
+    for_admin = sessions.end_flow(org, state)
+    try:
+        identity, id_token = verify_callback(provider, client_for(provider), state)
+    except SignInFailed as failure:
+        return failed(provider, failure)
+    if for_admin:
+        return owner_sign_in(provider, identity)
+    at = now()
+    try:
+        with transaction() as db:
+            organization = db.get_one(Organization, provider.organization_id)
+            admission = admit(db, organization, identity, provider.policy, at=at)
+            member_id = admission.member.id
+    except SignInRefused as refusal:
+        return refuse(provider, refusal)
+    log.info(
+        "member %s signed in%s%s",
+        member_id,
+        " (new member)" if admission.created else "",
+        " and took a seat" if admission.seat_taken else "",
+        extra={"organization": org, "event": "sso.signed_in"},
+    )
+    sessions.start_member(org, member_id, id_token)
+    return redirect(provider.product_url)
+
+
+def failed(provider: Provider, failure: SignInFailed) -> Any:
+    """Log a sign-in that could not be verified and show its error page."""
+    log.warning(
+        "sign-in failed: %s",
+        failure.detail,
+        extra={"organization": provider.slug, "event": "sso.failed"},
+    )
+    sessions.end_member(provider.slug)
+    return pages.error(provider.name, failure.message, failure.status, provider.slug)
+
+
+def refuse(provider: Provider, refusal: SignInRefused) -> Any:
+    """Record the refusal (after the gate's rollback) and show the 403 page."""
+    at = now()
+    if refusal.requester is not None:
+        with transaction() as db:
+            organization = db.get_one(Organization, provider.organization_id)
+            record_request(db, organization, refusal.requester, at=at)
+        sessions.remember_refusal(provider.slug, refusal.requester)
+    log.warning(
+        "sign-in of %s refused: %s",
+        refusal.identity.email or refusal.identity.subject,
+        refusal.reason,
+        extra={"organization": provider.slug, "event": "sso.refused"},
+    )
+    sessions.end_member(provider.slug)
+    return pages.refused(provider, refusal)
+
+
+def owner_sign_in(provider: Provider, identity: Identity) -> Any:
+    """Sign an owner in to the admin pages; the owner list alone decides who is one."""
+    # Owners administer seats, they need not hold one: no seat is taken here.
+    from ..admin.auth import login_owner
+
+    email = verified_email(identity, provider.policy)
+    with transaction() as db:
+        organization = db.get_one(Organization, provider.organization_id)
+        owner = find_owner(db, organization, email) if email else None
+        if owner is not None:
+            login_owner(owner)
+    if owner is None:
+        log.warning(
+            "admin sign-in of %s refused: not an owner",
+            identity.email or identity.subject,
+            extra={"organization": provider.slug, "event": "sso.not_owner"},
+        )
+        return pages.error(
+            provider.name,
+            f"{identity.email or 'Your account'} is not an owner of {provider.name}. "
+            "Ask a Primary Owner to add you.",
+            403,
+            provider.slug,
+        )
+    log.info(
+        "owner %s signed in to the admin pages",
+        email,
+        extra={"organization": provider.slug, "event": "sso.owner_signed_in"},
+    )
+    return redirect(f"/admin/{provider.slug}/billing")
+
+
+@bp.post("/<org>/request-seat")
+def request_seat(org: str) -> Any:
+    """Ask the owners for a seat, once: a repeated request changes nothing."""
+    if not sessions.check_csrf():
+        return pages.error(org, "This form has expired. Sign in again to ask for a seat.", 400)
+    requester = sessions.refusal_of(org)
+    if requester is None:
+        return pages.error(org, "Sign in first: only a refused sign-in can ask for a seat.", 400)
+    with transaction() as db:
+        organization = db.scalars(select(Organization).where(Organization.slug == org)).first()
+        if organization is None:
+            abort(pages.not_configured(org))
+        existing = find_request(db, organization, requester.identity_key)
+        if existing is None or existing.status == "dismissed":
+            record_request(db, organization, requester, at=now())
+            status = "pending"
+        else:
+            status = existing.status
+        name = organization.name
+    log.info(
+        "seat requested by %s (%s)",
+        requester.identity,
+        status,
+        extra={"organization": org, "event": "sso.seat_requested"},
+    )
+    return pages.requested(org, name, requester.identity, status)
+
+
+@bp.get("/<org>/me")
+def me(org: str) -> Any:
+    """Return the signed-in member as JSON, or 401."""
+    signed_in = sessions.member_of(org)
+    if signed_in is None:
+        return _not_signed_in(org)
+    with read_only() as db:
+        member = db.get(Member, signed_in["member_id"])
+        # A seat released since sign-in (deactivated, unassigned) ends the session too.
+        if member is None or not holds_seat(db, member):
+            sessions.end_member(org)
+            return _not_signed_in(org)
+        body = {
+            "id": member.id,
+            "organization": org,
+            "user_name": member.user_name,
+            "display_name": member.display_name,
+            "email": member.email,
+            "active": member.active,
+            "source": member.source,
+            "holds_seat": True,
+            "sso_issuer": member.sso_issuer,
+            "sso_subject": member.sso_subject,
+            "last_sign_in_at": _iso(member.last_sign_in_at),
+            "signed_in_at": signed_in["signed_in_at"],
+        }
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _not_signed_in(org: str) -> Any:
+    response = jsonify(
+        {
+            "error": "not_signed_in",
+            "detail": "Sign in through single sign-on first.",
+            "login_url": url_for("sso.login", org=org, _external=False),
+        }
+    )
+    response.status_code = 401
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+@bp.route("/<org>/logout", methods=["GET", "POST"])
+def logout(org: str) -> Any:
+    """End the member's session, and the identity provider's when it offers an end-session."""
+    signed_in = sessions.end_member(org)
+    with read_only() as db:
+        try:
+            provider = load_provider(db, org)
+        except UnreadableSecret:
+            provider = None
+    if provider is None:
+        return redirect(url_for("sso.signed_out", org=org))
+    client = client_for(provider)
+    try:
+        metadata = metadata_of(client, provider)
+    except SignInFailed:
+        metadata = {}
+    if not metadata.get("end_session_endpoint"):
+        return redirect(url_for("sso.signed_out", org=org))
+    logout_url = client.create_logout_url(
+        post_logout_redirect_uri=f"{current_app.config['PUBLIC_URL']}/sso/{org}/signed-out",
+        id_token_hint=(signed_in or {}).get("id_token"),
+        client_id=provider.client_id,
+    )["url"]
+    return redirect(logout_url)
+
+
+@bp.get("/<org>/signed-out")
+def signed_out(org: str) -> Any:
+    """Tell the person they are signed out."""
+    return pages.signed_out(org)

@@ -1,0 +1,422 @@
+"""Members sign in through a real OpenID provider to the app under gunicorn, gated by seats."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from html import unescape
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from scim_gateway.crypto import encrypt
+from scim_gateway.tokens import issue_token
+from seat_core import add_owner, make_engine, make_sessionmaker, purchase_seats, usage
+from seat_core.models import Member, Organization, Outbox, SeatRequest, SsoConfig
+from tests.conftest import TEST_CONFIG
+from tests.databases import postgres_database
+from tests.factories import gen_member, gen_organization
+from tests.support.oidc import OidcProvider, start_oidc_provider
+from tests.support.ports import free_port
+from tests.support.servers import start_gunicorn
+
+pytestmark = pytest.mark.xdist_group("sso-e2e")
+
+CLIENT_ID, CLIENT_SECRET = "seat-gateway", "sso-test-secret"
+KEY = TEST_CONFIG["ENCRYPTION_KEY"]
+# Every organization the tests of this module use: the provider must know the redirect URIs.
+SLUGS = ("ann", "seated", "last", "deact", "nojit", "owner", "logout", "api", "bad")
+PRODUCT = "https://product.example/app"
+# Contracts are current whatever the day the suite runs.
+START = date(datetime.now(UTC).year, 1, 1)
+
+
+@dataclass
+class World:
+    """The app under gunicorn, the provider, and the database they share."""
+
+    base_url: str
+    provider: OidcProvider
+    env: dict[str, str]
+    sessions: sessionmaker[Session]
+
+    def login(self, slug: str, **params: str) -> tuple[requests.Session, str]:
+        """Start a sign-in at the app; return the browser and the provider's authorize URL."""
+        browser = requests.Session()
+        response = browser.get(
+            f"{self.base_url}/sso/{slug}/login", params=params, allow_redirects=False, timeout=10
+        )
+        assert response.status_code == 302, response.text
+        return browser, response.headers["Location"]
+
+    def sign_in(self, slug: str, login: str, **params: str) -> tuple[requests.Session, Any]:
+        """Sign in as login at the provider; return the browser and the app's callback answer."""
+        browser, authorize = self.login(slug, **params)
+        callback = self.provider.sign_in(browser, authorize, login)
+        return browser, browser.get(callback, allow_redirects=False, timeout=10)
+
+    def me(self, browser: requests.Session, slug: str) -> requests.Response:
+        return browser.get(f"{self.base_url}/sso/{slug}/me", timeout=10)
+
+    def organization(self, slug: str, seats: int, **options: Any) -> None:
+        """Create an organization whose SSO points at the test provider."""
+        jit = options.pop("jit", True)
+        domains = options.pop("domains", "acme.test")
+        with self.sessions.begin() as session:
+            organization = gen_organization(session, slug=slug, seats=seats, start=START, **options)
+            session.add(
+                SsoConfig(
+                    organization_id=organization.id,
+                    issuer=self.provider.issuer,
+                    client_id=CLIENT_ID,
+                    client_secret_encrypted=encrypt(CLIENT_SECRET, KEY),
+                    allowed_domains=domains,
+                    jit=jit,
+                    product_url=PRODUCT,
+                    updated_at=datetime.now(UTC),
+                )
+            )
+
+
+def client_metadata(base_url: str, slugs: tuple[str, ...]) -> dict[str, Any]:
+    """Return the provider's client registration for the app's organizations."""
+    return {
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "redirect_uris": [f"{base_url}/sso/{slug}/callback" for slug in slugs],
+        "post_logout_redirect_uris": [f"{base_url}/sso/{slug}/signed-out" for slug in slugs],
+    }
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[World]:
+    """Run a fresh PostgreSQL database, the provider and the app for this module."""
+    yield from start_world(SLUGS)
+
+
+def start_world(slugs: tuple[str, ...]) -> Iterator[World]:
+    """Start the database, the provider and gunicorn; the port is chosen first for the URIs."""
+    with postgres_database() as url:
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        accounts = {"vic@acme.test": {"email_verified": False}}
+        with start_oidc_provider([client_metadata(base_url, slugs)], accounts) as provider:
+            env = {
+                "SCIM_GATEWAY_DATABASE_URL": url,
+                "SCIM_GATEWAY_SECRET_KEY": "sso-e2e-secret-key",
+                "SCIM_GATEWAY_ENCRYPTION_KEY": KEY,
+                "SCIM_GATEWAY_PUBLIC_URL": base_url,
+            }
+            engine = make_engine(url)
+            try:
+                with start_gunicorn(env, port=port):
+                    yield World(base_url, provider, env, make_sessionmaker(engine))
+            finally:
+                engine.dispose()
+
+
+def seats_in_use(world: World, slug: str) -> int:
+    with world.sessions() as session:
+        return usage(session, organization_of(session, slug)).seats_in_use
+
+
+def organization_of(session: Session, slug: str) -> Organization:
+    return session.scalars(select(Organization).where(Organization.slug == slug)).one()
+
+
+def members_of(world: World, slug: str) -> list[Member]:
+    with world.sessions() as session:
+        organization = organization_of(session, slug)
+        return list(
+            session.scalars(select(Member).where(Member.organization_id == organization.id))
+        )
+
+
+def requests_of(world: World, slug: str) -> list[SeatRequest]:
+    with world.sessions() as session:
+        organization = organization_of(session, slug)
+        return list(
+            session.scalars(
+                select(SeatRequest).where(SeatRequest.organization_id == organization.id)
+            )
+        )
+
+
+def text_of(response: requests.Response) -> str:
+    """Return a page's text without tags, spaces collapsed."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", response.text)).split())
+
+
+def test_a_seated_member_gets_in_with_a_short_lived_session_cookie(world: World) -> None:
+    world.organization("ann", seats=1)
+    with world.sessions.begin() as session:
+        organization = organization_of(session, "ann")
+        gen_member(session, organization, "ann@acme.test", email="ann@acme.test", at=_now())
+
+    browser, answer = world.sign_in("ann", "ann@acme.test")
+
+    assert answer.status_code == 302 and answer.headers["Location"] == PRODUCT
+    cookie = answer.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Expires" not in cookie  # a browser-session cookie; the app ends it after an hour
+    me = world.me(browser, "ann").json()
+    assert me["email"] == "ann@acme.test" and me["holds_seat"] is True
+    assert me["sso_subject"] == "ann@acme.test" and me["sso_issuer"] == world.provider.issuer
+    assert seats_in_use(world, "ann") == 1
+
+
+def test_a_seated_member_gets_in_though_every_seat_is_taken(world: World) -> None:
+    world.organization("seated", seats=2)
+    with world.sessions.begin() as session:
+        organization = organization_of(session, "seated")
+        gen_member(session, organization, "bob@acme.test", email="bob@acme.test", at=_now())
+        gen_member(session, organization, "cat@acme.test", email="cat@acme.test", at=_now())
+
+    for _ in range(2):  # by email first, then by the linked subject
+        browser, answer = world.sign_in("seated", "bob@acme.test")
+        assert answer.status_code == 302 and answer.headers["Location"] == PRODUCT
+
+    assert world.me(browser, "seated").json()["user_name"] == "bob@acme.test"
+    assert seats_in_use(world, "seated") == 2 and len(members_of(world, "seated")) == 2
+
+
+def test_a_new_person_takes_the_last_seat_and_the_next_is_refused_until_seats_are_bought(
+    world: World,
+) -> None:
+    world.organization("last", seats=2)
+    with world.sessions.begin() as session:
+        gen_member(session, organization_of(session, "last"), "ann@acme.test", at=_now())
+
+    _, first = world.sign_in("last", "dan@acme.test")
+    browser, refused = world.sign_in("last", "eve@acme.test")
+
+    assert first.status_code == 302
+    [dan] = [m for m in members_of(world, "last") if m.user_name == "dan@acme.test"]
+    assert dan.source == "sso" and dan.active and dan.sso_subject == "dan@acme.test"
+    assert refused.status_code == 403
+    page = text_of(refused)
+    assert "Acme" in page and "all 2 seats are in use" in page
+    assert "owners of Acme have been told" in page and "Request a seat" in page
+    assert world.me(browser, "last").status_code == 401
+    assert "eve@acme.test" not in {m.user_name for m in members_of(world, "last")}
+    [request] = requests_of(world, "last")
+    assert (request.identity, request.channel, request.status) == (
+        "eve@acme.test",
+        "sso",
+        "pending",
+    )
+    with world.sessions() as session:
+        events = session.scalars(select(Outbox.event)).all()
+    assert "seat.refused" in events
+
+    token = re.search(r'name="csrf_token" value="([^"]+)"', refused.text)
+    assert token is not None
+    ask = f"{world.base_url}/sso/last/request-seat"
+    forged = browser.post(ask, data={"csrf_token": "forged"}, timeout=10)
+    asked = [browser.post(ask, data={"csrf_token": token[1]}, timeout=10) for _ in range(2)]
+    assert forged.status_code == 400
+    assert [a.status_code for a in asked] == [200, 200] and "on the owners' list" in asked[1].text
+    [request] = requests_of(world, "last")
+    assert request.attempts == 1
+
+    with world.sessions.begin() as session:
+        purchase_seats(session, organization_of(session, "last"), seats=1, on=_today(), at=_now())
+    browser, admitted = world.sign_in("last", "eve@acme.test")
+
+    assert admitted.status_code == 302 and admitted.headers["Location"] == PRODUCT
+    assert world.me(browser, "last").json()["email"] == "eve@acme.test"
+    assert [r.status for r in requests_of(world, "last")] == ["admitted"]
+    assert seats_in_use(world, "last") == 3
+
+
+def test_a_deactivated_scim_member_cannot_take_a_seat_when_none_is_free(world: World) -> None:
+    world.organization("deact", seats=1)
+    with world.sessions.begin() as session:
+        organization = organization_of(session, "deact")
+        gen_member(
+            session, organization, "gus@acme.test", email="gus@acme.test", active=False, at=_now()
+        )
+        gen_member(session, organization, "hal@acme.test", email="hal@acme.test", at=_now())
+
+    browser, answer = world.sign_in("deact", "gus@acme.test")
+
+    assert answer.status_code == 403 and "all 1 seats are in use" in text_of(answer)
+    gus = next(m for m in members_of(world, "deact") if m.user_name == "gus@acme.test")
+    assert not gus.active and gus.sso_subject is None
+    assert seats_in_use(world, "deact") == 1
+    assert world.me(browser, "deact").status_code == 401
+    [request] = requests_of(world, "deact")
+    assert request.member_id == gus.id
+
+
+def test_an_unknown_person_is_refused_and_remembered_when_jit_is_off(world: World) -> None:
+    world.organization("nojit", seats=5, jit=False)
+
+    _, answer = world.sign_in("nojit", "ivy@acme.test")
+
+    assert answer.status_code == 403 and "admits only people already provisioned" in answer.text
+    assert members_of(world, "nojit") == [] and seats_in_use(world, "nojit") == 0
+    assert [r.identity for r in requests_of(world, "nojit")] == ["ivy@acme.test"]
+
+
+def test_an_owner_signs_in_to_the_admin_pages_without_a_seat(world: World) -> None:
+    world.organization("owner", seats=1)
+    with world.sessions.begin() as session:
+        organization = organization_of(session, "owner")
+        gen_member(session, organization, "max@acme.test", at=_now())
+        add_owner(session, organization, email="olga@acme.test", role="primary_owner", at=_now())
+
+    browser, answer = world.sign_in("owner", "olga@acme.test", next="admin")
+    _, stranger = world.sign_in("owner", "pat@acme.test", next="admin")
+
+    assert answer.status_code == 302
+    assert urlsplit(answer.headers["Location"]).path == "/admin/owner/billing"
+    billing = browser.get(world.base_url + "/admin/owner/billing", timeout=10)
+    assert billing.status_code == 200 and "olga@acme.test" in billing.text
+    assert stranger.status_code == 403 and "not an owner" in stranger.text
+    assert seats_in_use(world, "owner") == 1 and len(members_of(world, "owner")) == 1
+
+
+def test_logout_ends_the_session_at_the_app_and_at_the_provider(world: World) -> None:
+    world.organization("logout", seats=1)
+    browser, _ = world.sign_in("logout", "quinn@acme.test")
+    assert world.me(browser, "logout").status_code == 200
+
+    out = browser.get(f"{world.base_url}/sso/logout/logout", allow_redirects=False, timeout=10)
+
+    end_session = out.headers["Location"]
+    assert out.status_code == 302 and end_session.startswith(world.provider.issuer)
+    query = parse_qs(urlsplit(end_session).query)
+    assert query["client_id"] == [CLIENT_ID] and query["id_token_hint"]
+    assert query["post_logout_redirect_uri"] == [f"{world.base_url}/sso/logout/signed-out"]
+    back = world.provider.sign_out(browser, end_session)
+    assert back.startswith(f"{world.base_url}/sso/logout/signed-out")
+    assert "signed out" in browser.get(back, timeout=10).text
+    assert world.me(browser, "logout").status_code == 401
+
+
+def test_the_api_hook_applies_the_same_gate(world: World) -> None:
+    world.organization("api", seats=1)
+    with world.sessions.begin() as session:
+        _, token = issue_token(session, organization_of(session, "api"), kind="api", at=_now())
+    url = f"{world.base_url}/api/v1/orgs/api/sign-ins"
+    headers = {"Authorization": f"Bearer {token}"}
+    body = {"issuer": "https://idp.example", "sub": "u1", "email": "rae@acme.test"}
+
+    first = requests.post(url, json=body, headers=headers, timeout=10)
+    again = requests.post(url, json=body, headers=headers, timeout=10)
+    other = requests.post(
+        url, json={**body, "sub": "u2", "email": "sam@acme.test"}, headers=headers
+    )
+
+    assert first.status_code == 200 and first.json()["seat"]["taken_now"] is True
+    assert again.status_code == 200 and again.json()["seat"]["taken_now"] is False
+    assert other.status_code == 403 and other.json()["reason"] == "no_seat"
+    assert [r.identity for r in requests_of(world, "api")] == ["sam@acme.test"]
+
+
+def refused_without_a_trace(world: World, browser: requests.Session, login: str) -> bool:
+    """Tell whether login got no session, no member and no seat in the organization "bad"."""
+    return (
+        world.me(browser, "bad").status_code == 401
+        and login not in {m.user_name for m in members_of(world, "bad")}
+        and seats_in_use(world, "bad") == len(members_of(world, "bad"))
+    )
+
+
+@pytest.fixture(scope="module")
+def bad(world: World) -> World:
+    """An organization with free seats, JIT on, acme.test only: every refusal is the input's."""
+    world.organization("bad", seats=10)
+    return world
+
+
+def test_an_error_from_the_provider_shows_an_error_page(bad: World) -> None:
+    browser, authorize = bad.login("bad")
+    without_pkce = re.sub(r"&code_challenge(_method)?=[^&]*", "", authorize)
+
+    callback = bad.provider.sign_in(browser, without_pkce, "wes@acme.test")
+    answer = browser.get(callback, allow_redirects=False, timeout=10)
+
+    assert "error=invalid_request" in callback
+    assert answer.status_code == 400 and "did not sign you in (invalid_request)" in answer.text
+    assert refused_without_a_trace(bad, browser, "wes@acme.test")
+
+
+def test_a_forged_state_is_refused(bad: World) -> None:
+    browser, authorize = bad.login("bad")
+    callback = bad.provider.sign_in(browser, authorize, "xan@acme.test")
+    forged = re.sub(r"state=[^&]+", "state=forged", callback)
+
+    answer = browser.get(forged, allow_redirects=False, timeout=10)
+    elsewhere = requests.get(callback, allow_redirects=False, timeout=10)
+
+    assert answer.status_code == 400 and "was not started here" in answer.text
+    assert elsewhere.status_code == 400
+    assert refused_without_a_trace(bad, browser, "xan@acme.test")
+
+
+def test_a_replayed_callback_is_refused_and_takes_no_second_seat(bad: World) -> None:
+    browser, authorize = bad.login("bad")
+    callback = bad.provider.sign_in(browser, authorize, "yul@acme.test")
+    first = browser.get(callback, allow_redirects=False, timeout=10)
+    seats = seats_in_use(bad, "bad")
+
+    replayed = browser.get(callback, allow_redirects=False, timeout=10)
+
+    assert first.status_code == 302 and replayed.status_code == 400
+    assert "already used" in replayed.text and seats_in_use(bad, "bad") == seats
+    assert bad.me(browser, "bad").status_code == 401
+
+
+def test_an_id_token_for_another_nonce_is_refused(bad: World) -> None:
+    browser, authorize = bad.login("bad")
+    other_nonce = re.sub(r"nonce=[^&]+", "nonce=not-the-apps", authorize)
+
+    callback = bad.provider.sign_in(browser, other_nonce, "zoe@acme.test")
+    answer = browser.get(callback, allow_redirects=False, timeout=10)
+
+    assert answer.status_code == 400 and "ID token could not be verified" in answer.text
+    assert refused_without_a_trace(bad, browser, "zoe@acme.test")
+
+
+def test_an_answer_naming_another_issuer_is_refused_before_the_code_is_used(bad: World) -> None:
+    browser, authorize = bad.login("bad")
+    callback = bad.provider.sign_in(browser, authorize, "abe@acme.test")
+    mixed_up = re.sub(r"iss=[^&]+", "iss=https%3A%2F%2Fevil.example", callback)
+
+    answer = browser.get(mixed_up, allow_redirects=False, timeout=10)
+    genuine = browser.get(callback, allow_redirects=False, timeout=10)
+
+    assert answer.status_code == 400 and "another identity provider" in answer.text
+    assert genuine.status_code == 400  # the flow was forgotten with the bad answer
+    assert refused_without_a_trace(bad, browser, "abe@acme.test")
+
+
+@pytest.mark.parametrize(
+    ("login", "says"),
+    [("vic@acme.test", "has not verified"), ("bea@other.test", "not in the domains allowed")],
+)
+def test_an_email_the_organization_cannot_trust_is_refused_without_a_seat_request(
+    bad: World, login: str, says: str
+) -> None:
+    browser, answer = bad.sign_in("bad", login)
+
+    assert answer.status_code == 403 and says in text_of(answer)
+    assert "Request a seat" not in answer.text
+    assert refused_without_a_trace(bad, browser, login)
+    assert login not in {r.identity for r in requests_of(bad, "bad")}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _today() -> date:
+    return _now().date()
