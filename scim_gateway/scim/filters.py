@@ -1,0 +1,359 @@
+"""SCIM filters and sort orders turned into SQL with scim2-models' FilterVisitor.
+
+Every attribute a filter may name is mapped below, to an indexed column or to the values
+of a multi-valued attribute; any other one is refused with invalidFilter rather than
+silently matching nothing (RFC 7644 §3.4.2.2). Every predicate built here is two-valued
+(never SQL NULL), so that `not (...)` means what it means in scim2-models' own evaluator.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from scim2_models import (
+    EnterpriseUser,
+    Group,
+    InvalidFilterException,
+    SCIMException,
+    ScimFilter,
+    User,
+)
+from scim2_models.path import (
+    AttributeBinding,
+    AttrPath,
+    CompareOperator,
+    Comparison,
+    FilterVisitor,
+    LogicalExpr,
+    LogicalOperator,
+    Not,
+    Present,
+    ValuePath,
+    coerce_value,
+)
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.sql.expression import FromClause
+
+from seat_core.models import GroupMembership, Member, ScimGroup
+
+from .policy import comparison_key
+
+Op = CompareOperator
+ORDERING = {Op.gt, Op.ge, Op.lt, Op.le}
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A single-valued attribute kept in a column.
+
+    form tells how its strings compare: "key" (the column holds the comparison key),
+    "fold" (folded at query time), "exact" (caseExact), or "plain" (booleans, dates).
+    """
+
+    column: Any
+    form: str
+
+
+@dataclass(frozen=True)
+class Values:
+    """A multi-valued attribute: each value is a row of a correlated subquery."""
+
+    rows: Callable[[str], tuple[FromClause, ColumnElement[bool], Mapping[str, Scalar]]]
+
+
+def _email_rows(dialect: str) -> tuple[FromClause, ColumnElement[bool], Mapping[str, Scalar]]:
+    """Read the emails of the stored User JSON as rows, on SQLite or PostgreSQL."""
+    if dialect == "sqlite":
+        rows = func.json_each(Member.scim, "$.emails").table_valued("value").alias("email")
+
+        def sub(key: str) -> Any:
+            return func.json_extract(rows.c.value, f"$.{key}")
+
+        primary = Scalar(sub("primary") == 1, "plain")
+    else:
+        rows = func.json_array_elements(Member.scim["emails"]).table_valued("value").alias("email")
+
+        def sub(key: str) -> Any:
+            return rows.c.value.op("->>")(key)
+
+        primary = Scalar(sub("primary") == "true", "plain")
+    subs = {
+        "value": Scalar(sub("value"), "fold"),
+        "type": Scalar(sub("type"), "fold"),
+        "display": Scalar(sub("display"), "fold"),
+        "primary": primary,
+    }
+    return rows, true(), subs
+
+
+def _member_rows(dialect: str) -> tuple[FromClause, ColumnElement[bool], Mapping[str, Scalar]]:
+    """Read a group's members from the membership table."""
+    rows = GroupMembership.__table__.alias("membership")
+    return rows, rows.c.group_id == ScimGroup.id, {"value": Scalar(rows.c.member_id, "exact")}
+
+
+USER = str(User.__schema__)
+ENTERPRISE = str(EnterpriseUser.__schema__)
+GROUP = str(Group.__schema__)
+EMAILS = Values(_email_rows)
+MEMBERS = Values(_member_rows)
+
+# (schema, attribute, sub-attribute) -> where its values are.
+USER_ATTRIBUTES: dict[tuple[str, str, str | None], Scalar | Values] = {
+    (USER, "id", None): Scalar(Member.id, "exact"),
+    (USER, "user_name", None): Scalar(Member.user_name_key, "key"),
+    (USER, "external_id", None): Scalar(Member.external_id, "exact"),
+    (USER, "display_name", None): Scalar(Member.display_name, "fold"),
+    (USER, "active", None): Scalar(Member.active, "plain"),
+    (USER, "meta", "created"): Scalar(Member.created_at, "plain"),
+    (USER, "meta", "last_modified"): Scalar(Member.updated_at, "plain"),
+    (USER, "emails", None): EMAILS,
+    (USER, "emails", "value"): EMAILS,
+    (USER, "emails", "type"): EMAILS,
+    (USER, "emails", "primary"): EMAILS,
+    (USER, "emails", "display"): EMAILS,
+}
+# Users sort on their primary (else first) email, as RFC 7643 §2.4 asks; it has a column.
+USER_SORTS: dict[tuple[str, str, str | None], Scalar] = {
+    **{key: value for key, value in USER_ATTRIBUTES.items() if isinstance(value, Scalar)},
+    (USER, "emails", "value"): Scalar(Member.email_key, "key"),
+}
+GROUP_ATTRIBUTES: dict[tuple[str, str, str | None], Scalar | Values] = {
+    (GROUP, "id", None): Scalar(ScimGroup.id, "exact"),
+    (GROUP, "display_name", None): Scalar(ScimGroup.display_name_key, "key"),
+    (GROUP, "external_id", None): Scalar(ScimGroup.external_id, "exact"),
+    (GROUP, "meta", "created"): Scalar(ScimGroup.created_at, "plain"),
+    (GROUP, "meta", "last_modified"): Scalar(ScimGroup.updated_at, "plain"),
+    (GROUP, "members", None): MEMBERS,
+    (GROUP, "members", "value"): MEMBERS,
+}
+GROUP_SORTS = {key: value for key, value in GROUP_ATTRIBUTES.items() if isinstance(value, Scalar)}
+
+
+def _key(binding: AttributeBinding) -> tuple[str, str, str | None]:
+    return (
+        str(getattr(binding.model, "__schema__", "")),
+        binding.field_name,
+        binding.sub_field_name,
+    )
+
+
+class SqlFilter(FilterVisitor[ColumnElement[bool]]):
+    """Turn a parsed filter into a WHERE clause over the mapped columns."""
+
+    def __init__(
+        self,
+        scim_filter: ScimFilter[Any],
+        attributes: Mapping[tuple[str, str, str | None], Scalar | Values],
+        dialect: str,
+        *,
+        lenient: bool = False,
+    ) -> None:
+        self.filter = scim_filter
+        self.attributes = attributes
+        self.dialect = dialect
+        # On the root /.search, an attribute the other resource type declares is no
+        # error: it has no value here (RFC 7644 §3.4.2.1).
+        self.lenient = lenient
+
+    def where(self) -> ColumnElement[bool]:
+        """Return the WHERE clause of the whole filter."""
+        return self.visit(self.filter.ast)
+
+    def _bind(self, attr_path: AttrPath, *, comparison: bool) -> AttributeBinding | None:
+        try:
+            resolve = self.filter.resolve_comparison if comparison else self.filter.resolve
+            return resolve(attr_path, strict=not self.lenient)
+        except SCIMException as error:
+            raise InvalidFilterException(detail=error.detail) from None
+
+    def _target(self, binding: AttributeBinding, attr_path: AttrPath) -> Scalar | Values:
+        target = self.attributes.get(_key(binding))
+        if target is None:
+            raise InvalidFilterException(
+                detail=f"Filtering on '{attr_path}' is not supported; "
+                "see /ServiceProviderConfig and /Schemas."
+            )
+        return target
+
+    def visit_comparison(self, node: Comparison) -> ColumnElement[bool]:
+        binding = self._bind(node.attr_path, comparison=True)
+        if binding is None:
+            return false()
+        target = self._target(binding, node.attr_path)
+        value = coerce_value(binding, node.value, node.op)
+        if isinstance(target, Scalar):
+            return compare(target, node.op, value, binding, self.dialect)
+        rows, correlation, subs = target.rows(self.dialect)
+        sub = subs.get(binding.sub_field_name or "value")
+        if sub is None:
+            raise InvalidFilterException(detail=f"Filtering on '{node.attr_path}' is not supported")
+        # A comparison on a multi-valued attribute holds if one value matches; "ne" holds
+        # if none is equal, as scim2-models reads it.
+        if node.op == Op.ne:
+            return not_(
+                _exists(rows, correlation, compare(sub, Op.eq, value, binding, self.dialect))
+            )
+        return _exists(rows, correlation, compare(sub, node.op, value, binding, self.dialect))
+
+    def visit_present(self, node: Present) -> ColumnElement[bool]:
+        binding = self._bind(node.attr_path, comparison=False)
+        if binding is None:
+            return false()
+        target = self._target(binding, node.attr_path)
+        if isinstance(target, Scalar):
+            return present(target)
+        rows, correlation, subs = target.rows(self.dialect)
+        if binding.sub_field_name is None:
+            return _exists(rows, correlation, or_(*(present(sub) for sub in subs.values())))
+        return _exists(rows, correlation, present(subs[binding.sub_field_name]))
+
+    def visit_not(self, node: Not) -> ColumnElement[bool]:
+        return not_(self.visit(node.expr))
+
+    def visit_logical_expr(self, node: LogicalExpr) -> ColumnElement[bool]:
+        terms = [self.visit(term) for term in node.terms]
+        return and_(*terms) if node.op == LogicalOperator.and_ else or_(*terms)
+
+    def visit_value_path(self, node: ValuePath) -> ColumnElement[bool]:
+        binding = self._bind(node.attr_path, comparison=False)
+        if binding is None:
+            return false()
+        target = self._target(binding, node.attr_path)
+        if not isinstance(target, Values):
+            raise InvalidFilterException(detail=f"'{node.attr_path}' is not multi-valued")
+        rows, correlation, subs = target.rows(self.dialect)
+        inner = _ValueFilter(self, node.attr_path, subs).visit(node.val_filter)
+        return _exists(rows, correlation, inner)
+
+
+class _ValueFilter(FilterVisitor[ColumnElement[bool]]):
+    """Turn the filter inside emails[...] into a condition on one value's row."""
+
+    def __init__(self, outer: SqlFilter, attr_path: AttrPath, subs: Mapping[str, Scalar]) -> None:
+        self.outer = outer
+        self.attr_path = attr_path
+        self.subs = subs
+
+    def _sub(self, attr_path: AttrPath, *, comparison: bool) -> tuple[AttributeBinding, Scalar]:
+        # Resolve "type" inside emails[...] as "emails.type", which carries its type.
+        full = AttrPath(self.attr_path.attr, attr_path.attr, self.attr_path.uri)
+        binding = self.outer._bind(full, comparison=comparison)
+        if binding is None:
+            raise InvalidFilterException(detail=f"Filtering on '{full}' is not supported")
+        sub = self.subs.get(binding.sub_field_name or "")
+        if sub is None or attr_path.sub_attr is not None:
+            raise InvalidFilterException(detail=f"Filtering on '{full}' is not supported")
+        return binding, sub
+
+    def visit_comparison(self, node: Comparison) -> ColumnElement[bool]:
+        binding, sub = self._sub(node.attr_path, comparison=True)
+        value = coerce_value(binding, node.value, node.op)
+        return compare(sub, node.op, value, binding, self.outer.dialect)
+
+    def visit_present(self, node: Present) -> ColumnElement[bool]:
+        return present(self._sub(node.attr_path, comparison=False)[1])
+
+    def visit_not(self, node: Not) -> ColumnElement[bool]:
+        return not_(self.visit(node.expr))
+
+    def visit_logical_expr(self, node: LogicalExpr) -> ColumnElement[bool]:
+        terms = [self.visit(term) for term in node.terms]
+        return and_(*terms) if node.op == LogicalOperator.and_ else or_(*terms)
+
+    def visit_value_path(self, node: ValuePath) -> ColumnElement[bool]:
+        raise InvalidFilterException(detail="A value filter cannot hold another one")
+
+
+def _exists(rows: FromClause, correlation: ColumnElement[bool], condition: Any) -> Any:
+    return select(literal(1)).select_from(rows).where(correlation, condition).exists()
+
+
+def present(target: Scalar) -> ColumnElement[bool]:
+    """Return "has a value": not null, and not empty for strings (RFC 7644 §3.4.2.2)."""
+    if target.form == "plain":
+        return target.column.is_not(None)
+    return and_(target.column.is_not(None), target.column != "")
+
+
+def compare(
+    target: Scalar, op: Op, value: Any, binding: AttributeBinding, dialect: str
+) -> ColumnElement[bool]:
+    """Compare a column with a filter's value the way scim2-models compares them."""
+    column = target.column
+    if value is None:
+        if op == Op.eq:
+            return column.is_(None)
+        return column.is_not(None) if op == Op.ne else false()
+    if isinstance(value, str):
+        if target.form == "key":
+            value = comparison_key(binding, value)
+        elif target.form == "fold":
+            column, value = func.lower(column), comparison_key(binding, value)
+        else:
+            value = unicodedata.normalize("NFKC", value)
+    elif op in (Op.co, Op.sw, Op.ew):
+        return false()
+    if op == Op.ne:
+        return or_(target.column.is_(None), column != value)
+    if op == Op.eq:
+        predicate = column == value
+    elif op in (Op.co, Op.sw, Op.ew):
+        if not isinstance(value, str) or target.form == "plain":
+            return false()
+        predicate = _substring(column, op, value, dialect)
+    else:
+        if isinstance(value, str) and dialect == "postgresql":
+            # Order strings by code point, as Python does, whatever the database's locale.
+            column = column.collate("C")
+        predicate = {
+            Op.gt: column > value,
+            Op.ge: column >= value,
+            Op.lt: column < value,
+            Op.le: column <= value,
+        }[op]
+    return and_(target.column.is_not(None), predicate)
+
+
+def _substring(column: Any, op: Op, value: str, dialect: str) -> ColumnElement[bool]:
+    if dialect == "sqlite":
+        # SQLite's LIKE ignores ASCII case, which would match "ABC" for a caseExact "abc".
+        if op == Op.co:
+            return func.instr(column, value) > 0
+        if op == Op.sw:
+            return func.substr(column, 1, len(value)) == value
+        return func.substr(column, -len(value)) == value if value else true()
+    if op == Op.co:
+        return column.contains(value, autoescape=True)
+    if op == Op.sw:
+        return column.startswith(value, autoescape=True)
+    return column.endswith(value, autoescape=True)
+
+
+def sort_column(
+    binding: AttributeBinding | None,
+    sorts: Mapping[tuple[str, str, str | None], Scalar],
+    dialect: str,
+    sort_by: str,
+) -> Any:
+    """Return the expression to order by for sortBy, refusing attributes not mapped."""
+    target = sorts.get(_key(binding)) if binding is not None else None
+    if target is None:
+        raise InvalidFilterException(detail=f"Sorting on '{sort_by}' is not supported")
+    column = func.lower(target.column) if target.form == "fold" else target.column
+    if dialect == "postgresql" and target.form != "plain":
+        column = column.collate("C")
+    return column

@@ -1,0 +1,261 @@
+"""/Groups: groups of the organization's users; membership never takes or frees a seat."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request
+from scim2_models import Context, NotFoundException, PatchOp, UniquenessException
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from seat_core.models import GroupMembership, Member, ScimGroup, new_id
+
+from ..clock import now
+from ..db import read_only, transaction
+from . import bp
+from .auth import base_url, organization_id
+from .errors import MethodNotAllowed, invalid_value, scim_response
+from .filters import GROUP_ATTRIBUTES, GROUP_SORTS
+from .policy import POLICY
+from .queries import (
+    body,
+    check_if_match,
+    list_response,
+    not_modified,
+    page,
+    parametrized,
+    response_parameters,
+    search_request,
+)
+from .resources import GroupResource, etag, group_resource, member_ids, write_group
+
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@bp.route("/Groups", methods=METHODS)
+def groups() -> Response:
+    """List groups (GET) or create one (POST)."""
+    if request.method == "GET":
+        return search_groups(search_request(GroupResource))
+    if request.method == "POST":
+        return create_group()
+    raise MethodNotAllowed(allowed=["GET", "POST"], detail="Use GET or POST on /Groups.")
+
+
+@bp.route("/Groups/.search", methods=METHODS)
+def groups_search() -> Response:
+    """Search groups with a SearchRequest body (RFC 7644 §3.4.3)."""
+    if request.method != "POST":
+        raise MethodNotAllowed(allowed=["POST"], detail="Use POST on /Groups/.search.")
+    return search_groups(search_request(GroupResource, body()))
+
+
+@bp.route("/Groups/<group_id>", methods=METHODS)
+def group(group_id: str) -> Response:
+    """Read, replace, patch or delete one group."""
+    handlers = {
+        "GET": get_group,
+        "PUT": replace_group,
+        "PATCH": patch_group,
+        "DELETE": delete_group,
+    }
+    handler = handlers.get(request.method)
+    if handler is None:
+        raise MethodNotAllowed(allowed=list(handlers), detail="Use GET, PUT, PATCH or DELETE.")
+    return handler(group_id)
+
+
+def search_groups(search: Any) -> Response:
+    with read_only() as session:
+        query = select(ScimGroup).where(ScimGroup.organization_id == organization_id())
+        total, rows = page(
+            session,
+            search,
+            query,
+            model=GroupResource,
+            attributes=GROUP_ATTRIBUTES,
+            sorts=GROUP_SORTS,
+            tiebreak=(ScimGroup.created_at, ScimGroup.id),
+        )
+        members = _wants_members(search)
+        resources = [_resource(session, row, with_members=members) for row in rows]
+    return scim_response(list_response(GroupResource, search, total, resources))
+
+
+def get_group(group_id: str) -> Response:
+    parameters = response_parameters(GroupResource)
+    with read_only() as session:
+        row = _find(session, group_id)
+        if not_modified(etag(row.version)):
+            return Response(status=304, headers={"ETag": etag(row.version)})
+        resource = _resource(session, row, with_members=_wants_members(parameters))
+    return _respond(resource, 200, parameters)
+
+
+def create_group() -> Response:
+    resource = GroupResource.model_validate(
+        body(), scim_ctx=Context.RESOURCE_CREATION_REQUEST, scim_policy=POLICY
+    )
+    at = now()
+    row = ScimGroup(
+        id=new_id(), organization_id=organization_id(), version=1, created_at=at, updated_at=at
+    )
+    write_group(row, resource)
+    with transaction() as session:
+        _ensure_unique(session, row)
+        session.add(row)
+        _flush(session)
+        _set_members(session, row, member_ids(resource))
+        created = _resource(session, row, with_members=True)
+    return _respond(created, 201, response_parameters(GroupResource))
+
+
+def replace_group(group_id: str) -> Response:
+    resource = GroupResource.model_validate(
+        body(), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST, scim_policy=POLICY
+    )
+
+    def apply(current: Any) -> Any:
+        resource.replace(current)
+        return resource
+
+    return _change(group_id, apply)
+
+
+def patch_group(group_id: str) -> Response:
+    patch = parametrized(PatchOp, GroupResource).model_validate(
+        body(), scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
+    )
+
+    def apply(current: Any) -> Any:
+        patch.patch(current, scim_policy=POLICY)
+        return current
+
+    return _change(group_id, apply)
+
+
+def delete_group(group_id: str) -> Response:
+    with transaction() as session:
+        row = _find(session, group_id, lock=True)
+        check_if_match(etag(row.version))
+        session.execute(delete(GroupMembership).where(GroupMembership.group_id == row.id))
+        session.delete(row)
+    return Response(status=204)
+
+
+def _change(group_id: str, change: Any) -> Response:
+    at = now()
+    with transaction() as session:
+        row = _find(session, group_id, lock=True)
+        check_if_match(etag(row.version))
+        updated = change(_resource(session, row, with_members=True))
+        old_key = row.display_name_key
+        write_group(row, updated)
+        if row.display_name_key != old_key:
+            _ensure_unique(session, row)
+        row.version += 1
+        row.updated_at = at
+        _flush(session)
+        _set_members(session, row, member_ids(updated))
+        changed = _resource(session, row, with_members=True)
+    return _respond(changed, 200, response_parameters(GroupResource))
+
+
+def _find(session: Session, group_id: str, *, lock: bool = False) -> ScimGroup:
+    query = select(ScimGroup).where(
+        ScimGroup.id == group_id, ScimGroup.organization_id == organization_id()
+    )
+    if lock:
+        query = query.with_for_update()
+    row = session.scalars(query).first()
+    if row is None:
+        raise NotFoundException(detail=f"No group {group_id!r}.")
+    return row
+
+
+def _ensure_unique(session: Session, row: ScimGroup) -> None:
+    clash = session.scalar(
+        select(ScimGroup.id).where(
+            ScimGroup.organization_id == row.organization_id,
+            ScimGroup.display_name_key == row.display_name_key,
+            ScimGroup.id != row.id,
+        )
+    )
+    if clash is not None:
+        raise UniquenessException(detail=f"A group named {row.display_name!r} exists.")
+
+
+def _flush(session: Session) -> None:
+    try:
+        session.flush()
+    except IntegrityError:
+        raise UniquenessException(detail="A group with that displayName exists.") from None
+
+
+def _set_members(session: Session, row: ScimGroup, wanted: list[str]) -> None:
+    """Make the group's members exactly the wanted users of the same organization.
+
+    :raises SCIMException: invalidValue naming an id that is no user of the organization.
+    """
+    known = set(
+        session.scalars(
+            select(Member.id).where(
+                Member.organization_id == row.organization_id, Member.id.in_(wanted)
+            )
+        )
+    )
+    unknown = [member_id for member_id in wanted if member_id not in known]
+    if unknown:
+        raise invalid_value(f"No user with id {unknown[0]!r} in this organization.")
+    current = set(
+        session.scalars(select(GroupMembership.member_id).where(GroupMembership.group_id == row.id))
+    )
+    removed = current - set(wanted)
+    added = [member_id for member_id in wanted if member_id not in current]
+    if removed:
+        session.execute(
+            delete(GroupMembership).where(
+                GroupMembership.group_id == row.id, GroupMembership.member_id.in_(removed)
+            )
+        )
+    if added:
+        session.execute(
+            insert(GroupMembership),
+            [{"group_id": row.id, "member_id": member_id} for member_id in added],
+        )
+
+
+def resource_of(session: Session, row: ScimGroup) -> Any:
+    """Return the SCIM Group of a row, with its members."""
+    return _resource(session, row, with_members=True)
+
+
+def _wants_members(parameters: Any) -> bool:
+    """Tell whether the response shows members; Entra reads groups without them."""
+    excluded = {str(path).lower() for path in parameters.excluded_attributes or []}
+    return "members" not in excluded
+
+
+def _resource(session: Session, row: ScimGroup, *, with_members: bool) -> Any:
+    members = None
+    if with_members:
+        members = session.scalars(
+            select(Member)
+            .join(GroupMembership, GroupMembership.member_id == Member.id)
+            .where(GroupMembership.group_id == row.id)
+            .order_by(Member.user_name_key)
+        )
+    return group_resource(row, base_url=base_url(), members=members)
+
+
+def _respond(resource: Any, status: int, parameters: Any) -> Response:
+    context = (
+        Context.RESOURCE_CREATION_RESPONSE if status == 201 else Context.RESOURCE_QUERY_RESPONSE
+    )
+    payload = resource.model_dump(
+        scim_ctx=context, response_parameters=parameters, scim_policy=POLICY
+    )
+    headers = {"ETag": resource.meta.version, "Location": resource.meta.location}
+    return scim_response(payload, status, headers)

@@ -1,0 +1,165 @@
+"""What every SCIM view shares: reading bodies and query parameters, ETags, listing pages."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from flask import current_app, request
+from scim2_models import (
+    Context,
+    InvalidFilterException,
+    InvalidSyntaxException,
+    ListResponse,
+    PreconditionFailedException,
+    ResponseParameters,
+    SearchRequest,
+)
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from .filters import Scalar, SqlFilter, Values, sort_column
+from .policy import POLICY
+
+
+@cache
+def parametrized(generic: Any, model: Any) -> Any:
+    """Return generic[model], built once: pydantic rebuilds collected parametrizations."""
+    return generic[model]
+
+
+SEARCH_PARAMETERS = (
+    "filter",
+    "startIndex",
+    "count",
+    "sortBy",
+    "sortOrder",
+    "attributes",
+    "excludedAttributes",
+)
+
+
+def body() -> dict[str, Any]:
+    """Return the request's JSON object.
+
+    :raises SCIMException: invalidSyntax when the body is not a JSON object; a body over
+        MAX_CONTENT_LENGTH raises werkzeug's 413 before it is read.
+    """
+    raw = request.get_data(cache=True)
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise InvalidSyntaxException(detail="The request body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise InvalidSyntaxException(detail="The request body must be a JSON object.")
+    return data
+
+
+def response_parameters(model: Any) -> Any:
+    """Return the attributes/excludedAttributes of the query string (RFC 7644 §3.9)."""
+    values = {
+        key: request.args[key]
+        for key in ("attributes", "excludedAttributes")
+        if key in request.args
+    }
+    return parametrized(ResponseParameters, model).model_validate(values, scim_policy=POLICY)
+
+
+def search_request(model: Any, payload: Mapping[str, Any] | None = None) -> Any:
+    """Return the SearchRequest of a POST /.search body or of the query string.
+
+    Filters longer than SCIM_MAX_FILTER_LENGTH are refused before they are parsed, and
+    count is capped at SCIM_MAX_RESULTS (RFC 7644 §3.4.2.4).
+    """
+    if payload is None:
+        payload = {key: request.args[key] for key in SEARCH_PARAMETERS if key in request.args}
+    text = payload.get("filter")
+    limit = current_app.config["SCIM_MAX_FILTER_LENGTH"]
+    if isinstance(text, str) and len(text) > limit:
+        raise InvalidFilterException(detail=f"The filter is longer than {limit} characters.")
+    search = parametrized(SearchRequest, model).model_validate(
+        payload, scim_ctx=Context.SEARCH_REQUEST, scim_policy=POLICY
+    )
+    maximum = current_app.config["SCIM_MAX_RESULTS"]
+    search.count = maximum if search.count is None else min(search.count, maximum)
+    return search
+
+
+def page(
+    session: Session,
+    search: Any,
+    query: Select[Any],
+    *,
+    model: Any,
+    attributes: Mapping[tuple[str, str, str | None], Scalar | Values],
+    sorts: Mapping[tuple[str, str, str | None], Scalar],
+    tiebreak: tuple[Any, ...],
+    scim_filter: Any = None,
+    window: tuple[int, int | None] | None = None,
+) -> tuple[int, list[Any]]:
+    """Run a search in SQL: filter, count, sort and slice; return the total and the rows.
+
+    scim_filter and window (offset, limit) stand in for the request's own on the root
+    /.search, which searches each resource type in turn.
+    """
+    dialect = session.get_bind().dialect.name
+    if scim_filter is not None:
+        query = query.where(SqlFilter(scim_filter, attributes, dialect, lenient=True).where())
+    elif search.filter is not None:
+        query = query.where(SqlFilter(search.filter, attributes, dialect).where())
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    order: list[Any] = []
+    binding = search.sort_binding(model) if search.sort_by is not None else None
+    if binding is not None or (search.sort_by is not None and window is None):
+        column = sort_column(binding, sorts, dialect, str(search.sort_by))
+        # RFC 7644 §3.4.2.3: resources without a value come last ascending, first descending.
+        missing = column.is_(None)
+        if search.sort_order == SearchRequest.SortOrder.descending:
+            order += [missing.desc(), column.desc()]
+        else:
+            order += [missing, column]
+    order += list(tiebreak)
+    offset, limit = window or (search.start_index_0 or 0, search.count)
+    rows = list(session.scalars(query.order_by(*order).offset(offset).limit(limit)))
+    return total, rows
+
+
+def list_response(model: Any, search: Any, total: int, resources: list[Any]) -> dict[str, Any]:
+    """Return the ListResponse of a page (RFC 7644 §3.4.2)."""
+    listing = parametrized(ListResponse, model)(
+        total_results=total,
+        start_index=search.start_index or 1,
+        items_per_page=len(resources),
+        resources=resources,
+    )
+    dumped: dict[str, Any] = listing.model_dump(
+        scim_ctx=Context.SEARCH_RESPONSE, response_parameters=search, scim_policy=POLICY
+    )
+    return dumped
+
+
+def check_if_match(version_tag: str) -> None:
+    """Refuse a write whose If-Match names another version (RFC 7644 §3.14).
+
+    :raises SCIMException: 412 when the resource changed since the client read it.
+    """
+    header = request.headers.get("If-Match")
+    if header is None:
+        return
+    tags = [tag.strip() for tag in header.split(",")]
+    if "*" in tags or version_tag in tags or version_tag.removeprefix("W/") in tags:
+        return
+    raise PreconditionFailedException(
+        detail=f"The resource is at version {version_tag}; read it again before writing."
+    )
+
+
+def not_modified(version_tag: str) -> bool:
+    """Tell whether If-None-Match names the current version, so 304 can be answered."""
+    header = request.headers.get("If-None-Match")
+    if header is None:
+        return False
+    tags = [tag.strip() for tag in header.split(",")]
+    return "*" in tags or version_tag in tags or version_tag.removeprefix("W/") in tags

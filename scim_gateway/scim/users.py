@@ -1,0 +1,307 @@
+"""/Users: provisioning gated by seats (RFC 7644 §3; DESIGN §2.1)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, NoReturn
+
+from flask import Response, request
+from scim2_models import (
+    Context,
+    NotFoundException,
+    PatchOp,
+    UniquenessException,
+)
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from seat_core import (
+    ContractExpired,
+    NoSeatAvailable,
+    record_refusal,
+    release_seat,
+    take_seat,
+)
+from seat_core.models import GroupMembership, Member, Organization, ScimGroup, Seat, new_id
+
+from ..clock import now
+from ..db import read_only, transaction
+from . import bp
+from .auth import base_url, organization_id
+from .errors import CONTENT_TYPE, ContractEnded, MethodNotAllowed, SeatLimitReached, scim_response
+from .filters import USER_ATTRIBUTES, USER_SORTS
+from .policy import POLICY
+from .queries import (
+    body,
+    check_if_match,
+    list_response,
+    not_modified,
+    page,
+    parametrized,
+    response_parameters,
+    search_request,
+)
+from .resources import UserResource, echo_seat_extension, etag, user_resource, write_user
+
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@bp.route("/Users", methods=METHODS)
+def users() -> Response:
+    """List users (GET) or provision one (POST)."""
+    if request.method == "GET":
+        return search_users(search_request(UserResource))
+    if request.method == "POST":
+        return create_user()
+    raise MethodNotAllowed(allowed=["GET", "POST"], detail="Use GET or POST on /Users.")
+
+
+@bp.route("/Users/.search", methods=METHODS)
+def users_search() -> Response:
+    """Search users with a SearchRequest body (RFC 7644 §3.4.3)."""
+    if request.method != "POST":
+        raise MethodNotAllowed(allowed=["POST"], detail="Use POST on /Users/.search.")
+    return search_users(search_request(UserResource, body()))
+
+
+@bp.route("/Users/<user_id>", methods=METHODS)
+def user(user_id: str) -> Response:
+    """Read, replace, patch or delete one user."""
+    handlers = {"GET": get_user, "PUT": replace_user, "PATCH": patch_user, "DELETE": delete_user}
+    handler = handlers.get(request.method)
+    if handler is None:
+        raise MethodNotAllowed(allowed=list(handlers), detail="Use GET, PUT, PATCH or DELETE.")
+    return handler(user_id)
+
+
+def search_users(search: Any) -> Response:
+    with read_only() as session:
+        query = select(Member).where(Member.organization_id == organization_id())
+        total, members = page(
+            session,
+            search,
+            query,
+            model=UserResource,
+            attributes=USER_ATTRIBUTES,
+            sorts=USER_SORTS,
+            tiebreak=(Member.created_at, Member.id),
+        )
+        resources = [_resource(session, member) for member in members]
+    return scim_response(list_response(UserResource, search, total, resources))
+
+
+def get_user(user_id: str) -> Response:
+    with read_only() as session:
+        member = _find(session, user_id)
+        if not_modified(etag(member.version)):
+            return Response(status=304, headers={"ETag": etag(member.version)})
+        resource = _resource(session, member)
+    return _respond(resource, 200, response_parameters(UserResource), member)
+
+
+def create_user() -> Response:
+    resource = UserResource.model_validate(
+        body(), scim_ctx=Context.RESOURCE_CREATION_REQUEST, scim_policy=POLICY
+    )
+    at = now()
+    member = Member(
+        id=new_id(),
+        organization_id=organization_id(),
+        active=False,
+        source="scim",
+        version=1,
+        created_at=at,
+        updated_at=at,
+    )
+    # DESIGN §2.1: a user created active, or with no "active" at all, takes a seat.
+    wants_active = resource.active is not False
+    resource.active = wants_active
+    write_user(member, resource)
+    refused = _identity(member, member_id=None)
+    try:
+        with transaction() as session:
+            _ensure_unique(session, member)
+            session.add(member)
+            _flush(session)
+            if wants_active:
+                take_seat(session, member, at=at)
+            created = _resource(session, member)
+    except (NoSeatAvailable, ContractExpired) as refusal:
+        _refuse(refusal, refused, at=at)
+    return _respond(created, 201, response_parameters(UserResource), member)
+
+
+def replace_user(user_id: str) -> Response:
+    resource = UserResource.model_validate(
+        body(), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST, scim_policy=POLICY
+    )
+
+    def apply(current: Any) -> Any:
+        # A PUT without "active" leaves it as it is rather than deactivating the user.
+        if resource.active is None:
+            resource.active = current.active
+        resource.replace(current)
+        return resource
+
+    return _change(user_id, apply)
+
+
+def patch_user(user_id: str) -> Response:
+    patch = parametrized(PatchOp, UserResource).model_validate(
+        body(), scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
+    )
+
+    def apply(current: Any) -> Any:
+        patch.patch(current, scim_policy=POLICY)
+        return current
+
+    return _change(user_id, apply)
+
+
+def delete_user(user_id: str) -> Response:
+    at = now()
+    with transaction() as session:
+        member = _find(session, user_id, lock=True)
+        check_if_match(etag(member.version))
+        # Releasing is never refused; the seat is free the moment this commits.
+        release_seat(session, member, at=at)
+        group_ids = select(GroupMembership.group_id).where(GroupMembership.member_id == member.id)
+        session.execute(
+            update(ScimGroup)
+            .where(ScimGroup.id.in_(group_ids))
+            .values(version=ScimGroup.version + 1, updated_at=at)
+        )
+        session.delete(member)
+    return Response(status=204)
+
+
+def _change(user_id: str, change: Any) -> Response:
+    """Apply a PUT or PATCH, then take or release the seat if "active" changed."""
+    at = now()
+    refused: dict[str, Any] = {}
+    try:
+        with transaction() as session:
+            member = _find(session, user_id, lock=True)
+            check_if_match(etag(member.version))
+            current = _resource(session, member)
+            was_active = member.active
+            updated = change(current)
+            # Only true activates: a PATCH that removes "active" deactivates the user.
+            wants_active = updated.active is True
+            old_key = member.user_name_key
+            write_user(member, updated)
+            if member.user_name_key != old_key:
+                _ensure_unique(session, member)
+            member.version += 1
+            member.updated_at = at
+            _flush(session)
+            refused = _identity(member, member_id=member.id)
+            if wants_active and not was_active:
+                take_seat(session, member, at=at)
+            elif was_active and not wants_active:
+                release_seat(session, member, at=at)
+            changed = _resource(session, member)
+    except (NoSeatAvailable, ContractExpired) as refusal:
+        _refuse(refusal, refused, at=at)
+    return _respond(changed, 200, response_parameters(UserResource), member)
+
+
+def _find(session: Session, user_id: str, *, lock: bool = False) -> Member:
+    """Return the organization's member; another organization's is as absent as none."""
+    query = select(Member).where(Member.id == user_id, Member.organization_id == organization_id())
+    if lock:
+        # Serializes concurrent writes to one user on PostgreSQL; SQLite's BEGIN IMMEDIATE
+        # already does.
+        query = query.with_for_update()
+    member = session.scalars(query).first()
+    if member is None:
+        raise NotFoundException(detail=f"No user {user_id!r}.")
+    return member
+
+
+def _ensure_unique(session: Session, member: Member) -> None:
+    """Refuse a userName taken in the organization, compared as NFKC + casefold."""
+    clash = session.scalar(
+        select(Member.id).where(
+            Member.organization_id == member.organization_id,
+            Member.user_name_key == member.user_name_key,
+            Member.id != member.id,
+        )
+    )
+    if clash is not None:
+        raise UniquenessException(detail=f"A user with userName {member.user_name!r} exists.")
+
+
+def _flush(session: Session) -> None:
+    try:
+        session.flush()
+    except IntegrityError:
+        # Two requests creating the same userName at once: the UNIQUE index decides.
+        raise UniquenessException(detail="A user with that userName exists.") from None
+
+
+def resource_of(session: Session, member: Member) -> Any:
+    """Return the SCIM User of a member, with its seat and groups."""
+    return _resource(session, member)
+
+
+def _resource(session: Session, member: Member) -> Any:
+    taken_at = session.scalar(select(Seat.taken_at).where(Seat.member_id == member.id))
+    groups = session.scalars(
+        select(ScimGroup)
+        .join(GroupMembership, GroupMembership.group_id == ScimGroup.id)
+        .where(GroupMembership.member_id == member.id)
+        .order_by(ScimGroup.display_name_key)
+    )
+    return user_resource(member, base_url=base_url(), taken_at=taken_at, groups=groups)
+
+
+def _respond(resource: Any, status: int, parameters: Any, member: Member) -> Response:
+    context = (
+        Context.RESOURCE_CREATION_RESPONSE if status == 201 else Context.RESOURCE_QUERY_RESPONSE
+    )
+    payload = resource.model_dump(
+        scim_ctx=context, response_parameters=parameters, scim_policy=POLICY
+    )
+    if not parameters.attributes:
+        payload = echo_seat_extension(payload, member)
+    headers = {"ETag": resource.meta.version, "Location": resource.meta.location}
+    response = scim_response(payload, status, headers)
+    response.content_type = CONTENT_TYPE
+    return response
+
+
+def _identity(member: Member, *, member_id: str | None) -> dict[str, Any]:
+    """Copy what a seat request remembers of a user, before its transaction may roll back."""
+    return {
+        "identity": member.user_name,
+        "identity_key": member.user_name_key,
+        "display_name": member.display_name,
+        "email": member.email,
+        "member_id": member_id,
+    }
+
+
+def _refuse(
+    refusal: NoSeatAvailable | ContractExpired, refused: dict[str, Any], *, at: datetime
+) -> NoReturn:
+    """Remember the refused user as a seat request, then answer 403.
+
+    The refused request's transaction has rolled back by now; the seat request and its
+    alert are written in a transaction of their own so that they survive it.
+    """
+    with transaction() as session:
+        organization = session.get(Organization, organization_id())
+        assert organization is not None
+        record_refusal(
+            session,
+            organization,
+            channel="scim",
+            at=at,
+            **refused,
+            reason="no_seat" if isinstance(refusal, NoSeatAvailable) else "contract_expired",
+        )
+    if isinstance(refusal, NoSeatAvailable):
+        raise SeatLimitReached(detail=refusal.message)
+    raise ContractEnded(detail=refusal.message)
