@@ -1,0 +1,109 @@
+"""Run the benchmarks: `python -m bench [--databases sqlite,postgresql] [--seconds 5]`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .report import targets, write
+from .runner import Settings, run_database
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def machine(settings: Settings) -> dict[str, Any]:
+    """Describe the machine and the run's settings for the report."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.partition(":")[2].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory, 1),
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "load_average": " ".join(f"{value:.2f}" for value in os.getloadavg()),
+        "workers": settings.workers,
+        "clients": settings.clients,
+        "seconds": settings.seconds,
+        "warmup": settings.warmup,
+        "rate_limit": settings.rate_limit,
+    }
+
+
+def parse(argv: list[str]) -> tuple[list[str], Settings, Path]:
+    cores = os.cpu_count() or 1
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--sizes", default="1000,100000", help="members, comma-separated")
+    parser.add_argument("--seconds", type=float, default=5.0, help="measured per operation")
+    parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured, before each")
+    # Two sync workers per core, as the README deploys the gateway.
+    parser.add_argument("--workers", type=int, default=2 * cores)
+    parser.add_argument("--clients", type=int, default=2 * cores)
+    parser.add_argument("--sync-users", type=int, default=10_000)
+    parser.add_argument("--sync-clients", type=int, default=16)
+    parser.add_argument("--sync-timeout", type=float, default=150.0)
+    parser.add_argument("--race-activations", type=int, default=500)
+    parser.add_argument("--race-seats", type=int, default=100)
+    parser.add_argument("--rate-limit", default="1000/second")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    settings = Settings(
+        sizes=tuple(int(size) for size in args.sizes.split(",")),
+        seconds=args.seconds,
+        warmup=args.warmup,
+        workers=args.workers,
+        clients=args.clients,
+        sync_users=args.sync_users,
+        sync_clients=args.sync_clients,
+        sync_timeout=args.sync_timeout,
+        race_activations=args.race_activations,
+        race_seats=args.race_seats,
+        rate_limit=args.rate_limit,
+    )
+    return args.databases.split(","), settings, args.out
+
+
+def main(argv: list[str]) -> int:
+    kinds, settings, out = parse(argv)
+    started = time.monotonic()
+    date = datetime.now(UTC).date().isoformat()
+    about = machine(settings)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="scim-gateway-bench-") as directory:
+        for kind in kinds:
+            result = run_database(kind, settings, Path(directory))
+            result["targets"] = targets(result)
+            results.append(result)
+    about["total_seconds"] = round(time.monotonic() - started, 1)
+    for path in write(out, date, about, results):
+        print(f"wrote {path}")
+    failed = [
+        f"{result['database']}: {check['target']}"
+        for result in results
+        for check in result["targets"]
+        if not check["passed"]
+    ]
+    for line in failed:
+        print(f"FAIL {line}")
+    print(f"benchmark took {about['total_seconds']:.0f} s")
+    # The seat race is a correctness check: it fails the run. Targets are reported only.
+    return 0 if all(result["seat_race"].get("passed") for result in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,69 @@
+"""Fresh, migrated databases for a run: a SQLite file, or a PostgreSQL database of its own."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from scim_gateway.migrate import upgrade
+
+# The server to create the benchmark's database on; it needs CREATEDB rights.
+POSTGRES_ADMIN_URL = os.environ.get(
+    "SCIM_GATEWAY_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@contextmanager
+def sqlite_database(directory: Path) -> Iterator[str]:
+    """Yield the URL of a new migrated SQLite file in directory."""
+    path = directory / f"bench-{uuid.uuid4().hex[:8]}.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    try:
+        yield url
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """Yield the URL of a new migrated PostgreSQL database; drop it at the end."""
+    name = f"scimgw_bench_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as error:
+        raise SystemExit(
+            f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {error}. Start it, or set "
+            "SCIM_GATEWAY_BENCH_POSTGRES, or run `python -m bench --databases sqlite`."
+        ) from None
+    with admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        base, _, _ = POSTGRES_ADMIN_URL.rpartition("/")
+        url = f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
+        try:
+            upgrade(url)
+            yield url
+        finally:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+@contextmanager
+def database(kind: str, directory: Path) -> Iterator[str]:
+    """Yield a fresh database of kind 'sqlite' or 'postgresql'."""
+    if kind == "sqlite":
+        with sqlite_database(directory) as url:
+            yield url
+    elif kind == "postgresql":
+        with postgres_database() as url:
+            yield url
+    else:
+        raise SystemExit(f"Unknown database {kind!r}: use sqlite or postgresql.")

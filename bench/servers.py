@@ -1,0 +1,129 @@
+"""gunicorn under test: start, stop, and read its workers' memory and CPU from /proc."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+STARTUP_TIMEOUT = 30.0
+STOP_TIMEOUT = 10.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    """Return a TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    """A running gunicorn: its URL, master process and captured log."""
+
+    base_url: str
+    process: subprocess.Popen[bytes]
+    log: IO[bytes]
+
+    def workers(self) -> list[int]:
+        """Return the pids of the master's worker processes."""
+        pid = self.process.pid
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            return []
+        return sorted(int(child) for child in children)
+
+    def rss_mib(self) -> list[float]:
+        """Return the resident memory of each worker, in MiB."""
+        sizes = []
+        for pid in self.workers():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmRSS:"):
+                    sizes.append(int(line.split()[1]) / 1024)
+        return sizes
+
+    def cpu_seconds(self) -> float:
+        """Return the CPU time (user + system) the workers have used so far."""
+        total = 0
+        for pid in self.workers():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            # utime and stime are fields 14 and 15 of proc(5); fields[0] is field 3.
+            total += int(fields[11]) + int(fields[12])
+        return total / CLOCK_TICKS
+
+    def log_text(self) -> str:
+        """Return what gunicorn and the app wrote so far."""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+
+def _wait_healthy(server: Server) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited early:\n{server.log_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(f"{server.base_url}/readyz", timeout=1) as answer:
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass  # Not listening yet.
+        time.sleep(0.1)
+    raise RuntimeError(f"gunicorn not ready in {STARTUP_TIMEOUT}s:\n{server.log_text()[-4000:]}")
+
+
+@contextmanager
+def gunicorn(env: Mapping[str, str], workers: int) -> Iterator[Server]:
+    """Run wsgi:app under gunicorn with sync workers, as the README deploys it."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        f"--bind=127.0.0.1:{port}",
+        f"--workers={workers}",
+        "--graceful-timeout=5",
+        "wsgi:app",
+    ]
+    # Append mode: the server's writes must not follow our seeks when reading the log.
+    with tempfile.TemporaryFile(mode="a+b") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=REPO_ROOT,
+            env={**os.environ, **env},
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        server = Server(f"http://127.0.0.1:{port}", process, log)
+        try:
+            _wait_healthy(server)
+            yield server
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
