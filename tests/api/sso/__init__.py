@@ -1,0 +1,1 @@
+"""Sign-in: the seat gate, the token checks, the API hook and the sso commands."""
