@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 
 from scim_gateway.db import transaction
-from argon2 import PasswordHasher
 from tests.factories import gen_organization, gen_owner
 
 PASSWORD = "correct horse battery"

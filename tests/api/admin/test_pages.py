@@ -1,0 +1,222 @@
+"""Invoices, members, seat requests, the waiting banner and the usage chart."""
+
+import csv
+import io
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from scim_gateway.db import transaction
+from seat_core import get_organization, identity_key, purchase_seats, record_refusal
+from seat_core.models import Contract, Member, SeatRequest
+from tests.factories import gen_member
+
+from .conftest import post_form
+
+
+def now():
+    return datetime.now(UTC)
+
+
+def buy(app, seats):
+    """Buy seats through the core, as of today; return the invoice number."""
+    with app.app_context(), transaction() as session:
+        organization = get_organization(session, "acme")
+        return purchase_seats(
+            session, organization, seats=seats, on=now().date(), at=now()
+        ).invoice.number
+
+
+def add_members(app, *names, active=True, source="scim"):
+    with app.app_context(), transaction() as session:
+        organization = get_organization(session, "acme")
+        return [
+            gen_member(session, organization, name, active=active, source=source, at=now()).id
+            for name in names
+        ]
+
+
+def refuse(app, identity, *, channel="sso", member_id=None, times=1):
+    for _ in range(times):
+        with app.app_context(), transaction() as session:
+            record_refusal(
+                session,
+                get_organization(session, "acme"),
+                channel=channel,
+                identity=identity,
+                identity_key=identity_key(identity),
+                at=now(),
+                email=identity,
+                member_id=member_id,
+            )
+
+
+def seats_used(app):
+    with app.app_context(), transaction() as session:
+        return session.scalar(select(Contract.seats_used))
+
+
+def test_invoices_list_detail_print_and_csv(primary, app):
+    number = buy(app, 4)
+
+    listing = primary.get("/admin/acme/invoices").text
+    detail = primary.get(f"/admin/acme/invoices/{number}").text
+    printable = primary.get(f"/admin/acme/invoices/{number}/print")
+    download = primary.get(f"/admin/acme/invoices/{number}.csv")
+
+    assert number in listing and "Seats added" in listing
+    assert f"Invoice {number}" in detail and "4 seats added, prorated" in detail
+    assert "Total" in detail and "Unit price / year" in detail
+    assert printable.status_code == 200 and "window.print()" in printable.text
+    assert download.mimetype == "text/csv"
+    assert f'filename="{number}.csv"' in download.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(download.text)))
+    assert rows[0]["seats"] == "4" and rows[0]["unit_price"] == "360.00"
+    assert rows[-1]["description"] == "Total" and rows[-1]["amount"] == rows[0]["amount"]
+
+
+def test_an_unknown_invoice_is_not_found(primary):
+    assert primary.get("/admin/acme/invoices/INV-999999").status_code == 404
+
+
+def test_members_show_seat_status_and_source(primary, app):
+    add_members(app, "alice@acme.test")
+    add_members(app, "zed@acme.test", active=False, source="sso")
+
+    page = primary.get("/admin/acme/members").text
+
+    assert "alice@acme.test" in page and "Holds a seat" in page and "SCIM" in page
+    assert "zed@acme.test" in page and "No seat" in page and "SSO" in page
+
+
+def test_members_search_matches_names_and_emails(primary, app):
+    add_members(app, "alice@acme.test", "bruno@acme.test", "carla@acme.test")
+
+    page = primary.get("/admin/acme/members?q=BRU").text
+
+    assert "bruno@acme.test" in page
+    assert "alice@acme.test" not in page and "carla@acme.test" not in page
+
+
+def test_members_page_forward_and_back_by_key(primary, app):
+    names = [f"user{i:03d}@acme.test" for i in range(60)]
+    with app.app_context(), transaction() as session:
+        organization = get_organization(session, "acme")
+        for name in names:
+            gen_member(session, organization, name, active=False, at=now())
+
+    first = primary.get("/admin/acme/members").text
+    second = primary.get("/admin/acme/members?after=user049%40acme.test").text
+    back = primary.get("/admin/acme/members?before=user050%40acme.test").text
+
+    assert "user000@acme.test" in first and "user049@acme.test" in first
+    assert "user050@acme.test" not in first and "Next →" in first
+    assert "user050@acme.test" in second and "user059@acme.test" in second
+    assert "Next →" not in second and "← Previous" in second
+    assert "user000@acme.test" in back and "user049@acme.test" in back
+
+
+def test_unassigning_frees_the_seat_and_warns_about_the_idp(primary, app):
+    (member_id,) = add_members(app, "alice@acme.test")
+
+    response = post_form(
+        primary, "/admin/acme/members", f"/admin/acme/members/{member_id}/unassign"
+    )
+
+    assert seats_used(app) == 0
+    message = primary.get(response.location).text
+    assert "Seat freed" in message and "identity provider" in message
+    with app.app_context(), transaction() as session:
+        assert session.get(Member, member_id).active is False
+
+
+def test_assigning_takes_a_seat_and_is_refused_when_none_is_free(client, app):
+    from .conftest import create_acme, sign_in
+
+    create_acme(app, seats=1)
+    sign_in(client)
+    waiting, late = add_members(app, "alice@acme.test", "bob@acme.test", active=False)
+
+    ok = post_form(client, "/admin/acme/members", f"/admin/acme/members/{waiting}/assign")
+    assigned = client.get(ok.location).text
+    refused = post_form(client, "/admin/acme/members", f"/admin/acme/members/{late}/assign")
+
+    assert "Seat assigned" in assigned
+    assert "No seat available in Acme: 1 of 1 seats in use" in client.get(refused.location).text
+    assert seats_used(app) == 1
+
+
+def test_the_banner_counts_waiting_people_and_prices_their_seats(primary, app):
+    refuse(app, "x@acme.test")
+    refuse(app, "y@acme.test", times=3)
+
+    page = primary.get("/admin/acme/invoices").text
+
+    assert "2 people are waiting for a seat — add 2 seats for " in page
+    assert "/admin/acme/billing/seats/review?seats=2" in page
+
+
+def test_seat_requests_list_channel_attempts_and_last_attempt(primary, app):
+    refuse(app, "y@acme.test", channel="scim", times=3)
+
+    page = primary.get("/admin/acme/seat-requests").text
+
+    assert "y@acme.test" in page and "SCIM" in page
+    assert '<td class="num">3</td>' in page and "Admit" in page
+
+
+def test_admitting_a_request_without_a_member_creates_one_with_a_seat(primary, app):
+    refuse(app, "newbie@acme.test")
+    with app.app_context(), transaction() as session:
+        request_id = session.scalar(select(SeatRequest.id))
+
+    response = post_form(
+        primary, "/admin/acme/seat-requests", f"/admin/acme/seat-requests/{request_id}/admit"
+    )
+
+    assert "now holds a seat" in primary.get(response.location).text
+    with app.app_context(), transaction() as session:
+        member = session.scalars(select(Member)).one()
+        assert (member.user_name, member.source, member.active) == (
+            "newbie@acme.test",
+            "admin",
+            True,
+        )
+        assert session.get(SeatRequest, request_id).status == "admitted"
+    assert seats_used(app) == 1
+
+
+def test_admitting_a_request_for_an_existing_member_takes_its_seat(primary, app):
+    (member_id,) = add_members(app, "known@acme.test", active=False)
+    refuse(app, "known@acme.test", member_id=member_id)
+    with app.app_context(), transaction() as session:
+        request_id = session.scalar(select(SeatRequest.id))
+
+    post_form(primary, "/admin/acme/seat-requests", f"/admin/acme/seat-requests/{request_id}/admit")
+
+    with app.app_context(), transaction() as session:
+        assert session.scalars(select(Member)).one().active is True
+    assert seats_used(app) == 1
+
+
+def test_dismissing_a_request_removes_the_banner(primary, app):
+    refuse(app, "x@acme.test")
+    with app.app_context(), transaction() as session:
+        request_id = session.scalar(select(SeatRequest.id))
+
+    post_form(
+        primary, "/admin/acme/seat-requests", f"/admin/acme/seat-requests/{request_id}/dismiss"
+    )
+
+    assert "people are waiting" not in primary.get("/admin/acme/billing").text
+    assert "1 person is waiting" not in primary.get("/admin/acme/billing").text
+
+
+def test_the_usage_page_draws_seats_in_use_and_purchased(primary, app):
+    add_members(app, "alice@acme.test", "bob@acme.test")
+    buy(app, 5)
+
+    page = primary.get("/admin/acme/usage").text
+
+    assert "<svg" in page and 'role="img"' in page
+    assert "now 2 in use of 15" in page
