@@ -1,14 +1,8 @@
-"""The seat gate of sign-ins: match the person to a member and let them in only with a seat.
-
-Shared by the OpenID Connect callback and the sign-in hook of the API. It runs after the
-identity has been verified and before any session exists. admit() works in the caller's
-transaction and raises SignInRefused to have it rolled back; the caller then records the
-seat request with record_request() in a transaction of its own.
-"""
+"""Admission through the seat gate: find or create the member, take its seat, or refuse."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
@@ -18,45 +12,18 @@ from seat_core import (
     ContractExpired,
     InvalidIdentity,
     NoSeatAvailable,
-    email_domain,
     email_key,
     identity_key,
     record_refusal,
     take_seat,
     usage,
 )
-from seat_core.models import Member, Organization, SeatRequest, SsoConfig
+from seat_core.models import Member, Organization, SeatRequest
+
+from .people import Identity, Policy, trusted_email
 
 # Refusals that mean "no seat for you now": remembered as seat requests, owners alerted.
 REQUESTABLE = frozenset({"no_seat", "contract_expired", "jit_disabled"})
-
-
-@dataclass(frozen=True)
-class Identity:
-    """A person as the identity provider vouches for them."""
-
-    issuer: str
-    subject: str
-    email: str | None = None
-    # None when the provider does not say (Entra ID, for one, never sends the claim).
-    email_verified: bool | None = None
-    name: str | None = None
-
-
-@dataclass(frozen=True)
-class Policy:
-    """Who may come in: new people (JIT) or not, and from which email domains."""
-
-    jit: bool = True
-    # Empty: any domain.
-    domains: frozenset[str] = field(default_factory=frozenset)
-
-    @classmethod
-    def of(cls, config: SsoConfig | None) -> Policy:
-        """Return the policy of an organization's SSO configuration (the default without)."""
-        if config is None:
-            return cls()
-        return cls(jit=config.jit, domains=parse_domains(config.allowed_domains))
 
 
 @dataclass(frozen=True)
@@ -117,11 +84,6 @@ class SignInRefused(Exception):
         )
 
 
-def parse_domains(text: str) -> frozenset[str]:
-    """Return the domains of a comma-separated list, lower-cased."""
-    return frozenset(part.strip().lower() for part in text.split(",") if part.strip())
-
-
 def admit(
     session: Session,
     organization: Organization,
@@ -137,7 +99,7 @@ def admit(
     member = _by_subject(session, organization, identity)
     created = False
     if member is None:
-        email, problem = _trusted_email(identity, policy)
+        email, problem = trusted_email(identity, policy)
         if email is not None:
             member = _by_email(session, organization, identity, email)
         if member is None:
@@ -281,47 +243,6 @@ def _by_email(
     # Prefer the member whose user name is the email: SCIM usually provisions it so.
     free.sort(key=lambda member: member.user_name_key != key)
     return free[0] if free else None
-
-
-def _trusted_email(identity: Identity, policy: Policy) -> tuple[str | None, tuple[str, str] | None]:
-    """Return the email to match and create members by, or the problem that stops it."""
-    email = identity.email
-    if not email:
-        return None, ("no_email", "Your identity provider did not send your email address.")
-    try:
-        email_key(email)
-    except InvalidIdentity:
-        return None, ("no_email", f"{email!r} is not an email address.")
-    domain = email_domain(email)
-    if policy.domains and domain not in policy.domains:
-        allowed = ", ".join(sorted(policy.domains))
-        return None, ("domain_not_allowed", f"{email} is not in the domains allowed: {allowed}.")
-    # An email the provider does not vouch for could be anyone's. Without the claim, an
-    # address in one of the organization's own domains is trusted: its provider owns them.
-    if identity.email_verified is False or (identity.email_verified is None and not policy.domains):
-        return None, ("email_unverified", f"Your identity provider has not verified {email}.")
-    return email, None
-
-
-def verified_email(identity: Identity, policy: Policy) -> str | None:
-    """Return the email the provider vouches for, to find an owner by; None if it does not.
-
-    Unlike member matching, the domain list does not restrict it, since the owner list
-    names each owner; the address must still be verified (or, without the claim, be in
-    one of the organization's domains).
-    """
-    email = identity.email
-    if not email:
-        return None
-    try:
-        email_key(email)
-    except InvalidIdentity:
-        return None
-    if identity.email_verified is True:
-        return email
-    if identity.email_verified is None and email_domain(email) in policy.domains:
-        return email
-    return None
 
 
 def _create(
