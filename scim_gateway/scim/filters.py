@@ -50,6 +50,7 @@ from sqlalchemy.sql.expression import FromClause
 from seat_core.models import GroupMembership, Member, ScimGroup
 
 from .policy import comparison_key
+from .resources import SEAT_SCHEMA
 
 Op = CompareOperator
 ORDERING = {Op.gt, Op.ge, Op.lt, Op.le}
@@ -118,6 +119,8 @@ USER_ATTRIBUTES: dict[tuple[str, str, str | None], Scalar | Values] = {
     (USER, "external_id", None): Scalar(Member.external_id, "exact"),
     (USER, "display_name", None): Scalar(Member.display_name, "fold"),
     (USER, "active", None): Scalar(Member.active, "plain"),
+    # A member holds a seat iff it is active (DESIGN §2.1).
+    (SEAT_SCHEMA, "holds_seat", None): Scalar(Member.active, "plain"),
     (USER, "meta", "created"): Scalar(Member.created_at, "plain"),
     (USER, "meta", "last_modified"): Scalar(Member.updated_at, "plain"),
     (USER, "emails", None): EMAILS,

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from .filters import Scalar, SqlFilter, Values, sort_column
 from .policy import POLICY
+from .resources import SEAT_SCHEMA
 
 
 @cache
@@ -57,6 +58,23 @@ def body() -> dict[str, Any]:
     return data
 
 
+def _expand_seat(text: Any) -> Any:
+    """Read the bare seat extension URN in `attributes` as all its (returned on request) ones."""
+    if not isinstance(text, str):
+        return text
+    names = [name.strip() for name in text.split(",")]
+    expanded = [
+        part
+        for name in names
+        for part in (
+            [f"{SEAT_SCHEMA}:holdsSeat", f"{SEAT_SCHEMA}:seatTakenAt"]
+            if name.lower() == SEAT_SCHEMA.lower()
+            else [name]
+        )
+    ]
+    return ",".join(expanded)
+
+
 def response_parameters(model: Any) -> Any:
     """Return the attributes/excludedAttributes of the query string (RFC 7644 §3.9)."""
     values = {
@@ -64,6 +82,8 @@ def response_parameters(model: Any) -> Any:
         for key in ("attributes", "excludedAttributes")
         if key in request.args
     }
+    if "attributes" in values:
+        values["attributes"] = _expand_seat(values["attributes"])
     return parametrized(ResponseParameters, model).model_validate(values, scim_policy=POLICY)
 
 
@@ -75,6 +95,8 @@ def search_request(model: Any, payload: Mapping[str, Any] | None = None) -> Any:
     """
     if payload is None:
         payload = {key: request.args[key] for key in SEARCH_PARAMETERS if key in request.args}
+    if isinstance(payload.get("attributes"), str):
+        payload = {**payload, "attributes": _expand_seat(payload["attributes"])}
     text = payload.get("filter")
     limit = current_app.config["SCIM_MAX_FILTER_LENGTH"]
     if isinstance(text, str) and len(text) > limit:
