@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from seat_core import make_engine, make_sessionmaker
+from seat_core import make_engine, make_read_sessionmaker, make_sessionmaker
 
 
 class Database:
@@ -22,6 +22,7 @@ class Database:
         self.url = url
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
+        self._read_sessions: sessionmaker[Session] | None = None
         self._pid: int | None = None
 
     @property
@@ -33,6 +34,7 @@ class Database:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             self._engine = make_engine(self.url)
             self._sessions = make_sessionmaker(self._engine)
+            self._read_sessions = make_read_sessionmaker(self._engine)
             self._pid = os.getpid()
         return self._engine
 
@@ -41,6 +43,12 @@ class Database:
         _ = self.engine  # creates the session factory with it
         assert self._sessions is not None
         return self._sessions
+
+    @property
+    def read_sessions(self) -> sessionmaker[Session]:
+        _ = self.engine  # creates the session factory with it
+        assert self._read_sessions is not None
+        return self._read_sessions
 
     def dispose(self) -> None:
         if self._engine is not None:
@@ -71,6 +79,10 @@ def transaction() -> Iterator[Session]:
 
 @contextmanager
 def read_only() -> Iterator[Session]:
-    """Open a session for reads; it is rolled back at the end."""
-    with database().sessions() as session:
+    """Open a session for reads; it is rolled back at the end.
+
+    On SQLite it does not take the write lock (see make_read_sessionmaker): whatever it
+    writes could fail with "database is locked", and is rolled back anyway.
+    """
+    with database().read_sessions() as session:
         yield session

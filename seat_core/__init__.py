@@ -33,7 +33,7 @@ from .billing import (
     renew_due,
     renewal_preview,
 )
-from .db import make_engine, make_sessionmaker, transaction
+from .db import make_engine, make_read_sessionmaker, make_sessionmaker, transaction
 from .errors import (
     ContractExpired,
     ContractNotStarted,
@@ -126,6 +126,7 @@ __all__ = [
     "identity_key",
     "local_date",
     "make_engine",
+    "make_read_sessionmaker",
     "make_sessionmaker",
     "notify_renewals",
     "owners_of",
