@@ -26,6 +26,8 @@ PAGE_SIZE = 50
 def invoices(org: str) -> Any:
     """List the organization's invoices, newest first."""
     before = request.args.get("before", type=int)
+    if before is not None and not 0 < before < 2**63:
+        before = None  # not an id: start from the newest
     with transaction() as session:
         query = select(Invoice).where(Invoice.organization_id == g.organization.id)
         if before:

@@ -27,6 +27,8 @@ def seat_requests(org: str) -> Any:
     status = request.args.get("status", "pending")
     status = status if status in STATUSES else "pending"
     before = request.args.get("before", type=int)
+    if before is not None and not 0 < before < 2**63:
+        before = None  # not an id: start from the newest
     with transaction() as session:
         query = select(SeatRequest).where(
             SeatRequest.organization_id == g.organization.id, SeatRequest.status == status

@@ -73,3 +73,15 @@ def require_owner(session: Session, token: ApiToken, *, primary: bool = False) -
     if primary and owner.role != "primary_owner":
         fail(403, "Forbidden", "Only a Primary Owner can buy seats.")
     return owner
+
+
+def only_params(*names: str) -> None:
+    """Refuse query parameters other than names, so that a misspelt one is not ignored."""
+    unknown = sorted(set(request.args) - set(names))
+    if unknown:
+        allowed = ", ".join(names) or "none"
+        fail(
+            400,
+            "Bad Request",
+            f"Unknown query parameters: {', '.join(unknown)} (allowed: {allowed}).",
+        )

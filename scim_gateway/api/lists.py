@@ -12,15 +12,17 @@ from seat_core.models import Invoice, SeatRequest
 
 from ..db import transaction
 from . import bp
-from .auth import authenticate, fail, require_owner
+from .auth import authenticate, fail, only_params, require_owner
 from .serialize import invoice_json, seat_request_json
 
 MAX_LIMIT = 200
+MAX_ID = 2**63 - 1  # the largest id either database can store
 STATUSES = ("pending", "admitted", "dismissed")
 
 
-def paging() -> tuple[int, int | None]:
+def paging(*other: str) -> tuple[int, int | None]:
     """Read limit (1 to 200, default 50) and before (an id) from the query string."""
+    only_params("limit", "before", *other)
     try:
         limit = int(request.args.get("limit", "50"))
         before = int(request.args["before"]) if "before" in request.args else None
@@ -28,7 +30,7 @@ def paging() -> tuple[int, int | None]:
         fail(400, "Bad Request", "limit and before must be whole numbers.")
     if not 1 <= limit <= MAX_LIMIT:
         fail(400, "Bad Request", f"limit must be between 1 and {MAX_LIMIT}.")
-    if before is not None and before < 1:
+    if before is not None and not 1 <= before <= MAX_ID:
         fail(400, "Bad Request", "before must be a positive id.")
     return limit, before
 
@@ -57,6 +59,7 @@ def list_invoices(org: str) -> Any:
 @bp.get("/orgs/<org>/invoices/<number>")
 def get_invoice(org: str, number: str) -> Any:
     """Return one invoice by number."""
+    only_params()
     with transaction() as session:
         organization, token = authenticate(session, org)
         require_owner(session, token)
@@ -73,7 +76,7 @@ def get_invoice(org: str, number: str) -> Any:
 @bp.get("/orgs/<org>/seat-requests")
 def list_seat_requests(org: str) -> Any:
     """List seat requests of a status (pending by default), most recent attempt first."""
-    limit, before = paging()
+    limit, before = paging("status")
     status = request.args.get("status", "pending")
     if status not in STATUSES:
         fail(400, "Bad Request", f"status must be one of {', '.join(STATUSES)}.")

@@ -7,194 +7,18 @@ from typing import Any
 from flask import current_app, jsonify
 
 from . import bp
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/problem+json": {"schema": _ref("Problem")}},
-    }
-
-
-def _json(description: str, schema: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": schema}},
-        **extra,
-    }
-
-
-def _object(properties: dict[str, Any], *, nullable: tuple[str, ...] = ()) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "required": [name for name in properties if name not in nullable] + list(nullable),
-        "properties": properties,
-    }
-
-
-DATE = {"type": "string", "format": "date"}
-DATETIME = {"type": "string", "format": "date-time"}
-COUNT = {"type": "integer", "minimum": 0}
-NULLABLE_TEXT = {"type": ["string", "null"]}
-
-AUTH_ERRORS = {
-    "401": _problem("No valid API token."),
-    "403": _problem("The token is not an owner's, or the owner's role does not allow this."),
-    "404": _problem("No such organization for this token, or no such resource."),
-}
-ORG = {
-    "name": "org",
-    "in": "path",
-    "required": True,
-    "description": "The organization's slug.",
-    "schema": {"type": "string", "minLength": 1},
-}
-PAGING = [
-    {
-        "name": "limit",
-        "in": "query",
-        "required": False,
-        "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
-    },
-    {
-        "name": "before",
-        "in": "query",
-        "required": False,
-        "description": "Return items older than this id (from the previous page's next link).",
-        "schema": {"type": "integer", "minimum": 1},
-    },
-]
-
-
-def _schemas(max_seats: int) -> dict[str, Any]:
-    money = _object(
-        {
-            "minor": {"type": "integer", "description": "Integer minor units (cents)."},
-            "decimal": {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"},
-            "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
-        }
-    )
-    months = _object(
-        {
-            "numerator": {"type": "integer", "minimum": 0},
-            "denominator": {"type": "integer", "minimum": 1},
-            "text": {"type": "string", "description": 'Mixed fraction, like "9 17/31".'},
-        }
-    )
-    period = _object({"start": DATE, "end": DATE})
-    return {
-        "Problem": {
-            "type": "object",
-            "description": "An RFC 9457 problem.",
-            "required": ["type", "title", "status", "detail"],
-            "properties": {
-                "type": {"type": "string"},
-                "title": {"type": "string"},
-                "status": {"type": "integer"},
-                "detail": {"type": "string"},
-            },
-        },
-        "Money": money,
-        "Months": months,
-        "Period": period,
-        "SeatsRequest": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["seats"],
-            "properties": {"seats": {"type": "integer", "minimum": 1, "maximum": max_seats}},
-        },
-        "Seats": _object(
-            {
-                "organization": {"type": "string"},
-                "seats_purchased": COUNT,
-                "seats_in_use": COUNT,
-                "seats_free": COUNT,
-                "pending_requests": COUNT,
-                "status": {"enum": ["active", "expired"]},
-                "term": _ref("Period"),
-                "price_per_seat_year": _ref("Money"),
-                "auto_renew": {"type": "boolean"},
-                "renewal": {
-                    "oneOf": [
-                        {"type": "null"},
-                        _object({"on": DATE, "seats": COUNT, "amount": _ref("Money")}),
-                    ]
-                },
-            }
-        ),
-        "Quote": _object(
-            {
-                "seats": {"type": "integer", "minimum": 1},
-                "on": DATE,
-                "unit_price": _ref("Money"),
-                "remaining_months": _ref("Months"),
-                "amount": _ref("Money"),
-                "term": _ref("Period"),
-                "seats_purchased_before": COUNT,
-                "seats_purchased_after": COUNT,
-            }
-        ),
-        "InvoiceLine": _object(
-            {
-                "description": {"type": "string"},
-                "seats": {"type": "integer", "minimum": 1},
-                "period": _ref("Period"),
-                "remaining_months": _ref("Months"),
-                "unit_price": _ref("Money"),
-                "amount": _ref("Money"),
-            }
-        ),
-        "Invoice": _object(
-            {
-                "number": {"type": "string"},
-                "kind": {"enum": ["purchase", "renewal"]},
-                "issued_on": DATE,
-                "total": _ref("Money"),
-                "seats_purchased_after": COUNT,
-                "lines": {"type": "array", "items": _ref("InvoiceLine")},
-            }
-        ),
-        "InvoiceList": _object(
-            {
-                "invoices": {"type": "array", "items": _ref("Invoice")},
-                "next": NULLABLE_TEXT,
-            }
-        ),
-        "SeatRequest": _object(
-            {
-                "id": {"type": "integer"},
-                "channel": {"enum": ["scim", "sso", "admin"]},
-                "identity": {"type": "string"},
-                "display_name": NULLABLE_TEXT,
-                "email": NULLABLE_TEXT,
-                "member_id": NULLABLE_TEXT,
-                "status": {"enum": ["pending", "admitted", "dismissed"]},
-                "attempts": {"type": "integer", "minimum": 1},
-                "first_attempt_at": DATETIME,
-                "last_attempt_at": DATETIME,
-            }
-        ),
-        "SeatRequestList": _object(
-            {
-                "seat_requests": {"type": "array", "items": _ref("SeatRequest")},
-                "next": NULLABLE_TEXT,
-            }
-        ),
-    }
+from .openapi_parts import AUTH_ERRORS, ORG, PAGING, json_response, problem, ref, schemas
+from .seats import KEY_HEADER_PATTERN
 
 
 def document(max_seats: int) -> dict[str, Any]:
     """Build the document; the purchase limit is the app's configured one."""
     seats_body = {
         "required": True,
-        "content": {"application/json": {"schema": _ref("SeatsRequest")}},
+        "content": {"application/json": {"schema": ref("SeatsRequest")}},
     }
-    bad_body = _problem('The body is not a JSON object with only "seats".')
-    bad_seats = _problem(f"seats is not a whole number from 1 to {max_seats}.")
+    bad_body = problem('The body is not a JSON object with only "seats".')
+    bad_seats = problem(f"seats is not a whole number from 1 to {max_seats}.")
     return {
         "openapi": "3.1.0",
         "info": {
@@ -212,7 +36,7 @@ def document(max_seats: int) -> dict[str, Any]:
                     "operationId": "getSeats",
                     "summary": "Seats purchased, in use and free; the term and the renewal.",
                     "parameters": [ORG],
-                    "responses": {"200": _json("The seats.", _ref("Seats")), **AUTH_ERRORS},
+                    "responses": {"200": json_response("The seats.", ref("Seats")), **AUTH_ERRORS},
                 }
             },
             "/orgs/{org}/seats/quote": {
@@ -222,10 +46,10 @@ def document(max_seats: int) -> dict[str, Any]:
                     "parameters": [ORG],
                     "requestBody": seats_body,
                     "responses": {
-                        "200": _json("The quote.", _ref("Quote")),
+                        "200": json_response("The quote.", ref("Quote")),
                         "400": bad_body,
                         **AUTH_ERRORS,
-                        "409": _problem("The contract has expired: renew it first."),
+                        "409": problem("The contract has expired: renew it first."),
                         "422": bad_seats,
                     },
                 }
@@ -246,26 +70,26 @@ def document(max_seats: int) -> dict[str, Any]:
                             "required": True,
                             "schema": {
                                 "type": "string",
-                                "pattern": r'^"?[\x20-\x21\x23-\x5b\x5d-\x7e]{1,200}"?$',
+                                "pattern": KEY_HEADER_PATTERN,
                             },
                         },
                     ],
                     "requestBody": seats_body,
                     "responses": {
-                        "201": _json(
+                        "201": json_response(
                             "The invoice (first purchase or replay).",
-                            _ref("Invoice"),
+                            ref("Invoice"),
                             headers={
                                 "Location": {"schema": {"type": "string"}},
                                 "Idempotent-Replayed": {"schema": {"enum": ["true"]}},
                             },
                         ),
-                        "400": _problem("Missing or malformed Idempotency-Key, or bad body."),
+                        "400": problem("Missing or malformed Idempotency-Key, or bad body."),
                         **AUTH_ERRORS,
-                        "409": _problem(
+                        "409": problem(
                             "The key's first request is in flight, or the contract expired."
                         ),
-                        "422": _problem(
+                        "422": problem(
                             "The key was used with another body, or seats is out of range."
                         ),
                     },
@@ -277,8 +101,8 @@ def document(max_seats: int) -> dict[str, Any]:
                     "summary": "Invoices, newest first.",
                     "parameters": [ORG, *PAGING],
                     "responses": {
-                        "200": _json("A page of invoices.", _ref("InvoiceList")),
-                        "400": _problem("Bad paging parameters."),
+                        "200": json_response("A page of invoices.", ref("InvoiceList")),
+                        "400": problem("Bad paging parameters."),
                         **AUTH_ERRORS,
                     },
                 }
@@ -296,7 +120,10 @@ def document(max_seats: int) -> dict[str, Any]:
                             "schema": {"type": "string", "minLength": 1},
                         },
                     ],
-                    "responses": {"200": _json("The invoice.", _ref("Invoice")), **AUTH_ERRORS},
+                    "responses": {
+                        "200": json_response("The invoice.", ref("Invoice")),
+                        **AUTH_ERRORS,
+                    },
                 }
             },
             "/orgs/{org}/seat-requests": {
@@ -317,8 +144,8 @@ def document(max_seats: int) -> dict[str, Any]:
                         *PAGING,
                     ],
                     "responses": {
-                        "200": _json("A page of seat requests.", _ref("SeatRequestList")),
-                        "400": _problem("Bad status or paging parameters."),
+                        "200": json_response("A page of seat requests.", ref("SeatRequestList")),
+                        "400": problem("Bad status or paging parameters."),
                         **AUTH_ERRORS,
                     },
                 }
@@ -326,7 +153,7 @@ def document(max_seats: int) -> dict[str, Any]:
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": _schemas(max_seats),
+            "schemas": schemas(max_seats),
         },
     }
 

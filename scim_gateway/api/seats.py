@@ -22,11 +22,14 @@ from seat_core import (
 from ..clock import now, today_for
 from ..db import transaction
 from . import bp
-from .auth import authenticate, fail, require_owner
+from .auth import authenticate, fail, only_params, require_owner
 from .serialize import invoice_json, quote_json, seats_json
 
-# Printable ASCII without quotes or backslashes, as the draft's sf-string allows.
-KEY_PATTERN = re.compile(r"[\x20-\x21\x23-\x5b\x5d-\x7e]{1,200}")
+# The key is a structured-field string ("..."), or the same characters bare: printable
+# ASCII without quotes or backslashes, 1 to 200 of them. The OpenAPI document uses it too.
+_CHARS = r"[\x20-\x21\x23-\x5b\x5d-\x7e]"
+_EDGE = r"[\x21\x23-\x5b\x5d-\x7e]"
+KEY_HEADER_PATTERN = f'^(?:({_EDGE}(?:{_CHARS}{{0,198}}{_EDGE})?)|"({_CHARS}{{1,200}})")$'
 
 
 def seats_body() -> int:
@@ -38,6 +41,8 @@ def seats_body() -> int:
     if unknown:
         fail(400, "Bad Request", f"Unknown fields: {', '.join(unknown)}.")
     seats = body.get("seats")
+    if isinstance(seats, float) and seats.is_integer() and abs(seats) < 2**53:
+        seats = int(seats)  # JSON Schema counts 5.0 as the integer 5
     if isinstance(seats, bool) or not isinstance(seats, int):
         fail(422, "Unprocessable Content", '"seats" must be a whole number of at least 1.')
     maximum = int(current_app.config["MAX_SEATS_PER_PURCHASE"])
@@ -55,21 +60,21 @@ def idempotency_key() -> str:
     raw = request.headers.get("Idempotency-Key")
     if raw is None or not raw.strip():
         fail(400, "Bad Request", "Send an Idempotency-Key header, e.g. a fresh UUID.")
-    key = raw.strip()
-    if len(key) >= 2 and key[0] == key[-1] == '"':
-        key = key[1:-1]  # the draft sends it as a structured-field string
-    if not KEY_PATTERN.fullmatch(key):
+    match = re.match(KEY_HEADER_PATTERN, raw.strip())
+    if match is None:
         fail(
             400,
             "Bad Request",
-            "The Idempotency-Key must be 1 to 200 printable ASCII characters.",
+            "The Idempotency-Key must be 1 to 200 printable ASCII characters without "
+            'quotes or backslashes, optionally in double quotes like "8e03978e".',
         )
-    return key
+    return match.group(1) or match.group(2)
 
 
 @bp.get("/orgs/<org>/seats")
 def get_seats(org: str) -> Any:
     """Return seats purchased, in use and free, pending requests, term and renewal."""
+    only_params()
     with transaction() as session:
         organization, token = authenticate(session, org)
         require_owner(session, token)
@@ -82,6 +87,7 @@ def get_seats(org: str) -> Any:
 @bp.post("/orgs/<org>/seats/quote")
 def quote_seats(org: str) -> Any:
     """Quote adding seats today, with the arithmetic the purchase uses."""
+    only_params()
     with transaction() as session:
         organization, token = authenticate(session, org)
         require_owner(session, token)
@@ -105,6 +111,7 @@ def quote_seats(org: str) -> Any:
 @bp.post("/orgs/<org>/seats/purchases")
 def buy_seats(org: str) -> Any:
     """Buy seats and return the invoice; the Idempotency-Key makes retries buy once."""
+    only_params()
     with transaction() as session:
         organization, token = authenticate(session, org)
         require_owner(session, token, primary=True)

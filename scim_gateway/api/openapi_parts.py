@@ -1,0 +1,183 @@
+"""The schemas and shared parts of the OpenAPI document: the shapes serialize.py returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": ref("Problem")}},
+    }
+
+
+def json_response(description: str, schema: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": schema}},
+        **extra,
+    }
+
+
+def _object(properties: dict[str, Any], *, nullable: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": [name for name in properties if name not in nullable] + list(nullable),
+        "properties": properties,
+    }
+
+
+DATE = {"type": "string", "format": "date"}
+DATETIME = {"type": "string", "format": "date-time"}
+COUNT = {"type": "integer", "minimum": 0}
+NULLABLE_TEXT = {"type": ["string", "null"]}
+
+AUTH_ERRORS = {
+    "401": problem("No valid API token."),
+    "403": problem("The token is not an owner's, or the owner's role does not allow this."),
+    "404": problem("No such organization for this token, or no such resource."),
+}
+ORG = {
+    "name": "org",
+    "in": "path",
+    "required": True,
+    "description": "The organization's slug.",
+    "schema": {"type": "string", "minLength": 1},
+}
+PAGING = [
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+    },
+    {
+        "name": "before",
+        "in": "query",
+        "required": False,
+        "description": "Return items older than this id (from the previous page's next link).",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+    },
+]
+
+
+def schemas(max_seats: int) -> dict[str, Any]:
+    money = _object(
+        {
+            "minor": {"type": "integer", "description": "Integer minor units (cents)."},
+            "decimal": {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"},
+            "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        }
+    )
+    months = _object(
+        {
+            "numerator": {"type": "integer", "minimum": 0},
+            "denominator": {"type": "integer", "minimum": 1},
+            "text": {"type": "string", "description": 'Mixed fraction, like "9 17/31".'},
+        }
+    )
+    period = _object({"start": DATE, "end": DATE})
+    return {
+        "Problem": {
+            "type": "object",
+            "description": "An RFC 9457 problem.",
+            "required": ["type", "title", "status", "detail"],
+            "properties": {
+                "type": {"type": "string"},
+                "title": {"type": "string"},
+                "status": {"type": "integer"},
+                "detail": {"type": "string"},
+            },
+        },
+        "Money": money,
+        "Months": months,
+        "Period": period,
+        "SeatsRequest": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["seats"],
+            "properties": {"seats": {"type": "integer", "minimum": 1, "maximum": max_seats}},
+        },
+        "Seats": _object(
+            {
+                "organization": {"type": "string"},
+                "seats_purchased": COUNT,
+                "seats_in_use": COUNT,
+                "seats_free": COUNT,
+                "pending_requests": COUNT,
+                "status": {"enum": ["active", "expired"]},
+                "term": ref("Period"),
+                "price_per_seat_year": ref("Money"),
+                "auto_renew": {"type": "boolean"},
+                "renewal": {
+                    "oneOf": [
+                        {"type": "null"},
+                        _object({"on": DATE, "seats": COUNT, "amount": ref("Money")}),
+                    ]
+                },
+            }
+        ),
+        "Quote": _object(
+            {
+                "seats": {"type": "integer", "minimum": 1},
+                "on": DATE,
+                "unit_price": ref("Money"),
+                "remaining_months": ref("Months"),
+                "amount": ref("Money"),
+                "term": ref("Period"),
+                "seats_purchased_before": COUNT,
+                "seats_purchased_after": COUNT,
+            }
+        ),
+        "InvoiceLine": _object(
+            {
+                "description": {"type": "string"},
+                "seats": {"type": "integer", "minimum": 1},
+                "period": ref("Period"),
+                "remaining_months": ref("Months"),
+                "unit_price": ref("Money"),
+                "amount": ref("Money"),
+            }
+        ),
+        "Invoice": _object(
+            {
+                "number": {"type": "string"},
+                "kind": {"enum": ["purchase", "renewal"]},
+                "issued_on": DATE,
+                "total": ref("Money"),
+                "seats_purchased_after": COUNT,
+                "lines": {"type": "array", "items": ref("InvoiceLine")},
+            }
+        ),
+        "InvoiceList": _object(
+            {
+                "invoices": {"type": "array", "items": ref("Invoice")},
+                "next": NULLABLE_TEXT,
+            }
+        ),
+        "SeatRequest": _object(
+            {
+                "id": {"type": "integer"},
+                "channel": {"enum": ["scim", "sso", "admin"]},
+                "identity": {"type": "string"},
+                "display_name": NULLABLE_TEXT,
+                "email": NULLABLE_TEXT,
+                "member_id": NULLABLE_TEXT,
+                "status": {"enum": ["pending", "admitted", "dismissed"]},
+                "attempts": {"type": "integer", "minimum": 1},
+                "first_attempt_at": DATETIME,
+                "last_attempt_at": DATETIME,
+            }
+        ),
+        "SeatRequestList": _object(
+            {
+                "seat_requests": {"type": "array", "items": ref("SeatRequest")},
+                "next": NULLABLE_TEXT,
+            }
+        ),
+    }
