@@ -1,0 +1,159 @@
+"""Seats under concurrency, against gunicorn: never more seats handed out than paid for."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from scim_gateway.tokens import issue_token
+from seat_core import get_organization, make_engine, make_sessionmaker, usage
+from seat_core.models import Member, SeatRequest
+from tests.databases import fresh_sqlite
+from tests.factories import gen_organization
+from tests.support import servers
+from tests.support.servers import start_gunicorn
+
+USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+KEY = "aWtbcxwtS1yd6S8x8Nn1GWmFz8Xq1QOTyhSU9Bd7Kzo="
+
+
+@pytest.fixture(autouse=True)
+def patient_startup(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Give four workers time to boot on a busy two-core machine."""
+    monkeypatch.setattr(servers, "STARTUP_TIMEOUT", 90.0)
+
+
+def seed(url: str, *, seats: int, slug: str = "acme") -> str:
+    """Create an organization whose term covers today on the database; return a SCIM token."""
+    at = datetime.now(UTC)
+    engine = make_engine(url)
+    with make_sessionmaker(engine).begin() as session:
+        organization = gen_organization(
+            session, slug=slug, seats=seats, start=date.today() - timedelta(days=30), at=at
+        )
+        _, token = issue_token(session, organization, kind="scim", at=at)
+    engine.dispose()
+    return token
+
+
+def environment(url: str) -> dict[str, str]:
+    """Return the environment gunicorn runs the gateway with."""
+    return {
+        "SCIM_GATEWAY_DATABASE_URL": url,
+        "SCIM_GATEWAY_SECRET_KEY": "scim-e2e-secret-key",
+        "SCIM_GATEWAY_ENCRYPTION_KEY": KEY,
+        "SCIM_GATEWAY_SCIM_RATE_LIMIT": "100000/minute",
+    }
+
+
+@contextmanager
+def gateways(url: str, *, instances: int = 1, workers: int = 4) -> Iterator[list[str]]:
+    """Run instances of the gateway on one database; yield their base URLs."""
+    with ExitStack() as stack:
+        yield [
+            stack.enter_context(start_gunicorn(environment(url), workers=workers))
+            for _ in range(instances)
+        ]
+
+
+def in_use(url: str, slug: str = "acme") -> tuple[int, int, int]:
+    """Return seats in use, active members and pending seat requests, read from the database."""
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session:
+        current = usage(session, get_organization(session, slug))
+        active = session.scalar(select(func.count()).select_from(Member).filter_by(active=True))
+        pending = session.scalar(
+            select(func.count()).select_from(SeatRequest).filter_by(status="pending")
+        )
+    engine.dispose()
+    return current.seats_in_use, active or 0, pending or 0
+
+
+def scim_session(token: str) -> requests.Session:
+    http = requests.Session()
+    http.headers["Authorization"] = f"Bearer {token}"
+    return http
+
+
+def concurrently(calls: list[Callable[[], requests.Response]]) -> Counter[int]:
+    """Send every call at once; return how many got each status."""
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return Counter(response.status_code for response in pool.map(lambda c: c(), calls))
+
+
+def create_many(bases: list[str], token: str, count: int) -> Counter[int]:
+    http = scim_session(token)
+
+    def create(i: int) -> Callable[[], requests.Response]:
+        body = {"schemas": [USER_SCHEMA], "userName": f"user{i}@acme.com", "active": True}
+        return lambda: http.post(f"{bases[i % len(bases)]}/scim/v2/Users", json=body, timeout=60)
+
+    return concurrently([create(i) for i in range(count)])
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return fresh_sqlite(sqlite_template, tmp_path)
+    postgres: str = request.getfixturevalue("postgres_url")
+    return postgres
+
+
+def test_sixty_concurrent_creates_get_exactly_the_ten_free_seats(url: str) -> None:
+    token = seed(url, seats=10)
+
+    with gateways(url) as bases:
+        statuses = create_many(bases, token, 60)
+
+    assert statuses == Counter({201: 10, 403: 50})
+    assert in_use(url) == (10, 10, 50)
+
+
+@pytest.mark.postgres
+def test_two_instances_on_one_postgresql_share_the_ten_free_seats(postgres_url: str) -> None:
+    token = seed(postgres_url, seats=10)
+
+    with gateways(postgres_url, instances=2, workers=2) as bases:
+        statuses = create_many(bases, token, 60)
+
+    assert statuses == Counter({201: 10, 403: 50})
+    assert in_use(postgres_url) == (10, 10, 50)
+
+
+def test_concurrent_reactivations_take_only_the_free_seats(url: str) -> None:
+    token = seed(url, seats=10)
+    http = scim_session(token)
+
+    with gateways(url) as (base,):
+        ids = [
+            http.post(
+                f"{base}/scim/v2/Users",
+                json={"schemas": [USER_SCHEMA], "userName": f"idle{i}", "active": False},
+                timeout=30,
+            ).json()["id"]
+            for i in range(20)
+        ]
+        body = {
+            "schemas": [PATCH_SCHEMA],
+            "Operations": [{"op": "Replace", "path": "active", "value": "True"}],
+        }
+        statuses = concurrently(
+            [
+                lambda user_id=user_id: http.patch(  # type: ignore[misc]
+                    f"{base}/scim/v2/Users/{user_id}", json=body, timeout=60
+                )
+                for user_id in ids
+            ]
+        )
+
+    assert statuses == Counter({200: 10, 403: 10})
+    assert in_use(url) == (10, 10, 10)
