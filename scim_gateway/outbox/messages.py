@@ -24,6 +24,13 @@ class Content:
     more_names: int = 0
 
 
+REFUSAL_REASONS = {
+    "no_seat": "every seat is in use.",
+    "contract_expired": "the contract has expired.",
+    "jit_disabled": "they are not provisioned, and sign-in does not add people.",
+}
+
+
 def _seats(count: int) -> str:
     return f"{count} seat" if count == 1 else f"{count} seats"
 
@@ -73,17 +80,20 @@ def content_of(item: Claim, public_url: str) -> Content:
     if item.event == "seat.refused":
         who = _name(p)
         channel = "sign-in (SSO)" if p.get("channel") == "sso" else "provisioning (SCIM)"
-        expired = p.get("reason") == "contract_expired"
+        reason = p.get("reason") or "no_seat"
+        why = REFUSAL_REASONS.get(reason, REFUSAL_REASONS["no_seat"])
+        if reason == "no_seat" and p.get("seats_purchased") is not None:
+            why = f"all {p['seats_purchased']} seats are in use."
+        action = {
+            "no_seat": ("Add 1 seat", review(1)),
+            "contract_expired": ("Open billing", f"{admin}/billing"),
+        }.get(reason, ("Open seat requests", f"{admin}/seat-requests"))
         return Content(
             subject=f"[{org}] Seat refused for {who}",
             headline=f"{who} was refused a seat",
-            paragraphs=[
-                f"The {channel} of {who} was refused: "
-                + ("the contract has expired." if expired else "every seat is in use.")
-                + " They are waiting as a seat request.",
-            ],
-            action_label="Add 1 seat" if not expired else "Open billing",
-            action_url=review(1) if not expired else f"{admin}/billing",
+            paragraphs=[f"The {channel} of {who} was refused: {why} They wait as a seat request."],
+            action_label=action[0],
+            action_url=action[1],
             facts=[("Seat requests", f"{admin}/seat-requests")],
         )
     if item.event == "seat.refused.digest":
@@ -94,8 +104,8 @@ def content_of(item: Claim, public_url: str) -> Content:
             subject=f"[{org}] {count} more seat refusals for {_people(people_count)}",
             headline=f"{count} more seat refusals since the last alert",
             paragraphs=[
-                f"{_people(people_count)} were refused a seat {count} times in all, "
-                "because every seat is in use:"
+                f"{_people(people_count)} were refused a seat {count} times in all "
+                "(refusals after the first alert of a window are gathered here):"
             ],
             action_label=f"Add {_seats(people_count)}",
             action_url=review(people_count),

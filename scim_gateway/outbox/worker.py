@@ -137,8 +137,13 @@ def _send_batch(
             return
         try:
             sender.send(item, at=now())
-        except (mail.MailFailed, webhooks.WebhookFailed, UnreadableSecret) as error:
+        except Exception as error:
+            # Whatever went wrong (a server, a secret, a bug in rendering) is recorded on the
+            # delivery, so it retries and finally shows as failed instead of looping on leases.
             permanent = isinstance(error, UnreadableSecret) or getattr(error, "permanent", False)
+            if not isinstance(error, (mail.MailFailed, webhooks.WebhookFailed, UnreadableSecret)):
+                log.exception("alert delivery %s failed unexpectedly", item.delivery_id)
+                error = RuntimeError(f"{type(error).__name__}: {error}")
             with factory.begin() as session:
                 outcome = claims.fail(
                     session, item, error=str(error), now=now(), options=options, permanent=permanent

@@ -11,6 +11,7 @@ from seat_core import (
     add_recipient,
     add_webhook_endpoint,
     alert_settings_of,
+    check_webhook_url,
     delete_webhook_endpoint,
     email_recipients,
     notify_renewals,
@@ -102,12 +103,13 @@ def test_removing_another_organizations_recipient_is_not_found(sessions):
     "url",
     ["", "ftp://example.test/hook", "https://user:pw@example.test/", "/relative", "https://"],
 )
-def test_a_webhook_url_that_is_not_http_is_refused(sessions, url):
-    with sessions.begin() as session:
-        organization = gen_organization(session)
+def test_a_webhook_url_that_is_not_http_is_refused(url):
+    with pytest.raises(InvalidAlertSettings):
+        check_webhook_url(url)
 
-        with pytest.raises(InvalidAlertSettings):
-            add_webhook_endpoint(session, organization, url=url, secret_encrypted="x", at=AT)
+
+def test_a_webhook_url_is_kept_as_given_without_surrounding_spaces():
+    assert check_webhook_url(" https://hooks.test/a?b=1 ") == "https://hooks.test/a?b=1"
 
 
 def test_deleting_an_endpoint_gives_up_what_was_still_to_be_sent_to_it(sessions):
