@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 
 from seat_core import format_money, format_months
@@ -37,5 +37,10 @@ def day(value: date | datetime | None) -> str:
     return f"{value:%-d %b %Y}"
 
 
-for _filter in (amount, months, plural, day):
+def through(end: date) -> str:
+    """Format the exclusive end of a term or period as its last day, like "31 Oct 2027"."""
+    return day(end - timedelta(days=1))
+
+
+for _filter in (amount, months, plural, day, through):
     bp.add_app_template_filter(_filter)

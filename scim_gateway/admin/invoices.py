@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from typing import Any
 
 from flask import Response, g, render_template, request, url_for
@@ -85,7 +86,7 @@ def invoice_csv(org: str, number: str) -> Any:
             "description",
             "seats",
             "period_start",
-            "period_end",
+            "period_last_day",
             "remaining_months",
             "unit_price",
             "amount",
@@ -100,7 +101,7 @@ def invoice_csv(org: str, number: str) -> Any:
                 _cell(line.description),
                 line.seats,
                 line.period_start.isoformat(),
-                line.period_end.isoformat(),
+                (line.period_end - timedelta(days=1)).isoformat(),
                 months(line.remaining_months),
                 format_money(line.unit_price_minor, found.currency),
                 format_money(line.amount_minor, found.currency),

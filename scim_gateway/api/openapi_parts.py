@@ -81,7 +81,7 @@ def schemas(max_seats: int) -> dict[str, Any]:
             "text": {"type": "string", "description": 'Mixed fraction, like "9 17/31".'},
         }
     )
-    period = _object({"start": DATE, "end": DATE})
+    period = _object({"start": DATE, "end": {**DATE, "description": "Exclusive: the day after."}})
     return {
         "Problem": {
             "type": "object",
