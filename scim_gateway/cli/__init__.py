@@ -73,6 +73,18 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(1)
 
 
-from . import alerts, core, owners, sso, tokens  # noqa: E402  (commands register on cli)
+from . import alerts, database, orgs, owners, seats, sso, tokens  # noqa: E402  (commands register on cli)
 
-__all__ = ["Context", "alerts", "cli", "core", "main", "owners", "pass_context", "sso", "tokens"]
+__all__ = [
+    "Context",
+    "alerts",
+    "cli",
+    "database",
+    "main",
+    "orgs",
+    "owners",
+    "pass_context",
+    "seats",
+    "sso",
+    "tokens",
+]
