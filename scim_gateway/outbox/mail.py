@@ -6,9 +6,14 @@ import smtplib
 import ssl
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, parseaddr
 
 from .options import Options
+
+
+def sender_address(options: Options) -> str:
+    """Return the bare address of MAIL_FROM, which may be like "Seats <seats@example.com>"."""
+    return parseaddr(options.mail_from)[1] or options.mail_from
 
 
 class MailFailed(Exception):
@@ -36,7 +41,7 @@ def compose(
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = format_datetime(at)
-    domain = options.mail_from.rpartition("@")[2] or "localhost"
+    domain = sender_address(options).rpartition("@")[2] or "localhost"
     message["Message-ID"] = f"<{message_id}@{domain}>"
     # RFC 3834: tells mail servers and people's rules this is no reply to anyone.
     message["Auto-Submitted"] = "auto-generated"
@@ -60,7 +65,7 @@ class Mailer:
         """
         try:
             smtp = self._connect()
-            smtp.send_message(message, from_addr=self.options.mail_from, to_addrs=[recipient])
+            smtp.send_message(message, from_addr=sender_address(self.options), to_addrs=[recipient])
         except smtplib.SMTPRecipientsRefused as error:
             code, reason = next(iter(error.recipients.values()))
             raise MailFailed(
