@@ -30,9 +30,6 @@ from .billing import (
     Quote,
     purchase_seats,
     quote_purchase,
-    renew,
-    renew_due,
-    renewal_preview,
 )
 from .db import make_engine, make_read_sessionmaker, make_sessionmaker, transaction
 from .errors import (
@@ -68,6 +65,7 @@ from .orgs import (
     get_organization,
     owners_of,
 )
+from .renewal import renew, renew_due, renewal_preview
 from .terms import (
     Term,
     anniv,

@@ -1,4 +1,4 @@
-"""Buying seats and renewing: quotes and charges from one proration, invoices issued at once."""
+"""Buying seats: quotes and charges from one proration, invoices issued at once."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 
-from sqlalchemy import case, insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,8 +20,8 @@ from .errors import (
     PurchaseOutsideTerm,
 )
 from .ledger import contract_of, record_seat_event
-from .models import Contract, ContractTerm, IdempotencyKey, Invoice, InvoiceLine, Organization
-from .terms import Term, format_months, local_date, prorate
+from .models import Contract, IdempotencyKey, Invoice, InvoiceLine, Organization
+from .terms import Term, prorate
 
 # A purchase larger than this is almost surely a typo; operators may lower it per app.
 MAX_SEATS_PER_PURCHASE = 100_000
@@ -157,7 +157,7 @@ def purchase_seats(
     ).one_or_none()
     if counts is None:
         raise PurchaseOutsideTerm("The contract was renewed meanwhile: quote the purchase again")
-    invoice = _issue_invoice(
+    invoice = issue_invoice(
         session,
         contract,
         kind="purchase",
@@ -165,7 +165,7 @@ def purchase_seats(
         at=at,
         seats_purchased_after=counts[1],
         line=InvoiceLine(
-            description=f"{_seats(seats)} added, prorated",
+            description=f"{seats_text(seats)} added, prorated",
             seats=seats,
             period_start=on,
             period_end=quote.term_end,
@@ -202,114 +202,7 @@ def _replay(
     return session.get_one(Invoice, row.invoice_id)
 
 
-def renew(
-    session: Session,
-    contract: Contract,
-    *,
-    at: datetime,
-    on: date | None = None,
-    force: bool = False,
-) -> list[Invoice]:
-    """Renew every term of the contract that has ended by the day on; return their invoices.
-
-    Seats carry over as the seats in use at the end of the term, never below the plan
-    minimum. A contract that does not auto-renew expires instead, unless force is set.
-    """
-    invoices: list[Invoice] = []
-    while True:
-        current = contract_of(session, contract.organization_id)
-        today = on or local_date(at, current.timezone)
-        if today < current.term_end and current.status == "active":
-            return invoices
-        if not (current.auto_renew or force):
-            _expire(session, current, at=at, on=today)
-            return invoices
-        next_term = Term(current.origin, current.term_index + 1)
-        # Guarded by the term index: of two renewals racing, one updates, the other finds
-        # no row and re-reads. seats_purchased is computed from seats_used in the same
-        # statement, so a seat taken at the last moment is carried over too.
-        counts = session.execute(
-            update(Contract)
-            .where(Contract.id == current.id, Contract.term_index == current.term_index)
-            .values(
-                term_index=next_term.index,
-                term_start=next_term.start,
-                term_end=next_term.end,
-                status="active",
-                seats_purchased=case(
-                    (Contract.seats_used > Contract.min_seats, Contract.seats_used),
-                    else_=Contract.min_seats,
-                ),
-            )
-            .returning(Contract.seats_used, Contract.seats_purchased, Contract.term_index)
-        ).one_or_none()
-        if counts is None:
-            continue
-        seats_used, seats_purchased, term_index = counts
-        session.execute(
-            insert(ContractTerm).values(
-                contract_id=current.id,
-                term_index=term_index,
-                start=next_term.start,
-                end=next_term.end,
-                seats_purchased_at_start=seats_purchased,
-                seats_used_at_start=seats_used,
-            )
-        )
-        fresh = contract_of(session, current.organization_id)
-        invoice = _issue_invoice(
-            session,
-            fresh,
-            kind="renewal",
-            issued_on=next_term.start,
-            at=at,
-            seats_purchased_after=seats_purchased,
-            line=InvoiceLine(
-                description=f"Renewal: {_seats(seats_purchased)} for one year",
-                seats=seats_purchased,
-                period_start=next_term.start,
-                period_end=next_term.end,
-                remaining_months="12",
-                unit_price_minor=fresh.price_per_seat_year_minor,
-                amount_minor=seats_purchased * fresh.price_per_seat_year_minor,
-            ),
-        )
-        record_seat_event(session, current.id, None, "renew", counts, on=next_term.start, at=at)
-        alerts.contract_renewed(session, contract=fresh, invoice=invoice, at=at)
-        invoices.append(invoice)
-
-
-def _expire(session: Session, contract: Contract, *, at: datetime, on: date) -> None:
-    expired = session.execute(
-        update(Contract)
-        .where(Contract.id == contract.id, Contract.status == "active")
-        .values(status="expired")
-        .returning(Contract.seats_used, Contract.seats_purchased, Contract.term_index)
-    ).one_or_none()
-    if expired is not None:
-        record_seat_event(session, contract.id, None, "expire", expired, on=on, at=at)
-        alerts.contract_expired(session, contract=contract, at=at)
-
-
-def renew_due(session: Session, *, at: datetime) -> list[Invoice]:
-    """Renew or expire every contract whose term has ended by now in its own time zone."""
-    invoices: list[Invoice] = []
-    contracts = session.scalars(
-        select(Contract).where(Contract.status == "active").order_by(Contract.id)
-    ).all()
-    for contract in contracts:
-        if local_date(at, contract.timezone) >= contract.term_end:
-            invoices.extend(renew(session, contract, at=at))
-    return invoices
-
-
-def renewal_preview(contract: Contract) -> tuple[date, int, int]:
-    """Return (renewal date, seats it would renew at, amount in minor units) as of now."""
-    seats = max(contract.seats_used, contract.min_seats)
-    return contract.term_end, seats, seats * contract.price_per_seat_year_minor
-
-
-def _issue_invoice(
+def issue_invoice(
     session: Session,
     contract: Contract,
     *,
@@ -339,7 +232,7 @@ def _issue_invoice(
     return invoice
 
 
-def _seats(count: int) -> str:
+def seats_text(count: int) -> str:
     return f"{count} seat" if count == 1 else f"{count} seats"
 
 
@@ -349,6 +242,3 @@ def _fraction_text(months: Fraction) -> str:
         if months.denominator == 1
         else f"{months.numerator}/{months.denominator}"
     )
-
-
-__all__ = ["format_months"]

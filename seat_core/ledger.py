@@ -79,7 +79,7 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
     on = on or local_date(at, contract.timezone)
     if on >= contract.term_end and contract.auto_renew:
         # The renewal job may lag behind midnight; renew here rather than refuse.
-        from .billing import renew
+        from .renewal import renew
 
         renew(session, contract, at=at, on=on)
     # The only way to take a seat: one statement that checks and increments at once, so
