@@ -9,6 +9,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 
 from seat_core import OrganizationNotFound, email_key, find_owner, get_organization
 from seat_core.errors import SeatError
+from seat_core.models import SsoConfig
 
 from ..db import transaction
 from ..passwords import verify_password
@@ -40,7 +41,10 @@ def login(org: str) -> Any:
                 return render_template("admin/not_found.html", slug=org), 404
             if current_owner(session, org) is not None:
                 return redirect(_safe_next(org, target))
-            return render_template("admin/login.html", organization=organization, next=target)
+            has_sso = session.get(SsoConfig, organization.id) is not None
+            return render_template(
+                "admin/login.html", organization=organization, next=target, sso=has_sso
+            )
 
     email = request.form.get("email", "").strip()
     password = request.form.get("password", "")

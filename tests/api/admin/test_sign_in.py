@@ -153,3 +153,23 @@ def test_an_owner_cannot_use_another_organizations_login_to_get_in(client, acme)
     response = sign_in(client, OWNER.replace("acme", "beta"))
 
     assert response.status_code == 401
+
+
+def test_the_sign_in_page_offers_sso_when_the_organization_has_it(client, app, acme):
+    from seat_core.models import SsoConfig
+
+    with app.app_context(), transaction() as db:
+        db.add(
+            SsoConfig(
+                organization_id=acme["id"],
+                issuer="https://idp.acme.test",
+                client_id="gateway",
+                client_secret_encrypted="not used here",
+                product_url="https://app.acme.test",
+                updated_at=datetime.now(UTC),
+            )
+        )
+
+    page = client.get("/admin/acme/login").text
+
+    assert 'href="/sso/acme/login?next=admin"' in page
