@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from scim_gateway.tokens import issue_token
 from seat_core import get_organization, make_engine, make_sessionmaker, usage
 from seat_core.models import Member, SeatRequest
-from tests.databases import fresh_sqlite
+from tests.databases import fresh_sqlite, postgres_database
 from tests.factories import gen_organization
 from tests.support import servers
 from tests.support.servers import start_gunicorn
@@ -26,10 +26,20 @@ PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 KEY = "aWtbcxwtS1yd6S8x8Nn1GWmFz8Xq1QOTyhSU9Bd7Kzo="
 
 
-@pytest.fixture(autouse=True)
-def patient_startup(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Give four workers time to boot on a busy two-core machine."""
-    monkeypatch.setattr(servers, "STARTUP_TIMEOUT", 90.0)
+# One gateway per database serves the whole module (each test has its own organization):
+# booting four workers is what takes time here.
+pytestmark = pytest.mark.xdist_group("scim-concurrency")
+
+
+@contextmanager
+def patient_startup() -> Iterator[None]:
+    """Give gunicorn workers time to boot on a busy two-core machine."""
+    timeout = servers.STARTUP_TIMEOUT
+    servers.STARTUP_TIMEOUT = 90.0
+    try:
+        yield
+    finally:
+        servers.STARTUP_TIMEOUT = timeout
 
 
 def seed(url: str, *, seats: int, slug: str = "acme") -> str:
@@ -59,6 +69,7 @@ def environment(url: str) -> dict[str, str]:
 def gateways(url: str, *, instances: int = 1, workers: int = 4) -> Iterator[list[str]]:
     """Run instances of the gateway on one database; yield their base URLs."""
     with ExitStack() as stack:
+        stack.enter_context(patient_startup())
         yield [
             stack.enter_context(start_gunicorn(environment(url), workers=workers))
             for _ in range(instances)
@@ -69,10 +80,17 @@ def in_use(url: str, slug: str = "acme") -> tuple[int, int, int]:
     """Return seats in use, active members and pending seat requests, read from the database."""
     engine = make_engine(url)
     with make_sessionmaker(engine)() as session:
-        current = usage(session, get_organization(session, slug))
-        active = session.scalar(select(func.count()).select_from(Member).filter_by(active=True))
+        organization = get_organization(session, slug)
+        current = usage(session, organization)
+        active = session.scalar(
+            select(func.count())
+            .select_from(Member)
+            .filter_by(organization_id=organization.id, active=True)
+        )
         pending = session.scalar(
-            select(func.count()).select_from(SeatRequest).filter_by(status="pending")
+            select(func.count())
+            .select_from(SeatRequest)
+            .filter_by(organization_id=organization.id, status="pending")
         )
     engine.dispose()
     return current.seats_in_use, active or 0, pending or 0
@@ -100,60 +118,78 @@ def create_many(bases: list[str], token: str, count: int) -> Counter[int]:
     return concurrently([create(i) for i in range(count)])
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return fresh_sqlite(sqlite_template, tmp_path)
-    postgres: str = request.getfixturevalue("postgres_url")
-    return postgres
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def served(
+    request: pytest.FixtureRequest,
+    sqlite_template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, str]]:
+    """Run the gateway with four workers on a database of its own; yield (url, base URL)."""
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = fresh_sqlite(sqlite_template, tmp_path_factory.mktemp("races"))
+        else:
+            url = stack.enter_context(postgres_database())
+        (base,) = stack.enter_context(gateways(url))
+        yield url, base
 
 
-def test_sixty_concurrent_creates_get_exactly_the_ten_free_seats(url: str) -> None:
-    token = seed(url, seats=10)
+def test_sixty_concurrent_creates_get_exactly_the_ten_free_seats(
+    served: tuple[str, str],
+) -> None:
+    url, base = served
+    token = seed(url, seats=10, slug="creates")
 
-    with gateways(url) as bases:
-        statuses = create_many(bases, token, 60)
+    statuses = create_many([base], token, 60)
 
     assert statuses == Counter({201: 10, 403: 50})
-    assert in_use(url) == (10, 10, 50)
+    assert in_use(url, "creates") == (10, 10, 50)
 
 
-@pytest.mark.postgres
-def test_two_instances_on_one_postgresql_share_the_ten_free_seats(postgres_url: str) -> None:
-    token = seed(postgres_url, seats=10)
+# Several instances share PostgreSQL; SQLite is the database of one host.
+@pytest.mark.parametrize(
+    "served", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_two_instances_on_one_postgresql_share_the_ten_free_seats(
+    served: tuple[str, str],
+) -> None:
+    url, base = served
+    token = seed(url, seats=10, slug="instances")
 
-    with gateways(postgres_url, instances=2, workers=2) as bases:
-        statuses = create_many(bases, token, 60)
+    with gateways(url, workers=2) as (other,):
+        statuses = create_many([base, other], token, 60)
 
     assert statuses == Counter({201: 10, 403: 50})
-    assert in_use(postgres_url) == (10, 10, 50)
+    assert in_use(url, "instances") == (10, 10, 50)
 
 
-def test_concurrent_reactivations_take_only_the_free_seats(url: str) -> None:
-    token = seed(url, seats=10)
+def test_concurrent_reactivations_take_only_the_free_seats(served: tuple[str, str]) -> None:
+    url, base = served
+    token = seed(url, seats=10, slug="returns")
     http = scim_session(token)
+    ids = [
+        http.post(
+            f"{base}/scim/v2/Users",
+            json={"schemas": [USER_SCHEMA], "userName": f"idle{i}", "active": False},
+            timeout=30,
+        ).json()["id"]
+        for i in range(20)
+    ]
+    body = {
+        "schemas": [PATCH_SCHEMA],
+        "Operations": [{"op": "Replace", "path": "active", "value": "True"}],
+    }
 
-    with gateways(url) as (base,):
-        ids = [
-            http.post(
-                f"{base}/scim/v2/Users",
-                json={"schemas": [USER_SCHEMA], "userName": f"idle{i}", "active": False},
-                timeout=30,
-            ).json()["id"]
-            for i in range(20)
+    statuses = concurrently(
+        [
+            lambda user_id=user_id: http.patch(  # type: ignore[misc]
+                f"{base}/scim/v2/Users/{user_id}", json=body, timeout=60
+            )
+            for user_id in ids
         ]
-        body = {
-            "schemas": [PATCH_SCHEMA],
-            "Operations": [{"op": "Replace", "path": "active", "value": "True"}],
-        }
-        statuses = concurrently(
-            [
-                lambda user_id=user_id: http.patch(  # type: ignore[misc]
-                    f"{base}/scim/v2/Users/{user_id}", json=body, timeout=60
-                )
-                for user_id in ids
-            ]
-        )
+    )
 
     assert statuses == Counter({200: 10, 403: 10})
-    assert in_use(url) == (10, 10, 10)
+    assert in_use(url, "returns") == (10, 10, 10)

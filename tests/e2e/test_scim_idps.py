@@ -12,10 +12,18 @@ from scim2_client import BaseSyncSCIMClient
 from scim2_tester import Status, check_server
 
 from tests.databases import fresh_sqlite
-from tests.support import servers
 from tests.support.servers import start_gunicorn
 
-from .test_scim_concurrency import PATCH_SCHEMA, USER_SCHEMA, environment, in_use, seed
+from .test_scim_concurrency import (
+    PATCH_SCHEMA,
+    USER_SCHEMA,
+    environment,
+    in_use,
+    patient_startup,
+    seed,
+)
+
+pytestmark = pytest.mark.xdist_group("scim-idps")
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -43,13 +51,8 @@ class Gateway:
 def gateway(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     url = fresh_sqlite(sqlite_template, tmp_path_factory.mktemp("idps"))
     token = seed(url, seats=3)
-    timeout = servers.STARTUP_TIMEOUT
-    servers.STARTUP_TIMEOUT = 90.0  # two workers booting on a busy machine
-    try:
-        with start_gunicorn(environment(url), workers=2) as base:
-            yield Gateway(base, token, url)
-    finally:
-        servers.STARTUP_TIMEOUT = timeout
+    with patient_startup(), start_gunicorn(environment(url), workers=2) as base:
+        yield Gateway(base, token, url)
 
 
 def test_okta_provisions_updates_deactivates_and_reactivates_a_user(gateway: Gateway) -> None:
