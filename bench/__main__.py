@@ -56,7 +56,7 @@ def parse(argv: list[str]) -> tuple[list[str], Settings, Path]:
     parser.add_argument("--clients", type=int, default=2 * cores)
     parser.add_argument("--sync-users", type=int, default=10_000)
     parser.add_argument("--sync-clients", type=int, default=16)
-    parser.add_argument("--sync-timeout", type=float, default=150.0)
+    parser.add_argument("--sync-timeout", type=float, default=120.0)
     parser.add_argument("--race-activations", type=int, default=500)
     parser.add_argument("--race-seats", type=int, default=100)
     parser.add_argument("--rate-limit", default="1000/second")

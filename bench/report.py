@@ -160,7 +160,8 @@ def markdown(date: str, machine: dict[str, Any], results: list[dict[str, Any]]) 
             lines.append("")
             lines.append("```")
             for statement in entry["statements"]:
-                lines.append(statement["sql"])
+                mark = "-- reads every member of the organization: " if statement["scan"] else ""
+                lines.append(mark + statement["sql"])
                 lines.extend(f"    {line}" for line in statement["plan"])
             lines.append("```")
             lines.append("")

@@ -42,7 +42,12 @@ def phase(members, rows, rss):
         "members": members,
         "operations": rows,
         "rss_mib_per_worker": rss,
-        "plans": {"GET id": {"status": 200, "statements": [{"sql": "SELECT 1", "plan": ["x"]}]}},
+        "plans": {
+            "GET id": {
+                "status": 200,
+                "statements": [{"sql": "SELECT 1", "plan": ["x"], "scan": False}],
+            }
+        },
         "server_log_error_count": 0,
     }
 
@@ -149,3 +154,13 @@ def test_the_markdown_marks_failed_targets():
 
     assert "| sqlite | seat gate at 100,000 members adds < 1.0 ms p50 | +2.00 ms" in text
     assert "**FAIL**" in text
+
+
+def test_a_plan_that_walks_the_whole_organization_counts_as_a_scan():
+    from bench.plans import scans
+
+    assert scans(["SEARCH member USING INDEX ix_member_org_created (organization_id=?)"])
+    assert scans(["Seq Scan on member  (cost=0.00..10.00 rows=1 width=8)"])
+    searched = "SEARCH member USING INDEX ix_member_org_external_id"
+    assert not scans([f"{searched} (organization_id=? AND external_id=?)"])
+    assert not scans(["Index Scan using uq_member_organization_id_user_name_key on member"])
