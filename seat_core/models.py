@@ -130,7 +130,9 @@ class Member(Base):
     __table_args__ = (
         UniqueConstraint("organization_id", "user_name_key"),
         UniqueConstraint("organization_id", "sso_issuer", "sso_subject"),
-        Index("ix_member_org_external_id", "organization_id", "external_id"),
+        # Ends with the list order, so that SQLite filters and orders by externalId with one
+        # index rather than walking ix_member_org_created to skip a sort.
+        Index("ix_member_org_external_id", "organization_id", "external_id", "created_at", "id"),
         Index("ix_member_org_email", "organization_id", "email_key"),
         Index("ix_member_org_created", "organization_id", "created_at", "id"),
         CheckConstraint("source IN ('scim', 'sso', 'admin')", name="source_known"),

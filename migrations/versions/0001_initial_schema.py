@@ -108,7 +108,9 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_member_org_email", ["organization_id", "email_key"], unique=False)
         batch_op.create_index(
-            "ix_member_org_external_id", ["organization_id", "external_id"], unique=False
+            "ix_member_org_external_id",
+            ["organization_id", "external_id", "created_at", "id"],
+            unique=False,
         )
 
     op.create_table(
