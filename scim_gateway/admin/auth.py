@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
 from flask import (
-    abort,
     current_app,
     g,
     make_response,
@@ -29,12 +28,14 @@ from flask import (
     session,
     url_for,
 )
+from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from seat_core.models import Organization, Owner
 
 from ..clock import now
 from ..db import read_only
+from .banner import pending_banner
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -105,24 +106,24 @@ def owner_required(primary: bool = False) -> Callable[[View], View]:
             # Checked in a short session of its own: on SQLite every transaction holds
             # the write lock, so it must end before the view opens its transaction.
             with read_only() as db_session:
-                organization = db_session.query(Organization).filter_by(slug=slug).first()
+                organization = db_session.scalars(
+                    select(Organization).where(Organization.slug == slug)
+                ).first()
                 if organization is None:
-                    abort(404)
-                signed_in = session.get("owner_id") is not None
+                    return make_response(render_template("admin/not_found.html", slug=slug), 404)
                 owner = current_owner(db_session, slug)
                 if owner is None:
-                    if signed_in and session.get("org") == slug and not session_expired():
-                        return forbidden("Your owner account no longer exists.")
-                    if signed_in and session.get("org") != slug and not session_expired():
+                    elsewhere = session.get("org") not in (None, slug)
+                    if elsewhere and not session_expired():
                         return forbidden("You are not an owner of this organization.")
+                    # Signed out, expired, or an owner since removed: sign in again.
+                    session.pop("owner_id", None)
                     return redirect(
                         url_for("admin.login", org=slug, next=request.full_path.rstrip("?"))
                     )
                 g.owner = owner
                 g.organization = organization
                 g.role_name = ROLE_NAMES.get(owner.role, owner.role)
-                from .banner import pending_banner
-
                 g.banner = pending_banner(db_session, organization)
             if primary and g.owner.role != "primary_owner":
                 return forbidden("Only a Primary Owner can do this.")

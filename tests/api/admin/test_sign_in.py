@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from scim_gateway import create_app
 from scim_gateway.admin.auth import login_owner
 from scim_gateway.db import transaction
@@ -9,6 +11,12 @@ from seat_core import find_owner, get_organization
 from tests.conftest import TEST_CONFIG
 
 from .conftest import OWNER, PRIMARY, create_acme, csrf, sign_in
+
+
+@pytest.fixture
+def app(sqlite_app):
+    """Sessions, roles and CSRF are HTTP behaviour alone: SQLite is enough."""
+    return sqlite_app
 
 
 def test_the_sign_in_page_asks_for_email_and_password(client, acme):
@@ -173,3 +181,21 @@ def test_the_sign_in_page_offers_sso_when_the_organization_has_it(client, app, a
     page = client.get("/admin/acme/login").text
 
     assert 'href="/sso/acme/login?next=admin"' in page
+
+
+def test_a_removed_owner_is_sent_back_to_sign_in(primary, app):
+    from sqlalchemy import delete
+
+    from seat_core.models import Owner
+
+    with app.app_context(), transaction() as db:
+        db.execute(delete(Owner).where(Owner.email_key == PRIMARY))
+
+    response = primary.get("/admin/acme/billing")
+
+    assert response.status_code == 302 and "/admin/acme/login" in response.location
+
+
+def test_an_unknown_organization_is_not_found(client):
+    assert client.get("/admin/nowhere/billing").status_code == 404
+    assert client.get("/admin/nowhere/login").status_code == 404
