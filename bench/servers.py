@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import IO
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-STARTUP_TIMEOUT = 30.0
+# Generous: on a busy machine four workers importing the app can take a while.
+STARTUP_TIMEOUT = 90.0
 STOP_TIMEOUT = 10.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
