@@ -17,7 +17,7 @@ from ..db import read_only, transaction
 from . import bp
 from .auth import base_url, organization_id
 from .errors import MethodNotAllowed, invalid_value, scim_response
-from .filters import GROUP_ATTRIBUTES, GROUP_SORTS
+from .mapping import GROUP_ATTRIBUTES, GROUP_SORTS
 from .policy import POLICY
 from .queries import (
     body,

@@ -20,7 +20,8 @@ from scim2_models import (
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from .filters import Scalar, SqlFilter, Values, sort_column
+from .filters import SqlFilter, sort_column
+from .mapping import Scalar, Values
 from .policy import POLICY
 from .resources import SEAT_SCHEMA
 

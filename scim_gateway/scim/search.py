@@ -14,7 +14,7 @@ from ..db import read_only
 from . import bp, groups, users
 from .auth import organization_id
 from .errors import MethodNotAllowed, scim_response
-from .filters import GROUP_ATTRIBUTES, GROUP_SORTS, USER_ATTRIBUTES, USER_SORTS
+from .mapping import GROUP_ATTRIBUTES, GROUP_SORTS, USER_ATTRIBUTES, USER_SORTS
 from .policy import POLICY
 from .queries import body, list_response, page, search_request
 from .resources import GroupResource, UserResource

@@ -30,7 +30,7 @@ from ..db import read_only, transaction
 from . import bp
 from .auth import base_url, organization_id
 from .errors import CONTENT_TYPE, ContractEnded, MethodNotAllowed, SeatLimitReached, scim_response
-from .filters import USER_ATTRIBUTES, USER_SORTS
+from .mapping import USER_ATTRIBUTES, USER_SORTS
 from .policy import POLICY
 from .queries import (
     body,
