@@ -61,7 +61,6 @@ def environment(url: str) -> dict[str, str]:
         "SCIM_GATEWAY_DATABASE_URL": url,
         "SCIM_GATEWAY_SECRET_KEY": "scim-e2e-secret-key",
         "SCIM_GATEWAY_ENCRYPTION_KEY": KEY,
-        "SCIM_GATEWAY_SCIM_RATE_LIMIT": "100000/minute",
     }
 
 

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
 from scim2_client.engines.wsgi import WSGISCIMClient
 from scim2_tester import Status, check_server
 
+from scim_gateway import create_app
+from tests.conftest import TEST_CONFIG
+
 from .conftest import Scim
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def app(postgres_url: str) -> Iterator[Flask]:
+    """PostgreSQL here; the run against gunicorn (tests/e2e) is on SQLite."""
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": postgres_url})
+    yield app
+    app.extensions["db"].dispose()
 
 
 def test_scim2_tester_finds_no_failure_in_process(scim: Scim) -> None:
