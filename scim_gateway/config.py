@@ -13,7 +13,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "SCIM_MAX_RESULTS": 200,
     "SCIM_MAX_FILTER_LENGTH": 2000,
-    "SCIM_RATE_LIMIT": "600/minute",
+    # Per SCIM token: room for an initial Entra or Okta sync (and scim2-tester), not a runaway loop.
+    "SCIM_RATE_LIMIT": "6000/minute",
     "REDIS_URL": None,
     # Owners.
     "MAX_SEATS_PER_PURCHASE": 10_000,
