@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from seat_core import SeatError, format_money, quote_purchase
+from seat_core import SeatError, quote_purchase
 from seat_core.models import Organization, SeatRequest
 
 from ..clock import today_for
@@ -18,7 +18,8 @@ class Banner:
     """N people waiting, and what admitting them all would cost today."""
 
     waiting: int
-    amount: str | None
+    amount_minor: int | None
+    currency: str
 
 
 def pending_count(session: Session, organization_id: int) -> int:
@@ -38,16 +39,13 @@ def pending_banner(session: Session, organization: Organization) -> Banner | Non
     waiting = pending_count(session, organization.id)
     if not waiting:
         return None
+    contract = organization.contract
     try:
         quote = quote_purchase(
-            session,
-            organization,
-            seats=waiting,
-            on=today_for(organization.contract),
-            max_seats=max(waiting, 1),
+            session, organization, seats=waiting, on=today_for(contract), max_seats=waiting
         )
-        amount: str | None = format_money(quote.amount_minor, quote.currency)
+        amount: int | None = quote.amount_minor
     except SeatError:
         # Outside the term (expired contract): the banner still says who is waiting.
         amount = None
-    return Banner(waiting=waiting, amount=amount)
+    return Banner(waiting=waiting, amount_minor=amount, currency=contract.currency)

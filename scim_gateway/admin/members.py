@@ -78,7 +78,9 @@ def members(org: str) -> Any:
     args = request.args
     q = _search(args.get("q", ""))
     seat = args.get("seat", "all") if args.get("seat") in ("with", "without") else "all"
-    after, before = args.get("after"), args.get("before")
+    # Keys are at most 256 characters; a longer one is no key of ours.
+    after, before = (args.get(name) for name in ("after", "before"))
+    after, before = (None if k is None else k[:256] for k in (after, before))
     with transaction() as session:
         rows = list(
             session.scalars(
