@@ -78,9 +78,10 @@ def members(org: str) -> Any:
     args = request.args
     q = _search(args.get("q", ""))
     seat = args.get("seat", "all") if args.get("seat") in ("with", "without") else "all"
-    # Keys are at most 256 characters; a longer one is no key of ours.
-    after, before = (args.get(name) for name in ("after", "before"))
-    after, before = (None if k is None else k[:256] for k in (after, before))
+    after, before = args.get("after"), args.get("before")
+    # Keys are at most 256 characters: cut a longer one rather than send it to the index.
+    after = after[:256] if after is not None else None
+    before = before[:256] if before is not None else None
     with transaction() as session:
         rows = list(
             session.scalars(
