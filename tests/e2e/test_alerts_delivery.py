@@ -157,7 +157,7 @@ def wait_until(condition, timeout: float, what: str) -> None:
 
 
 def deliver(env: Mapping[str, str]) -> str:
-    outcome = run_cli(["alerts", "deliver"], env=env, timeout=30)
+    outcome = run_cli(["alerts", "deliver"], env=env, timeout=90)
     assert outcome.returncode == 0, outcome.stderr
     return outcome.stdout
 
@@ -170,10 +170,10 @@ def test_thresholds_are_mailed_once_and_again_after_rearming(sqlite_url, smtp_se
         with sessions.begin() as session:
             for n in range(8):
                 gen_member(session, organization, f"user{n}", at=now, on=now.date())
-        smtp_server.wait_for(1, timeout=15)
+        smtp_server.wait_for(1, timeout=60)
         with sessions.begin() as session:
             ninth = gen_member(session, organization, "user8", at=now, on=now.date())
-        smtp_server.wait_for(2)
+        smtp_server.wait_for(2, timeout=30)
         with sessions.begin() as session:
             # Back to 8 of 10: 80 does not fire again (it needs 75 % to re-arm), while 90,
             # 10 points above, re-arms.
@@ -182,7 +182,7 @@ def test_thresholds_are_mailed_once_and_again_after_rearming(sqlite_url, smtp_se
         assert len(smtp_server.messages) == 2
         with sessions.begin() as session:
             take_seat(session, session.get_one(Member, ninth.id), at=now)
-        smtp_server.wait_for(3)
+        smtp_server.wait_for(3, timeout=30)
 
     subjects = [mail.message["Subject"] for mail in smtp_server.messages]
     assert subjects == [
@@ -216,7 +216,7 @@ def test_a_storm_of_fifty_refusals_is_one_alert_and_one_digest(sqlite_url, smtp_
 
         deliver(env)
 
-    first, digest = (mail.message for mail in smtp_server.wait_for(2))
+    first, digest = (mail.message for mail in smtp_server.wait_for(2, timeout=30))
     assert first["Subject"] == "[Acme] Seat refused for Person0 (person0@acme.test)"
     assert digest["Subject"] == "[Acme] 49 more seat refusals for 10 people"
     text = digest.get_body(("plain",)).get_content()
@@ -234,7 +234,7 @@ def test_a_receiver_failing_twice_gets_the_message_once_with_one_id(sqlite_url, 
         [message_id] = queue_messages(sessions, organization, 1)
 
         with worker(env) as process:
-            webhook_receiver.wait_for_accepted(1, timeout=15)
+            webhook_receiver.wait_for_accepted(1, timeout=60)
             time.sleep(0.5)
             process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=10) == 0
@@ -253,7 +253,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_resends_with_the_same_ids(
         expected = queue_messages(sessions, organization, 300)
 
         with worker(env) as process:
-            wait_until(lambda: len(webhook_receiver.requests) >= 20, 15, "the first webhooks")
+            wait_until(lambda: len(webhook_receiver.requests) >= 20, 60, "the first webhooks")
             process.kill()
             process.wait(timeout=10)
         with sessions() as session:
@@ -267,7 +267,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_resends_with_the_same_ids(
         with worker(env):
             wait_until(
                 lambda: {r.headers["webhook-id"] for r in webhook_receiver.accepted} >= expected,
-                20,
+                60,
                 "every message after the restart",
             )
         with sessions() as session:
@@ -292,7 +292,7 @@ def test_two_workers_on_postgresql_deliver_each_of_500_messages_once(
         expected = queue_messages(sessions, organization, 500)
 
         with worker(env), worker(env):
-            webhook_receiver.wait_for_accepted(500, timeout=30)
+            webhook_receiver.wait_for_accepted(500, timeout=90)
             time.sleep(0.5)
 
     ids = [request.headers["webhook-id"] for request in webhook_receiver.requests]

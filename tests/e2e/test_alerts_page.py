@@ -56,7 +56,7 @@ def test_an_owner_adds_an_endpoint_and_its_test_message_is_signed_with_the_shown
     page.get_by_role("button", name="Add endpoint").click()
     secret = page.get_by_test_id("webhook-secret").inner_text()
     page.get_by_role("button", name="Send test").click()
-    wait_until(lambda: webhook_receiver.requests, 15, "the test webhook")
+    wait_until(lambda: webhook_receiver.requests, 60, "the test webhook")
     page.reload()
     screenshot(page, "alerts")
 
