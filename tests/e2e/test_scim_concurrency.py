@@ -117,22 +117,30 @@ def create_many(bases: list[str], token: str, count: int) -> Counter[int]:
     return concurrently([create(i) for i in range(count)])
 
 
+@pytest.fixture(scope="module")
+def sqlite_served(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    """Run the gateway with four workers on a SQLite file; yield (url, base URL)."""
+    url = fresh_sqlite(sqlite_template, tmp_path_factory.mktemp("races"))
+    with gateways(url) as (base,):
+        yield url, base
+
+
+@pytest.fixture(scope="module")
+def postgresql_served() -> Iterator[tuple[str, str]]:
+    """Run the gateway with four workers on a PostgreSQL database of its own."""
+    with postgres_database() as url, gateways(url) as (base,):
+        yield url, base
+
+
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
-def served(
-    request: pytest.FixtureRequest,
-    sqlite_template: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[str, str]]:
-    """Run the gateway with four workers on a database of its own; yield (url, base URL)."""
-    with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = fresh_sqlite(sqlite_template, tmp_path_factory.mktemp("races"))
-        else:
-            url = stack.enter_context(postgres_database())
-        (base,) = stack.enter_context(gateways(url))
-        yield url, base
+def served(request: pytest.FixtureRequest) -> tuple[str, str]:
+    """Each database's gateway in turn."""
+    pair: tuple[str, str] = request.getfixturevalue(f"{request.param}_served")
+    return pair
 
 
 def test_sixty_concurrent_creates_get_exactly_the_ten_free_seats(
@@ -148,13 +156,11 @@ def test_sixty_concurrent_creates_get_exactly_the_ten_free_seats(
 
 
 # Several instances share PostgreSQL; SQLite is the database of one host.
-@pytest.mark.parametrize(
-    "served", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
-)
+@pytest.mark.postgres
 def test_two_instances_on_one_postgresql_share_the_ten_free_seats(
-    served: tuple[str, str],
+    postgresql_served: tuple[str, str],
 ) -> None:
-    url, base = served
+    url, base = postgresql_served
     token = seed(url, seats=10, slug="instances")
 
     with gateways(url, workers=2) as (other,):
