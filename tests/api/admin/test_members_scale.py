@@ -1,6 +1,5 @@
-"""The members page stays fast with 100,000 members: key paging, never OFFSET."""
+"""The members page reads a page, not the table, at 100,000 members: key paging, no OFFSET."""
 
-import time
 from datetime import UTC, datetime
 
 from sqlalchemy import text
@@ -51,7 +50,6 @@ def fill(app, organization_id):
 def test_pages_of_100000_members_read_a_page_not_the_table(primary, app, acme):
     fill(app, acme["id"])
 
-    timings = {}
     for name, url in {
         "first": "/admin/acme/members",
         "middle": "/admin/acme/members?after=user050000%40acme.test",
@@ -59,14 +57,11 @@ def test_pages_of_100000_members_read_a_page_not_the_table(primary, app, acme):
         "filtered": "/admin/acme/members?seat=without&after=user090000%40acme.test",
         "search": "/admin/acme/members?q=USER0999",
     }.items():
-        started = time.perf_counter()
         page = primary.get(url)
-        timings[name] = time.perf_counter() - started
         assert page.status_code == 200 and page.text.count("Assign seat") == 50, name
 
-    # Generous bounds for a loaded CI machine; a scan of 100,000 rows per page would
-    # show as a plan, checked below, long before it shows as time.
-    assert max(timings.values()) < 2.0, timings
+    # Speed is measured by the benchmarks; here the query plan shows a page is read
+    # through an index, with no sort of the whole table.
     with app.app_context(), transaction() as session:
         organization = get_organization(session, "acme")
         query = member_page(organization.id, q=None, seat="all", after="user050000", before=None)
