@@ -132,7 +132,6 @@ def page(
         query = query.where(SqlFilter(scim_filter, attributes, dialect, lenient=True).where())
     elif search.filter is not None:
         query = query.where(SqlFilter(search.filter, attributes, dialect).where())
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     order: list[Any] = []
     binding = search.sort_binding(model) if search.sort_by is not None else None
     if binding is not None or (search.sort_by is not None and window is None):
@@ -146,6 +145,11 @@ def page(
     order += list(tiebreak)
     offset, limit = window or (search.start_index_0 or 0, search.count)
     rows = list(session.scalars(query.order_by(*order).offset(offset).limit(limit)))
+    if limit and (0 < len(rows) < limit or (offset == 0 and not rows)):
+        # A short page ends the results: the total follows without counting them all,
+        # which is what an IdP's userName or externalId lookup always gets.
+        return offset + len(rows), rows
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     return total, rows
 
 

@@ -55,7 +55,7 @@ def search_all() -> Response:
             scim_filter=ScimFilter[GroupResource](text) if text else None,
             window=window,
         )
-        resources: list[Any] = [users.resource_of(session, member) for member in members]
+        resources: list[Any] = users.resources_of(session, members)
         resources += [groups.resource_of(session, row) for row in rows]
     if search.sort_by is not None:
         with POLICY:

@@ -87,7 +87,7 @@ def search_users(search: Any) -> Response:
             sorts=USER_SORTS,
             tiebreak=(Member.created_at, Member.id),
         )
-        resources = [_resource(session, member) for member in members]
+        resources = resources_of(session, members)
     return scim_response(list_response(UserResource, search, total, resources))
 
 
@@ -241,20 +241,33 @@ def _flush(session: Session) -> None:
         raise UniquenessException(detail="A user with that userName exists.") from None
 
 
-def resource_of(session: Session, member: Member) -> Any:
-    """Return the SCIM User of a member, with its seat and groups."""
-    return _resource(session, member)
-
-
 def _resource(session: Session, member: Member) -> Any:
-    taken_at = session.scalar(select(Seat.taken_at).where(Seat.member_id == member.id))
-    groups = session.scalars(
-        select(ScimGroup)
-        .join(GroupMembership, GroupMembership.group_id == ScimGroup.id)
-        .where(GroupMembership.member_id == member.id)
-        .order_by(ScimGroup.display_name_key)
+    return resources_of(session, [member])[0]
+
+
+def resources_of(session: Session, members: list[Member]) -> list[Any]:
+    """Return the SCIM Users of members, loading seats and groups in one query each."""
+    if not members:
+        return []
+    ids = [member.id for member in members]
+    seats = dict(
+        session.execute(select(Seat.member_id, Seat.taken_at).where(Seat.member_id.in_(ids))).all()
     )
-    return user_resource(member, base_url=base_url(), taken_at=taken_at, groups=groups)
+    groups: dict[str, list[ScimGroup]] = {}
+    for member_id, group in session.execute(
+        select(GroupMembership.member_id, ScimGroup)
+        .join(ScimGroup, GroupMembership.group_id == ScimGroup.id)
+        .where(GroupMembership.member_id.in_(ids))
+        .order_by(ScimGroup.display_name_key)
+    ):
+        groups.setdefault(member_id, []).append(group)
+    root = base_url()
+    return [
+        user_resource(
+            member, base_url=root, taken_at=seats.get(member.id), groups=groups.get(member.id, ())
+        )
+        for member in members
+    ]
 
 
 def _respond(resource: Any, status: int, parameters: Any, member: Member) -> Response:

@@ -210,3 +210,19 @@ def test_discovery_tells_what_is_supported(scim: Scim) -> None:
     assert USER_SCHEMA in ids
     assert "urn:ietf:params:scim:schemas:extension:seatgateway:2.0:User" in ids
     assert "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User" in ids
+
+
+def test_total_results_counts_every_match_whatever_page_is_asked_for(scim: Scim) -> None:
+    for name in ("ann", "bob", "cy", "dee"):
+        scim.post("/Users", user(name))
+
+    def total(**query: str) -> tuple[int, int]:
+        listing = scim.get("/Users", query_string={"sortBy": "userName", **query}).json
+        return listing["totalResults"], len(listing.get("Resources", []))
+
+    assert total(count="2") == (4, 2)
+    assert total(count="2", startIndex="4") == (4, 1)
+    assert total(count="2", startIndex="9") == (4, 0)
+    assert total(count="0") == (4, 0)
+    assert total(count="10", filter='userName sw "b"') == (1, 1)
+    assert total(filter='userName eq "nobody"') == (0, 0)
