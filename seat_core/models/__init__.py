@@ -1,0 +1,60 @@
+"""SQLAlchemy models of the seat core, one registry for all of them."""
+
+from .alerts import (
+    AlertDelivery,
+    AlertRecipient,
+    AlertSettings,
+    Outbox,
+    RefusalWindow,
+    ThresholdState,
+    WebhookEndpoint,
+)
+from .base import NAMING, Base, UtcDateTime, new_id
+from .contracts import (
+    Contract,
+    ContractTerm,
+    IdempotencyKey,
+    Invoice,
+    InvoiceLine,
+    Organization,
+    Seat,
+    SeatEvent,
+    SeatRequest,
+)
+from .people import (
+    ApiToken,
+    GroupMembership,
+    Member,
+    Owner,
+    ScimGroup,
+    SsoConfig,
+)
+
+__all__ = [
+    "NAMING",
+    "AlertDelivery",
+    "AlertRecipient",
+    "AlertSettings",
+    "ApiToken",
+    "Base",
+    "Contract",
+    "ContractTerm",
+    "GroupMembership",
+    "IdempotencyKey",
+    "Invoice",
+    "InvoiceLine",
+    "Member",
+    "Organization",
+    "Outbox",
+    "Owner",
+    "RefusalWindow",
+    "ScimGroup",
+    "Seat",
+    "SeatEvent",
+    "SeatRequest",
+    "SsoConfig",
+    "ThresholdState",
+    "UtcDateTime",
+    "WebhookEndpoint",
+    "new_id",
+]
