@@ -82,6 +82,11 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
         from .renewal import renew
 
         renew(session, contract, at=at, on=on)
+    # Everything that needs no count happens before the guarded UPDATE: on PostgreSQL that
+    # UPDATE locks the contract row until commit, so every seat-taking request of the
+    # organization queues behind whatever follows it.
+    session.execute(insert(Seat).values(contract_id=contract.id, member_id=member.id, taken_at=at))
+    thresholds = alerts.alert_settings_of(session, member.organization_id).thresholds
     # The only way to take a seat: one statement that checks and increments at once, so
     # that no two requests, processes or hosts can both see "one seat left" and both take
     # it. The CHECK constraint on contract backs it; the UNIQUE seat.member_id stops a
@@ -99,6 +104,9 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
         .returning(Contract.seats_used, Contract.seats_purchased, Contract.term_index)
     ).one_or_none()
     if taken is None:
+        # Undo the seat row, so that a caller who catches the refusal and commits anyway
+        # still leaves seats in use equal to seat holders.
+        session.execute(delete(Seat).where(Seat.member_id == member.id))
         contract = contract_of(session, member.organization_id)
         name = _organization_name(session, member.organization_id)
         if contract.status != "active" or not (contract.term_start <= on < contract.term_end):
@@ -109,7 +117,6 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
             seats_purchased=contract.seats_purchased,
         )
     seats_used, seats_purchased, term_index = taken
-    session.execute(insert(Seat).values(contract_id=contract.id, member_id=member.id, taken_at=at))
     member.active = True
     record_seat_event(session, contract.id, member.id, "take", taken, on=on, at=at)
     _admit_requests(session, member, at=at)
@@ -121,6 +128,7 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
         seats_purchased=seats_purchased,
         term_index=term_index,
         at=at,
+        thresholds=thresholds,
     )
     return True
 

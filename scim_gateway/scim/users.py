@@ -126,9 +126,11 @@ def create_user() -> Response:
             _flush(session)
             if wants_active:
                 take_seat(session, member, at=at)
-            created = _resource(session, member)
+            extras = _extras(session, [member])
     except (NoSeatAvailable, ContractExpired) as refusal:
         _refuse(refusal, refused, at=at)
+    # Built after commit: the seat's lock is not held while the response is made.
+    created = _build([member], extras)[0]
     return _respond(created, 201, response_parameters(UserResource), member)
 
 
@@ -201,9 +203,10 @@ def _change(user_id: str, change: Any) -> Response:
                 take_seat(session, member, at=at)
             elif was_active and not wants_active:
                 release_seat(session, member, at=at)
-            changed = _resource(session, member)
+            extras = _extras(session, [member])
     except (NoSeatAvailable, ContractExpired) as refusal:
         _refuse(refusal, refused, at=at)
+    changed = _build([member], extras)[0]
     return _respond(changed, 200, response_parameters(UserResource), member)
 
 
@@ -247,8 +250,16 @@ def _resource(session: Session, member: Member) -> Any:
 
 def resources_of(session: Session, members: list[Member]) -> list[Any]:
     """Return the SCIM Users of members, loading seats and groups in one query each."""
+    return _build(members, _extras(session, members))
+
+
+Extras = tuple[dict[str, Any], dict[str, list[ScimGroup]]]
+
+
+def _extras(session: Session, members: list[Member]) -> Extras:
+    """Load what a User shows besides its row: the seat and the groups of each member."""
     if not members:
-        return []
+        return {}, {}
     ids = [member.id for member in members]
     seats = dict(
         session.execute(select(Seat.member_id, Seat.taken_at).where(Seat.member_id.in_(ids))).all()
@@ -261,6 +272,12 @@ def resources_of(session: Session, members: list[Member]) -> list[Any]:
         .order_by(ScimGroup.display_name_key)
     ):
         groups.setdefault(member_id, []).append(group)
+    return seats, groups
+
+
+def _build(members: list[Member], extras: Extras) -> list[Any]:
+    """Build Users from loaded rows; needs no session, so writers run it after commit."""
+    seats, groups = extras
     root = base_url()
     return [
         user_resource(

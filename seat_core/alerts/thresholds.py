@@ -45,12 +45,13 @@ def usage_changed(
     if thresholds is None:
         thresholds = alert_settings_of(session, organization_id).thresholds
     thresholds = tuple(thresholds)
-    for threshold in rearmable(seats_used, seats_purchased, thresholds):
+    rearm = rearmable(seats_used, seats_purchased, thresholds)
+    if rearm:
         session.execute(
             update(ThresholdState)
             .where(
                 ThresholdState.contract_id == contract_id,
-                ThresholdState.threshold == threshold,
+                ThresholdState.threshold.in_(rearm),
                 ThresholdState.armed.is_(False),
             )
             .values(armed=True)
