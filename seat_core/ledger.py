@@ -6,13 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key as orm_identity_key
 
-from . import alerts
+from . import alerts, statements
 from .errors import ContractExpired, NoSeatAvailable
-from .models import Contract, Member, Organization, Seat, SeatEvent, SeatRequest
+from .models import Contract, Member, Organization, SeatRequest
 from .terms import local_date
 
 
@@ -34,10 +36,8 @@ class Usage:
 
 def contract_of(session: Session, organization_id: int) -> Contract:
     """Return the organization's contract as it is in the database now."""
-    contract = session.scalars(
-        select(Contract)
-        .where(Contract.organization_id == organization_id)
-        .execution_options(populate_existing=True)
+    contract: Contract = session.scalars(
+        statements.CONTRACT_OF, {"organization_id": organization_id}
     ).one()
     return contract
 
@@ -62,7 +62,7 @@ def usage(session: Session, organization: Organization) -> Usage:
 
 def holds_seat(session: Session, member: Member) -> bool:
     """Tell whether the member holds a seat."""
-    return session.scalar(select(Seat.id).where(Seat.member_id == member.id)) is not None
+    return session.scalar(statements.HOLDS_SEAT, {"member_id": member.id}) is not None
 
 
 def take_seat(session: Session, member: Member, *, at: datetime, on: date | None = None) -> bool:
@@ -85,28 +85,18 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
     # Everything that needs no count happens before the guarded UPDATE: on PostgreSQL that
     # UPDATE locks the contract row until commit, so every seat-taking request of the
     # organization queues behind whatever follows it.
-    session.execute(insert(Seat).values(contract_id=contract.id, member_id=member.id, taken_at=at))
-    thresholds = alerts.alert_settings_of(session, member.organization_id).thresholds
-    # The only way to take a seat: one statement that checks and increments at once, so
-    # that no two requests, processes or hosts can both see "one seat left" and both take
-    # it. The CHECK constraint on contract backs it; the UNIQUE seat.member_id stops a
-    # member from holding two.
+    session.execute(
+        statements.INSERT_SEAT, {"contract_id": contract.id, "member_id": member.id, "taken_at": at}
+    )
+    thresholds = alerts.thresholds_of(session, member.organization_id)
+    # The guarded UPDATE (see statements.TAKE_SEAT): no free seat, no row.
     taken = session.execute(
-        update(Contract)
-        .where(
-            Contract.id == contract.id,
-            Contract.seats_used < Contract.seats_purchased,
-            Contract.status == "active",
-            Contract.term_start <= on,
-            Contract.term_end > on,
-        )
-        .values(seats_used=Contract.seats_used + 1)
-        .returning(Contract.seats_used, Contract.seats_purchased, Contract.term_index)
+        statements.TAKE_SEAT, {"p_contract_id": contract.id, "p_on": on}
     ).one_or_none()
     if taken is None:
         # Undo the seat row, so that a caller who catches the refusal and commits anyway
         # still leaves seats in use equal to seat holders.
-        session.execute(delete(Seat).where(Seat.member_id == member.id))
+        session.execute(statements.DELETE_SEAT, {"p_member_id": member.id})
         contract = contract_of(session, member.organization_id)
         name = _organization_name(session, member.organization_id)
         if contract.status != "active" or not (contract.term_start <= on < contract.term_end):
@@ -117,6 +107,7 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
             seats_purchased=contract.seats_purchased,
         )
     seats_used, seats_purchased, term_index = taken
+    _sync_contract(session, contract.id, seats_used)
     member.active = True
     record_seat_event(session, contract.id, member.id, "take", taken, on=on, at=at)
     _admit_requests(session, member, at=at)
@@ -137,19 +128,14 @@ def release_seat(session: Session, member: Member, *, at: datetime, on: date | N
     """Free the member's seat and make it inactive; return False if it held none."""
     session.flush()
     member.active = False
-    contract_id = session.scalar(
-        delete(Seat).where(Seat.member_id == member.id).returning(Seat.contract_id)
-    )
+    contract_id = session.scalar(statements.DELETE_SEAT, {"p_member_id": member.id})
     if contract_id is None:
         return False
-    released = session.execute(
-        update(Contract)
-        .where(Contract.id == contract_id)
-        .values(seats_used=Contract.seats_used - 1)
-        .returning(Contract.seats_used, Contract.seats_purchased, Contract.term_index)
+    *released, timezone = session.execute(
+        statements.RELEASE_SEAT, {"p_contract_id": contract_id}
     ).one()
-    timezone = session.scalar(select(Contract.timezone).where(Contract.id == contract_id))
-    on = on or local_date(at, timezone or "UTC")
+    _sync_contract(session, contract_id, released[0])
+    on = on or local_date(at, timezone)
     record_seat_event(session, contract_id, member.id, "release", released, on=on, at=at)
     alerts.usage_changed(
         session,
@@ -223,16 +209,26 @@ def record_refusal(
 
 def _admit_requests(session: Session, member: Member, *, at: datetime) -> None:
     """Mark the member's pending seat requests as admitted: it holds a seat now."""
-    keys = {member.user_name_key, member.email_key} - {None}
+    keys = sorted(key for key in {member.user_name_key, member.email_key} if key is not None)
     session.execute(
-        update(SeatRequest)
-        .where(
-            SeatRequest.organization_id == member.organization_id,
-            SeatRequest.status == "pending",
-            SeatRequest.identity_key.in_(keys),
-        )
-        .values(status="admitted", resolved_at=at, member_id=member.id)
+        statements.ADMIT_REQUESTS,
+        {
+            "p_organization_id": member.organization_id,
+            "p_keys": keys,
+            "p_at": at,
+            "p_member_id": member.id,
+        },
     )
+
+
+def _sync_contract(session: Session, contract_id: int, seats_used: int) -> None:
+    """Show the new count on the session's contract object, if it holds one.
+
+    The seat statements are Core statements, which leave loaded objects as they were.
+    """
+    loaded = session.identity_map.get(orm_identity_key(Contract, contract_id))
+    if loaded is not None:
+        set_committed_value(loaded, "seats_used", seats_used)
 
 
 def _organization_name(session: Session, organization_id: int) -> str:
@@ -251,14 +247,15 @@ def record_seat_event(
 ) -> None:
     seats_used, seats_purchased, term_index = counts
     session.execute(
-        insert(SeatEvent).values(
-            contract_id=contract_id,
-            member_id=member_id,
-            kind=kind,
-            seats_used=seats_used,
-            seats_purchased=seats_purchased,
-            term_index=term_index,
-            on=on,
-            at=at,
-        )
+        statements.INSERT_SEAT_EVENT,
+        {
+            "contract_id": contract_id,
+            "member_id": member_id,
+            "kind": kind,
+            "seats_used": seats_used,
+            "seats_purchased": seats_purchased,
+            "term_index": term_index,
+            "on": on,
+            "at": at,
+        },
     )

@@ -30,7 +30,15 @@ from .settings import (
     set_alert_settings,
     webhook_endpoints_of,
 )
-from .thresholds import REARM_POINTS, crossed, rearm_all, rearm_below, rearmable, usage_changed
+from .thresholds import (
+    REARM_POINTS,
+    crossed,
+    rearm_all,
+    rearm_below,
+    rearmable,
+    thresholds_of,
+    usage_changed,
+)
 
 __all__ = [
     "DEFAULT_DIGEST_MINUTES",
@@ -67,6 +75,7 @@ __all__ = [
     "seats_purchased",
     "send_test_webhook",
     "set_alert_settings",
+    "thresholds_of",
     "usage_changed",
     "webhook_endpoints_of",
 ]

@@ -9,9 +9,10 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from .. import statements
 from ..models import Contract, ThresholdState
 from .outbox import enqueue
-from .settings import alert_settings_of
+from .settings import DEFAULT_THRESHOLDS, alert_settings_of, parse_thresholds
 
 REARM_POINTS = 5
 
@@ -48,13 +49,7 @@ def usage_changed(
     rearm = rearmable(seats_used, seats_purchased, thresholds)
     if rearm:
         session.execute(
-            update(ThresholdState)
-            .where(
-                ThresholdState.contract_id == contract_id,
-                ThresholdState.threshold.in_(rearm),
-                ThresholdState.armed.is_(False),
-            )
-            .values(armed=True)
+            statements.REARM_THRESHOLDS, {"p_contract_id": contract_id, "p_thresholds": rearm}
         )
     fired: list[int] = []
     for threshold in crossed(seats_used, seats_purchased, thresholds):
@@ -87,6 +82,12 @@ def usage_changed(
             },
             at=at,
         )
+
+
+def thresholds_of(session: Session, organization_id: int) -> tuple[int, ...]:
+    """Return the organization's thresholds (percent, ascending), or the defaults."""
+    text = session.scalar(statements.ALERT_THRESHOLDS, {"organization_id": organization_id})
+    return DEFAULT_THRESHOLDS if text is None else parse_thresholds(text)
 
 
 def _ensure_state(session: Session, contract_id: int, threshold: int) -> None:

@@ -168,3 +168,14 @@ def test_taking_a_seat_admits_the_members_pending_request(sessions):
         request = session.scalars(select(SeatRequest)).one()
         assert request.status == "admitted"
         assert usage(session, organization).pending_requests == 0
+
+
+def test_the_sessions_contract_shows_the_count_after_taking_and_releasing(sessions):
+    with sessions.begin() as session:
+        organization = gen_organization(session, seats=3)
+        contract = session.scalars(select(Contract)).one()
+        member = gen_member(session, organization, "ann")
+        after_take = contract.seats_used
+        release_seat(session, member, at=AT)
+
+        assert (after_take, contract.seats_used) == (1, 0)
