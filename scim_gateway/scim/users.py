@@ -126,10 +126,11 @@ def create_user() -> Response:
             _flush(session)
             if wants_active:
                 take_seat(session, member, at=at)
-            extras = _extras(session, [member])
     except (NoSeatAvailable, ContractExpired) as refusal:
         _refuse(refusal, refused, at=at)
-    # Built after commit: the seat's lock is not held while the response is made.
+    # Built after commit, from what is known: a new user has no groups yet, and its seat
+    # (if any) was taken now. The seat's lock is not held while the response is made.
+    extras: Extras = ({member.id: at} if wants_active else {}, {})
     created = _build([member], extras)[0]
     return _respond(created, 201, response_parameters(UserResource), member)
 
@@ -199,11 +200,15 @@ def _change(user_id: str, change: Any) -> Response:
             member.updated_at = at
             _flush(session)
             refused = _identity(member, member_id=member.id)
+            # Read before the seat changes, so no query follows the guarded UPDATE.
+            seats, groups = _extras(session, [member])
             if wants_active and not was_active:
                 take_seat(session, member, at=at)
+                seats[member.id] = at
             elif was_active and not wants_active:
                 release_seat(session, member, at=at)
-            extras = _extras(session, [member])
+                seats.pop(member.id, None)
+            extras = (seats, groups)
     except (NoSeatAvailable, ContractExpired) as refusal:
         _refuse(refusal, refused, at=at)
     changed = _build([member], extras)[0]
