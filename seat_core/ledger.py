@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -71,32 +71,36 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
     :raises NoSeatAvailable: when every purchased seat is in use.
     :raises ContractExpired: when the term has ended and the contract was not renewed.
     """
+    new = inspect(member).pending or inspect(member).transient
+    # Set before the flush, so a new member is inserted active in one statement; a
+    # refusal below sets it back.
+    member.active = True
     session.flush()
-    if holds_seat(session, member):
-        member.active = True
+    if not new and holds_seat(session, member):
         return False
-    contract = contract_of(session, member.organization_id)
-    on = on or local_date(at, contract.timezone)
-    if on >= contract.term_end and contract.auto_renew:
+    contract_id, timezone, term_end, auto_renew = session.execute(
+        statements.CONTRACT_TERMS, {"organization_id": member.organization_id}
+    ).one()
+    on = on or local_date(at, timezone)
+    if on >= term_end and auto_renew:
         # The renewal job may lag behind midnight; renew here rather than refuse.
         from .renewal import renew
 
-        renew(session, contract, at=at, on=on)
+        renew(session, contract_of(session, member.organization_id), at=at, on=on)
     # Everything that needs no count happens before the guarded UPDATE: on PostgreSQL that
     # UPDATE locks the contract row until commit, so every seat-taking request of the
     # organization queues behind whatever follows it.
     session.execute(
-        statements.INSERT_SEAT, {"contract_id": contract.id, "member_id": member.id, "taken_at": at}
+        statements.INSERT_SEAT, {"contract_id": contract_id, "member_id": member.id, "taken_at": at}
     )
+    _admit_requests(session, member, at=at)
     thresholds = alerts.thresholds_of(session, member.organization_id)
     # The guarded UPDATE (see statements.TAKE_SEAT): no free seat, no row.
     taken = session.execute(
-        statements.TAKE_SEAT, {"p_contract_id": contract.id, "p_on": on}
+        statements.TAKE_SEAT, {"p_contract_id": contract_id, "p_on": on}
     ).one_or_none()
     if taken is None:
-        # Undo the seat row, so that a caller who catches the refusal and commits anyway
-        # still leaves seats in use equal to seat holders.
-        session.execute(statements.DELETE_SEAT, {"p_member_id": member.id})
+        _undo_take(session, member, at=at)
         contract = contract_of(session, member.organization_id)
         name = _organization_name(session, member.organization_id)
         if contract.status != "active" or not (contract.term_start <= on < contract.term_end):
@@ -107,21 +111,27 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
             seats_purchased=contract.seats_purchased,
         )
     seats_used, seats_purchased, term_index = taken
-    _sync_contract(session, contract.id, seats_used)
-    member.active = True
-    record_seat_event(session, contract.id, member.id, "take", taken, on=on, at=at)
-    _admit_requests(session, member, at=at)
+    _sync_contract(session, contract_id, seats_used)
+    record_seat_event(session, contract_id, member.id, "take", taken, on=on, at=at)
     alerts.usage_changed(
         session,
-        contract_id=contract.id,
+        contract_id=contract_id,
         organization_id=member.organization_id,
         seats_used=seats_used,
         seats_purchased=seats_purchased,
         term_index=term_index,
         at=at,
         thresholds=thresholds,
+        rising=True,
     )
     return True
+
+
+def _undo_take(session: Session, member: Member, *, at: datetime) -> None:
+    """Undo what a refused take wrote, so a caller who commits anyway keeps the invariant."""
+    member.active = False
+    session.execute(statements.DELETE_SEAT, {"p_member_id": member.id})
+    session.execute(statements.REOPEN_REQUESTS, {"p_member_id": member.id, "p_at": at})
 
 
 def release_seat(session: Session, member: Member, *, at: datetime, on: date | None = None) -> bool:

@@ -22,6 +22,10 @@ CONTRACT_OF = (
     .execution_options(populate_existing=True)
 )
 
+CONTRACT_TERMS = select(
+    contract.c.id, contract.c.timezone, contract.c.term_end, contract.c.auto_renew
+).where(contract.c.organization_id == bindparam("organization_id"))
+
 HOLDS_SEAT = select(seat.c.id).where(seat.c.member_id == bindparam("member_id"))
 
 INSERT_SEAT = insert(seat)
@@ -69,6 +73,16 @@ ADMIT_REQUESTS = (
         seat_request.c.identity_key.in_(bindparam("p_keys", expanding=True)),
     )
     .values(status="admitted", resolved_at=bindparam("p_at"), member_id=bindparam("p_member_id"))
+)
+
+REOPEN_REQUESTS = (
+    update(seat_request)
+    .where(
+        seat_request.c.member_id == bindparam("p_member_id"),
+        seat_request.c.status == "admitted",
+        seat_request.c.resolved_at == bindparam("p_at"),
+    )
+    .values(status="pending", resolved_at=None)
 )
 
 ALERT_THRESHOLDS = select(alert_settings.c.thresholds).where(

@@ -41,12 +41,16 @@ def usage_changed(
     term_index: int,
     at: datetime,
     thresholds: Iterable[int] | None = None,
+    rising: bool = False,
 ) -> None:
-    """Fire each threshold usage has reached, once, and re-arm those it fell well below."""
+    """Fire each threshold usage has reached, once, and re-arm those it fell well below.
+
+    A rising count (a seat taken) cannot fall below anything: it skips the re-arming.
+    """
     if thresholds is None:
         thresholds = alert_settings_of(session, organization_id).thresholds
     thresholds = tuple(thresholds)
-    rearm = rearmable(seats_used, seats_purchased, thresholds)
+    rearm = [] if rising else rearmable(seats_used, seats_purchased, thresholds)
     if rearm:
         session.execute(
             statements.REARM_THRESHOLDS, {"p_contract_id": contract_id, "p_thresholds": rearm}

@@ -14,7 +14,7 @@ from seat_core import (
     take_seat,
     usage,
 )
-from seat_core.models import Contract, Outbox, Seat, SeatEvent, SeatRequest
+from seat_core.models import Contract, Member, Outbox, Seat, SeatEvent, SeatRequest
 
 from ..factories import AT, gen_member, gen_organization
 
@@ -179,3 +179,20 @@ def test_the_sessions_contract_shows_the_count_after_taking_and_releasing(sessio
         release_seat(session, member, at=AT)
 
         assert (after_take, contract.seats_used) == (1, 0)
+
+
+def test_a_refused_take_leaves_nothing_behind_even_if_the_caller_commits(sessions):
+    with sessions.begin() as session:
+        organization = gen_organization(session, seats=1)
+        gen_member(session, organization, "ann")
+        record_refusal(
+            session, organization, channel="scim", identity="bob", identity_key="bob", at=AT
+        )
+        bob = gen_member(session, organization, "bob", active=False)
+        with pytest.raises(NoSeatAvailable):
+            take_seat(session, bob, at=AT)
+
+    with sessions.begin() as session:
+        assert session.scalars(select(SeatRequest.status)).all() == ["pending"]
+        assert not session.get(Member, bob.id).active
+        assert seat_holders(session) == 1 == usage(session, organization).seats_in_use
