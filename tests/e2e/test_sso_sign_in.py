@@ -4,94 +4,34 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from html import unescape
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
-from scim_gateway.crypto import encrypt
 from scim_gateway.tokens import issue_token
-from seat_core import add_owner, make_engine, make_sessionmaker, purchase_seats, usage
-from seat_core.models import Member, Organization, Outbox, SeatRequest, SsoConfig
-from tests.conftest import TEST_CONFIG
-from tests.databases import postgres_database
-from tests.factories import gen_member, gen_organization
-from tests.support.oidc import OidcProvider, start_oidc_provider
-from tests.support.ports import free_port
-from tests.support.servers import start_gunicorn
+from seat_core import add_owner, purchase_seats
+from seat_core.models import Outbox
+from tests.factories import gen_member
+
+from .sso_world import (
+    CLIENT_ID,
+    PRODUCT,
+    SLUGS,
+    World,
+    members_of,
+    organization_of,
+    refused_without_a_trace,
+    requests_of,
+    seats_in_use,
+    start_world,
+    text_of,
+    utc_now,
+    utc_today,
+)
 
 pytestmark = pytest.mark.xdist_group("sso-e2e")
-
-CLIENT_ID, CLIENT_SECRET = "seat-gateway", "sso-test-secret"
-KEY = TEST_CONFIG["ENCRYPTION_KEY"]
-# Every organization the tests of this module use: the provider must know the redirect URIs.
-SLUGS = ("ann", "seated", "last", "deact", "nojit", "owner", "logout", "api", "bad")
-PRODUCT = "https://product.example/app"
-# Contracts are current whatever the day the suite runs.
-START = date(datetime.now(UTC).year, 1, 1)
-
-
-@dataclass
-class World:
-    """The app under gunicorn, the provider, and the database they share."""
-
-    base_url: str
-    provider: OidcProvider
-    env: dict[str, str]
-    sessions: sessionmaker[Session]
-
-    def login(self, slug: str, **params: str) -> tuple[requests.Session, str]:
-        """Start a sign-in at the app; return the browser and the provider's authorize URL."""
-        browser = requests.Session()
-        response = browser.get(
-            f"{self.base_url}/sso/{slug}/login", params=params, allow_redirects=False, timeout=10
-        )
-        assert response.status_code == 302, response.text
-        return browser, response.headers["Location"]
-
-    def sign_in(self, slug: str, login: str, **params: str) -> tuple[requests.Session, Any]:
-        """Sign in as login at the provider; return the browser and the app's callback answer."""
-        browser, authorize = self.login(slug, **params)
-        callback = self.provider.sign_in(browser, authorize, login)
-        return browser, browser.get(callback, allow_redirects=False, timeout=10)
-
-    def me(self, browser: requests.Session, slug: str) -> requests.Response:
-        return browser.get(f"{self.base_url}/sso/{slug}/me", timeout=10)
-
-    def organization(self, slug: str, seats: int, **options: Any) -> None:
-        """Create an organization whose SSO points at the test provider."""
-        jit = options.pop("jit", True)
-        domains = options.pop("domains", "acme.test")
-        with self.sessions.begin() as session:
-            organization = gen_organization(session, slug=slug, seats=seats, start=START, **options)
-            session.add(
-                SsoConfig(
-                    organization_id=organization.id,
-                    issuer=self.provider.issuer,
-                    client_id=CLIENT_ID,
-                    client_secret_encrypted=encrypt(CLIENT_SECRET, KEY),
-                    allowed_domains=domains,
-                    jit=jit,
-                    product_url=PRODUCT,
-                    updated_at=datetime.now(UTC),
-                )
-            )
-
-
-def client_metadata(base_url: str, slugs: tuple[str, ...]) -> dict[str, Any]:
-    """Return the provider's client registration for the app's organizations."""
-    return {
-        "client_id": CLIENT_ID,
-        "client_secret": CLIENT_SECRET,
-        "redirect_uris": [f"{base_url}/sso/{slug}/callback" for slug in slugs],
-        "post_logout_redirect_uris": [f"{base_url}/sso/{slug}/signed-out" for slug in slugs],
-    }
 
 
 @pytest.fixture(scope="module")
@@ -100,64 +40,11 @@ def world() -> Iterator[World]:
     yield from start_world(SLUGS)
 
 
-def start_world(slugs: tuple[str, ...]) -> Iterator[World]:
-    """Start the database, the provider and gunicorn; the port is chosen first for the URIs."""
-    with postgres_database() as url:
-        port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        accounts = {"vic@acme.test": {"email_verified": False}}
-        with start_oidc_provider([client_metadata(base_url, slugs)], accounts) as provider:
-            env = {
-                "SCIM_GATEWAY_DATABASE_URL": url,
-                "SCIM_GATEWAY_SECRET_KEY": "sso-e2e-secret-key",
-                "SCIM_GATEWAY_ENCRYPTION_KEY": KEY,
-                "SCIM_GATEWAY_PUBLIC_URL": base_url,
-            }
-            engine = make_engine(url)
-            try:
-                with start_gunicorn(env, port=port):
-                    yield World(base_url, provider, env, make_sessionmaker(engine))
-            finally:
-                engine.dispose()
-
-
-def seats_in_use(world: World, slug: str) -> int:
-    with world.sessions() as session:
-        return usage(session, organization_of(session, slug)).seats_in_use
-
-
-def organization_of(session: Session, slug: str) -> Organization:
-    return session.scalars(select(Organization).where(Organization.slug == slug)).one()
-
-
-def members_of(world: World, slug: str) -> list[Member]:
-    with world.sessions() as session:
-        organization = organization_of(session, slug)
-        return list(
-            session.scalars(select(Member).where(Member.organization_id == organization.id))
-        )
-
-
-def requests_of(world: World, slug: str) -> list[SeatRequest]:
-    with world.sessions() as session:
-        organization = organization_of(session, slug)
-        return list(
-            session.scalars(
-                select(SeatRequest).where(SeatRequest.organization_id == organization.id)
-            )
-        )
-
-
-def text_of(response: requests.Response) -> str:
-    """Return a page's text without tags, spaces collapsed."""
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", response.text)).split())
-
-
 def test_a_seated_member_gets_in_with_a_short_lived_session_cookie(world: World) -> None:
     world.organization("ann", seats=1)
     with world.sessions.begin() as session:
         organization = organization_of(session, "ann")
-        gen_member(session, organization, "ann@acme.test", email="ann@acme.test", at=_now())
+        gen_member(session, organization, "ann@acme.test", email="ann@acme.test", at=utc_now())
 
     browser, answer = world.sign_in("ann", "ann@acme.test")
 
@@ -175,8 +62,8 @@ def test_a_seated_member_gets_in_though_every_seat_is_taken(world: World) -> Non
     world.organization("seated", seats=2)
     with world.sessions.begin() as session:
         organization = organization_of(session, "seated")
-        gen_member(session, organization, "bob@acme.test", email="bob@acme.test", at=_now())
-        gen_member(session, organization, "cat@acme.test", email="cat@acme.test", at=_now())
+        gen_member(session, organization, "bob@acme.test", email="bob@acme.test", at=utc_now())
+        gen_member(session, organization, "cat@acme.test", email="cat@acme.test", at=utc_now())
 
     for _ in range(2):  # by email first, then by the linked subject
         browser, answer = world.sign_in("seated", "bob@acme.test")
@@ -191,7 +78,7 @@ def test_a_new_person_takes_the_last_seat_and_the_next_is_refused_until_seats_ar
 ) -> None:
     world.organization("last", seats=2)
     with world.sessions.begin() as session:
-        gen_member(session, organization_of(session, "last"), "ann@acme.test", at=_now())
+        gen_member(session, organization_of(session, "last"), "ann@acme.test", at=utc_now())
 
     _, first = world.sign_in("last", "dan@acme.test")
     browser, refused = world.sign_in("last", "eve@acme.test")
@@ -226,7 +113,9 @@ def test_a_new_person_takes_the_last_seat_and_the_next_is_refused_until_seats_ar
     assert request.attempts == 1
 
     with world.sessions.begin() as session:
-        purchase_seats(session, organization_of(session, "last"), seats=1, on=_today(), at=_now())
+        purchase_seats(
+            session, organization_of(session, "last"), seats=1, on=utc_today(), at=utc_now()
+        )
     browser, admitted = world.sign_in("last", "eve@acme.test")
 
     assert admitted.status_code == 302 and admitted.headers["Location"] == PRODUCT
@@ -240,9 +129,14 @@ def test_a_deactivated_scim_member_cannot_take_a_seat_when_none_is_free(world: W
     with world.sessions.begin() as session:
         organization = organization_of(session, "deact")
         gen_member(
-            session, organization, "gus@acme.test", email="gus@acme.test", active=False, at=_now()
+            session,
+            organization,
+            "gus@acme.test",
+            email="gus@acme.test",
+            active=False,
+            at=utc_now(),
         )
-        gen_member(session, organization, "hal@acme.test", email="hal@acme.test", at=_now())
+        gen_member(session, organization, "hal@acme.test", email="hal@acme.test", at=utc_now())
 
     browser, answer = world.sign_in("deact", "gus@acme.test")
 
@@ -269,8 +163,8 @@ def test_an_owner_signs_in_to_the_admin_pages_without_a_seat(world: World) -> No
     world.organization("owner", seats=1)
     with world.sessions.begin() as session:
         organization = organization_of(session, "owner")
-        gen_member(session, organization, "max@acme.test", at=_now())
-        add_owner(session, organization, email="olga@acme.test", role="primary_owner", at=_now())
+        gen_member(session, organization, "max@acme.test", at=utc_now())
+        add_owner(session, organization, email="olga@acme.test", role="primary_owner", at=utc_now())
 
     browser, answer = world.sign_in("owner", "olga@acme.test", next="admin")
     _, stranger = world.sign_in("owner", "pat@acme.test", next="admin")
@@ -304,7 +198,7 @@ def test_logout_ends_the_session_at_the_app_and_at_the_provider(world: World) ->
 def test_the_api_hook_applies_the_same_gate(world: World) -> None:
     world.organization("api", seats=1)
     with world.sessions.begin() as session:
-        _, token = issue_token(session, organization_of(session, "api"), kind="api", at=_now())
+        _, token = issue_token(session, organization_of(session, "api"), kind="api", at=utc_now())
     url = f"{world.base_url}/api/v1/orgs/api/sign-ins"
     headers = {"Authorization": f"Bearer {token}"}
     body = {"issuer": "https://idp.example", "sub": "u1", "email": "rae@acme.test"}
@@ -319,15 +213,6 @@ def test_the_api_hook_applies_the_same_gate(world: World) -> None:
     assert again.status_code == 200 and again.json()["seat"]["taken_now"] is False
     assert other.status_code == 403 and other.json()["reason"] == "no_seat"
     assert [r.identity for r in requests_of(world, "api")] == ["sam@acme.test"]
-
-
-def refused_without_a_trace(world: World, browser: requests.Session, login: str) -> bool:
-    """Tell whether login got no session, no member and no seat in the organization "bad"."""
-    return (
-        world.me(browser, "bad").status_code == 401
-        and login not in {m.user_name for m in members_of(world, "bad")}
-        and seats_in_use(world, "bad") == len(members_of(world, "bad"))
-    )
 
 
 @pytest.fixture(scope="module")
@@ -412,11 +297,3 @@ def test_an_email_the_organization_cannot_trust_is_refused_without_a_seat_reques
     assert "Request a seat" not in answer.text
     assert refused_without_a_trace(bad, browser, login)
     assert login not in {r.identity for r in requests_of(bad, "bad")}
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _today() -> date:
-    return _now().date()
