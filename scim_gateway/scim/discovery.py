@@ -33,6 +33,7 @@ from .errors import MethodNotAllowed, scim_response
 from .policy import POLICY
 from .queries import parametrized
 from .resources import GroupResource, SeatExtension, UserResource
+from .routes import METHODS
 
 
 @cache
@@ -77,9 +78,6 @@ def service_provider_config() -> ServiceProviderConfig:
         ],
         meta=_meta("ServiceProviderConfig", "/ServiceProviderConfig"),
     )
-
-
-METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
 @bp.route("/ServiceProviderConfig", methods=METHODS)

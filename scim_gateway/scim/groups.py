@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import Response
 from scim2_models import Context, NotFoundException, PatchOp, UniquenessException
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -14,9 +14,8 @@ from seat_core.models import GroupMembership, Member, ScimGroup, new_id
 
 from ..clock import now
 from ..db import read_only, transaction
-from . import bp
 from .auth import base_url, organization_id
-from .errors import MethodNotAllowed, invalid_value, scim_response
+from .errors import invalid_value, scim_response
 from .mapping import GROUP_ATTRIBUTES, GROUP_SORTS
 from .policy import POLICY
 from .queries import (
@@ -27,44 +26,9 @@ from .queries import (
     page,
     parametrized,
     response_parameters,
-    search_request,
 )
 from .resources import GroupResource, etag, group_resource, member_ids, write_group
-
-METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-
-
-@bp.route("/Groups", methods=METHODS)
-def groups() -> Response:
-    """List groups (GET) or create one (POST)."""
-    if request.method == "GET":
-        return search_groups(search_request(GroupResource))
-    if request.method == "POST":
-        return create_group()
-    raise MethodNotAllowed(allowed=["GET", "POST"], detail="Use GET or POST on /Groups.")
-
-
-@bp.route("/Groups/.search", methods=METHODS)
-def groups_search() -> Response:
-    """Search groups with a SearchRequest body (RFC 7644 §3.4.3)."""
-    if request.method != "POST":
-        raise MethodNotAllowed(allowed=["POST"], detail="Use POST on /Groups/.search.")
-    return search_groups(search_request(GroupResource, body()))
-
-
-@bp.route("/Groups/<group_id>", methods=METHODS)
-def group(group_id: str) -> Response:
-    """Read, replace, patch or delete one group."""
-    handlers = {
-        "GET": get_group,
-        "PUT": replace_group,
-        "PATCH": patch_group,
-        "DELETE": delete_group,
-    }
-    handler = handlers.get(request.method)
-    if handler is None:
-        raise MethodNotAllowed(allowed=list(handlers), detail="Use GET, PUT, PATCH or DELETE.")
-    return handler(group_id)
+from .routes import add_resource_routes
 
 
 def search_groups(search: Any) -> Response:
@@ -259,3 +223,12 @@ def _respond(resource: Any, status: int, parameters: Any) -> Response:
     )
     headers = {"ETag": resource.meta.version, "Location": resource.meta.location}
     return scim_response(payload, status, headers)
+
+
+add_resource_routes(
+    "Groups",
+    GroupResource,
+    search=search_groups,
+    create=create_group,
+    item={"GET": get_group, "PUT": replace_group, "PATCH": patch_group, "DELETE": delete_group},
+)

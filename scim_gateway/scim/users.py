@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NoReturn
 
-from flask import Response, request
+from flask import Response
 from scim2_models import (
     Context,
     NotFoundException,
@@ -27,9 +27,8 @@ from seat_core.models import GroupMembership, Member, Organization, ScimGroup, S
 
 from ..clock import now
 from ..db import read_only, transaction
-from . import bp
 from .auth import base_url, organization_id
-from .errors import CONTENT_TYPE, ContractEnded, MethodNotAllowed, SeatLimitReached, scim_response
+from .errors import CONTENT_TYPE, ContractEnded, SeatLimitReached, scim_response
 from .mapping import USER_ATTRIBUTES, USER_SORTS
 from .policy import POLICY
 from .queries import (
@@ -40,39 +39,9 @@ from .queries import (
     page,
     parametrized,
     response_parameters,
-    search_request,
 )
 from .resources import UserResource, echo_seat_extension, etag, user_resource, write_user
-
-METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-
-
-@bp.route("/Users", methods=METHODS)
-def users() -> Response:
-    """List users (GET) or provision one (POST)."""
-    if request.method == "GET":
-        return search_users(search_request(UserResource))
-    if request.method == "POST":
-        return create_user()
-    raise MethodNotAllowed(allowed=["GET", "POST"], detail="Use GET or POST on /Users.")
-
-
-@bp.route("/Users/.search", methods=METHODS)
-def users_search() -> Response:
-    """Search users with a SearchRequest body (RFC 7644 §3.4.3)."""
-    if request.method != "POST":
-        raise MethodNotAllowed(allowed=["POST"], detail="Use POST on /Users/.search.")
-    return search_users(search_request(UserResource, body()))
-
-
-@bp.route("/Users/<user_id>", methods=METHODS)
-def user(user_id: str) -> Response:
-    """Read, replace, patch or delete one user."""
-    handlers = {"GET": get_user, "PUT": replace_user, "PATCH": patch_user, "DELETE": delete_user}
-    handler = handlers.get(request.method)
-    if handler is None:
-        raise MethodNotAllowed(allowed=list(handlers), detail="Use GET, PUT, PATCH or DELETE.")
-    return handler(user_id)
+from .routes import add_resource_routes
 
 
 def search_users(search: Any) -> Response:
@@ -340,3 +309,12 @@ def _refuse(
     if isinstance(refusal, NoSeatAvailable):
         raise SeatLimitReached(detail=refusal.message)
     raise ContractEnded(detail=refusal.message)
+
+
+add_resource_routes(
+    "Users",
+    UserResource,
+    search=search_users,
+    create=create_user,
+    item={"GET": get_user, "PUT": replace_user, "PATCH": patch_user, "DELETE": delete_user},
+)
