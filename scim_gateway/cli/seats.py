@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 import click
+from sqlalchemy.orm import Session
 
 from seat_core import (
     contract_of,
@@ -18,6 +19,7 @@ from seat_core import (
     renew_due,
     usage,
 )
+from seat_core.models import Organization
 
 from ..clock import now, today_for
 from . import Context, cli, pass_context
@@ -29,8 +31,12 @@ def seats() -> None:
     """Quote, buy and count seats."""
 
 
-def _on(value: Any) -> date | None:
-    return value.date() if value is not None else None
+def _organization_on(session: Session, slug: str, on: Any) -> tuple[Organization, date]:
+    """Return the organization and the purchase day: --on, or today in its billing zone."""
+    organization = get_organization(session, slug)
+    if on is not None:
+        return organization, on.date()
+    return organization, today_for(contract_of(session, organization.id))
 
 
 @seats.command("quote")
@@ -46,8 +52,7 @@ def _on(value: Any) -> date | None:
 def seats_quote(ctx: Context, slug: str, count: int, on: Any, as_json: bool) -> None:
     """Show what adding seats costs, prorated to the end of the term."""
     with ctx.transaction() as session:
-        organization = get_organization(session, slug)
-        day = _on(on) or today_for(contract_of(session, organization.id))
+        organization, day = _organization_on(session, slug, on)
         quote = quote_purchase(
             session,
             organization,
@@ -88,8 +93,7 @@ def seats_buy(
 ) -> None:
     """Buy seats now and issue the prorated invoice."""
     with ctx.transaction() as session:
-        organization = get_organization(session, slug)
-        day = _on(on) or today_for(contract_of(session, organization.id))
+        organization, day = _organization_on(session, slug, on)
         purchase = purchase_seats(
             session,
             organization,
