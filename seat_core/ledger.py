@@ -78,8 +78,9 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
     session.flush()
     if not new and holds_seat(session, member):
         return False
-    contract_id, timezone, term_end, auto_renew = session.execute(
-        statements.CONTRACT_TERMS, {"organization_id": member.organization_id}
+    keys = _identity_keys(member)
+    contract_id, timezone, term_end, auto_renew, threshold_text, has_pending = session.execute(
+        statements.SEAT_CONTEXT, {"organization_id": member.organization_id, "p_keys": keys}
     ).one()
     on = on or local_date(at, timezone)
     if on >= term_end and auto_renew:
@@ -93,8 +94,9 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
     session.execute(
         statements.INSERT_SEAT, {"contract_id": contract_id, "member_id": member.id, "taken_at": at}
     )
-    _admit_requests(session, member, at=at)
-    thresholds = alerts.thresholds_of(session, member.organization_id)
+    if has_pending:
+        _admit_requests(session, member, keys, at=at)
+    thresholds = alerts.thresholds_from(threshold_text)
     # The guarded UPDATE (see statements.TAKE_SEAT): no free seat, no row.
     taken = session.execute(
         statements.TAKE_SEAT, {"p_contract_id": contract_id, "p_on": on}
@@ -217,9 +219,13 @@ def record_refusal(
     return request
 
 
-def _admit_requests(session: Session, member: Member, *, at: datetime) -> None:
+def _identity_keys(member: Member) -> list[str]:
+    """Return the keys a seat request of this member would be remembered under."""
+    return sorted(key for key in {member.user_name_key, member.email_key} if key is not None)
+
+
+def _admit_requests(session: Session, member: Member, keys: list[str], *, at: datetime) -> None:
     """Mark the member's pending seat requests as admitted: it holds a seat now."""
-    keys = sorted(key for key in {member.user_name_key, member.email_key} if key is not None)
     session.execute(
         statements.ADMIT_REQUESTS,
         {

@@ -22,9 +22,31 @@ CONTRACT_OF = (
     .execution_options(populate_existing=True)
 )
 
-CONTRACT_TERMS = select(
-    contract.c.id, contract.c.timezone, contract.c.term_end, contract.c.auto_renew
-).where(contract.c.organization_id == bindparam("organization_id"))
+# What taking a seat needs to know, in one round trip: the contract's terms, the alert
+# thresholds, and whether the member's identity has a pending seat request to admit.
+SEAT_CONTEXT = (
+    select(
+        contract.c.id,
+        contract.c.timezone,
+        contract.c.term_end,
+        contract.c.auto_renew,
+        alert_settings.c.thresholds,
+        select(seat_request.c.id)
+        .where(
+            seat_request.c.organization_id == contract.c.organization_id,
+            seat_request.c.status == "pending",
+            seat_request.c.identity_key.in_(bindparam("p_keys", expanding=True)),
+        )
+        .exists()
+        .label("has_pending"),
+    )
+    .select_from(
+        contract.outerjoin(
+            alert_settings, alert_settings.c.organization_id == contract.c.organization_id
+        )
+    )
+    .where(contract.c.organization_id == bindparam("organization_id"))
+)
 
 HOLDS_SEAT = select(seat.c.id).where(seat.c.member_id == bindparam("member_id"))
 

@@ -36,6 +36,7 @@ from .thresholds import (
     rearm_all,
     rearm_below,
     rearmable,
+    thresholds_from,
     thresholds_of,
     usage_changed,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "seats_purchased",
     "send_test_webhook",
     "set_alert_settings",
+    "thresholds_from",
     "thresholds_of",
     "usage_changed",
     "webhook_endpoints_of",
