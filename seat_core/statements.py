@@ -107,10 +107,6 @@ REOPEN_REQUESTS = (
     .values(status="pending", resolved_at=None)
 )
 
-ALERT_THRESHOLDS = select(alert_settings.c.thresholds).where(
-    alert_settings.c.organization_id == bindparam("organization_id")
-)
-
 REARM_THRESHOLDS = (
     update(threshold_state)
     .where(

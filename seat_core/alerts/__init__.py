@@ -37,7 +37,6 @@ from .thresholds import (
     rearm_below,
     rearmable,
     thresholds_from,
-    thresholds_of,
     usage_changed,
 )
 
@@ -77,7 +76,6 @@ __all__ = [
     "send_test_webhook",
     "set_alert_settings",
     "thresholds_from",
-    "thresholds_of",
     "usage_changed",
     "webhook_endpoints_of",
 ]

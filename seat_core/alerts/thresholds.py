@@ -88,12 +88,6 @@ def usage_changed(
         )
 
 
-def thresholds_of(session: Session, organization_id: int) -> tuple[int, ...]:
-    """Return the organization's thresholds (percent, ascending), or the defaults."""
-    text = session.scalar(statements.ALERT_THRESHOLDS, {"organization_id": organization_id})
-    return thresholds_from(text)
-
-
 def thresholds_from(text: str | None) -> tuple[int, ...]:
     """Return thresholds as stored in the settings, or the defaults when none are set."""
     return DEFAULT_THRESHOLDS if text is None else parse_thresholds(text)
