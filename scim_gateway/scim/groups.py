@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response
-from scim2_models import Context, NotFoundException, PatchOp, UniquenessException
+from scim2_models import Context, PatchOp
 from sqlalchemy import delete, insert, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from seat_core.models import GroupMembership, Member, ScimGroup, new_id
@@ -29,6 +28,7 @@ from .queries import (
 )
 from .resources import GroupResource, etag, group_resource, member_ids, write_group
 from .routes import add_resource_routes
+from .store import ensure_unique, find, flush_unique
 
 
 def search_groups(search: Any) -> Response:
@@ -128,34 +128,17 @@ def _change(group_id: str, change: Any) -> Response:
 
 
 def _find(session: Session, group_id: str, *, lock: bool = False) -> ScimGroup:
-    query = select(ScimGroup).where(
-        ScimGroup.id == group_id, ScimGroup.organization_id == organization_id()
-    )
-    if lock:
-        query = query.with_for_update()
-    row = session.scalars(query).first()
-    if row is None:
-        raise NotFoundException(detail=f"No group {group_id!r}.")
-    return row
+    return find(session, ScimGroup, group_id, noun="group", lock=lock)
 
 
 def _ensure_unique(session: Session, row: ScimGroup) -> None:
-    clash = session.scalar(
-        select(ScimGroup.id).where(
-            ScimGroup.organization_id == row.organization_id,
-            ScimGroup.display_name_key == row.display_name_key,
-            ScimGroup.id != row.id,
-        )
+    ensure_unique(
+        session, ScimGroup.display_name_key, row, f"A group named {row.display_name!r} exists."
     )
-    if clash is not None:
-        raise UniquenessException(detail=f"A group named {row.display_name!r} exists.")
 
 
 def _flush(session: Session) -> None:
-    try:
-        session.flush()
-    except IntegrityError:
-        raise UniquenessException(detail="A group with that displayName exists.") from None
+    flush_unique(session, "A group with that displayName exists.")
 
 
 def _set_members(session: Session, row: ScimGroup, wanted: list[str]) -> None:

@@ -8,12 +8,9 @@ from typing import Any, NoReturn
 from flask import Response
 from scim2_models import (
     Context,
-    NotFoundException,
     PatchOp,
-    UniquenessException,
 )
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from seat_core import (
@@ -42,6 +39,7 @@ from .queries import (
 )
 from .resources import UserResource, echo_seat_extension, etag, user_resource, write_user
 from .routes import add_resource_routes
+from .store import ensure_unique, find, flush_unique
 
 
 def search_users(search: Any) -> Response:
@@ -185,37 +183,17 @@ def _change(user_id: str, change: Any) -> Response:
 
 
 def _find(session: Session, user_id: str, *, lock: bool = False) -> Member:
-    """Return the organization's member; another organization's is as absent as none."""
-    query = select(Member).where(Member.id == user_id, Member.organization_id == organization_id())
-    if lock:
-        # Serializes concurrent writes to one user on PostgreSQL; SQLite's BEGIN IMMEDIATE
-        # already does.
-        query = query.with_for_update()
-    member = session.scalars(query).first()
-    if member is None:
-        raise NotFoundException(detail=f"No user {user_id!r}.")
-    return member
+    return find(session, Member, user_id, noun="user", lock=lock)
 
 
 def _ensure_unique(session: Session, member: Member) -> None:
-    """Refuse a userName taken in the organization, compared as NFKC + casefold."""
-    clash = session.scalar(
-        select(Member.id).where(
-            Member.organization_id == member.organization_id,
-            Member.user_name_key == member.user_name_key,
-            Member.id != member.id,
-        )
+    ensure_unique(
+        session, Member.user_name_key, member, f"A user with userName {member.user_name!r} exists."
     )
-    if clash is not None:
-        raise UniquenessException(detail=f"A user with userName {member.user_name!r} exists.")
 
 
 def _flush(session: Session) -> None:
-    try:
-        session.flush()
-    except IntegrityError:
-        # Two requests creating the same userName at once: the UNIQUE index decides.
-        raise UniquenessException(detail="A user with that userName exists.") from None
+    flush_unique(session, "A user with that userName exists.")
 
 
 def _resource(session: Session, member: Member) -> Any:
