@@ -54,3 +54,12 @@ def invoice_summary(invoice: Invoice) -> dict[str, Any]:
         "issued_on": invoice.issued_on.isoformat(),
         "seats_purchased": invoice.seats_purchased_after,
     }
+
+
+def emit_new_token(secret: str, token_id: int, expires_at: Any, as_json: bool) -> None:
+    """Print a token issued just now: its secret alone, or JSON with its id and expiry."""
+    if as_json:
+        expiry = expires_at.isoformat() if expires_at else None
+        click.echo(json.dumps({"token": secret, "id": token_id, "expires_at": expiry}))
+    else:
+        click.echo(secret)

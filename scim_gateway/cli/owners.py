@@ -15,6 +15,7 @@ from ..clock import now
 from ..passwords import hash_password
 from ..tokens import issue_token
 from . import Context, cli, pass_context
+from .output import emit_new_token
 
 MIN_PASSWORD_LENGTH = 12
 ROLES = {"primary_owner": "Primary Owner", "owner": "Owner"}
@@ -131,18 +132,7 @@ def owner_token(
             label=label,
             expires_at=expires_at,
         )
-    if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "token": secret,
-                    "id": token.id,
-                    "expires_at": expires_at.isoformat() if expires_at else None,
-                }
-            )
-        )
-    else:
-        click.echo(secret)
+    emit_new_token(secret, token.id, expires_at, as_json)
 
 
 @owner.command("remove")

@@ -39,14 +39,17 @@ def _organization_on(session: Session, slug: str, on: Any) -> tuple[Organization
     return organization, today_for(contract_of(session, organization.id))
 
 
-@seats.command("quote")
-@click.option("--org", "slug", required=True, help="Organization slug.")
-@click.option("--add", "count", required=True, type=int, help="Seats to add.")
-@click.option(
+purchase_day = click.option(
     "--on",
     type=click.DateTime(["%Y-%m-%d"]),
     help="Purchase date (default: today in the billing time zone).",
 )
+
+
+@seats.command("quote")
+@click.option("--org", "slug", required=True, help="Organization slug.")
+@click.option("--add", "count", required=True, type=int, help="Seats to add.")
+@purchase_day
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
 def seats_quote(ctx: Context, slug: str, count: int, on: Any, as_json: bool) -> None:
@@ -80,11 +83,7 @@ def seats_quote(ctx: Context, slug: str, count: int, on: Any, as_json: bool) -> 
 @seats.command("buy")
 @click.option("--org", "slug", required=True, help="Organization slug.")
 @click.option("--add", "count", required=True, type=int, help="Seats to add.")
-@click.option(
-    "--on",
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="Purchase date (default: today in the billing time zone).",
-)
+@purchase_day
 @click.option("--idempotency-key", help="Repeat the command with the same key to buy only once.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context

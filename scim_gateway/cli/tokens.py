@@ -14,6 +14,7 @@ from seat_core.models import ApiToken
 from ..clock import now
 from ..tokens import issue_token, revoke_token
 from . import Context, cli, pass_context
+from .output import emit_new_token
 
 
 @cli.group()
@@ -38,18 +39,7 @@ def token_issue(
         row, secret = issue_token(
             session, organization, kind="scim", at=at, label=label, expires_at=expires_at
         )
-    if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "token": secret,
-                    "id": row.id,
-                    "expires_at": expires_at.isoformat() if expires_at else None,
-                }
-            )
-        )
-    else:
-        click.echo(secret)
+    emit_new_token(secret, row.id, expires_at, as_json)
 
 
 @token.command("list")
