@@ -71,7 +71,8 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
     :raises NoSeatAvailable: when every purchased seat is in use.
     :raises ContractExpired: when the term has ended and the contract was not renewed.
     """
-    new = inspect(member).pending or inspect(member).transient
+    state = inspect(member)
+    new = state.pending or state.transient
     # Set before the flush, so a new member is inserted active in one statement; a
     # refusal below sets it back.
     member.active = True
