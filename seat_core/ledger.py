@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, NoReturn
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key as orm_identity_key
 
 from . import alerts, statements
 from .errors import ContractExpired, NoSeatAvailable
@@ -71,51 +71,29 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
     :raises NoSeatAvailable: when every purchased seat is in use.
     :raises ContractExpired: when the term has ended and the contract was not renewed.
     """
-    state = inspect(member)
-    new = state.pending or state.transient
     # Set before the flush, so a new member is inserted active in one statement; a
-    # refusal below sets it back.
-    member.active = True
+    # refusal below sets it back. Setting it again when it is set would make the flush
+    # compare every attribute of the member for nothing.
+    if not member.active:
+        member.active = True
     session.flush()
-    if not new and holds_seat(session, member):
-        return False
-    keys = _identity_keys(member)
-    contract_id, timezone, term_end, auto_renew, threshold_text, has_pending = session.execute(
-        statements.SEAT_CONTEXT, {"organization_id": member.organization_id, "p_keys": keys}
-    ).one()
-    on = on or local_date(at, timezone)
-    if on >= term_end and auto_renew:
-        # The renewal job may lag behind midnight; renew here rather than refuse.
-        from .renewal import renew
-
-        renew(session, contract_of(session, member.organization_id), at=at, on=on)
-    # Everything that needs no count happens before the guarded UPDATE: on PostgreSQL that
-    # UPDATE locks the contract row until commit, so every seat-taking request of the
-    # organization queues behind whatever follows it.
-    session.execute(
-        statements.INSERT_SEAT, {"contract_id": contract_id, "member_id": member.id, "taken_at": at}
-    )
-    if has_pending:
-        _admit_requests(session, member, keys, at=at)
-    thresholds = alerts.thresholds_from(threshold_text)
-    # The guarded UPDATE (see statements.TAKE_SEAT): no free seat, no row.
-    taken = session.execute(
-        statements.TAKE_SEAT, {"p_contract_id": contract_id, "p_on": on}
-    ).one_or_none()
+    taken = _take(session, member, at=at, on=on)
     if taken is None:
-        _undo_take(session, member, at=at)
+        # No seat taken and nothing written: find out why, the rare way.
+        if holds_seat(session, member):
+            return False
         contract = contract_of(session, member.organization_id)
-        name = _organization_name(session, member.organization_id)
-        if contract.status != "active" or not (contract.term_start <= on < contract.term_end):
-            raise ContractExpired(organization=name, ended_on=contract.term_end.isoformat())
-        raise NoSeatAvailable(
-            organization=name,
-            seats_in_use=contract.seats_used,
-            seats_purchased=contract.seats_purchased,
-        )
-    seats_used, seats_purchased, term_index = taken
+        day = on or local_date(at, contract.timezone)
+        if day >= contract.term_end and contract.auto_renew:
+            # The renewal job may lag behind midnight; renew here rather than refuse.
+            from .renewal import renew
+
+            renew(session, contract, at=at, on=day)
+            taken = _take(session, member, at=at, on=on)
+        if taken is None:
+            _refuse(session, member, on=day)
+    contract_id, seats_used, seats_purchased, term_index, threshold_text = taken
     _sync_contract(session, contract_id, seats_used)
-    record_seat_event(session, contract_id, member.id, "take", taken, on=on, at=at)
     alerts.usage_changed(
         session,
         contract_id=contract_id,
@@ -124,29 +102,72 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
         seats_purchased=seats_purchased,
         term_index=term_index,
         at=at,
-        thresholds=thresholds,
+        thresholds=alerts.thresholds_from(threshold_text),
         rising=True,
     )
     return True
 
 
-def _undo_take(session: Session, member: Member, *, at: datetime) -> None:
-    """Undo what a refused take wrote, so a caller who commits anyway keeps the invariant."""
+def _take(
+    session: Session, member: Member, *, at: datetime, on: date | None
+) -> tuple[Any, ...] | None:
+    """Take a seat for the member, hold it, record it and admit its seat requests.
+
+    Return the contract's id, seats in use and purchased, term index and alert thresholds;
+    or None, having written nothing, when the guard of statements.TAKE_SEAT refuses.
+    """
+    # The seat path is the hottest write there is: its statements are Prepared ones.
+    connection = session.connection()
+    keys = _identity_keys(member)
+    common = {"p_organization_id": member.organization_id, "p_member_id": member.id, "p_at": at}
+    if connection.dialect.name == "postgresql":
+        taken = statements.TAKE_SEAT_AT_ONCE.first(connection, {**common, **keys, "p_on": on})
+        return None if taken is None else (*taken[:4], taken[5])
+    context = statements.SEAT_CONTEXT.first(connection, {**common, **keys})
+    assert context is not None, "every organization has a contract"
+    timezone, threshold_text, has_pending = context
+    day = on or local_date(at, timezone)
+    taken = statements.TAKE_SEAT.first(connection, {**common, "p_on": day})
+    if taken is None:
+        return None
+    contract_id = taken[0]
+    statements.INSERT_SEAT.rows(connection, {**common, "p_contract_id": contract_id})
+    record_seat_event(session, contract_id, member.id, "take", taken[1:], on=day, at=at)
+    if has_pending:
+        statements.ADMIT_REQUESTS.rows(connection, {**common, **keys})
+    return (*taken, threshold_text)
+
+
+def _refuse(session: Session, member: Member, *, on: date) -> NoReturn:
+    """Raise why the member got no seat, having set it back to inactive.
+
+    The take wrote nothing; the member is set back so that a caller who commits anyway
+    (it should not) keeps the invariant: active if and only if holding a seat.
+    """
     member.active = False
-    session.execute(statements.DELETE_SEAT, {"p_member_id": member.id})
-    session.execute(statements.REOPEN_REQUESTS, {"p_member_id": member.id, "p_at": at})
+    contract = contract_of(session, member.organization_id)
+    name = _organization_name(session, member.organization_id)
+    if contract.status != "active" or not (contract.term_start <= on < contract.term_end):
+        raise ContractExpired(organization=name, ended_on=contract.term_end.isoformat())
+    raise NoSeatAvailable(
+        organization=name,
+        seats_in_use=contract.seats_used,
+        seats_purchased=contract.seats_purchased,
+    )
 
 
 def release_seat(session: Session, member: Member, *, at: datetime, on: date | None = None) -> bool:
     """Free the member's seat and make it inactive; return False if it held none."""
     session.flush()
     member.active = False
-    contract_id = session.scalar(statements.DELETE_SEAT, {"p_member_id": member.id})
-    if contract_id is None:
+    connection = session.connection()
+    deleted = statements.DELETE_SEAT.first(connection, {"p_member_id": member.id})
+    if deleted is None:
         return False
-    *released, timezone = session.execute(
-        statements.RELEASE_SEAT, {"p_contract_id": contract_id}
-    ).one()
+    (contract_id,) = deleted
+    released_row = statements.RELEASE_SEAT.first(connection, {"p_contract_id": contract_id})
+    assert released_row is not None
+    *released, timezone = released_row
     _sync_contract(session, contract_id, released[0])
     on = on or local_date(at, timezone)
     record_seat_event(session, contract_id, member.id, "release", released, on=on, at=at)
@@ -220,22 +241,10 @@ def record_refusal(
     return request
 
 
-def _identity_keys(member: Member) -> list[str]:
+def _identity_keys(member: Member) -> dict[str, str]:
     """Return the keys a seat request of this member would be remembered under."""
-    return sorted(key for key in {member.user_name_key, member.email_key} if key is not None)
-
-
-def _admit_requests(session: Session, member: Member, keys: list[str], *, at: datetime) -> None:
-    """Mark the member's pending seat requests as admitted: it holds a seat now."""
-    session.execute(
-        statements.ADMIT_REQUESTS,
-        {
-            "p_organization_id": member.organization_id,
-            "p_keys": keys,
-            "p_at": at,
-            "p_member_id": member.id,
-        },
-    )
+    other = member.email_key or member.user_name_key
+    return {"p_key": member.user_name_key, "p_other_key": other}
 
 
 def _sync_contract(session: Session, contract_id: int, seats_used: int) -> None:
@@ -243,7 +252,8 @@ def _sync_contract(session: Session, contract_id: int, seats_used: int) -> None:
 
     The seat statements are Core statements, which leave loaded objects as they were.
     """
-    loaded = session.identity_map.get(orm_identity_key(Contract, contract_id))
+    # The identity key's documented shape: (class, primary key, identity token).
+    loaded = session.identity_map.get((Contract, (contract_id,), None))
     if loaded is not None:
         set_committed_value(loaded, "seats_used", seats_used)
 
@@ -263,8 +273,8 @@ def record_seat_event(
     at: datetime,
 ) -> None:
     seats_used, seats_purchased, term_index = counts
-    session.execute(
-        statements.INSERT_SEAT_EVENT,
+    statements.INSERT_SEAT_EVENT.rows(
+        session.connection(),
         {
             "contract_id": contract_id,
             "member_id": member_id,

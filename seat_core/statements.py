@@ -1,13 +1,30 @@
 """The seat path's statements, built once: building SQLAlchemy expressions on every call
-cost more than running them. Each takes its values as bound parameters."""
+cost more than running them. Each takes its values as bound parameters.
+
+Those a seat change runs on every request are Prepared (see prepared.py): compiled once
+per dialect and run on the driver's cursor.
+"""
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy import cast as sql_cast
 
 from .models import AlertSettings, Contract, Seat, SeatEvent, SeatRequest, ThresholdState
+from .prepared import Prepared
 
 contract = cast(Table, Contract.__table__)
 seat = cast(Table, Seat.__table__)
@@ -22,60 +39,176 @@ CONTRACT_OF = (
     .execution_options(populate_existing=True)
 )
 
-# What taking a seat needs to know, in one round trip: the contract's terms, the alert
-# thresholds, and whether the member's identity has a pending seat request to admit.
-SEAT_CONTEXT = (
+
+def _is_identity_key() -> ColumnElement[bool]:
+    """Match either of a member's two identity keys: its userName's and its email's."""
+    return or_(
+        seat_request.c.identity_key == bindparam("p_key", type_=seat_request.c.identity_key.type),
+        seat_request.c.identity_key
+        == bindparam("p_other_key", type_=seat_request.c.identity_key.type),
+    )
+
+
+_event_columns = (
+    "contract_id",
+    "member_id",
+    "kind",
+    "seats_used",
+    "seats_purchased",
+    "term_index",
+    "on",
+    "at",
+)
+_member_id = bindparam("p_member_id", type_=seat.c.member_id.type)
+_at = bindparam("p_at", type_=seat.c.taken_at.type)
+_on = bindparam("p_on", type_=contract.c.term_start.type)
+
+
+def _seat_free(on: ColumnElement[Any]) -> list[ColumnElement[bool]]:
+    """The guard of taking a seat: a free seat, a term covering the day, none held yet."""
+    return [
+        contract.c.organization_id
+        == bindparam("p_organization_id", type_=contract.c.organization_id.type),
+        contract.c.seats_used < contract.c.seats_purchased,
+        contract.c.status == "active",
+        contract.c.term_start <= on,
+        contract.c.term_end > on,
+        ~select(seat.c.id).where(seat.c.member_id == _member_id).exists(),
+    ]
+
+
+def _thresholds() -> Any:
+    return (
+        select(alert_settings.c.thresholds)
+        .where(alert_settings.c.organization_id == contract.c.organization_id)
+        .scalar_subquery()
+    )
+
+
+# The only way to take a seat is a guarded UPDATE: one statement that checks and
+# increments at once, so that no two requests, processes or hosts can both see "one seat
+# left" and both take it. The CHECK constraint on contract backs it; the UNIQUE
+# seat.member_id stops a member from holding two. No row back means no seat taken, and
+# nothing written: the caller finds out why.
+#
+# On SQLite, in process, a statement costs microseconds: the take is SEAT_CONTEXT (the
+# contract's time zone, for its local day; the alert thresholds; whether the member has
+# pending seat requests), TAKE_SEAT, INSERT_SEAT, INSERT_SEAT_EVENT and, if there are
+# requests, ADMIT_REQUESTS.
+SEAT_CONTEXT = Prepared(
     select(
-        contract.c.id,
         contract.c.timezone,
-        contract.c.term_end,
-        contract.c.auto_renew,
-        alert_settings.c.thresholds,
+        _thresholds(),
         select(seat_request.c.id)
         .where(
             seat_request.c.organization_id == contract.c.organization_id,
             seat_request.c.status == "pending",
-            seat_request.c.identity_key.in_(bindparam("p_keys", expanding=True)),
+            _is_identity_key(),
         )
-        .exists()
-        .label("has_pending"),
+        .exists(),
+    ).where(
+        contract.c.organization_id
+        == bindparam("p_organization_id", type_=contract.c.organization_id.type)
     )
-    .select_from(
-        contract.outerjoin(
-            alert_settings, alert_settings.c.organization_id == contract.c.organization_id
-        )
+)
+TAKE_SEAT = Prepared(
+    update(contract)
+    .where(*_seat_free(_on))
+    .values(seats_used=contract.c.seats_used + 1)
+    .returning(
+        contract.c.id, contract.c.seats_used, contract.c.seats_purchased, contract.c.term_index
     )
-    .where(contract.c.organization_id == bindparam("organization_id"))
+)
+INSERT_SEAT = Prepared(
+    insert(seat).values(
+        contract_id=bindparam("p_contract_id", type_=seat.c.contract_id.type),
+        member_id=_member_id,
+        taken_at=_at,
+    )
+)
+
+# On PostgreSQL every statement is a round trip, and the contract row stays locked from the
+# UPDATE to the commit, delaying each other seat-taking request of the organization. So
+# there the whole take is one statement: data-modifying CTEs take the seat, hold it,
+# record the event and admit the member's pending seat requests, and the contract's local
+# day is found in SQL (PostgreSQL reads the same IANA time zones as zoneinfo). A p_on
+# given is the day instead.
+_local_on = func.coalesce(
+    _on, sql_cast(func.timezone(contract.c.timezone, _at), contract.c.term_start.type)
+)
+_taken = (
+    update(contract)
+    .where(*_seat_free(_local_on))
+    .values(seats_used=contract.c.seats_used + 1)
+    .returning(
+        contract.c.id,
+        contract.c.seats_used,
+        contract.c.seats_purchased,
+        contract.c.term_index,
+        _local_on.label("on"),
+        _thresholds().label("thresholds"),
+    )
+    .cte("taken")
+)
+_held = (
+    insert(seat)
+    .from_select(["contract_id", "member_id", "taken_at"], select(_taken.c.id, _member_id, _at))
+    .returning(seat.c.id)
+    .cte("held")
+)
+_recorded = (
+    insert(seat_event)
+    .from_select(
+        _event_columns,
+        select(
+            _taken.c.id,
+            _member_id,
+            literal("take", seat_event.c.kind.type),
+            _taken.c.seats_used,
+            _taken.c.seats_purchased,
+            _taken.c.term_index,
+            _taken.c.on,
+            _at,
+        ),
+    )
+    .returning(seat_event.c.id)
+    .cte("recorded")
+)
+_admitted = (
+    update(seat_request)
+    .where(
+        seat_request.c.organization_id
+        == bindparam("p_organization_id", type_=seat_request.c.organization_id.type),
+        seat_request.c.status == "pending",
+        _is_identity_key(),
+        select(_taken.c.id).exists(),
+    )
+    .values(status="admitted", resolved_at=_at, member_id=_member_id)
+    .returning(seat_request.c.id)
+    .cte("admitted")
+)
+TAKE_SEAT_AT_ONCE = Prepared(
+    select(
+        _taken.c.id,
+        _taken.c.seats_used,
+        _taken.c.seats_purchased,
+        _taken.c.term_index,
+        _taken.c.on,
+        _taken.c.thresholds,
+    ).add_cte(_held, _recorded, _admitted)
 )
 
 HOLDS_SEAT = select(seat.c.id).where(seat.c.member_id == bindparam("member_id"))
 
-INSERT_SEAT = insert(seat)
-
-# The only way to take a seat: one statement that checks and increments at once, so that
-# no two requests, processes or hosts can both see "one seat left" and both take it. The
-# CHECK constraint on contract backs it; the UNIQUE seat.member_id stops a member from
-# holding two.
-TAKE_SEAT = (
-    update(contract)
-    .where(
-        contract.c.id == bindparam("p_contract_id"),
-        contract.c.seats_used < contract.c.seats_purchased,
-        contract.c.status == "active",
-        contract.c.term_start <= bindparam("p_on"),
-        contract.c.term_end > bindparam("p_on"),
-    )
-    .values(seats_used=contract.c.seats_used + 1)
-    .returning(contract.c.seats_used, contract.c.seats_purchased, contract.c.term_index)
+DELETE_SEAT = Prepared(
+    delete(seat)
+    .where(seat.c.member_id == bindparam("p_member_id", type_=seat.c.member_id.type))
+    .returning(seat.c.contract_id)
 )
 
-DELETE_SEAT = (
-    delete(seat).where(seat.c.member_id == bindparam("p_member_id")).returning(seat.c.contract_id)
-)
-
-RELEASE_SEAT = (
+RELEASE_SEAT = Prepared(
     update(contract)
-    .where(contract.c.id == bindparam("p_contract_id"))
+    .where(contract.c.id == bindparam("p_contract_id", type_=contract.c.id.type))
     .values(seats_used=contract.c.seats_used - 1)
     .returning(
         contract.c.seats_used,
@@ -85,26 +218,25 @@ RELEASE_SEAT = (
     )
 )
 
-INSERT_SEAT_EVENT = insert(seat_event)
-
-ADMIT_REQUESTS = (
-    update(seat_request)
-    .where(
-        seat_request.c.organization_id == bindparam("p_organization_id"),
-        seat_request.c.status == "pending",
-        seat_request.c.identity_key.in_(bindparam("p_keys", expanding=True)),
+INSERT_SEAT_EVENT = Prepared(
+    insert(seat_event).values(
+        {name: bindparam(name, type_=seat_event.c[name].type) for name in _event_columns}
     )
-    .values(status="admitted", resolved_at=bindparam("p_at"), member_id=bindparam("p_member_id"))
 )
 
-REOPEN_REQUESTS = (
+ADMIT_REQUESTS = Prepared(
     update(seat_request)
     .where(
-        seat_request.c.member_id == bindparam("p_member_id"),
-        seat_request.c.status == "admitted",
-        seat_request.c.resolved_at == bindparam("p_at"),
+        seat_request.c.organization_id
+        == bindparam("p_organization_id", type_=seat_request.c.organization_id.type),
+        seat_request.c.status == "pending",
+        _is_identity_key(),
     )
-    .values(status="pending", resolved_at=None)
+    .values(
+        status="admitted",
+        resolved_at=bindparam("p_at", type_=seat_request.c.resolved_at.type),
+        member_id=bindparam("p_member_id", type_=seat_request.c.member_id.type),
+    )
 )
 
 REARM_THRESHOLDS = (

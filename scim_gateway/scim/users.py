@@ -72,17 +72,18 @@ def create_user() -> Response:
         body(), scim_ctx=Context.RESOURCE_CREATION_REQUEST, scim_policy=POLICY
     )
     at = now()
+    # DESIGN §2.1: a user created active, or with no "active" at all, takes a seat.
+    wants_active = resource.active is not False
     member = Member(
         id=new_id(),
         organization_id=organization_id(),
-        active=False,
+        # Inserted as it will be: a refused seat rolls the whole transaction back.
+        active=wants_active,
         source="scim",
         version=1,
         created_at=at,
         updated_at=at,
     )
-    # DESIGN §2.1: a user created active, or with no "active" at all, takes a seat.
-    wants_active = resource.active is not False
     resource.active = wants_active
     write_user(member, resource)
     refused = _identity(member, member_id=None)
@@ -161,6 +162,8 @@ def _change(user_id: str, change: Any) -> Response:
             wants_active = updated.active is True
             old_key = member.user_name_key
             write_user(member, updated)
+            # Written with the other changes; taking or releasing the seat sets it too.
+            member.active = wants_active
             if member.user_name_key != old_key:
                 _ensure_unique(session, member)
             member.version += 1

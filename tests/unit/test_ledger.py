@@ -196,3 +196,41 @@ def test_a_refused_take_leaves_nothing_behind_even_if_the_caller_commits(session
         assert session.scalars(select(SeatRequest.status)).all() == ["pending"]
         assert not session.get(Member, bob.id).active
         assert seat_holders(session) == 1 == usage(session, organization).seats_in_use
+
+
+def test_a_seat_is_taken_on_the_contracts_local_day(sessions):
+    # The term ends on 2026-01-01 in Auckland, which begins at 2025-12-31 11:00 UTC.
+    last_local_hour = datetime(2025, 12, 31, 10, 30, tzinfo=UTC)
+    next_local_day = datetime(2025, 12, 31, 11, 30, tzinfo=UTC)
+    with sessions.begin() as session:
+        organization = gen_organization(
+            session, seats=5, auto_renew=False, timezone="Pacific/Auckland"
+        )
+        ann = gen_member(session, organization, "ann", active=False)
+        bob = gen_member(session, organization, "bob", active=False)
+
+        assert take_seat(session, ann, at=last_local_hour) is True
+        with pytest.raises(ContractExpired, match="ended on 2026-01-01"):
+            take_seat(session, bob, at=next_local_day)
+
+        days = session.scalars(select(SeatEvent.on).where(SeatEvent.kind == "take")).all()
+        assert days == [date(2025, 12, 31)]
+        assert usage(session, organization).seats_in_use == 1
+        assert not bob.active
+
+
+def test_taking_a_seat_admits_a_request_remembered_under_the_members_email(sessions):
+    with sessions.begin() as session:
+        organization = gen_organization(session, seats=2)
+        record_refusal(
+            session,
+            organization,
+            channel="sso",
+            identity="Dan.Smith@Acme.test",
+            identity_key=identity_key("Dan.Smith@Acme.test"),
+            at=AT,
+        )
+        dan = gen_member(session, organization, "dsmith", email="dan.smith@acme.test")
+
+        request = session.scalars(select(SeatRequest)).one()
+        assert (request.status, request.member_id, request.resolved_at) == ("admitted", dan.id, AT)
