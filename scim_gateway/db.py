@@ -79,10 +79,14 @@ def transaction() -> Iterator[Session]:
 
 @contextmanager
 def read_only() -> Iterator[Session]:
-    """Open a session for reads; it is rolled back at the end.
+    """Open a session for reads; nothing it holds is ever written back.
 
-    On SQLite it does not take the write lock (see make_read_sessionmaker): whatever it
-    writes could fail with "database is locked", and is rolled back anyway.
+    On SQLite it does not take the write lock (see make_read_sessionmaker). It ends in a
+    COMMIT with nothing to commit rather than in a ROLLBACK: on PostgreSQL a ROLLBACK makes
+    psycopg forget the statements it prepared on the connection, and since every request
+    reads first, no statement would ever be used often enough to be prepared.
     """
     with database().read_sessions() as session:
         yield session
+        session.expunge_all()
+        session.commit()

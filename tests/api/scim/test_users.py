@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
-from scim_gateway.db import transaction
+from scim_gateway.db import database, transaction
 from seat_core import get_organization, usage
 from seat_core.models import Member, Outbox, SeatRequest
 
@@ -201,3 +201,22 @@ def test_a_patch_without_path_applies_its_value_object(scim: Scim) -> None:
     assert response.status_code == 200
     assert response.json["displayName"] == "Ann A."
     assert response.json["name"]["givenName"] == "Ann"
+
+
+def test_requests_that_succeed_never_roll_back(scim: Scim) -> None:
+    # Reads end in COMMIT: on PostgreSQL a ROLLBACK makes psycopg drop every statement it
+    # prepared on the connection, and then none would ever be prepared.
+    rollbacks: list[object] = []
+    created = scim.create_user("ann@acme.test")
+    with scim.app.app_context():
+        engine = database().engine
+    record = rollbacks.append
+    event.listen(engine, "rollback", record)
+    try:
+        for number in range(3):
+            assert scim.get(f"/Users/{created['id']}").status_code == 200
+            assert scim.get('/Users?filter=userName eq "ann@acme.test"').status_code == 200
+            scim.create_user(f"user{number}@acme.test")
+    finally:
+        event.remove(engine, "rollback", record)
+    assert rollbacks == []
