@@ -13,6 +13,17 @@ from ..factories import gen_organization
 
 AT = datetime(2025, 6, 30, 23, 59, 59, 123456, tzinfo=UTC)
 
+
+def take_event(contract_id: int) -> dict:
+    return {
+        "contract_id": contract_id,
+        "member_id": None,
+        "kind": "take",
+        "on": AT.date(),
+        "at": AT,
+    }
+
+
 EVENTS = Prepared(
     select(SeatEvent.on, SeatEvent.at, SeatEvent.kind, SeatEvent.member_id)
     .where(SeatEvent.contract_id == bindparam("contract_id"))
@@ -42,10 +53,7 @@ def test_values_are_written_and_read_as_the_orm_writes_and_reads_them(sessions):
         organization = gen_organization(session, seats=5)
         contract_id = session.scalar(select(Contract.id))
         connection = session.connection()
-        RECORD.rows(
-            connection,
-            {"contract_id": contract_id, "member_id": None, "kind": "take", "on": AT.date(), "at": AT},
-        )
+        RECORD.rows(connection, take_event(contract_id))
         orm_row = session.execute(
             select(SeatEvent.on, SeatEvent.at, SeatEvent.kind, SeatEvent.member_id).where(
                 SeatEvent.kind == "take"
@@ -69,10 +77,7 @@ def test_a_statement_returning_nothing_gives_no_row(sessions):
 def test_driver_errors_come_out_as_sqlalchemy_errors(sessions):
     with pytest.raises(IntegrityError), sessions.begin() as session:
         # No such contract: the foreign key refuses the event.
-        RECORD.rows(
-            session.connection(),
-            {"contract_id": 12345, "member_id": None, "kind": "take", "on": AT.date(), "at": AT},
-        )
+        RECORD.rows(session.connection(), take_event(12345))
 
 
 def test_expanding_parameters_are_refused(sessions):
