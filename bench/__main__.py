@@ -39,6 +39,7 @@ def machine(settings: Settings) -> dict[str, Any]:
         "workers": settings.workers,
         "clients": settings.clients,
         "seconds": settings.seconds,
+        "gate_seconds": settings.gate_seconds,
         "warmup": settings.warmup,
         "rate_limit": settings.rate_limit,
     }
@@ -50,6 +51,7 @@ def parse(argv: list[str]) -> tuple[list[str], Settings, Path]:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--sizes", default="1000,100000", help="members, comma-separated")
     parser.add_argument("--seconds", type=float, default=5.0, help="measured per operation")
+    parser.add_argument("--gate-seconds", type=float, default=20.0, help="measured for POST /Users")
     parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured, before each")
     # Two sync workers per core, as the README deploys the gateway.
     parser.add_argument("--workers", type=int, default=2 * cores)
@@ -67,6 +69,7 @@ def parse(argv: list[str]) -> tuple[list[str], Settings, Path]:
     settings = Settings(
         sizes=tuple(int(size) for size in args.sizes.split(",")),
         seconds=args.seconds,
+        gate_seconds=args.gate_seconds,
         warmup=args.warmup,
         workers=args.workers,
         clients=args.clients,

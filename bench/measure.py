@@ -9,7 +9,10 @@ from typing import Any
 from . import client
 from .operations import Operation
 from .servers import Server
-from .stats import summarize
+from .stats import median_shift_interval, summarize
+
+# The two labels whose p50 difference is the cost of the seat gate.
+GATE = ("POST active", "POST inactive")
 
 CORES = os.cpu_count() or 1
 
@@ -32,6 +35,11 @@ def measure(
     rss = server.rss_mib()
     measured = sum(len(label.latencies) + label.errors for label in result.labels.values())
     rows = []
+    gate: dict[str, Any] = {}
+    if set(GATE) <= set(operation.labels):
+        active, inactive = (result.labels.get(label, client.LabelResult()) for label in GATE)
+        low, high = median_shift_interval(active.latencies, inactive.latencies)
+        gate = {"gate_interval_ms": [round(1000 * low, 3), round(1000 * high, 3)]}
     for label in operation.labels:
         outcome = result.labels.get(label, client.LabelResult())
         summary = summarize(outcome.latencies, outcome.errors, result.seconds)
@@ -55,6 +63,7 @@ def measure(
                 else 0.0,
                 "rss_mib_per_worker": [round(size, 1) for size in rss],
                 "error_samples": outcome.samples,
+                **(gate if label == GATE[0] else {}),
             }
         )
     return rows

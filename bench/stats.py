@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -55,3 +56,32 @@ def summarize(latencies_s: Sequence[float], errors: int, seconds: float) -> Summ
         mean_ms=(sum(ordered) / count * ms) if count else math.nan,
         max_ms=(ordered[-1] * ms) if count else math.nan,
     )
+
+
+def median_shift_interval(
+    slower: Sequence[float],
+    faster: Sequence[float],
+    *,
+    level: float = 0.95,
+    resamples: int = 1000,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """Return a bootstrap interval of median(slower) - median(faster), at `level`.
+
+    The seat gate is the difference of two medians measured under the same load; the
+    interval tells whether a run resolved it, or whether it is within the noise.
+    """
+    if not slower or not faster:
+        return (math.nan, math.nan)
+    rng = random.Random(seed)
+    shifts = sorted(
+        _median(rng.choices(slower, k=len(slower))) - _median(rng.choices(faster, k=len(faster)))
+        for _ in range(resamples)
+    )
+    tail = (1 - level) / 2
+    return (percentile(shifts, tail), percentile(shifts, 1 - tail))
+
+
+def _median(values: list[float]) -> float:
+    values.sort()
+    return percentile(values, 0.5)

@@ -1,10 +1,11 @@
 """The benchmark's latency maths: nearest-rank percentiles and summaries."""
 
 import math
+import random
 
 import pytest
 
-from bench.stats import percentile, summarize
+from bench.stats import median_shift_interval, percentile, summarize
 
 
 def test_a_percentile_is_an_observed_value_by_nearest_rank():
@@ -43,3 +44,24 @@ def test_a_summary_reports_milliseconds_and_requests_per_second():
     assert summary.p99_ms == pytest.approx(4.0)
     assert summary.mean_ms == pytest.approx(2.5)
     assert summary.max_ms == pytest.approx(4.0)
+
+
+def test_the_interval_of_a_median_shift_holds_the_shift_of_shifted_samples():
+    rng = random.Random(7)
+    faster = [rng.gauss(20.0, 3.0) for _ in range(2000)]
+    slower = [value + 0.5 for value in faster]
+    rng.shuffle(slower)
+
+    low, high = median_shift_interval(slower, faster)
+
+    assert low < 0.5 < high
+    assert high - low < 0.6
+
+
+def test_the_interval_of_identical_samples_holds_zero_and_of_nothing_is_not_a_number():
+    samples = [float(n) for n in range(500)]
+
+    low, high = median_shift_interval(samples, samples)
+
+    assert low <= 0.0 <= high
+    assert all(math.isnan(bound) for bound in median_shift_interval([], samples))
