@@ -153,6 +153,19 @@ def markdown(date: str, machine: dict[str, Any], results: list[dict[str, Any]]) 
             lines.append(
                 f"| {result['database']} | {check['target']} | {check['value']} | {verdict} |"
             )
+    for result in results:
+        for phase in result["phases"]:
+            rows = _rows(phase)
+            alone = rows.get("POST active, 1 client"), rows.get("POST inactive, 1 client")
+            if alone[0] and alone[1]:
+                interval = alone[0].get("gate_interval_ms") or [math.nan, math.nan]
+                lines.append(
+                    f"\nSeat gate from a single client, {result['database']} at "
+                    f"{phase['members']:,} members (not a target: its cost without CPU "
+                    f"contention): {alone[0]['p50_ms'] - alone[1]['p50_ms']:+.2f} ms (active "
+                    f"{alone[0]['p50_ms']:.2f}, inactive {alone[1]['p50_ms']:.2f}, 95% interval "
+                    f"{interval[0]:+.2f} to {interval[1]:+.2f})."
+                )
     lines += ["", "## Query plans", ""]
     for result in results:
         phase = result["phases"][-1]

@@ -103,7 +103,8 @@ def _run(kind: str, url: str, engine: Any, settings: Settings) -> dict[str, Any]
         counts = check_invariant(engine, org)
         plans = lookup_plans(url, org, app_config, index=size // 2)
         with gunicorn(env, settings.workers) as server:
-            rows = _operations(kind, server, org, size, settings, tag=f"p{position}")
+            last = position == len(settings.sizes) - 1
+            rows = _operations(kind, server, org, size, settings, tag=f"p{position}", last=last)
             rss = server.rss_mib()
             if settings.scenarios and position == len(settings.sizes) - 1:
                 sync = initial_sync(kind, server, sync_org, settings)
@@ -136,7 +137,7 @@ def _run(kind: str, url: str, engine: Any, settings: Settings) -> dict[str, Any]
 
 
 def _operations(
-    kind: str, server: Server, org: Any, members: int, settings: Settings, *, tag: str
+    kind: str, server: Server, org: Any, members: int, settings: Settings, *, tag: str, last: bool
 ) -> list[dict[str, Any]]:
     # Reads first, so that they see exactly the seeded members; writes add to them after.
     measured = [
@@ -147,15 +148,22 @@ def _operations(
     ]
     if settings.only:
         measured = [operation for operation in measured if operation.name in settings.only]
+    runs = [(operation, settings.clients, "") for operation in measured]
+    if last and any(operation.name == "POST /Users" for operation in measured):
+        # The gate once more from a single client: its own cost, without the CPU contention
+        # of more clients than cores. Reported beside the target, which is checked above.
+        runs.append((operations.creations(org, f"{tag}-alone"), 1, ", 1 client"))
     rows = []
-    for operation in measured:
+    for operation, clients, suffix in runs:
+        gate = operation.name == "POST /Users"
         for row in measure(
             server,
             operation,
-            clients=settings.clients,
-            seconds=settings.gate_seconds if operation.name == "POST /Users" else settings.seconds,
+            clients=clients,
+            seconds=settings.gate_seconds if gate else settings.seconds,
             warmup=settings.warmup,
         ):
+            row["operation"] += suffix
             rows.append(row)
             print(
                 f"[{kind} {members:,}] {row['operation']:<18} {row['rps']:7.1f} req/s  "

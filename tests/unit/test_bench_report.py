@@ -164,3 +164,19 @@ def test_a_plan_that_walks_the_whole_organization_counts_as_a_scan():
     searched = "SEARCH member USING INDEX ix_member_org_external_id"
     assert not scans([f"{searched} (organization_id=? AND external_id=?)"])
     assert not scans(["Index Scan using uq_member_organization_id_user_name_key on member"])
+
+
+def test_the_gate_from_a_single_client_is_reported_beside_the_targets_not_as_one():
+    alone = result()
+    active = {**row("POST active, 1 client", 8.3), "gate_interval_ms": [0.1, 0.5]}
+    alone["phases"][1]["operations"] += [active, row("POST inactive, 1 client", 8.0)]
+
+    checks = targets(alone)
+    text = markdown("2025-01-02", MACHINE, [{**alone, "targets": checks}])
+
+    assert not any("1 client" in check["target"] for check in checks)
+    assert (
+        "Seat gate from a single client, sqlite at 100,000 members (not a target: its cost "
+        "without CPU contention): +0.30 ms (active 8.30, inactive 8.00, 95% interval "
+        "+0.10 to +0.50)."
+    ) in text
