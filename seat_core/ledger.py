@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import alerts, statements
@@ -76,8 +76,10 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
     # compare every attribute of the member for nothing.
     if not member.active:
         member.active = True
-    session.flush()
-    taken = _take(session, member, at=at, on=on)
+    joining = _can_join(session, member)
+    if not joining:
+        session.flush()
+    taken = _take(session, member, at=at, on=on, joining=joining)
     if taken is None:
         # No seat taken and nothing written: find out why, the rare way.
         if holds_seat(session, member):
@@ -108,20 +110,43 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
     return True
 
 
+def _can_join(session: Session, member: Member) -> bool:
+    """Tell whether the member's INSERT can join the take (statements.TAKE_SEAT_JOINING).
+
+    Only on PostgreSQL, and only for a new member that is the session's one change: any
+    other would have to be flushed first, in an order the ORM decides.
+    """
+    return (
+        session.get_bind().dialect.name == "postgresql"
+        and len(session.new) == 1
+        and member in session.new
+        and not session.dirty
+        and not session.deleted
+    )
+
+
 def _take(
-    session: Session, member: Member, *, at: datetime, on: date | None
+    session: Session, member: Member, *, at: datetime, on: date | None, joining: bool = False
 ) -> tuple[Any, ...] | None:
     """Take a seat for the member, hold it, record it and admit its seat requests.
 
     Return the contract's id, seats in use and purchased, term index and alert thresholds;
-    or None, having written nothing, when the guard of statements.TAKE_SEAT refuses.
+    or None, having written nothing, when the guard of statements.TAKE_SEAT refuses. When
+    joining, the new member is written by the same statement, seat or no seat.
     """
     # The seat path is the hottest write there is: its statements are Prepared ones.
     connection = session.connection()
+    # First: a default id is set on the member here.
+    row = _new_row(member) if joining else {}
     keys = _identity_keys(member)
     common = {"p_organization_id": member.organization_id, "p_member_id": member.id, "p_at": at}
     if connection.dialect.name == "postgresql":
-        taken = statements.TAKE_SEAT_AT_ONCE.first(connection, {**common, **keys, "p_on": on})
+        parameters = {**common, **keys, "p_on": on}
+        if joining:
+            taken = statements.TAKE_SEAT_JOINING.first(connection, {**parameters, **row})
+            _written(session, member)
+        else:
+            taken = statements.TAKE_SEAT_AT_ONCE.first(connection, parameters)
         return None if taken is None else (*taken[:4], taken[5])
     context = statements.SEAT_CONTEXT.first(connection, {**common, **keys})
     assert context is not None, "every organization has a contract"
@@ -136,6 +161,30 @@ def _take(
     if has_pending:
         statements.ADMIT_REQUESTS.rows(connection, {**common, **keys})
     return (*taken, threshold_text)
+
+
+def _new_row(member: Member) -> dict[str, Any]:
+    """Return the parameters of a new member's INSERT (m_<column>), defaults applied.
+
+    A default is set on the object too, as a flush would set it.
+    """
+    row = {}
+    for column in statements.member.c:
+        value = getattr(member, column.key)
+        if value is None and column.default is not None:
+            default: Any = column.default
+            # SQLAlchemy's ColumnDefault takes the execution context; none is needed here.
+            value = default.arg(None) if default.is_callable else default.arg
+            setattr(member, column.key, value)
+        row[f"m_{column.name}"] = value
+    return row
+
+
+def _written(session: Session, member: Member) -> None:
+    """Make the session hold the member as written, which a statement did, not a flush."""
+    session.expunge(member)
+    make_transient_to_detached(member)
+    session.add(member)
 
 
 def _refuse(session: Session, member: Member, *, on: date) -> NoReturn:

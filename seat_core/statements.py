@@ -23,7 +23,15 @@ from sqlalchemy import (
 )
 from sqlalchemy import cast as sql_cast
 
-from .models import AlertSettings, Contract, Seat, SeatEvent, SeatRequest, ThresholdState
+from .models import (
+    AlertSettings,
+    Contract,
+    Member,
+    Seat,
+    SeatEvent,
+    SeatRequest,
+    ThresholdState,
+)
 from .prepared import Prepared
 
 contract = cast(Table, Contract.__table__)
@@ -32,6 +40,7 @@ seat_event = cast(Table, SeatEvent.__table__)
 seat_request = cast(Table, SeatRequest.__table__)
 threshold_state = cast(Table, ThresholdState.__table__)
 alert_settings = cast(Table, AlertSettings.__table__)
+member = cast(Table, Member.__table__)
 
 CONTRACT_OF = (
     select(Contract)
@@ -187,16 +196,27 @@ _admitted = (
     .returning(seat_request.c.id)
     .cte("admitted")
 )
-TAKE_SEAT_AT_ONCE = Prepared(
-    select(
-        _taken.c.id,
-        _taken.c.seats_used,
-        _taken.c.seats_purchased,
-        _taken.c.term_index,
-        _taken.c.on,
-        _taken.c.thresholds,
-    ).add_cte(_held, _recorded, _admitted)
+_taken_row = select(
+    _taken.c.id,
+    _taken.c.seats_used,
+    _taken.c.seats_purchased,
+    _taken.c.term_index,
+    _taken.c.on,
+    _taken.c.thresholds,
 )
+TAKE_SEAT_AT_ONCE = Prepared(_taken_row.add_cte(_held, _recorded, _admitted))
+
+# The same for a member not yet written: its INSERT joins the statement, so that creating
+# an active user costs no more round trips than creating an inactive one. Each column is
+# a parameter m_<column>. The member is written even when no seat is free; the caller's
+# refusal then sets it inactive, as on SQLite, where it is flushed before the take.
+_joined = (
+    insert(member)
+    .values({column.name: bindparam(f"m_{column.name}", type_=column.type) for column in member.c})
+    .returning(member.c.id)
+    .cte("joined")
+)
+TAKE_SEAT_JOINING = Prepared(_taken_row.add_cte(_joined, _held, _recorded, _admitted))
 
 HOLDS_SEAT = select(seat.c.id).where(seat.c.member_id == bindparam("member_id"))
 

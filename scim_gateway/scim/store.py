@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from scim2_models import NotFoundException, UniquenessException
@@ -44,9 +46,16 @@ def ensure_unique(session: Session, key: InstrumentedAttribute[Any], row: Any, d
         raise UniquenessException(detail=detail)
 
 
-def flush_unique(session: Session, detail: str) -> None:
-    """Flush; two requests writing the same key at once are told apart by the UNIQUE index."""
+@contextmanager
+def unique(detail: str) -> Iterator[None]:
+    """Two requests writing the same key at once are told apart by the UNIQUE index."""
     try:
-        session.flush()
+        yield
     except IntegrityError:
         raise UniquenessException(detail=detail) from None
+
+
+def flush_unique(session: Session, detail: str) -> None:
+    """Flush, telling a clash on a UNIQUE index as a uniqueness error."""
+    with unique(detail):
+        session.flush()

@@ -39,7 +39,9 @@ from .queries import (
 )
 from .resources import UserResource, echo_seat_extension, etag, user_resource, write_user
 from .routes import add_resource_routes
-from .store import ensure_unique, find, flush_unique
+from .store import ensure_unique, find, flush_unique, unique
+
+DUPLICATE = "A user with that userName exists."
 
 
 def search_users(search: Any) -> Response:
@@ -91,9 +93,12 @@ def create_user() -> Response:
         with transaction() as session:
             _ensure_unique(session, member)
             session.add(member)
-            _flush(session)
-            if wants_active:
-                take_seat(session, member, at=at)
+            with unique(DUPLICATE):
+                if wants_active:
+                    # Writes the member too: on PostgreSQL in the take's own statement.
+                    take_seat(session, member, at=at)
+                else:
+                    session.flush()
     except (NoSeatAvailable, ContractExpired) as refusal:
         _refuse(refusal, refused, at=at)
     # Built after commit, from what is known: a new user has no groups yet, and its seat
@@ -196,7 +201,7 @@ def _ensure_unique(session: Session, member: Member) -> None:
 
 
 def _flush(session: Session) -> None:
-    flush_unique(session, "A user with that userName exists.")
+    flush_unique(session, DUPLICATE)
 
 
 def _resource(session: Session, member: Member) -> Any:

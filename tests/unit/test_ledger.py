@@ -234,3 +234,75 @@ def test_taking_a_seat_admits_a_request_remembered_under_the_members_email(sessi
 
         request = session.scalars(select(SeatRequest)).one()
         assert (request.status, request.member_id, request.resolved_at) == ("admitted", dan.id, AT)
+
+
+def new_member(organization, user_name):
+    """A member added to the session and not flushed: the take writes it."""
+    return Member(
+        organization_id=organization.id,
+        user_name=user_name,
+        user_name_key=identity_key(user_name),
+        created_at=AT,
+        updated_at=AT,
+    )
+
+
+def test_a_new_member_is_written_with_its_seat_and_its_defaults(sessions):
+    with sessions.begin() as session:
+        organization = gen_organization(session, seats=2)
+        member = new_member(organization, "ann")
+        session.add(member)
+
+        assert take_seat(session, member, at=AT) is True
+        member_id = member.id
+
+    with sessions.begin() as session:
+        stored = session.get(Member, member_id)
+        assert (stored.active, stored.source, stored.version, stored.scim) == (
+            True,
+            "scim",
+            1,
+            {},
+        )
+        assert session.scalars(select(Seat.member_id)).all() == [member_id]
+        assert usage(session, organization).seats_in_use == 1
+
+
+def test_a_new_member_refused_a_seat_is_left_inactive_if_the_caller_commits(sessions):
+    with sessions.begin() as session:
+        organization = gen_organization(session, seats=1)
+        gen_member(session, organization, "ann")
+        bob = new_member(organization, "bob")
+        session.add(bob)
+        with pytest.raises(NoSeatAvailable):
+            take_seat(session, bob, at=AT)
+
+    with sessions.begin() as session:
+        assert session.get(Member, bob.id).active is False
+        assert seat_holders(session) == 1 == usage(session, organization).seats_in_use
+
+
+def test_a_new_member_after_the_term_renews_the_contract_then_takes_a_seat(sessions):
+    after = datetime(2026, 1, 2, 9, tzinfo=UTC)
+    with sessions.begin() as session:
+        organization = gen_organization(session, seats=5)
+        gen_member(session, organization, "ann")
+        release_seat(session, session.scalars(select(Member)).one(), at=AT)
+        # Renewal keeps the plan's minimum of one seat; the new member takes it.
+        bob = new_member(organization, "bob")
+        session.add(bob)
+
+        assert take_seat(session, bob, at=after) is True
+        contract = session.scalars(select(Contract)).one()
+        assert (contract.term_start, contract.seats_used) == (date(2026, 1, 1), 1)
+
+
+def test_a_new_member_whose_user_name_is_taken_fails_on_the_unique_index(sessions):
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError), sessions.begin() as session:
+        organization = gen_organization(session, seats=5)
+        gen_member(session, organization, "ann")
+        twin = new_member(organization, "ANN")
+        session.add(twin)
+        take_seat(session, twin, at=AT)
