@@ -51,7 +51,7 @@ def parse(argv: list[str]) -> tuple[list[str], Settings, Path]:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--sizes", default="1000,100000", help="members, comma-separated")
     parser.add_argument("--seconds", type=float, default=5.0, help="measured per operation")
-    parser.add_argument("--gate-seconds", type=float, default=20.0, help="measured for POST /Users")
+    parser.add_argument("--gate-seconds", type=float, default=30.0, help="measured for POST /Users")
     parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured, before each")
     # Two sync workers per core, as the README deploys the gateway.
     parser.add_argument("--workers", type=int, default=2 * cores)

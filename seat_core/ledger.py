@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NoReturn
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -157,7 +157,7 @@ def _take(
         return None
     contract_id = taken[0]
     statements.INSERT_SEAT.rows(connection, {**common, "p_contract_id": contract_id})
-    record_seat_event(session, contract_id, member.id, "take", taken[1:], on=day, at=at)
+    record_seat_event(connection, contract_id, member.id, "take", taken[1:], on=day, at=at)
     if has_pending:
         statements.ADMIT_REQUESTS.rows(connection, {**common, **keys})
     return (*taken, threshold_text)
@@ -208,7 +208,8 @@ def _refuse(session: Session, member: Member, *, on: date) -> NoReturn:
 def release_seat(session: Session, member: Member, *, at: datetime, on: date | None = None) -> bool:
     """Free the member's seat and make it inactive; return False if it held none."""
     session.flush()
-    member.active = False
+    if member.active:
+        member.active = False
     connection = session.connection()
     deleted = statements.DELETE_SEAT.first(connection, {"p_member_id": member.id})
     if deleted is None:
@@ -219,7 +220,7 @@ def release_seat(session: Session, member: Member, *, at: datetime, on: date | N
     *released, timezone = released_row
     _sync_contract(session, contract_id, released[0])
     on = on or local_date(at, timezone)
-    record_seat_event(session, contract_id, member.id, "release", released, on=on, at=at)
+    record_seat_event(connection, contract_id, member.id, "release", released, on=on, at=at)
     alerts.usage_changed(
         session,
         contract_id=contract_id,
@@ -312,7 +313,7 @@ def _organization_name(session: Session, organization_id: int) -> str:
 
 
 def record_seat_event(
-    session: Session,
+    session: Session | Connection,
     contract_id: int,
     member_id: str | None,
     kind: str,
@@ -321,9 +322,10 @@ def record_seat_event(
     on: date,
     at: datetime,
 ) -> None:
+    """Record a change of seats for the usage history, in the session's transaction."""
     seats_used, seats_purchased, term_index = counts
     statements.INSERT_SEAT_EVENT.rows(
-        session.connection(),
+        session.connection() if isinstance(session, Session) else session,
         {
             "contract_id": contract_id,
             "member_id": member_id,
