@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Dialect, exc
 from sqlalchemy.sql.dml import UpdateBase
@@ -30,8 +30,10 @@ class _Compiled:
     # Bind names in the order the driver takes them, or None for named parameters.
     positions: tuple[str, ...] | None
     defaults: Mapping[str, Any]
-    binds: Mapping[str, Processor]
-    results: tuple[Processor, ...]
+    # The binds whose values need converting, with their converters.
+    binds: tuple[tuple[str, Callable[[Any], Any]], ...]
+    # The result columns' converters, or None when no column needs one.
+    results: tuple[Processor, ...] | None
 
 
 class Prepared:
@@ -48,9 +50,8 @@ class Prepared:
         """Run the statement and return its rows, converted as Core would convert them."""
         compiled = self._compiled.get(connection.dialect.name) or self._compile(connection.dialect)
         values = {**compiled.defaults, **parameters}
-        for name, process in compiled.binds.items():
-            if process is not None:
-                values[name] = process(values[name])
+        for name, process in compiled.binds:
+            values[name] = process(values[name])
         arguments: Sequence[Any] | Mapping[str, Any] = (
             values if compiled.positions is None else [values[name] for name in compiled.positions]
         )
@@ -67,8 +68,9 @@ class Prepared:
         finally:
             cursor.close()
         processors = compiled.results
-        if not any(processors):
-            return [tuple(row) for row in fetched]
+        if processors is None:
+            # Both drivers give rows as tuples.
+            return cast(list[tuple[Any, ...]], fetched)
         return [
             tuple(v if p is None else p(v) for p, v in zip(processors, row, strict=True))
             for row in fetched
@@ -92,21 +94,22 @@ class Prepared:
         named = {name: bind for bind, name in compiled.bind_names.items()}
         if any(bind.expanding for bind in named.values()):
             raise ValueError("a prepared statement cannot take expanding parameters")
-        binds = {
+        processors = {
             name: bind.type.dialect_impl(dialect).bind_processor(dialect)
             for name, bind in named.items()
         }
         # The statement's own literals ("active", the 1 of seats_used + 1) are binds too.
         defaults = {name: bind.effective_value for name, bind in named.items() if not bind.required}
-        result = _result_types(statement)
+        results = tuple(
+            kind.dialect_impl(dialect).result_processor(dialect, None)
+            for kind in _result_types(statement)
+        )
         prepared = _Compiled(
             sql=compiled.string,
             positions=tuple(compiled.positiontup) if compiled.positional else None,
             defaults=defaults,
-            binds=binds,
-            results=tuple(
-                kind.dialect_impl(dialect).result_processor(dialect, None) for kind in result
-            ),
+            binds=tuple((name, p) for name, p in processors.items() if p is not None),
+            results=results if any(results) else None,
         )
         self._compiled[dialect.name] = prepared
         return prepared
