@@ -19,6 +19,18 @@ from seat_core.models import Contract, Member, Outbox, Seat, SeatEvent, SeatRequ
 from ..factories import AT, gen_member, gen_organization
 
 
+def refuse_at_sign_in(session, organization, email):
+    """Remember someone refused a seat when signing in with that email."""
+    record_refusal(
+        session,
+        organization,
+        channel="sso",
+        identity=email,
+        identity_key=identity_key(email),
+        at=AT,
+    )
+
+
 def seat_holders(session):
     return session.scalar(select(func.count()).select_from(Seat))
 
@@ -155,14 +167,7 @@ def test_a_refusal_is_remembered_once_per_identity_with_its_attempts(sessions):
 def test_taking_a_seat_admits_the_members_pending_request(sessions):
     with sessions.begin() as session:
         organization = gen_organization(session, seats=1)
-        record_refusal(
-            session,
-            organization,
-            channel="sso",
-            identity="dan@acme.test",
-            identity_key=identity_key("dan@acme.test"),
-            at=AT,
-        )
+        refuse_at_sign_in(session, organization, "dan@acme.test")
         gen_member(session, organization, "dan@acme.test")
 
         request = session.scalars(select(SeatRequest)).one()
@@ -222,14 +227,7 @@ def test_a_seat_is_taken_on_the_contracts_local_day(sessions):
 def test_taking_a_seat_admits_a_request_remembered_under_the_members_email(sessions):
     with sessions.begin() as session:
         organization = gen_organization(session, seats=2)
-        record_refusal(
-            session,
-            organization,
-            channel="sso",
-            identity="Dan.Smith@Acme.test",
-            identity_key=identity_key("Dan.Smith@Acme.test"),
-            at=AT,
-        )
+        refuse_at_sign_in(session, organization, "Dan.Smith@Acme.test")
         dan = gen_member(session, organization, "dsmith", email="dan.smith@acme.test")
 
         request = session.scalars(select(SeatRequest)).one()
