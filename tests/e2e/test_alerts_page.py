@@ -57,7 +57,13 @@ def test_an_owner_adds_an_endpoint_and_its_test_message_is_signed_with_the_shown
     secret = page.get_by_test_id("webhook-secret").inner_text()
     page.get_by_role("button", name="Send test").click()
     wait_until(lambda: webhook_receiver.requests, 60, "the test webhook")
-    page.reload()
+
+    def shows_the_outcome() -> bool:
+        # The delivery is written once the receiver has answered, a moment after it got it.
+        page.reload()
+        return page.get_by_text("HTTP 401 Unauthorized").count() > 0
+
+    wait_until(shows_the_outcome, 30, "the delivery's outcome on the page")
     screenshot(page, "alerts")
 
     request = webhook_receiver.requests[0]
