@@ -93,7 +93,8 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
             renew(session, contract, at=at, on=day)
             taken = _take(session, member, at=at, on=on)
         if taken is None:
-            _refuse(session, member, on=day)
+            # Read after the guard refused (renew re-reads it too): as fresh as any.
+            _refuse(session, member, contract, on=day)
     contract_id, seats_used, seats_purchased, term_index, threshold_text = taken
     _sync_contract(session, contract_id, seats_used)
     alerts.usage_changed(
@@ -147,7 +148,7 @@ def _take(
             _written(session, member)
         else:
             taken = statements.TAKE_SEAT_AT_ONCE.first(connection, parameters)
-        return None if taken is None else (*taken[:4], taken[5])
+        return taken
     context = statements.SEAT_CONTEXT.first(connection, {**common, **keys})
     assert context is not None, "every organization has a contract"
     timezone, threshold_text, has_pending = context
@@ -187,14 +188,13 @@ def _written(session: Session, member: Member) -> None:
     session.add(member)
 
 
-def _refuse(session: Session, member: Member, *, on: date) -> NoReturn:
+def _refuse(session: Session, member: Member, contract: Contract, *, on: date) -> NoReturn:
     """Raise why the member got no seat, having set it back to inactive.
 
     The take wrote nothing; the member is set back so that a caller who commits anyway
     (it should not) keeps the invariant: active if and only if holding a seat.
     """
     member.active = False
-    contract = contract_of(session, member.organization_id)
     name = _organization_name(session, member.organization_id)
     if contract.status != "active" or not (contract.term_start <= on < contract.term_end):
         raise ContractExpired(organization=name, ended_on=contract.term_end.isoformat())

@@ -68,6 +68,7 @@ _event_columns = (
     "on",
     "at",
 )
+_organization_id = bindparam("p_organization_id", type_=contract.c.organization_id.type)
 _member_id = bindparam("p_member_id", type_=seat.c.member_id.type)
 _at = bindparam("p_at", type_=seat.c.taken_at.type)
 _on = bindparam("p_on", type_=contract.c.term_start.type)
@@ -76,8 +77,7 @@ _on = bindparam("p_on", type_=contract.c.term_start.type)
 def _seat_free(on: ColumnElement[Any]) -> list[ColumnElement[bool]]:
     """The guard of taking a seat: a free seat, a term covering the day, none held yet."""
     return [
-        contract.c.organization_id
-        == bindparam("p_organization_id", type_=contract.c.organization_id.type),
+        contract.c.organization_id == _organization_id,
         contract.c.seats_used < contract.c.seats_purchased,
         contract.c.status == "active",
         contract.c.term_start <= on,
@@ -86,7 +86,17 @@ def _seat_free(on: ColumnElement[Any]) -> list[ColumnElement[bool]]:
     ]
 
 
+def _pending_requests(organization_id: ColumnElement[Any]) -> list[ColumnElement[bool]]:
+    """The seat requests of an organization that wait for the member's identity."""
+    return [
+        seat_request.c.organization_id == organization_id,
+        seat_request.c.status == "pending",
+        _is_identity_key(),
+    ]
+
+
 def _thresholds() -> Any:
+    """The contract's organization's alert thresholds, as stored (None: the defaults)."""
     return (
         select(alert_settings.c.thresholds)
         .where(alert_settings.c.organization_id == contract.c.organization_id)
@@ -108,17 +118,8 @@ SEAT_CONTEXT = Prepared(
     select(
         contract.c.timezone,
         _thresholds(),
-        select(seat_request.c.id)
-        .where(
-            seat_request.c.organization_id == contract.c.organization_id,
-            seat_request.c.status == "pending",
-            _is_identity_key(),
-        )
-        .exists(),
-    ).where(
-        contract.c.organization_id
-        == bindparam("p_organization_id", type_=contract.c.organization_id.type)
-    )
+        select(seat_request.c.id).where(*_pending_requests(contract.c.organization_id)).exists(),
+    ).where(contract.c.organization_id == _organization_id)
 )
 TAKE_SEAT = Prepared(
     update(contract)
@@ -134,6 +135,13 @@ INSERT_SEAT = Prepared(
         member_id=_member_id,
         taken_at=_at,
     )
+)
+
+# Marks the member's pending seat requests admitted: it holds a seat now.
+_admit = (
+    update(seat_request)
+    .where(*_pending_requests(_organization_id))
+    .values(status="admitted", resolved_at=_at, member_id=_member_id)
 )
 
 # On PostgreSQL every statement is a round trip, and the contract row stays locked from the
@@ -183,25 +191,12 @@ _recorded = (
     .returning(seat_event.c.id)
     .cte("recorded")
 )
-_admitted = (
-    update(seat_request)
-    .where(
-        seat_request.c.organization_id
-        == bindparam("p_organization_id", type_=seat_request.c.organization_id.type),
-        seat_request.c.status == "pending",
-        _is_identity_key(),
-        select(_taken.c.id).exists(),
-    )
-    .values(status="admitted", resolved_at=_at, member_id=_member_id)
-    .returning(seat_request.c.id)
-    .cte("admitted")
-)
+_admitted = _admit.where(select(_taken.c.id).exists()).returning(seat_request.c.id).cte("admitted")
 _taken_row = select(
     _taken.c.id,
     _taken.c.seats_used,
     _taken.c.seats_purchased,
     _taken.c.term_index,
-    _taken.c.on,
     _taken.c.thresholds,
 )
 TAKE_SEAT_AT_ONCE = Prepared(_taken_row.add_cte(_held, _recorded, _admitted))
@@ -244,20 +239,7 @@ INSERT_SEAT_EVENT = Prepared(
     )
 )
 
-ADMIT_REQUESTS = Prepared(
-    update(seat_request)
-    .where(
-        seat_request.c.organization_id
-        == bindparam("p_organization_id", type_=seat_request.c.organization_id.type),
-        seat_request.c.status == "pending",
-        _is_identity_key(),
-    )
-    .values(
-        status="admitted",
-        resolved_at=bindparam("p_at", type_=seat_request.c.resolved_at.type),
-        member_id=bindparam("p_member_id", type_=seat_request.c.member_id.type),
-    )
-)
+ADMIT_REQUESTS = Prepared(_admit)
 
 REARM_THRESHOLDS = (
     update(threshold_state)
