@@ -106,7 +106,7 @@ def _run(kind: str, url: str, engine: Any, settings: Settings) -> dict[str, Any]
             last = position == len(settings.sizes) - 1
             rows = _operations(kind, server, org, size, settings, tag=f"p{position}", last=last)
             rss = server.rss_mib()
-            if settings.scenarios and position == len(settings.sizes) - 1:
+            if settings.scenarios and last:
                 sync = initial_sync(kind, server, sync_org, settings)
                 race = seat_race(kind, server, race_org, settings)
             errors = log_errors(server)
@@ -150,7 +150,12 @@ def _operations(
         measured = [operation for operation in measured if operation.name in settings.only]
     gate = settings.gate_seconds
     runs = [
-        (operation, settings.clients, "", gate if operation.name == "POST /Users" else None)
+        (
+            operation,
+            settings.clients,
+            "",
+            gate if operation.name == "POST /Users" else settings.seconds,
+        )
         for operation in measured
     ]
     if last and any(operation.name == "POST /Users" for operation in measured):
@@ -164,7 +169,7 @@ def _operations(
             server,
             operation,
             clients=clients,
-            seconds=seconds or settings.seconds,
+            seconds=seconds,
             warmup=settings.warmup,
         ):
             row["operation"] += suffix
