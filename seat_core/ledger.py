@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NoReturn
 
 from sqlalchemy import Connection, func, select
@@ -16,6 +16,8 @@ from . import alerts, statements
 from .errors import ContractExpired, NoSeatAvailable
 from .models import Contract, Member, Organization, SeatRequest
 from .terms import local_date
+
+ONE_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -149,19 +151,35 @@ def _take(
         else:
             taken = statements.TAKE_SEAT_AT_ONCE.first(connection, parameters)
         return taken
-    context = statements.SEAT_CONTEXT.first(connection, {**common, **keys})
-    assert context is not None, "every organization has a contract"
-    timezone, threshold_text, has_pending = context
-    day = on or local_date(at, timezone)
-    taken = statements.TAKE_SEAT.first(connection, {**common, "p_on": day})
+    taken = None
+    if on is None:
+        # The term covers the local day if it covers the days either side of UTC's.
+        utc_day = at.astimezone(UTC).date()
+        window = {"p_on": utc_day - ONE_DAY, "p_until": utc_day + ONE_DAY}
+        taken = statements.TAKE_SEAT.first(connection, {**common, **keys, **window})
     if taken is None:
-        return None
-    contract_id = taken[0]
+        # Near the term's first or last day, or no seat free: try for the local day alone.
+        day = on or local_date(at, _timezone(connection, member.organization_id))
+        exact = {"p_on": day, "p_until": day}
+        taken = statements.TAKE_SEAT.first(connection, {**common, **keys, **exact})
+        if taken is None:
+            return None
+    *counted, threshold_text, timezone, has_pending = taken
+    day = on or local_date(at, timezone)
+    contract_id = counted[0]
     statements.INSERT_SEAT.rows(connection, {**common, "p_contract_id": contract_id})
-    record_seat_event(connection, contract_id, member.id, "take", taken[1:], on=day, at=at)
+    record_seat_event(connection, contract_id, member.id, "take", counted[1:], on=day, at=at)
     if has_pending:
         statements.ADMIT_REQUESTS.rows(connection, {**common, **keys})
-    return (*taken, threshold_text)
+    return (*counted, threshold_text)
+
+
+def _timezone(connection: Connection, organization_id: int) -> str:
+    """Return the time zone of the organization's contract."""
+    row = statements.CONTRACT_TIMEZONE.first(connection, {"p_organization_id": organization_id})
+    assert row is not None, "every organization has a contract"
+    timezone: str = row[0]
+    return timezone
 
 
 def _new_row(member: Member) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Statements of the seat path, compiled once per dialect and run on the driver's cursor.
 
-Taking a seat is four short statements. On SQLite each runs in about 10 µs, while
+Taking a seat is three or four short statements. On SQLite each runs in about 10 µs, while
 SQLAlchemy's execution machinery around it (execution context, events, result metadata)
 costs about 50 µs more; on the seat path that overhead was most of what the seat gate added
 to a request. A Prepared statement keeps what matters of Core: the SQL is SQLAlchemy's own

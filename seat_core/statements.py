@@ -74,14 +74,19 @@ _at = bindparam("p_at", type_=seat.c.taken_at.type)
 _on = bindparam("p_on", type_=contract.c.term_start.type)
 
 
-def _seat_free(on: ColumnElement[Any]) -> list[ColumnElement[bool]]:
-    """The guard of taking a seat: a free seat, a term covering the day, none held yet."""
+def _seat_free(
+    on: ColumnElement[Any], until: ColumnElement[Any] | None = None
+) -> list[ColumnElement[bool]]:
+    """The guard of taking a seat: a free seat, a term covering the day, none held yet.
+
+    Given until, the term must cover every day from on to until.
+    """
     return [
         contract.c.organization_id == _organization_id,
         contract.c.seats_used < contract.c.seats_purchased,
         contract.c.status == "active",
         contract.c.term_start <= on,
-        contract.c.term_end > on,
+        contract.c.term_end > (on if until is None else until),
         ~select(seat.c.id).where(seat.c.member_id == _member_id).exists(),
     ]
 
@@ -110,23 +115,29 @@ def _thresholds() -> Any:
 # seat.member_id stops a member from holding two. No row back means no seat taken, and
 # nothing written: the caller finds out why.
 #
-# On SQLite, in process, a statement costs microseconds: the take is SEAT_CONTEXT (the
-# contract's time zone, for its local day; the alert thresholds; whether the member has
-# pending seat requests), TAKE_SEAT, INSERT_SEAT, INSERT_SEAT_EVENT and, if there are
-# requests, ADMIT_REQUESTS.
-SEAT_CONTEXT = Prepared(
-    select(
-        contract.c.timezone,
-        _thresholds(),
-        select(seat_request.c.id).where(*_pending_requests(contract.c.organization_id)).exists(),
-    ).where(contract.c.organization_id == _organization_id)
+# On SQLite, in process, a statement costs microseconds: the take is TAKE_SEAT,
+# INSERT_SEAT, INSERT_SEAT_EVENT and, if the member has pending seat requests,
+# ADMIT_REQUESTS. SQLite knows no time zones, and the contract's local day needs its time
+# zone; but wherever on Earth, the local day is within a day of the UTC one. So TAKE_SEAT
+# asks the term to cover all three days (p_on to p_until), and returns the time zone. Only
+# when it refuses, which near a term's first or last day it may do though a seat is free,
+# is the local day found first (CONTRACT_TIMEZONE) and the take tried for that day alone.
+CONTRACT_TIMEZONE = Prepared(
+    select(contract.c.timezone).where(contract.c.organization_id == _organization_id)
 )
+_until = bindparam("p_until", type_=contract.c.term_end.type)
 TAKE_SEAT = Prepared(
     update(contract)
-    .where(*_seat_free(_on))
+    .where(*_seat_free(_on, _until))
     .values(seats_used=contract.c.seats_used + 1)
     .returning(
-        contract.c.id, contract.c.seats_used, contract.c.seats_purchased, contract.c.term_index
+        contract.c.id,
+        contract.c.seats_used,
+        contract.c.seats_purchased,
+        contract.c.term_index,
+        _thresholds(),
+        contract.c.timezone,
+        select(seat_request.c.id).where(*_pending_requests(contract.c.organization_id)).exists(),
     )
 )
 INSERT_SEAT = Prepared(

@@ -224,6 +224,40 @@ def test_a_seat_is_taken_on_the_contracts_local_day(sessions):
         assert not bob.active
 
 
+def test_a_seat_waits_for_the_terms_first_local_day(sessions):
+    # The term begins on 2025-01-01 in Los Angeles, which begins at 08:00 UTC.
+    with sessions.begin() as session:
+        organization = gen_organization(session, seats=5, timezone="America/Los_Angeles")
+        ann = gen_member(session, organization, "ann", active=False)
+
+        with pytest.raises(ContractExpired):
+            take_seat(session, ann, at=datetime(2025, 1, 1, 7, 30, tzinfo=UTC))
+        assert take_seat(session, ann, at=datetime(2025, 1, 1, 8, 30, tzinfo=UTC)) is True
+
+        day = session.scalar(select(SeatEvent.on).where(SeatEvent.kind == "take"))
+        assert day == date(2025, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("timezone", "at", "local_day"),
+    [
+        # 11:00 UTC on 1 June is 01:00 on the 2nd in Kiritimati (UTC+14).
+        ("Pacific/Kiritimati", datetime(2025, 6, 1, 11, tzinfo=UTC), date(2025, 6, 2)),
+        # 05:00 UTC on 1 June is 19:00 on 31 May in Honolulu (UTC-10).
+        ("Pacific/Honolulu", datetime(2025, 6, 1, 5, tzinfo=UTC), date(2025, 5, 31)),
+    ],
+)
+def test_a_seat_is_recorded_on_the_contracts_local_day(sessions, timezone, at, local_day):
+    with sessions.begin() as session:
+        organization = gen_organization(session, seats=5, timezone=timezone)
+        ann = gen_member(session, organization, "ann", active=False)
+
+        assert take_seat(session, ann, at=at) is True
+
+        day = session.scalar(select(SeatEvent.on).where(SeatEvent.kind == "take"))
+        assert day == local_day
+
+
 def test_taking_a_seat_admits_a_request_remembered_under_the_members_email(sessions):
     with sessions.begin() as session:
         organization = gen_organization(session, seats=2)
