@@ -80,7 +80,9 @@ def _begin_immediate(connection: Any, busy_timeout_ms: int) -> None:
                 dbapi.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as error:
-                if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                # The primary code: SQLITE_BUSY_RECOVERY and the like are busy too.
+                busy = error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
+                if not busy or time.monotonic() > deadline:
                     break
             time.sleep(random.uniform(delay / 2, delay))
             delay = min(delay * 2, 0.002)
