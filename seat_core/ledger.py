@@ -93,7 +93,11 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
             from .renewal import renew
 
             renew(session, contract, at=at, on=day)
-            taken = _take(session, member, at=at, on=on)
+            taken = _take(session, member, at=at, on=day)
+        elif on is None and session.get_bind().dialect.name == "sqlite":
+            # SQLite's take asked the term to cover the days either side of UTC's (see
+            # statements.TAKE_SEAT): near a term's first or last day, ask for the local day.
+            taken = _take(session, member, at=at, on=day)
         if taken is None:
             # Read after the guard refused (renew re-reads it too): as fresh as any.
             _refuse(session, member, contract, on=day)
@@ -151,19 +155,15 @@ def _take(
         else:
             taken = statements.TAKE_SEAT_AT_ONCE.first(connection, parameters)
         return taken
-    taken = None
     if on is None:
         # The term covers the local day if it covers the days either side of UTC's.
         utc_day = at.astimezone(UTC).date()
-        window = {"p_on": utc_day - ONE_DAY, "p_until": utc_day + ONE_DAY}
-        taken = statements.TAKE_SEAT.first(connection, {**common, **keys, **window})
+        days = {"p_on": utc_day - ONE_DAY, "p_until": utc_day + ONE_DAY}
+    else:
+        days = {"p_on": on, "p_until": on}
+    taken = statements.TAKE_SEAT.first(connection, {**common, **keys, **days})
     if taken is None:
-        # Near the term's first or last day, or no seat free: try for the local day alone.
-        day = on or local_date(at, _timezone(connection, member.organization_id))
-        exact = {"p_on": day, "p_until": day}
-        taken = statements.TAKE_SEAT.first(connection, {**common, **keys, **exact})
-        if taken is None:
-            return None
+        return None
     *counted, threshold_text, timezone, has_pending = taken
     day = on or local_date(at, timezone)
     contract_id = counted[0]
@@ -172,14 +172,6 @@ def _take(
     if has_pending:
         statements.ADMIT_REQUESTS.rows(connection, {**common, **keys})
     return (*counted, threshold_text)
-
-
-def _timezone(connection: Connection, organization_id: int) -> str:
-    """Return the time zone of the organization's contract."""
-    row = statements.CONTRACT_TIMEZONE.first(connection, {"p_organization_id": organization_id})
-    assert row is not None, "every organization has a contract"
-    timezone: str = row[0]
-    return timezone
 
 
 def _new_row(member: Member) -> dict[str, Any]:

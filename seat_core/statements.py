@@ -121,10 +121,7 @@ def _thresholds() -> Any:
 # zone; but wherever on Earth, the local day is within a day of the UTC one. So TAKE_SEAT
 # asks the term to cover all three days (p_on to p_until), and returns the time zone. Only
 # when it refuses, which near a term's first or last day it may do though a seat is free,
-# is the local day found first (CONTRACT_TIMEZONE) and the take tried for that day alone.
-CONTRACT_TIMEZONE = Prepared(
-    select(contract.c.timezone).where(contract.c.organization_id == _organization_id)
-)
+# does the caller read the contract and try again for the local day alone.
 _until = bindparam("p_until", type_=contract.c.term_end.type)
 TAKE_SEAT = Prepared(
     update(contract)
