@@ -78,6 +78,7 @@ from .terms import (
     round_half_up,
     term_on,
 )
+from .text import InvalidText, check_strings, check_text, refused_character
 
 __all__ = [
     "MAX_SEATS_PER_PURCHASE",
@@ -94,6 +95,7 @@ __all__ = [
     "InvalidMoney",
     "InvalidOwner",
     "InvalidQuantity",
+    "InvalidText",
     "MemberNotFound",
     "NoSeatAvailable",
     "OrganizationNotFound",
@@ -108,6 +110,8 @@ __all__ = [
     "add_webhook_endpoint",
     "alert_settings_of",
     "anniv",
+    "check_strings",
+    "check_text",
     "check_webhook_url",
     "close_digests",
     "contract_of",
@@ -138,6 +142,7 @@ __all__ = [
     "recent_deliveries",
     "recipients_of",
     "record_refusal",
+    "refused_character",
     "release_seat",
     "remaining_months",
     "remove_recipient",
