@@ -29,6 +29,7 @@ from .people import (
     ScimGroup,
     SsoConfig,
 )
+from .sessions import SignInFlow, WebSession
 
 __all__ = [
     "NAMING",
@@ -52,9 +53,11 @@ __all__ = [
     "Seat",
     "SeatEvent",
     "SeatRequest",
+    "SignInFlow",
     "SsoConfig",
     "ThresholdState",
     "UtcDateTime",
+    "WebSession",
     "WebhookEndpoint",
     "new_id",
 ]
