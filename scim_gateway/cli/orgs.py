@@ -6,19 +6,22 @@ import secrets
 from typing import Any
 
 import click
+from sqlalchemy import select, update
 
 from seat_core import (
     add_owner,
     create_organization,
     parse_money,
 )
-from seat_core.models import Organization
+from seat_core.models import ApiToken, Organization
 
 from ..clock import now
 from ..passwords import hash_password
 from ..tokens import issue_token
 from . import Context, cli, pass_context
 from .output import contract_summary, emit
+
+DEMO_TOKEN_LABEL = "demo"
 
 
 @cli.group()
@@ -72,8 +75,7 @@ def org_create(ctx: Context, **options: Any) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
 def demo(ctx: Context, as_json: bool) -> None:
-    """Create the demo organization, its Primary Owner and a SCIM token if absent; print them."""
-    from sqlalchemy import select
+    """Create the demo organization and its Primary Owner if absent, renew its token; print them."""
 
     at = now()
     with ctx.transaction() as session:
@@ -101,8 +103,19 @@ def demo(ctx: Context, as_json: bool) -> None:
                 at=at,
                 password_hash=hash_password(password),
             )
-        # A fresh SCIM token every run: the old ones stay valid, their secrets are not kept.
-        _, token = issue_token(session, organization, kind="scim", at=at, label="demo")
+        # Tokens are kept only as hashes, so an earlier run's token cannot be printed again:
+        # revoke it and issue a new one, leaving exactly one live demo token.
+        session.execute(
+            update(ApiToken)
+            .where(
+                ApiToken.organization_id == organization.id,
+                ApiToken.kind == "scim",
+                ApiToken.label == DEMO_TOKEN_LABEL,
+                ApiToken.revoked_at.is_(None),
+            )
+            .values(revoked_at=at)
+        )
+        _, token = issue_token(session, organization, kind="scim", at=at, label=DEMO_TOKEN_LABEL)
     base = ctx.app.config["PUBLIC_URL"]
     data = {
         "organization": "demo",

@@ -98,6 +98,12 @@ def test_renew_due_is_idempotent(run, acme):
     assert again["renewed"] == []
 
 
+def scim_status(client, token):
+    """Return the status of a SCIM read with that bearer token."""
+    headers = {"Authorization": f"Bearer {token}"}
+    return client.get("/scim/v2/Users", headers=headers).status_code
+
+
 def test_demo_creates_the_organization_once_and_prints_a_token_each_time(run):
     first = json.loads(run("demo", "--json")[1])
     second = json.loads(run("demo", "--json")[1])
@@ -106,6 +112,17 @@ def test_demo_creates_the_organization_once_and_prints_a_token_each_time(run):
     assert first["scim_token"] != second["scim_token"]
     assert first["owner_email"] == "owner@demo.test" and len(first["owner_password"]) >= 12
     assert "unchanged" in second["owner_password"]
+
+
+def test_two_demo_runs_leave_one_live_token_and_print_a_working_one_both_times(run, client):
+    first = json.loads(run("demo", "--json")[1])["scim_token"]
+    first_status = scim_status(client, first)
+    second = json.loads(run("demo", "--json")[1])["scim_token"]
+
+    tokens = json.loads(run("token", "list", "--org", "demo", "--json")[1])
+    assert [t["label"] for t in tokens if t["revoked_at"] is None] == ["demo"]
+    assert first_status == 200 and scim_status(client, second) == 200
+    assert scim_status(client, first) == 401
 
 
 def test_issued_tokens_can_be_listed_and_revoked(run, acme):
