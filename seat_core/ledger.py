@@ -16,6 +16,7 @@ from . import alerts, statements
 from .errors import ContractExpired, NoSeatAvailable
 from .models import Contract, Member, Organization, SeatRequest
 from .terms import local_date
+from .web_sessions import end_member_sessions
 
 ONE_DAY = timedelta(days=1)
 
@@ -216,10 +217,12 @@ def _refuse(session: Session, member: Member, contract: Contract, *, on: date) -
 
 
 def release_seat(session: Session, member: Member, *, at: datetime, on: date | None = None) -> bool:
-    """Free the member's seat and make it inactive; return False if it held none."""
+    """Free the member's seat and make it inactive, ending their sessions; False if no seat."""
     session.flush()
     if member.active:
         member.active = False
+    # Signed-in browsers go with the seat, in this transaction: reactivation revives none.
+    end_member_sessions(session, member.id)
     connection = session.connection()
     deleted = statements.DELETE_SEAT.first(connection, {"p_member_id": member.id})
     if deleted is None:
