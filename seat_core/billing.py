@@ -18,7 +18,9 @@ from .errors import (
     IdempotencyKeyReused,
     InvalidQuantity,
     PurchaseOutsideTerm,
+    SeatError,
 )
+from .invoices import Seller, issue_invoice
 from .ledger import contract_of, record_seat_event
 from .models import Contract, IdempotencyKey, Invoice, InvoiceLine, Organization
 from .terms import Term, prorate
@@ -42,6 +44,19 @@ class Quote:
     seats_purchased_before: int
     seats_purchased_after: int
     seats_in_use: int
+    # Days in the anniversary month of the purchase, so its share reads as days.
+    month_days: int
+
+
+class StaleQuote(SeatError):
+    """A quote from another day: the price changes with the date, so it no longer holds."""
+
+    def __init__(self, *, quoted_on: date, on: date) -> None:
+        self.quoted_on, self.on = quoted_on, on
+        super().__init__(
+            f"That quote was for {quoted_on.isoformat()} and today is {on.isoformat()}: "
+            "the price changes with the date, so quote the purchase again"
+        )
 
 
 @dataclass(frozen=True)
@@ -83,6 +98,9 @@ def _quote(contract: Contract, *, seats: int, on: date, max_seats: int) -> Quote
     amount, months = prorate(
         seats=seats, price_per_seat_year_minor=contract.price_per_seat_year_minor, term=term, on=on
     )
+    k = 0
+    while term.month_start(k + 1) <= on:
+        k += 1
     return Quote(
         seats=seats,
         unit_price_minor=contract.price_per_seat_year_minor,
@@ -95,6 +113,7 @@ def _quote(contract: Contract, *, seats: int, on: date, max_seats: int) -> Quote
         seats_purchased_before=contract.seats_purchased,
         seats_purchased_after=contract.seats_purchased + seats,
         seats_in_use=contract.seats_used,
+        month_days=(term.month_start(k + 1) - term.month_start(k)).days,
     )
 
 
@@ -110,13 +129,19 @@ def purchase_seats(
     seats: int,
     on: date,
     at: datetime,
+    quoted_on: date | None = None,
     idempotency_key: str | None = None,
     max_seats: int = MAX_SEATS_PER_PURCHASE,
+    seller: Seller | None = None,
 ) -> Purchase:
-    """Add seats at the contract's price and issue the prorated invoice at once.
+    """Add seats at the contract's price on the day on and issue the prorated invoice at once.
+
+    quoted_on is the day of the quote the buyer saw: a purchase replays its key's first
+    result whatever the day, but a new purchase charges only a quote from that same day.
 
     :raises InvalidQuantity: when seats is below 1 or above max_seats.
     :raises PurchaseOutsideTerm: when on is not inside the current term.
+    :raises StaleQuote: when quoted_on is another day than on and the key was not used.
     :raises IdempotencyKeyReused: when the key was used for a different purchase.
     :raises IdempotencyKeyInFlight: when the key's first purchase has not finished.
     """
@@ -126,6 +151,7 @@ def purchase_seats(
         replay = _replay(session, organization, idempotency_key, fingerprint)
         if replay is not None:
             return Purchase(invoice=replay, replayed=True)
+        _refuse_stale(quoted_on, on)
         try:
             # The savepoint lets a concurrent first use of the same key fail here alone;
             # the UNIQUE index then decides who buys, and the loser replays.
@@ -145,6 +171,7 @@ def purchase_seats(
                     "A purchase with this idempotency key is still being processed"
                 ) from None
             return Purchase(invoice=replay, replayed=True)
+    _refuse_stale(quoted_on, on)
     contract = contract_of(session, organization.id)
     quote = _quote(contract, seats=seats, on=on, max_seats=max_seats)
     # Grow seats only inside the quoted term: a renewal racing this purchase makes it fail
@@ -164,6 +191,7 @@ def purchase_seats(
         issued_on=on,
         at=at,
         seats_purchased_after=counts[1],
+        seller=seller,
         line=InvoiceLine(
             description=f"{seats_text(seats)} added, prorated",
             seats=seats,
@@ -172,6 +200,7 @@ def purchase_seats(
             remaining_months=_fraction_text(quote.remaining_months),
             unit_price_minor=quote.unit_price_minor,
             amount_minor=quote.amount_minor,
+            month_days=quote.month_days,
         ),
     )
     if key_row is not None:
@@ -179,6 +208,23 @@ def purchase_seats(
     record_seat_event(session, contract.id, None, "purchase", counts, on=on, at=at)
     alerts.seats_purchased(session, organization=organization, invoice=invoice, at=at)
     return Purchase(invoice=invoice, replayed=False)
+
+
+def find_purchase(session: Session, organization: Organization, *, key: str) -> Invoice | None:
+    """Return the invoice a completed purchase with this idempotency key issued, or None."""
+    row = session.scalars(
+        select(IdempotencyKey).where(
+            IdempotencyKey.organization_id == organization.id, IdempotencyKey.key == key
+        )
+    ).one_or_none()
+    if row is None or row.invoice_id is None:
+        return None
+    return session.get_one(Invoice, row.invoice_id)
+
+
+def _refuse_stale(quoted_on: date | None, on: date) -> None:
+    if quoted_on is not None and quoted_on != on:
+        raise StaleQuote(quoted_on=quoted_on, on=on)
 
 
 def _replay(
@@ -200,36 +246,6 @@ def _replay(
             "A purchase with this idempotency key is still being processed"
         )
     return session.get_one(Invoice, row.invoice_id)
-
-
-def issue_invoice(
-    session: Session,
-    contract: Contract,
-    *,
-    kind: str,
-    issued_on: date,
-    at: datetime,
-    seats_purchased_after: int,
-    line: InvoiceLine,
-) -> Invoice:
-    invoice = Invoice(
-        organization_id=contract.organization_id,
-        contract_id=contract.id,
-        kind=kind,
-        term_index=contract.term_index,
-        issued_on=issued_on,
-        currency=contract.currency,
-        total_minor=line.amount_minor,
-        seats_purchased_after=seats_purchased_after,
-        created_at=at,
-    )
-    invoice.lines.append(line)
-    session.add(invoice)
-    session.flush()
-    # Numbers follow the row id: unique without a counter to race on.
-    invoice.number = f"INV-{invoice.id:06d}"
-    session.flush()
-    return invoice
 
 
 def seats_text(count: int) -> str:

@@ -8,7 +8,8 @@ from sqlalchemy import case, insert, select, update
 from sqlalchemy.orm import Session
 
 from . import alerts
-from .billing import issue_invoice, seats_text
+from .billing import seats_text
+from .invoices import Seller, issue_invoice
 from .ledger import contract_of, record_seat_event
 from .models import Contract, ContractTerm, Invoice, InvoiceLine
 from .terms import Term, local_date
@@ -21,6 +22,7 @@ def renew(
     at: datetime,
     on: date | None = None,
     force: bool = False,
+    seller: Seller | None = None,
 ) -> list[Invoice]:
     """Renew every term of the contract that has ended by the day on; return their invoices.
 
@@ -76,6 +78,7 @@ def renew(
             issued_on=next_term.start,
             at=at,
             seats_purchased_after=seats_purchased,
+            seller=seller,
             line=InvoiceLine(
                 description=f"Renewal: {seats_text(seats_purchased)} for one year",
                 seats=seats_purchased,
@@ -103,7 +106,7 @@ def _expire(session: Session, contract: Contract, *, at: datetime, on: date) -> 
         alerts.contract_expired(session, contract=contract, at=at)
 
 
-def renew_due(session: Session, *, at: datetime) -> list[Invoice]:
+def renew_due(session: Session, *, at: datetime, seller: Seller | None = None) -> list[Invoice]:
     """Renew or expire every contract whose term has ended by now in its own time zone."""
     invoices: list[Invoice] = []
     contracts = session.scalars(
@@ -111,7 +114,7 @@ def renew_due(session: Session, *, at: datetime) -> list[Invoice]:
     ).all()
     for contract in contracts:
         if local_date(at, contract.timezone) >= contract.term_end:
-            invoices.extend(renew(session, contract, at=at))
+            invoices.extend(renew(session, contract, at=at, seller=seller))
     return invoices
 
 

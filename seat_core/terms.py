@@ -185,6 +185,31 @@ def format_months(months: Fraction) -> str:
     return f"{whole} {fraction}" if whole else fraction
 
 
+def format_months_and_days(months: Fraction, *, month_days: int | None = None) -> str:
+    """Format remaining months for people, like "9 months and 17 days".
+
+    The share of a month is days(on → next anniversary) / days in that anniversary month,
+    so month_days turns it back into days. Without it the month's length is inferred from
+    the denominator when only one length of 28 to 31 days fits (1/2 does not: 14/28 or
+    15/30), else the share is shown as a fraction of a month.
+    """
+    whole, rest = divmod(months.numerator, months.denominator)
+    parts = [_count(whole, "month")] if whole else []
+    if rest:
+        share = Fraction(rest, months.denominator)
+        fits = [n for n in range(28, 32) if n % share.denominator == 0]
+        lengths = [month_days] if month_days else fits
+        if len(lengths) == 1 and (share * lengths[0]).denominator == 1:
+            parts.append(_count(int(share * lengths[0]), "day"))
+        else:
+            parts.append(f"{share} of a month")
+    return " and ".join(parts) or "0 months"
+
+
+def _count(n: int, unit: str) -> str:
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+
 def local_date(at: datetime, timezone: str) -> date:
     """Return the calendar date of an aware instant in a billing time zone.
 

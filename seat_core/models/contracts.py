@@ -22,12 +22,23 @@ from .base import Base, UtcDateTime
 
 
 class Organization(Base):
+    """A customer: its name, and the billing details its next invoices will carry."""
+
     __tablename__ = "organization"
+    __table_args__ = (
+        # Basis points: 10000 is 100 %.
+        CheckConstraint("tax_rate_bp BETWEEN 0 AND 10000", name="tax_rate_in_range"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(63), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set by the Primary Owner; an empty name bills the organization's name.
+    billing_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    billing_address: Mapped[str] = mapped_column(String(1000), default="", server_default="")
+    billing_tax_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    tax_rate_bp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     contract: Mapped[Contract] = relationship(back_populates="organization", uselist=False)
 
@@ -141,11 +152,17 @@ class SeatRequest(Base):
 
 
 class Invoice(Base):
+    """An issued invoice: amounts, dates and both parties as they were on the day it was issued."""
+
     __tablename__ = "invoice"
     __table_args__ = (
         Index("ix_invoice_org_issued", "organization_id", "issued_on"),
         CheckConstraint("kind IN ('purchase', 'renewal')", name="kind_known"),
         CheckConstraint("total_minor >= 0", name="total_not_negative"),
+        CheckConstraint("tax_minor >= 0", name="tax_not_negative"),
+        CheckConstraint("total_minor = subtotal_minor + tax_minor", name="total_adds_up"),
+        CheckConstraint("tax_rate_bp BETWEEN 0 AND 10000", name="tax_rate_in_range"),
+        CheckConstraint("due_on >= issued_on", name="due_after_issue"),
         # A renewal is invoiced once per term.
         Index(
             "uq_invoice_renewal_term",
@@ -168,6 +185,23 @@ class Invoice(Base):
     total_minor: Mapped[int] = mapped_column(BigInteger)
     seats_purchased_after: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    subtotal_minor: Mapped[int] = mapped_column(BigInteger)
+    tax_rate_bp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    tax_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    due_on: Mapped[date] = mapped_column(Date)
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    # Both parties are copied when the invoice is issued: later settings never change it.
+    seller_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    seller_address: Mapped[str] = mapped_column(String(1000), default="", server_default="")
+    seller_tax_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    customer_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    customer_address: Mapped[str] = mapped_column(String(1000), default="", server_default="")
+    customer_tax_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
+
+    @property
+    def status(self) -> str:
+        """Return "paid" once a payment is recorded, else "due"."""
+        return "due" if self.paid_on is None else "paid"
 
     lines: Mapped[list[InvoiceLine]] = relationship(
         back_populates="invoice", order_by="InvoiceLine.id"
@@ -188,6 +222,8 @@ class InvoiceLine(Base):
     remaining_months: Mapped[str] = mapped_column(String(32))
     unit_price_minor: Mapped[int] = mapped_column(BigInteger)
     amount_minor: Mapped[int] = mapped_column(BigInteger)
+    # Days in the anniversary month the period starts in, to show its share as days.
+    month_days: Mapped[int | None] = mapped_column(Integer)
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
 
