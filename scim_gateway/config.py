@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import Flask
 
+from seat_core.outbound import parse_networks
+
 DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": "sqlite:///instance/scim-gateway.db",
     "PUBLIC_URL": "http://127.0.0.1:8000",
@@ -27,6 +29,8 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_USERNAME": None,
     "SMTP_PASSWORD": None,
     "MAIL_FROM": "seats@localhost",
+    # Networks webhooks may go to besides public addresses, e.g. "10.20.0.0/16" (docs/alerts.md).
+    "WEBHOOK_ALLOWED_NETWORKS": "",
     # Seconds a 503 tells clients to wait before retrying.
     "RETRY_AFTER_SECONDS": 5,
     "LOG_LEVEL": "INFO",
@@ -65,3 +69,8 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
             raise ConfigurationError(
                 f"SCIM_GATEWAY_{name} must be a whole number, not {app.config[name]!r}"
             ) from None
+    try:
+        networks = parse_networks(app.config["WEBHOOK_ALLOWED_NETWORKS"])
+    except ValueError as error:
+        raise ConfigurationError(f"SCIM_GATEWAY_WEBHOOK_ALLOWED_NETWORKS: {error}") from None
+    app.config["WEBHOOK_ALLOWED_NETWORKS"] = networks

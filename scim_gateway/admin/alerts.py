@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 
 from seat_core import (
     SeatError,
@@ -26,7 +26,7 @@ from seat_core import (
 from ..clock import now
 from ..crypto import encrypt
 from ..db import read_only, transaction
-from ..outbox import new_secret
+from ..outbox import new_secret, webhook_policy
 from . import bp
 from .auth import owner_required
 
@@ -135,7 +135,12 @@ def alerts_add_webhook(org: str) -> Any:
     try:
         with transaction() as session:
             endpoint = add_webhook_endpoint(
-                session, g.organization, url=url, secret_encrypted=encrypt(secret), at=now()
+                session,
+                g.organization,
+                url=url,
+                secret_encrypted=encrypt(secret),
+                at=now(),
+                policy=webhook_policy(current_app.config),
             )
             endpoint_url = endpoint.url
     except SeatError as error:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from seat_core.outbound import IPNetwork, OutboundPolicy, Resolver, parse_networks, resolve_host
+
 from ..config import ConfigurationError
 
 DEFAULTS: dict[str, float] = {
@@ -45,6 +47,7 @@ class Options:
     smtp_password: str | None
     mail_from: str
     public_url: str
+    webhook_allowed_networks: tuple[IPNetwork, ...] = ()
 
     @classmethod
     def from_config(cls, config: Any) -> Options:
@@ -79,7 +82,29 @@ class Options:
             smtp_password=config.get("SMTP_PASSWORD") or None,
             mail_from=str(config.get("MAIL_FROM") or "seats@localhost"),
             public_url=str(config.get("PUBLIC_URL") or "").rstrip("/"),
+            webhook_allowed_networks=_networks(config.get("WEBHOOK_ALLOWED_NETWORKS")),
         )
+
+    def webhook_policy(self, resolve: Resolver = resolve_host) -> OutboundPolicy:
+        """Return where webhooks may go: public addresses and the allowed networks."""
+        return OutboundPolicy(allowed_networks=self.webhook_allowed_networks, resolve=resolve)
+
+
+def webhook_policy(config: Any) -> OutboundPolicy:
+    """Return where webhooks may go under this configuration, names resolved by the system.
+
+    :raises ConfigurationError: when SCIM_GATEWAY_WEBHOOK_ALLOWED_NETWORKS is not a list of
+        networks.
+    """
+    return OutboundPolicy(allowed_networks=_networks(config.get("WEBHOOK_ALLOWED_NETWORKS")))
+
+
+def _networks(value: Any) -> tuple[IPNetwork, ...]:
+    """Read the allowed networks, already parsed by config.load or given as text."""
+    try:
+        return parse_networks(value)
+    except ValueError as error:
+        raise ConfigurationError(f"SCIM_GATEWAY_WEBHOOK_ALLOWED_NETWORKS: {error}") from None
 
 
 def _flag(value: Any) -> bool:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import requests
 from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
 from seat_core import close_digests, notify_renewals
+from seat_core.outbound import Resolver, resolve_host
 
 from ..clock import now as clock_now
 from ..crypto import UnreadableSecret, decrypt
@@ -38,12 +39,13 @@ class Report:
 
 
 class Sender:
-    """Sends claimed deliveries over one SMTP connection and one HTTP session."""
+    """Sends claimed deliveries over one SMTP connection, and webhooks where policy allows."""
 
-    def __init__(self, options: Options) -> None:
+    def __init__(self, options: Options, resolve: Resolver = resolve_host) -> None:
         self.options = options
         self.mailer = mail.Mailer(options)
-        self.http = requests.Session()
+        self.policy = options.webhook_policy(resolve)
+        self.tls = ssl.create_default_context()
 
     def send(self, item: Claim, *, at: datetime) -> None:
         """Send one delivery.
@@ -69,8 +71,9 @@ class Sender:
         if item.url is None or item.secret_encrypted is None:
             raise webhooks.WebhookFailed("The endpoint was deleted")
         webhooks.post(
-            self.http,
             item.url,
+            policy=self.policy,
+            tls=self.tls,
             secret=decrypt(item.secret_encrypted),
             message_id=f"msg_{item.message_id}",
             timestamp=int(at.timestamp()),
@@ -81,8 +84,8 @@ class Sender:
         )
 
     def close(self) -> None:
+        """Close the SMTP connection (each webhook has a connection of its own)."""
         self.mailer.close()
-        self.http.close()
 
 
 def deliver_once(
@@ -91,10 +94,12 @@ def deliver_once(
     stop: threading.Event | None = None,
     renewals: bool = True,
     now: Callable[[], datetime] = clock_now,
+    resolve: Resolver = resolve_host,
 ) -> Report:
     """Deliver everything due now: close digest windows, then send batch after batch.
 
-    Each outcome is committed right after its send, so a worker killed mid-batch resends
+    Webhook host names are looked up with resolve (the system's resolver unless a test
+    gives one). Each outcome is committed right after its send, so a worker killed mid-batch resends
     at most the delivery it was sending, and the unsent rest once their lease expires.
     """
     options = Options.from_config(app.config)
@@ -106,7 +111,7 @@ def deliver_once(
             if renewals:
                 report.renewal_notices = notify_renewals(session, at=now())
             report.digests = len(close_digests(session, at=now()))
-        sender = Sender(options)
+        sender = Sender(options, resolve)
         try:
             while not stop.is_set():
                 with sessions.begin() as session:

@@ -14,6 +14,7 @@ from ..errors import SeatError
 from ..identity import email_key
 from ..models import AlertDelivery, AlertRecipient, AlertSettings, Organization, WebhookEndpoint
 from ..orgs import owners_of
+from ..outbound import HostNotFound, OutboundPolicy, RefusedDestination, check_destination
 
 DEFAULT_THRESHOLDS = (80, 90, 100)
 DEFAULT_DIGEST_MINUTES = 15
@@ -21,6 +22,9 @@ MAX_DIGEST_MINUTES = 1440
 MAX_THRESHOLDS = 10
 MAX_RECIPIENTS = 50
 MAX_ENDPOINTS = 10
+# Public addresses only, names resolved by the system: what callers get unless they pass the
+# operator's policy.
+STRICT = OutboundPolicy()
 
 
 class InvalidAlertSettings(SeatError):
@@ -204,10 +208,13 @@ def get_webhook_endpoint(
     return endpoint
 
 
-def check_webhook_url(url: str) -> str:
-    """Return the URL stripped, if it is an absolute http(s) URL without credentials.
+def check_webhook_url(url: str, *, policy: OutboundPolicy = STRICT) -> str:
+    """Return the URL stripped, if the gateway may send webhooks to it (docs/alerts.md).
 
-    :raises InvalidAlertSettings: otherwise.
+    It must be an absolute http(s) URL without credentials, whose host is, or resolves
+    only to, public addresses or addresses in the operator's allowed networks.
+
+    :raises InvalidAlertSettings: otherwise, saying why.
     """
     url = url.strip()
     if not url:
@@ -215,17 +222,10 @@ def check_webhook_url(url: str) -> str:
     if len(url) > 2048:
         raise InvalidAlertSettings("A webhook URL has at most 2048 characters")
     try:
-        parts = urlsplit(url)
-        _ = parts.port
-    except ValueError:
-        raise InvalidAlertSettings(f"{url!r} is not a valid URL") from None
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise InvalidAlertSettings(
-            f"{url!r} is not a web address: use https://host/path (or http:// for tests)"
-        )
-    if parts.username or parts.password:
-        raise InvalidAlertSettings("Put no user name or password in a webhook URL")
-    if parts.fragment:
+        check_destination(url, policy)
+    except (RefusedDestination, HostNotFound) as error:
+        raise InvalidAlertSettings(error.message) from None
+    if urlsplit(url).fragment:
         raise InvalidAlertSettings("A webhook URL has no #fragment")
     return url
 
@@ -237,12 +237,14 @@ def add_webhook_endpoint(
     url: str,
     secret_encrypted: str,
     at: datetime,
+    policy: OutboundPolicy = STRICT,
 ) -> WebhookEndpoint:
     """Add a webhook endpoint; its secret comes encrypted (the seat core never sees it).
 
-    :raises InvalidAlertSettings: for a bad URL or too many endpoints.
+    :raises InvalidAlertSettings: for a refused URL or too many endpoints.
     """
-    url = check_webhook_url(url)
+    # Checked before the first statement: the name lookup holds no database lock.
+    url = check_webhook_url(url, policy=policy)
     if len(webhook_endpoints_of(session, organization.id)) >= MAX_ENDPOINTS:
         raise InvalidAlertSettings(f"At most {MAX_ENDPOINTS} webhook endpoints")
     endpoint = WebhookEndpoint(
