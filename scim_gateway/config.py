@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
 
+from seat_core import Seller
 from seat_core.outbound import parse_networks
 
 DEFAULTS: dict[str, Any] = {
@@ -31,6 +33,13 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_FROM": "seats@localhost",
     # Networks webhooks may go to besides public addresses, e.g. "10.20.0.0/16" (docs/alerts.md).
     "WEBHOOK_ALLOWED_NETWORKS": "",
+    # Invoices: the seller printed on every invoice, and the days customers have to pay.
+    "SELLER_NAME": "",
+    "SELLER_ADDRESS": "",
+    "SELLER_TAX_ID": "",
+    "INVOICE_NET_DAYS": 30,
+    # A TrueType font for invoice PDFs; without one they use Helvetica (Latin-1 only).
+    "INVOICE_PDF_FONT": None,
     # Seconds a 503 tells clients to wait before retrying.
     "RETRY_AFTER_SECONDS": 5,
     "LOG_LEVEL": "INFO",
@@ -62,7 +71,13 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     public_url = str(app.config["PUBLIC_URL"]).rstrip("/")
     app.config["PUBLIC_URL"] = public_url
     app.config["SESSION_COOKIE_SECURE"] = public_url.startswith("https://")
-    for name in ("MAX_CONTENT_LENGTH", "SCIM_MAX_RESULTS", "SCIM_MAX_FILTER_LENGTH", "SMTP_PORT"):
+    for name in (
+        "MAX_CONTENT_LENGTH",
+        "SCIM_MAX_RESULTS",
+        "SCIM_MAX_FILTER_LENGTH",
+        "SMTP_PORT",
+        "INVOICE_NET_DAYS",
+    ):
         try:
             app.config[name] = int(app.config[name])
         except (TypeError, ValueError):
@@ -74,3 +89,16 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     except ValueError as error:
         raise ConfigurationError(f"SCIM_GATEWAY_WEBHOOK_ALLOWED_NETWORKS: {error}") from None
     app.config["WEBHOOK_ALLOWED_NETWORKS"] = networks
+    if not 0 <= app.config["INVOICE_NET_DAYS"] <= 365:
+        raise ConfigurationError("SCIM_GATEWAY_INVOICE_NET_DAYS must be from 0 to 365 days")
+
+
+def seller(config: Mapping[str, Any]) -> Seller:
+    """Return the seller that invoices issued under this configuration carry."""
+    return Seller(
+        name=str(config.get("SELLER_NAME") or ""),
+        # An address set in one environment variable separates its lines with "\n".
+        address=str(config.get("SELLER_ADDRESS") or "").replace("\\n", "\n"),
+        tax_id=str(config.get("SELLER_TAX_ID") or ""),
+        net_days=int(config["INVOICE_NET_DAYS"]),
+    )
