@@ -15,11 +15,22 @@ from ..clock import today_for
 
 @dataclass(frozen=True)
 class Banner:
-    """N people waiting, and what admitting them all would cost today."""
+    """N people waiting, the seats free for them, and what buying the rest costs today."""
 
     waiting: int
+    free: int
     amount_minor: int | None
     currency: str
+
+    @property
+    def to_buy(self) -> int:
+        """Return the seats to add so that everyone waiting can be admitted."""
+        return max(0, self.waiting - self.free)
+
+    @property
+    def can_admit_all(self) -> bool:
+        """Say whether the free seats already cover everyone waiting."""
+        return self.to_buy == 0
 
 
 def pending_count(session: Session, organization_id: int) -> int:
@@ -40,12 +51,20 @@ def pending_banner(session: Session, organization: Organization) -> Banner | Non
     if not waiting:
         return None
     contract = organization.contract
-    try:
-        quote = quote_purchase(
-            session, organization, seats=waiting, on=today_for(contract), max_seats=waiting
-        )
-        amount: int | None = quote.amount_minor
-    except SeatError:
-        # Outside the term (expired contract): the banner still says who is waiting.
-        amount = None
-    return Banner(waiting=waiting, amount_minor=amount, currency=contract.currency)
+    free = max(0, contract.seats_purchased - contract.seats_used)
+    amount: int | None = None
+    if waiting > free:
+        try:
+            # Priced by the purchase's own quote, for the seats the free ones do not cover.
+            quote = quote_purchase(
+                session,
+                organization,
+                seats=waiting - free,
+                on=today_for(contract),
+                max_seats=waiting,
+            )
+            amount = quote.amount_minor
+        except SeatError:
+            # Outside the term (expired contract): the banner still says who is waiting.
+            amount = None
+    return Banner(waiting=waiting, free=free, amount_minor=amount, currency=contract.currency)
