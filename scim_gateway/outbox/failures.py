@@ -3,43 +3,137 @@
 from __future__ import annotations
 
 import errno
+import http.client
 import re
 import smtplib
 import socket
 import ssl
 from collections.abc import Callable, Iterator
-
-import requests
+from dataclasses import dataclass
 
 from ..crypto import UnreadableSecret
 from .mail import MailFailed
 
-# A message that is only an exception's name and text, like "OSError: [Errno 101] ...".
-TECHNICAL = re.compile(r"^[A-Za-z_.]+(Error|Exception|Exit|Interrupt)\b")
-HTTP_STATUS = re.compile(r"^HTTP (\d{3})\b ?(.*)$")
+
+@dataclass(frozen=True)
+class Failure:
+    """A kind of failure: the exceptions that are it, or their text, and what to say."""
+
+    kinds: tuple[type[BaseException], ...]
+    text: str
+    sentence: Callable[[str, str], str]
+
+    def mentioned_in(self, error: BaseException) -> bool:
+        """Tell whether the error's message names this kind of failure."""
+        # Senders often keep only the text ("Could not connect: ... ConnectionRefusedError").
+        return bool(re.search(self.text, str(error)))
+
+
+def _smtp_answer(error: BaseException) -> str:
+    code = getattr(error, "smtp_code", None)
+    text = getattr(error, "smtp_error", b"")
+    reason = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+    return f" ({code} {reason.strip()})" if isinstance(code, int) and code > 0 else ""
+
+
 UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EHOSTDOWN, errno.ENETDOWN}
+NEVER = r"(?!)"
+
+# In order of precedence: the first one found anywhere in the error's chain names it.
+FAILURES = [
+    Failure(
+        (UnreadableSecret,),
+        r"cannot be decrypted",
+        lambda t, _: f"{t}'s signing secret can no longer be read: rotate the secret.",
+    ),
+    Failure(
+        (smtplib.SMTPAuthenticationError,),
+        r"SMTPAuthenticationError",
+        lambda t, answer: f"{t} did not accept the gateway's sign-in{answer}.",
+    ),
+    Failure(
+        (smtplib.SMTPSenderRefused,),
+        r"SMTPSenderRefused",
+        lambda t, answer: f"{t} refused the sender address{answer}.",
+    ),
+    Failure(
+        (smtplib.SMTPNotSupportedError,),
+        r"STARTTLS extension not supported",
+        lambda t, _: f"{t} does not offer an encrypted connection (STARTTLS).",
+    ),
+    Failure(
+        (ssl.SSLError, ssl.CertificateError),
+        r"CERTIFICATE_VERIFY_FAILED|SSLCertVerificationError|SSLError|TLS with .* failed",
+        lambda t, _: f"{t} could not be reached securely: its TLS certificate was not accepted.",
+    ),
+    Failure(
+        (socket.gaierror,),
+        r"gaierror|Name or service not known|Temporary failure in name resolution"
+        r"|nodename nor servname",
+        lambda t, _: f"{t}'s host name could not be found.",
+    ),
+    Failure(
+        (ConnectionRefusedError,),
+        r"ConnectionRefusedError|Connection refused",
+        lambda t, _: f"{t} refused the connection: it may be down or not listening.",
+    ),
+    Failure(
+        (TimeoutError, socket.timeout),
+        r"TimeoutError|timed out",
+        lambda t, _: f"{t} did not answer in time.",
+    ),
+    Failure(
+        (
+            ConnectionResetError,
+            ConnectionAbortedError,
+            smtplib.SMTPServerDisconnected,
+            http.client.RemoteDisconnected,
+        ),
+        r"ConnectionResetError|RemoteDisconnected|SMTPServerDisconnected|Connection reset",
+        lambda t, _: f"{t} closed the connection before the message was sent.",
+    ),
+    Failure(
+        (),
+        r"Network is unreachable|No route to host|\[Errno ("
+        + "|".join(str(n) for n in sorted(UNREACHABLE))
+        + r")\]",
+        lambda t, _: f"{t} cannot be reached from the gateway's network.",
+    ),
+    Failure(
+        (smtplib.SMTPResponseException,),
+        NEVER,
+        lambda t, answer: f"{t} did not accept the message{answer}.",
+    ),
+]
+
+# A message that is only an exception's name and text, like "OSError: [Errno 5] ...".
+TECHNICAL = re.compile(r"^[A-Za-z_.]+(Error|Exception)\b|\[Errno \d+\]|Traceback")
+SMTP_STATUS = re.compile(r"^SMTP (\d{3}) ?(.*)$", re.DOTALL)
+HTTP_STATUS = re.compile(r"^HTTP (\d{3})(?: ([^:]*))?$")
 
 
 def describe(error: BaseException) -> str:
     """Return a sentence that says why the delivery failed, without exception names."""
     target = "The mail server" if isinstance(error, MailFailed) else "The webhook endpoint"
     causes = list(_chain(error))
-    for matches, sentence in _SENTENCES:
-        found = next((cause for cause in causes if matches(cause)), None)
-        if found is not None:
-            return sentence(found, target)
-    if isinstance(error, MailFailed) and (match := re.match(r"^SMTP (\d{3}) (.*)$", str(error))):
+    for failure in FAILURES:
+        # An exception of the kind, with its SMTP code, rather than a message that names it.
+        found = next((c for c in causes if isinstance(c, failure.kinds)), None)
+        if found is not None or any(failure.mentioned_in(cause) for cause in causes):
+            return failure.sentence(target, _smtp_answer(found) if found else "")
+    message = str(error).strip()
+    if isinstance(error, MailFailed) and (match := SMTP_STATUS.match(message)):
         return _refused_address(int(match[1]), match[2])
-    if match := HTTP_STATUS.match(str(error)):
-        return _http(int(match[1]), match[2])
-    if TECHNICAL.match(str(error)) or not str(error):
+    if match := HTTP_STATUS.match(message):
+        return _http(int(match[1]), match[2] or "")
+    if not message or TECHNICAL.search(message):
         return "The delivery failed for an unexpected reason; the details are in the gateway's log."
     # Already a sentence, like "The endpoint was deleted".
-    return str(error)
+    return message
 
 
 def _chain(error: BaseException) -> Iterator[BaseException]:
-    """Yield the error and what caused it, however it was wrapped (requests, urllib3)."""
+    """Yield the error and what caused it, however deeply it was wrapped."""
     seen: set[int] = set()
     pending: list[BaseException] = [error]
     while pending and len(seen) < 20:
@@ -48,9 +142,9 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
             continue
         seen.add(id(current))
         yield current
-        # `raise ... from None` hides the context from tracebacks but still keeps it.
+        # `raise ... from None` hides the context from tracebacks, but keeps it.
         linked = [current.__cause__, current.__context__, getattr(current, "reason", None)]
-        linked += [arg for arg in current.args if isinstance(arg, BaseException)]
+        linked += list(current.args)
         pending += [item for item in linked if isinstance(item, BaseException)]
 
 
@@ -59,11 +153,11 @@ def _refused_address(code: int, reason: str) -> str:
     detail = f" ({code} {reason})" if reason else f" ({code})"
     if 500 <= code < 600:
         return f"The mail server refused this address{detail}: check that it is spelled right."
-    return f"The mail server could not take this address for now{detail}."
+    return f"The mail server could not take mail for this address for now{detail}."
 
 
 def _http(status: int, reason: str) -> str:
-    answer = f"HTTP {status}{' ' + reason.strip() if reason.strip() else ''}"
+    answer = f"HTTP {status} {reason.strip()}".strip()
     if 300 <= status < 400:
         return (
             f"The webhook endpoint answered with a redirect ({answer}), which is not "
@@ -75,71 +169,9 @@ def _http(status: int, reason: str) -> str:
             "signatures with the current signing secret."
         )
     if status in (404, 405, 410):
-        return f"The webhook endpoint does not take messages at this URL ({answer}): check it."
+        return f"The webhook endpoint does not take messages at this URL ({answer})."
     if status == 429:
         return f"The webhook endpoint asked to slow down ({answer})."
     if 500 <= status < 600:
         return f"The webhook endpoint had an error of its own ({answer})."
     return f"The webhook endpoint did not accept the message ({answer})."
-
-
-def _smtp_answer(error: BaseException) -> str:
-    code = getattr(error, "smtp_code", None)
-    text = getattr(error, "smtp_error", b"")
-    reason = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
-    return f" ({code} {reason.strip()})" if code else ""
-
-
-def _is(*kinds: type[BaseException]) -> Callable[[BaseException], bool]:
-    return lambda error: isinstance(error, kinds)
-
-
-def _unreachable(error: BaseException) -> bool:
-    return isinstance(error, OSError) and error.errno in UNREACHABLE
-
-
-# In order of precedence: the first cause found anywhere in the chain names the failure.
-_SENTENCES: list[tuple[Callable[[BaseException], bool], Callable[[BaseException, str], str]]] = [
-    (
-        _is(UnreadableSecret),
-        lambda e, t: f"{t}'s signing secret can no longer be read: rotate the secret.",
-    ),
-    (
-        _is(smtplib.SMTPAuthenticationError),
-        lambda e, t: f"{t} did not accept the gateway's sign-in{_smtp_answer(e)}.",
-    ),
-    (
-        _is(smtplib.SMTPSenderRefused),
-        lambda e, t: f"{t} refused the sender address{_smtp_answer(e)}.",
-    ),
-    (
-        _is(smtplib.SMTPNotSupportedError),
-        lambda e, t: f"{t} does not offer an encrypted connection (STARTTLS).",
-    ),
-    (
-        _is(ssl.SSLError, ssl.CertificateError, requests.exceptions.SSLError),
-        lambda e, t: f"{t} could not be reached securely: its certificate was not accepted.",
-    ),
-    (_is(socket.gaierror), lambda e, t: f"{t}'s host name could not be found."),
-    (
-        _is(ConnectionRefusedError),
-        lambda e, t: f"{t} refused the connection: it may be down or not listening.",
-    ),
-    (
-        _is(TimeoutError, socket.timeout, requests.Timeout),
-        lambda e, t: f"{t} did not answer in time.",
-    ),
-    (
-        _is(ConnectionResetError, ConnectionAbortedError, smtplib.SMTPServerDisconnected),
-        lambda e, t: f"{t} closed the connection before the message was sent.",
-    ),
-    (_unreachable, lambda e, t: f"{t} cannot be reached from the gateway's network."),
-    (
-        _is(smtplib.SMTPResponseException),
-        lambda e, t: f"{t} did not accept the message{_smtp_answer(e)}.",
-    ),
-    (
-        _is(requests.ConnectionError, smtplib.SMTPConnectError),
-        lambda e, t: f"{t} could not be reached.",
-    ),
-]

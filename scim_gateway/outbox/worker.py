@@ -19,7 +19,7 @@ from seat_core.outbound import Resolver, resolve_host
 from ..clock import now as clock_now
 from ..crypto import UnreadableSecret, decrypt
 from ..db import database
-from . import claims, mail, messages, webhooks
+from . import claims, failures, mail, messages, webhooks
 from .claims import Claim
 from .options import Options
 
@@ -151,7 +151,12 @@ def _send_batch(
                 error = RuntimeError(f"{type(error).__name__}: {error}")
             with factory.begin() as session:
                 outcome = claims.fail(
-                    session, item, error=str(error), now=now(), options=options, permanent=permanent
+                    session,
+                    item,
+                    error=failures.describe(error),
+                    now=now(),
+                    options=options,
+                    permanent=permanent,
                 )
             if outcome == "dead":
                 report.dead += 1
