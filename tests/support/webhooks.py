@@ -9,9 +9,33 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from ipaddress import ip_network
 
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
+
+from seat_core.outbound import OutboundPolicy, Resolver
+
+# A public address (example.com's) that names resolve to in tests; nothing connects to it.
+PUBLIC_ADDRESS = "93.184.215.14"
+# The receivers below listen on loopback, which the gateway refuses unless an operator
+# allows it: tests that deliver to them allow exactly this.
+LOOPBACK_ALLOWED = "127.0.0.1/32"
+
+
+def resolving_to(*addresses: str) -> Resolver:
+    """Return a resolver that gives these addresses for every name, as a DNS server would."""
+
+    def resolve(host: str, port: int) -> list[str]:
+        return list(addresses)
+
+    return resolve
+
+
+# Names resolve to a public address; no network is allowed besides public ones.
+PUBLIC_NAMES = OutboundPolicy(resolve=resolving_to(PUBLIC_ADDRESS))
+# What the receivers need: loopback allowed, as the setting would.
+RECEIVERS_ALLOWED = OutboundPolicy(allowed_networks=(ip_network(LOOPBACK_ALLOWED),))
 
 
 @dataclass(frozen=True)
