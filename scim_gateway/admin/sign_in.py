@@ -1,4 +1,4 @@
-"""Owner sign-in and sign-out with email and password."""
+"""Owner sign-in with email and password, and sign-out."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from seat_core import OrganizationNotFound, email_key, find_owner, get_organizat
 from seat_core.errors import SeatError
 from seat_core.models import SsoConfig
 
-from ..db import transaction
+from ..db import read_only, transaction
 from ..passwords import verify_password
 from ..ratelimit import hit
 from . import bp
@@ -86,9 +86,21 @@ def login(org: str) -> Any:
     return redirect(_safe_next(org, target))
 
 
+@bp.get("/<org>/logout")
+def confirm_logout(org: str) -> Any:
+    """Ask before signing out, so that a link from another site signs no one out."""
+    with read_only() as session:
+        try:
+            organization = get_organization(session, org)
+        except OrganizationNotFound:
+            return render_template("admin/not_found.html", slug=org), 404
+        return render_template("admin/logout.html", organization=organization)
+
+
 @bp.post("/<org>/logout")
 def logout(org: str) -> Any:
-    """Sign the owner out."""
-    logout_owner()
+    """Sign the owner out: the session ends at the server, whatever copies its cookie had."""
+    with transaction() as session:
+        logout_owner(session)
     flash("You are signed out.", "info")
     return redirect(url_for("admin.login", org=org))

@@ -1,11 +1,11 @@
-"""The sign-in's HTML pages: errors, the 403 refusal with "Request a seat", signed out."""
+"""The sign-in's HTML pages: errors, the 403 refusal with "Request a seat", sign-out."""
 
 from __future__ import annotations
 
 from flask import Response, make_response, render_template
 
+from ..admin.auth import csrf_token
 from ..gate import SignInRefused
-from . import sessions
 from .clients import Provider
 
 TITLES = {
@@ -56,7 +56,7 @@ def refused(provider: Provider, refusal: SignInRefused) -> Response:
         slug=provider.slug,
         refusal=refusal,
         can_request=refusal.requester is not None,
-        csrf_token=sessions.csrf_token() if refusal.requester else None,
+        csrf_token=csrf_token() if refusal.requester else None,
     )
 
 
@@ -76,3 +76,15 @@ def requested(slug: str, organization: str, identity: str, status: str) -> Respo
 def signed_out(slug: str) -> Response:
     """Return the signed-out page."""
     return _page("sso/signed_out.html", 200, title="Signed out", organization=slug, slug=slug)
+
+
+def confirm_logout(slug: str, organization: str) -> Response:
+    """Return the page whose button signs out (by POST, with the form's CSRF token)."""
+    return _page(
+        "sso/logout.html",
+        200,
+        title="Sign out",
+        organization=organization,
+        slug=slug,
+        csrf_token=csrf_token(),
+    )

@@ -1,92 +1,124 @@
-"""What the sign-in keeps in the Flask session: flows in progress, the member, a refusal.
+"""What a browser keeps of its sign-ins: random keys in the cookie, the rest in the database.
 
-The session contract:
+The cookie contract (the rows behind the keys are seat_core.web_sessions'):
 
-- ``session["sso_member"]``: ``{"org", "member_id", "signed_in_at", "id_token"}`` of the
-  signed-in member; valid for SESSION_LIFETIME_MINUTES after signed_in_at;
-- ``session["sso_admin_states"]``: states of sign-ins started with ``next=admin``;
-- ``session["sso_refusal"]``: the last refused person, for the "Request a seat" button;
-- ``session["sso_csrf"]``: the CSRF token of that button's form.
+- ``session["member_session"]``: the key of the member's web session, one organization at a
+  time; the row holds who, where, until when, and the ID token for the provider's logout;
+- ``session["sso_flows"]``: the OAuth states of this browser's sign-ins in progress (the
+  newest few); the PKCE verifier and nonce stay in their sign_in_flow rows;
+- ``session["sso_refusal"]``: the last refused person, for the "Request a seat" button.
 
-authlib keeps its own ``_state_<org>_<state>`` entries (PKCE verifier, nonce) beside them.
+The owner's session key and the CSRF token of every form are admin.auth's.
 """
 
 from __future__ import annotations
 
-import hmac
-import secrets
 from dataclasses import asdict
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
-from flask import current_app, request, session
+from flask import session
+from sqlalchemy.orm import Session
 
+from seat_core import web_sessions
+from seat_core.models import Organization, WebSession
+from seat_core.web_sessions import Flow
+
+from ..admin.auth import lifetime, live_session
 from ..clock import now
+from ..db import read_only, transaction
 from ..gate import Requester
+from .clients import Provider, SignInFailed
 
-MEMBER = "sso_member"
-ADMIN_STATES = "sso_admin_states"
+MEMBER = "member_session"
+FLOWS = "sso_flows"
 REFUSAL = "sso_refusal"
-CSRF = "sso_csrf"
+# Long enough to sign in at the provider, short enough that a stale tab's answer is refused.
+FLOW_LIFETIME = timedelta(minutes=10)
+# A few tabs may sign in at once; each state kept costs the cookie about 45 bytes.
+MAX_FLOWS = 4
 
 
-def begin_flow(slug: str, *, admin: bool) -> tuple[str, str]:
-    """Return a fresh state and nonce, dropping the org's abandoned flows from the cookie."""
-    # Each flow adds a few hundred bytes to the cookie, and browsers drop cookies over 4 kB.
-    prefix = f"_state_{slug}_"
-    for key in [key for key in session if key.startswith(prefix)]:
-        session.pop(key)
-    state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-    states = [s for s in session.get(ADMIN_STATES, []) if isinstance(s, str)][-3:]
-    if admin:
-        states.append(state)
-    session[ADMIN_STATES] = states
-    return state, nonce
+def begin_flow(provider: Provider, *, admin: bool) -> tuple[str, Flow]:
+    """Remember a new sign-in of this browser; return its state and flow (verifier, nonce)."""
+    state = web_sessions.new_key()
+    flow = Flow(
+        code_verifier=web_sessions.new_key(),
+        nonce=web_sessions.new_key(),
+        next="admin" if admin else "member",
+    )
+    with transaction() as db:
+        web_sessions.start_flow(
+            db,
+            state,
+            flow,
+            organization_id=provider.organization_id,
+            at=now(),
+            lifetime=FLOW_LIFETIME,
+        )
+    states = [s for s in session.get(FLOWS, []) if isinstance(s, str)]
+    session[FLOWS] = [*states, state][-MAX_FLOWS:]
+    return state, flow
 
 
-def end_flow(slug: str, state: str) -> bool:
-    """Forget the flow's admin mark; return True if it was started for the admin pages."""
-    states = session.get(ADMIN_STATES, [])
+def take_flow(provider: Provider, state: str) -> Flow:
+    """Return this browser's flow of the state for the organization, usable once.
+
+    :raises SignInFailed: for a state this browser did not start here, or one used or expired.
+    """
+    states = [s for s in session.get(FLOWS, []) if isinstance(s, str)]
+    flow = None
     if state and state in states:
-        session[ADMIN_STATES] = [s for s in states if s != state]
-        return True
-    return False
+        session[FLOWS] = [s for s in states if s != state]
+        with transaction() as db:
+            flow = web_sessions.take_flow(
+                db, state, organization_id=provider.organization_id, at=now()
+            )
+    if flow is None:
+        raise SignInFailed(
+            f"This sign-in to {provider.name} has expired, was already used, or was not "
+            "started here. Sign in again.",
+            detail="unknown, replayed, expired, foreign or another organization's state",
+        )
+    return flow
 
 
-def start_member(slug: str, member_id: str, id_token: str | None) -> None:
-    """Start the member's session (the owner's, if any, is left alone)."""
+def start_member(db: Session, provider: Provider, member_id: str, id_token: str | None) -> None:
+    """Start the member's session in db's transaction, ending the browser's previous one."""
+    at = now()
+    web_sessions.end_session(db, session.get(MEMBER), kind="member")
+    session[MEMBER] = web_sessions.open_session(
+        db,
+        kind="member",
+        organization_id=provider.organization_id,
+        member_id=member_id,
+        via="sso",
+        id_token=id_token,
+        at=at,
+        lifetime=lifetime(),
+    )
     session.pop(REFUSAL, None)
-    session[MEMBER] = {
-        "org": slug,
-        "member_id": member_id,
-        "signed_in_at": now().isoformat(),
-        "id_token": id_token,
-    }
 
 
-def member_of(slug: str) -> dict[str, Any] | None:
-    """Return the session's member sign-in for the organization, if live."""
-    data = session.get(MEMBER)
-    if not isinstance(data, dict) or data.get("org") != slug:
+def member_of(slug: str) -> WebSession | None:
+    """Return the browser's live member session if it is of the organization slug."""
+    found = live_session(MEMBER, kind="member")
+    if found is None:
         return None
-    try:
-        signed_in_at = datetime.fromisoformat(str(data["signed_in_at"]))
-    except (KeyError, ValueError):
-        return None
-    lifetime = timedelta(minutes=int(current_app.config["SESSION_LIFETIME_MINUTES"]))
-    if signed_in_at.tzinfo is None or now() - signed_in_at >= lifetime:
+    with read_only() as db:
+        organization = db.get(Organization, found.organization_id)
+        if organization is None or organization.slug != slug:
+            return None
+    return found
+
+
+def end_member(db: Session, organization_id: int) -> WebSession | None:
+    """End the browser's member session of the organization; return what it was."""
+    ended = web_sessions.end_session(
+        db, session.get(MEMBER), kind="member", organization_id=organization_id
+    )
+    if ended is not None:
         session.pop(MEMBER, None)
-        return None
-    return data
-
-
-def end_member(slug: str) -> dict[str, Any] | None:
-    """End the member's session of the organization; return what it was."""
-    data = session.get(MEMBER)
-    if isinstance(data, dict) and data.get("org") == slug:
-        session.pop(MEMBER)
-        return data
-    return None
+    return ended
 
 
 def remember_refusal(slug: str, requester: Requester) -> None:
@@ -103,19 +135,3 @@ def refusal_of(slug: str) -> Requester | None:
         return Requester(**{key: value for key, value in data.items() if key != "org"})
     except TypeError:
         return None
-
-
-def csrf_token() -> str:
-    """Return the session's CSRF token for the sign-in pages' forms."""
-    token = session.get(CSRF)
-    if not isinstance(token, str):
-        token = secrets.token_urlsafe(32)
-        session[CSRF] = token
-    return token
-
-
-def check_csrf() -> bool:
-    """Tell whether the posted form carries the session's CSRF token."""
-    expected = session.get(CSRF)
-    sent = request.form.get("csrf_token", "")
-    return isinstance(expected, str) and hmac.compare_digest(expected, sent)

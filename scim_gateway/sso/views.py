@@ -11,6 +11,7 @@ from sqlalchemy import select
 from seat_core import find_owner, holds_seat
 from seat_core.models import Member, Organization
 
+from ..admin.auth import csrf_valid, login_owner, logout_owner
 from ..clock import now
 from ..crypto import UnreadableSecret
 from ..db import read_only, transaction
@@ -44,28 +45,31 @@ def login(org: str) -> Any:
         metadata_of(client, provider)
     except SignInFailed as failure:
         return failed(provider, failure)
-    state, nonce = sessions.begin_flow(org, admin=request.args.get("next") == "admin")
-    return client.authorize_redirect(redirect_uri=provider.redirect_uri, state=state, nonce=nonce)
+    state, flow = sessions.begin_flow(provider, admin=request.args.get("next") == "admin")
+    url = client.create_authorization_url(
+        provider.redirect_uri, state=state, nonce=flow.nonce, code_verifier=flow.code_verifier
+    )["url"]
+    return redirect(url)
 
 
 @bp.get("/<org>/callback")
 def callback(org: str) -> Any:
     """Verify the identity provider's answer, then let the person in through the seat gate."""
     provider = provider_or_abort(org)
-    state = request.args.get("state", "")
-    for_admin = sessions.end_flow(org, state)
     try:
-        identity, id_token = verify_callback(provider, client_for(provider), state)
+        flow = sessions.take_flow(provider, request.args.get("state", ""))
+        identity, id_token = verify_callback(provider, client_for(provider), flow)
     except SignInFailed as failure:
         return failed(provider, failure)
-    if for_admin:
-        return owner_sign_in(provider, identity)
+    if flow.next == "admin":
+        return owner_sign_in(provider, identity, id_token)
     at = now()
     try:
         with transaction() as db:
             organization = db.get_one(Organization, provider.organization_id)
             admission = admit(db, organization, identity, provider.policy, at=at)
             member_id = admission.member.id
+            sessions.start_member(db, provider, member_id, id_token)
     except SignInRefused as refusal:
         return refuse(provider, refusal)
     log.info(
@@ -75,18 +79,19 @@ def callback(org: str) -> Any:
         " and took a seat" if admission.seat_taken else "",
         extra={"organization": org, "event": "sso.signed_in"},
     )
-    sessions.start_member(org, member_id, id_token)
     return redirect(provider.product_url)
 
 
 def failed(provider: Provider, failure: SignInFailed) -> Any:
-    """Log a sign-in that could not be verified and show its error page."""
+    """Log a sign-in that could not be verified and show its error page.
+
+    A live session is left as it is: another site can send anyone a failing callback.
+    """
     log.warning(
         "sign-in failed: %s",
         failure.detail,
         extra={"organization": provider.slug, "event": "sso.failed"},
     )
-    sessions.end_member(provider.slug)
     return pages.error(provider.name, failure.message, failure.status, provider.slug)
 
 
@@ -104,21 +109,18 @@ def refuse(provider: Provider, refusal: SignInRefused) -> Any:
         refusal.reason,
         extra={"organization": provider.slug, "event": "sso.refused"},
     )
-    sessions.end_member(provider.slug)
     return pages.refused(provider, refusal)
 
 
-def owner_sign_in(provider: Provider, identity: Identity) -> Any:
+def owner_sign_in(provider: Provider, identity: Identity, id_token: str | None) -> Any:
     """Sign an owner in to the admin pages; the owner list alone decides who is one."""
     # Owners administer seats, they need not hold one: no seat is taken here.
-    from ..admin.auth import login_owner
-
     email = verified_email(identity, provider.policy)
     with transaction() as db:
         organization = db.get_one(Organization, provider.organization_id)
         owner = find_owner(db, organization, email) if email else None
         if owner is not None:
-            login_owner(owner)
+            login_owner(owner, via="sso", id_token=id_token)
     if owner is None:
         log.warning(
             "admin sign-in of %s refused: not an owner",
@@ -143,7 +145,7 @@ def owner_sign_in(provider: Provider, identity: Identity) -> Any:
 @bp.post("/<org>/request-seat")
 def request_seat(org: str) -> Any:
     """Ask the owners for a seat, once: a repeated request changes nothing."""
-    if not sessions.check_csrf():
+    if not csrf_valid():
         return pages.error(org, "This form has expired. Sign in again to ask for a seat.", 400)
     requester = sessions.refusal_of(org)
     if requester is None:
@@ -172,13 +174,12 @@ def request_seat(org: str) -> Any:
 def me(org: str) -> Any:
     """Return the signed-in member as JSON, or 401."""
     signed_in = sessions.member_of(org)
-    if signed_in is None:
+    if signed_in is None or signed_in.member_id is None:
         return _not_signed_in(org)
     with read_only() as db:
-        member = db.get(Member, signed_in["member_id"])
-        # A seat released since sign-in (deactivated, unassigned) ends the session too.
+        member = db.get(Member, signed_in.member_id)
+        # Releasing a seat ends the member's sessions; this is the belt to those braces.
         if member is None or not holds_seat(db, member):
-            sessions.end_member(org)
             return _not_signed_in(org)
         body = {
             "id": member.id,
@@ -192,7 +193,7 @@ def me(org: str) -> Any:
             "sso_issuer": member.sso_issuer,
             "sso_subject": member.sso_subject,
             "last_sign_in_at": _iso(member.last_sign_in_at),
-            "signed_in_at": signed_in["signed_in_at"],
+            "signed_in_at": signed_in.created_at.isoformat(),
         }
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
@@ -216,30 +217,62 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-@bp.route("/<org>/logout", methods=["GET", "POST"])
+@bp.get("/<org>/logout")
+def confirm_logout(org: str) -> Any:
+    """Ask before signing out, so that a link from another site signs no one out."""
+    return pages.confirm_logout(org, _organization_name(org))
+
+
+@bp.post("/<org>/logout")
 def logout(org: str) -> Any:
-    """End the member's session, and the identity provider's when it offers an end-session."""
-    signed_in = sessions.end_member(org)
+    """End the sign-ins of this browser, and the identity provider's when it offers that.
+
+    The member's session ends, and so does an owner session opened through this SSO.
+    """
+    name = _organization_name(org)
+    if not csrf_valid():
+        return pages.error(
+            name,
+            "This sign-out form has expired or did not come from this site. Go back, "
+            "reload the page and try again.",
+            400,
+        )
+    with transaction() as db:
+        organization_id = db.scalar(select(Organization.id).where(Organization.slug == org))
+        if organization_id is None:
+            abort(pages.not_configured(org))
+        member = sessions.end_member(db, organization_id)
+        owner = logout_owner(db, organization_id=organization_id, via="sso")
+        id_token = next((s.id_token for s in (member, owner) if s and s.id_token), None)
+    signed_out = redirect(url_for("sso.signed_out", org=org))
     with read_only() as db:
         try:
             provider = load_provider(db, org)
         except UnreadableSecret:
             provider = None
     if provider is None:
-        return redirect(url_for("sso.signed_out", org=org))
+        return signed_out
     client = client_for(provider)
     try:
         metadata = metadata_of(client, provider)
     except SignInFailed:
         metadata = {}
     if not metadata.get("end_session_endpoint"):
-        return redirect(url_for("sso.signed_out", org=org))
+        return signed_out
     logout_url = client.create_logout_url(
         post_logout_redirect_uri=f"{current_app.config['PUBLIC_URL']}/sso/{org}/signed-out",
-        id_token_hint=(signed_in or {}).get("id_token"),
+        id_token_hint=id_token,
         client_id=provider.client_id,
     )["url"]
     return redirect(logout_url)
+
+
+def _organization_name(slug: str) -> str:
+    with read_only() as db:
+        name = db.scalar(select(Organization.name).where(Organization.slug == slug))
+    if name is None:
+        abort(pages.not_configured(slug))
+    return name
 
 
 @bp.get("/<org>/signed-out")
