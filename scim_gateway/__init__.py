@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import config, db, health, logs, ratelimit
+from . import config, db, guard, health, logs, ratelimit
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -16,6 +16,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     logs.init_app(app)
     db.init_app(app)
     health.init_app(app)
+    guard.init_app(app)
     ratelimit.init_app(app)
 
     from . import admin, api, scim, sso

@@ -47,34 +47,54 @@ def check_strings(value: Any, *, what: str = "the request") -> Any:
 
     :raises InvalidText: naming the path of the first string the policy refuses.
     """
-    for path, text in _strings(value, ""):
+    # One search over all the strings joined is several times faster than one per string
+    # (it runs on every request body); paths are built only to name a refused one.
+    # Joining cannot make a refused character: a str holds code points, not UTF-16 units.
+    if refused_character("".join(_all_strings(value))) is None:
+        return value
+    for where, text in _strings(value, what):
         char = refused_character(text)
         if char is not None:
-            raise InvalidText(_message(path or what, char))
-    return value
+            raise InvalidText(_message(where, char))
+    raise AssertionError("unreachable: a refused character was found above")  # pragma: no cover
 
 
-def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+def _all_strings(value: Any) -> list[str]:
     # Iterative, so a deeply nested value cannot exhaust Python's stack.
-    stack: list[tuple[str, Any]] = [(path, value)]
+    found: list[str] = []
+    stack = [value]
     while stack:
-        where, item = stack.pop()
+        item = stack.pop()
         if isinstance(item, str):
-            yield where, item
+            found.append(item)
+        elif isinstance(item, dict):
+            found.extend(key for key in item if isinstance(key, str))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def _strings(value: Any, what: str) -> Iterator[tuple[str, str]]:
+    # Yields each string with where it is, e.g. "the request at emails[0].value".
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            yield (f"{what} at {path}" if path else what), item
         elif isinstance(item, dict):
             for key, child in item.items():
-                if not isinstance(key, str):
-                    stack.append((where, child))
-                    continue
-                yield f"a key in {where or 'the object'}", key
-                stack.append((f"{where}.{key}" if where else key, child))
+                if isinstance(key, str):
+                    yield (f"a key of {what} at {path}" if path else f"a key of {what}"), key
+                stack.append((f"{path}.{key}" if path else str(key), child))
         elif isinstance(item, list):
-            stack.extend((f"{where}[{index}]", child) for index, child in enumerate(item))
+            stack.extend((f"{path}[{index}]", child) for index, child in enumerate(item))
 
 
 def _message(what: str, char: str) -> str:
     return (
-        f"{what} contains the character U+{ord(char):04X}, which is not accepted: "
+        f"{what[:1].upper()}{what[1:]} contains the character U+{ord(char):04X}, "
+        "which is not accepted: "
         "NUL, unpaired surrogates and control characters other than tab and line breaks "
         "are refused."
     )

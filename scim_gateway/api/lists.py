@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import jsonify, request, url_for
@@ -18,21 +19,28 @@ from .serialize import invoice_json, seat_request_json
 MAX_LIMIT = 200
 MAX_ID = 2**63 - 1  # the largest id either database can store
 STATUSES = ("pending", "admitted", "dismissed")
+_DIGITS = re.compile("[0-9]{1,19}")
 
 
 def paging(*other: str) -> tuple[int, int | None]:
     """Read limit (1 to 200, default 50) and before (an id) from the query string."""
     only_params("limit", "before", *other)
-    try:
-        limit = int(request.args.get("limit", "50"))
-        before = int(request.args["before"]) if "before" in request.args else None
-    except ValueError:
-        fail(400, "Bad Request", "limit and before must be whole numbers.")
+    limit = _whole_number("limit", request.args.get("limit", "50"))
+    before = _whole_number("before", request.args["before"]) if "before" in request.args else None
     if not 1 <= limit <= MAX_LIMIT:
         fail(400, "Bad Request", f"limit must be between 1 and {MAX_LIMIT}.")
     if before is not None and not 1 <= before <= MAX_ID:
         fail(400, "Bad Request", "before must be a positive id.")
     return limit, before
+
+
+def _whole_number(name: str, text: str) -> int:
+    """Return a query parameter's ASCII digits as an int; fail with 400 on anything else."""
+    # int() would also take "1_000", " 7" and other scripts' digits; more than 19 digits
+    # is past any id either database stores, so it is refused before it is converted.
+    if not _DIGITS.fullmatch(text):
+        fail(400, "Bad Request", f"{name} must be a whole number, not {text[:40]!r}.")
+    return int(text)
 
 
 @bp.get("/orgs/<org>/invoices")

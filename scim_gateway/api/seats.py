@@ -21,6 +21,7 @@ from seat_core import (
 
 from ..clock import now, today_for
 from ..db import transaction
+from ..jsonbody import request_json
 from . import bp
 from .auth import authenticate, fail, only_params, require_owner
 from .serialize import invoice_json, quote_json, seats_json
@@ -34,7 +35,7 @@ KEY_HEADER_PATTERN = f'^(?:({_EDGE}(?:{_CHARS}{{0,198}}{_EDGE})?)|"({_CHARS}{{1,
 
 def seats_body() -> int:
     """Read {"seats": n} from the JSON body, refusing anything else with a clear problem."""
-    body = request.get_json(silent=True)
+    body = request_json()
     if not isinstance(body, dict):
         fail(400, "Bad Request", 'Send a JSON object like {"seats": 5}.')
     unknown = sorted(set(body) - {"seats"})

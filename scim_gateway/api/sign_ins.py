@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify
 
 from seat_core import get_organization
 from seat_core.models import Member, SsoConfig
@@ -12,6 +12,7 @@ from seat_core.models import Member, SsoConfig
 from ..clock import now
 from ..db import transaction
 from ..gate import Identity, Policy, SignInRefused, admit, record_request
+from ..jsonbody import request_json
 from . import bp
 from .auth import authenticate, fail, problem
 
@@ -46,7 +47,7 @@ def sign_in(org: str) -> Any:
 
 def _identity() -> Identity:
     """Return the identity in the request body, or fail with 400."""
-    body = request.get_json(silent=True)
+    body = request_json()
     if not isinstance(body, dict):
         fail(
             400, "Bad Request", 'Send a JSON object like {"issuer": ..., "sub": ..., "email": ...}.'

@@ -8,9 +8,16 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app
 from pydantic import ValidationError
-from scim2_models import Error, InvalidValueException, SCIMException
+from scim2_models import (
+    Error,
+    InvalidSyntaxException,
+    InvalidValueException,
+    SCIMException,
+)
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+
+from ..jsonbody import InvalidJsonValue, MalformedJson
 
 log = logging.getLogger("scim_gateway.scim")
 
@@ -80,6 +87,14 @@ def init(bp: Blueprint) -> None:
     @bp.errorhandler(SCIMException)
     def scim_exception(error: SCIMException) -> Response:
         return error_response(error.to_error(), getattr(error, "headers", None))
+
+    @bp.errorhandler(MalformedJson)
+    def malformed_json(error: MalformedJson) -> Response:
+        return error_response(InvalidSyntaxException(detail=error.detail).to_error())
+
+    @bp.errorhandler(InvalidJsonValue)
+    def invalid_json_value(error: InvalidJsonValue) -> Response:
+        return error_response(InvalidValueException(detail=error.detail).to_error())
 
     @bp.errorhandler(ValidationError)
     def validation_error(error: ValidationError) -> Response:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
@@ -20,6 +19,7 @@ from scim2_models import (
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from ..jsonbody import request_json
 from .filters import SqlFilter, sort_column
 from .mapping import Scalar, Values
 from .policy import POLICY
@@ -31,6 +31,10 @@ def parametrized(generic: Any, model: Any) -> Any:
     """Return generic[model], built once: pydantic rebuilds collected parametrizations."""
     return generic[model]
 
+
+# Past the end of any table, and an OFFSET both databases take (theirs are signed 64-bit),
+# so an oversized startIndex gets an empty page instead of an overflow in the query.
+MAX_START_INDEX = 2**62
 
 SEARCH_PARAMETERS = (
     "filter",
@@ -44,16 +48,13 @@ SEARCH_PARAMETERS = (
 
 
 def body() -> dict[str, Any]:
-    """Return the request's JSON object.
+    """Return the request's JSON object, read by the gateway's one JSON decoder.
 
-    :raises SCIMException: invalidSyntax when the body is not a JSON object; a body over
-        MAX_CONTENT_LENGTH raises werkzeug's 413 before it is read.
+    :raises RefusedJson: what docs/input.md refuses (errors.py maps it to invalidSyntax or
+        invalidValue); a body over MAX_CONTENT_LENGTH raises werkzeug's 413 before it is read.
+    :raises SCIMException: invalidSyntax when the body is not a JSON object.
     """
-    raw = request.get_data(cache=True)
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        raise InvalidSyntaxException(detail="The request body is not valid JSON.") from None
+    data = request_json()
     if not isinstance(data, dict):
         raise InvalidSyntaxException(detail="The request body must be a JSON object.")
     return data
@@ -91,8 +92,9 @@ def response_parameters(model: Any) -> Any:
 def search_request(model: Any, payload: Mapping[str, Any] | None = None) -> Any:
     """Return the SearchRequest of a POST /.search body or of the query string.
 
-    Filters longer than SCIM_MAX_FILTER_LENGTH are refused before they are parsed, and
-    count is capped at SCIM_MAX_RESULTS (RFC 7644 §3.4.2.4).
+    Filters longer than SCIM_MAX_FILTER_LENGTH are refused before they are parsed. As
+    RFC 7644 §3.4.2.4 says, a startIndex below 1 counts as 1, a negative count as 0 and a
+    count over SCIM_MAX_RESULTS as that maximum; a startIndex past MAX_START_INDEX, as that.
     """
     if payload is None:
         payload = {key: request.args[key] for key in SEARCH_PARAMETERS if key in request.args}
@@ -107,6 +109,8 @@ def search_request(model: Any, payload: Mapping[str, Any] | None = None) -> Any:
     )
     maximum = current_app.config["SCIM_MAX_RESULTS"]
     search.count = maximum if search.count is None else min(search.count, maximum)
+    if search.start_index is not None and search.start_index > MAX_START_INDEX:
+        search.start_index = MAX_START_INDEX
     return search
 
 

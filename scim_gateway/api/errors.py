@@ -1,0 +1,48 @@
+"""Every failure under /api/v1 answered as problem JSON (RFC 9457), never an HTML page."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, current_app
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from ..jsonbody import RefusedJson
+from .auth import problem
+
+log = logging.getLogger("scim_gateway.api")
+
+
+def init(bp: Blueprint) -> None:
+    """Map every exception raised under the blueprint onto a problem response."""
+
+    @bp.errorhandler(RefusedJson)
+    def refused_json(error: RefusedJson) -> Response:
+        return problem(400, "Bad Request", error.detail)
+
+    @bp.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        # fail() aborts with a finished problem response, which Flask returns unhandled;
+        # this is werkzeug's own: 404 for an unknown path, 405, 413 and the like.
+        status = error.code or 500
+        response = problem(status, error.name, error.description or error.name)
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
+
+    @bp.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError) -> Response:
+        # The transaction was rolled back, so retrying later is safe.
+        log.error("database unavailable: %s", error.orig)
+        response = problem(503, "Service Unavailable", "The database is unavailable; retry later.")
+        response.headers["Retry-After"] = str(current_app.config["RETRY_AFTER_SECONDS"])
+        return response
+
+    @bp.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        log.exception("unexpected error in an API request")
+        return problem(
+            500, "Internal Server Error", "Internal error; it was logged for the operator."
+        )

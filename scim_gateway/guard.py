@@ -1,0 +1,103 @@
+"""Refuse a URL or form no view should read, before any view runs (docs/input.md)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import BadRequest
+
+from seat_core.text import InvalidText, check_text
+
+# The path and query string together. gunicorn refuses a request line over 8190 bytes
+# (gunicorn.conf.py); below that this bound gives every server the same answer, in the
+# format of the part of the app that was asked.
+MAX_URL_LENGTH = 8000
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def init_app(app: Flask) -> None:
+    """Check every request's URL and form fields before the views see them."""
+    app.before_request(check_request)
+
+
+def check_request() -> Response | None:
+    """Answer 414 or 400 for a URL or form the gateway refuses; None lets the request on."""
+    length = len(request.environ.get("PATH_INFO", "")) + len(request.query_string)
+    if length > MAX_URL_LENGTH:
+        return refusal(
+            414,
+            f"The URL is {length} characters long; the gateway reads at most {MAX_URL_LENGTH}. "
+            "Send a long search as POST .search with the filter in the body.",
+        )
+    found = _url_problem() or _form_problem()
+    if found is None:
+        return None
+    scim_type, detail = found
+    return refusal(400, detail, scim_type=scim_type)
+
+
+def refusal(status: int, detail: str, *, scim_type: str | None = None) -> Response:
+    """Return the error in the format of the part of the app the path belongs to."""
+    # Imported here: the blueprints are loaded after the modules create_app starts with.
+    if request.path.startswith("/scim/"):
+        from scim2_models import Error
+
+        from .scim.errors import error_response
+
+        return error_response(Error(status=status, scim_type=scim_type, detail=detail))
+    if request.path.startswith("/api/"):
+        from .api.auth import problem
+
+        titles = {400: "Bad Request", 414: "URI Too Long"}
+        return problem(status, titles[status], detail)
+    page = BadRequest(description=detail).get_response()
+    page.status_code = status
+    return page
+
+
+def _url_problem() -> tuple[str, str] | None:
+    # WSGI hands the path over as its raw bytes in latin-1; werkzeug would replace bytes
+    # that are not UTF-8 with U+FFFD, so check them here, where they can still be seen.
+    raw_path = request.environ.get("PATH_INFO", "")
+    try:
+        path = raw_path.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return "invalidSyntax", "The URL path is not percent-encoded UTF-8."
+    found = _refused("The URL path", path)
+    if found is not None:
+        return found
+    try:
+        pairs = parse_qsl(
+            request.query_string.decode("latin-1"),
+            keep_blank_values=True,
+            encoding="utf-8",
+            errors="strict",
+        )
+    except UnicodeDecodeError:
+        return "invalidSyntax", "The query string is not percent-encoded UTF-8."
+    for name, value in pairs:
+        found = _refused("A query parameter name", name) or _refused(
+            f"The query parameter {name}", value
+        )
+        if found is not None:
+            return found
+    return None
+
+
+def _form_problem() -> tuple[str, str] | None:
+    if request.mimetype not in _FORM_TYPES:
+        return None
+    for name, value in request.form.items(multi=True):
+        found = _refused("A form field name", name) or _refused(f"The form field {name}", value)
+        if found is not None:
+            return found
+    return None
+
+
+def _refused(what: str, text: str) -> tuple[str, str] | None:
+    try:
+        check_text(text, what=what)
+    except InvalidText as error:
+        return "invalidValue", error.message
+    return None
