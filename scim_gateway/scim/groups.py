@@ -16,7 +16,7 @@ from ..db import read_only, transaction
 from .auth import base_url, organization_id
 from .errors import invalid_value, scim_response
 from .mapping import GROUP_ATTRIBUTES, GROUP_SORTS
-from .policy import POLICY
+from .policy import POLICY, check_patch
 from .queries import (
     body,
     check_if_match,
@@ -28,7 +28,7 @@ from .queries import (
 )
 from .resources import GroupResource, etag, group_resource, member_ids, write_group
 from .routes import add_resource_routes
-from .store import ensure_unique, find, flush_unique
+from .store import ensure_unique, find, unique
 
 
 def search_groups(search: Any) -> Response:
@@ -67,12 +67,13 @@ def create_group() -> Response:
         id=new_id(), organization_id=organization_id(), version=1, created_at=at, updated_at=at
     )
     write_group(row, resource)
-    with transaction() as session:
+    with _unique(), transaction() as session:
         _ensure_unique(session, row)
+        members = _members(session, row, member_ids(resource))
         session.add(row)
-        _flush(session)
-        _set_members(session, row, member_ids(resource))
-        created = _resource(session, row, with_members=True)
+        session.flush()
+        _set_members(session, row, [member.id for member in members])
+        created = group_resource(row, base_url=base_url(), members=members)
     return _respond(created, 201, response_parameters(GroupResource))
 
 
@@ -92,6 +93,7 @@ def patch_group(group_id: str) -> Response:
     patch = parametrized(PatchOp, GroupResource).model_validate(
         body(), scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
     )
+    check_patch(patch, GroupResource)
 
     def apply(current: Any) -> Any:
         patch.patch(current, scim_policy=POLICY)
@@ -110,21 +112,37 @@ def delete_group(group_id: str) -> Response:
 
 
 def _change(group_id: str, change: Any) -> Response:
+    """Apply a PUT or PATCH; bump the version only if what a client reads changed."""
     at = now()
-    with transaction() as session:
+    with _unique(), transaction() as session:
         row = _find(session, group_id, lock=True)
         check_if_match(etag(row.version))
-        updated = change(_resource(session, row, with_members=True))
+        current = _resource(session, row, with_members=True)
+        before = _shown(current)
+        updated = change(current)
+        members = _members(session, row, member_ids(updated))
         old_key = row.display_name_key
         write_group(row, updated)
-        if row.display_name_key != old_key:
-            _ensure_unique(session, row)
-        row.version += 1
-        row.updated_at = at
-        _flush(session)
-        _set_members(session, row, member_ids(updated))
-        changed = _resource(session, row, with_members=True)
+        changed = group_resource(row, base_url=base_url(), members=members)
+        if _shown(changed) != before:
+            if row.display_name_key != old_key:
+                _ensure_unique(session, row)
+            row.version += 1
+            row.updated_at = at
+            changed.meta.version = etag(row.version)
+            changed.meta.last_modified = at
+            session.flush()
+            _set_members(session, row, [member.id for member in members])
     return _respond(changed, 200, response_parameters(GroupResource))
+
+
+def _shown(resource: Any) -> dict[str, Any]:
+    """Return what a client reads of a Group, but its meta."""
+    payload: dict[str, Any] = resource.model_dump(
+        scim_ctx=Context.RESOURCE_QUERY_RESPONSE, scim_policy=POLICY
+    )
+    payload.pop("meta", None)
+    return payload
 
 
 def _find(session: Session, group_id: str, *, lock: bool = False) -> ScimGroup:
@@ -137,25 +155,31 @@ def _ensure_unique(session: Session, row: ScimGroup) -> None:
     )
 
 
-def _flush(session: Session) -> None:
-    flush_unique(session, "A group with that displayName exists.")
+def _unique() -> Any:
+    return unique(ScimGroup.display_name_key, "A group with that displayName exists.")
 
 
-def _set_members(session: Session, row: ScimGroup, wanted: list[str]) -> None:
-    """Make the group's members exactly the wanted users of the same organization.
+def _members(session: Session, row: ScimGroup, wanted: list[str]) -> list[Member]:
+    """Return the wanted users of the group's organization, in the order a Group lists them.
 
     :raises SCIMException: invalidValue naming an id that is no user of the organization.
     """
-    known = set(
+    members = list(
         session.scalars(
-            select(Member.id).where(
-                Member.organization_id == row.organization_id, Member.id.in_(wanted)
-            )
+            select(Member)
+            .where(Member.organization_id == row.organization_id, Member.id.in_(wanted))
+            .order_by(Member.user_name_key)
         )
     )
+    known = {member.id for member in members}
     unknown = [member_id for member_id in wanted if member_id not in known]
     if unknown:
         raise invalid_value(f"No user with id {unknown[0]!r} in this organization.")
+    return members
+
+
+def _set_members(session: Session, row: ScimGroup, wanted: list[str]) -> None:
+    """Make the group's members exactly the wanted users, already checked by _members."""
     current = set(
         session.scalars(select(GroupMembership.member_id).where(GroupMembership.group_id == row.id))
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from scim2_models import ScimPolicy
+from scim2_models import InvalidPathException, PatchOp, PatchOperation, Path, ScimPolicy
 
 
 def comparison_key(binding: Any, value: str) -> str:
@@ -35,3 +35,40 @@ POLICY = ScimPolicy(
     unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create,
     comparison_key=comparison_key,
 )
+
+
+def check_patch(patch: PatchOp[Any], model: Any) -> None:
+    """Refuse a PATCH path that names nothing; read Entra's member removal as it means it.
+
+    A path under a schema URN that no schema here declares is an IdP's own attribute:
+    POLICY drops it and the operation changes nothing. Any other path naming no attribute
+    is a mistake and gets invalidPath (RFC 7644 §3.5.2).
+
+    :raises InvalidPathException: for a path naming no attribute of a declared schema.
+    """
+    declared = {str(model.__schema__).lower(), *map(str.lower, model.get_extension_models())}
+    for operation in patch.operations or []:
+        if operation.path:
+            _check_path(Path[model](operation.path), declared)  # type: ignore[misc]
+        if operation.op == PatchOperation.Op.remove and isinstance(operation.value, list):
+            operation.value = [_without_nulls(entry) for entry in operation.value]
+
+
+def _check_path(path: Any, declared: set[str]) -> None:
+    if path.model is not None or path.resolve() is not None:
+        return
+    if path.schema is not None and path.schema.lower() not in declared:
+        return
+    raise InvalidPathException(path=str(path), detail=f"'{path}' is no attribute of this resource.")
+
+
+def _without_nulls(entry: Any) -> Any:
+    """Drop the null keys of a remove value: they leave a sub-attribute out, not ask for none.
+
+    Entra sends `{"$ref": null, "value": "<id>"}`; scim2-models selects by every key, so
+    `$ref eq null` would match no member, and the removal would silently remove nobody.
+    Null is "unassigned" (RFC 7643 §2.5): it selects nothing, so only "value" is compared.
+    """
+    if not isinstance(entry, dict):
+        return entry
+    return {key: value for key, value in entry.items() if value is not None}

@@ -15,6 +15,10 @@ from .auth import organization_id
 
 Row = TypeVar("Row")
 
+# How each database names a broken UNIQUE constraint: PostgreSQL's SQLSTATE, and the
+# extended result code Python's sqlite3 reports as sqlite_errorname.
+_UNIQUE_VIOLATIONS = {"23505", "SQLITE_CONSTRAINT_UNIQUE"}
+
 
 def find(session: Session, model: type[Row], resource_id: str, *, noun: str, lock: bool) -> Row:
     """Return the organization's row of that id; another organization's is as absent as none."""
@@ -33,29 +37,45 @@ def find(session: Session, model: type[Row], resource_id: str, *, noun: str, loc
 
 
 def ensure_unique(session: Session, key: InstrumentedAttribute[Any], row: Any, detail: str) -> None:
-    """Refuse a row whose key another row of the organization already has."""
+    """Refuse a row whose key another row of the organization already has.
+
+    :raises UniquenessException: when another row of the organization has the key.
+    """
     model = key.class_
-    clash = session.scalar(
-        select(model.id).where(
-            model.organization_id == row.organization_id,
-            key == getattr(row, key.key),
-            model.id != row.id,
+    # Without autoflush: flushing the row's new key first would break the UNIQUE index
+    # before the question is even asked.
+    with session.no_autoflush:
+        clash = session.scalar(
+            select(model.id).where(
+                model.organization_id == row.organization_id,
+                key == getattr(row, key.key),
+                model.id != row.id,
+            )
         )
-    )
     if clash is not None:
         raise UniquenessException(detail=detail)
 
 
 @contextmanager
-def unique(detail: str) -> Iterator[None]:
-    """Two requests writing the same key at once are told apart by the UNIQUE index."""
+def unique(key: InstrumentedAttribute[Any], detail: str) -> Iterator[None]:
+    """Tell a broken UNIQUE index on key, wherever it surfaces, as a uniqueness error.
+
+    Two requests writing the same key at once both pass ensure_unique; the index refuses
+    the second at a flush or at COMMIT. Wrap the whole transaction, so that both are
+    caught after it has rolled back (on PostgreSQL the failed statement aborts it).
+    """
     try:
         yield
-    except IntegrityError:
+    except IntegrityError as error:
+        if not _violates(error, key):
+            raise
         raise UniquenessException(detail=detail) from None
 
 
-def flush_unique(session: Session, detail: str) -> None:
-    """Flush, telling a clash on a UNIQUE index as a uniqueness error."""
-    with unique(detail):
-        session.flush()
+def _violates(error: IntegrityError, key: InstrumentedAttribute[Any]) -> bool:
+    """Tell whether an integrity error is a UNIQUE index on key refusing a duplicate."""
+    cause = error.orig
+    code = getattr(cause, "sqlstate", None) or getattr(cause, "sqlite_errorname", None)
+    # Both databases name the constraint's columns (SQLite) or the constraint (PostgreSQL,
+    # named uq_<table>_<columns>) in the message.
+    return code in _UNIQUE_VIOLATIONS and key.key in str(cause)

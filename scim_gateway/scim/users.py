@@ -27,7 +27,7 @@ from ..db import read_only, transaction
 from .auth import base_url, organization_id
 from .errors import CONTENT_TYPE, ContractEnded, SeatLimitReached, scim_response
 from .mapping import USER_ATTRIBUTES, USER_SORTS
-from .policy import POLICY
+from .policy import POLICY, check_patch
 from .queries import (
     body,
     check_if_match,
@@ -39,7 +39,7 @@ from .queries import (
 )
 from .resources import UserResource, echo_seat_extension, etag, user_resource, write_user
 from .routes import add_resource_routes
-from .store import ensure_unique, find, flush_unique, unique
+from .store import ensure_unique, find, unique
 
 DUPLICATE = "A user with that userName exists."
 
@@ -90,15 +90,12 @@ def create_user() -> Response:
     write_user(member, resource)
     refused = _identity(member, member_id=None)
     try:
-        with transaction() as session:
+        with _unique(), transaction() as session:
             _ensure_unique(session, member)
             session.add(member)
-            with unique(DUPLICATE):
-                if wants_active:
-                    # Writes the member too: on PostgreSQL in the take's own statement.
-                    take_seat(session, member, at=at)
-                else:
-                    session.flush()
+            if wants_active:
+                # Writes the member too: on PostgreSQL in the take's own statement.
+                take_seat(session, member, at=at)
     except (NoSeatAvailable, ContractExpired) as refusal:
         _refuse(refusal, refused, at=at)
     # Built after commit, from what is known: a new user has no groups yet, and its seat
@@ -127,6 +124,7 @@ def patch_user(user_id: str) -> Response:
     patch = parametrized(PatchOp, UserResource).model_validate(
         body(), scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
     )
+    check_patch(patch, UserResource)
 
     def apply(current: Any) -> Any:
         patch.patch(current, scim_policy=POLICY)
@@ -153,14 +151,21 @@ def delete_user(user_id: str) -> Response:
 
 
 def _change(user_id: str, change: Any) -> Response:
-    """Apply a PUT or PATCH, then take or release the seat if "active" changed."""
+    """Apply a PUT or PATCH, then take or release the seat if "active" changed.
+
+    A change that leaves what a client reads as it was keeps the version, so that other
+    clients' If-Match still holds (RFC 7644 §3.14); any other change bumps it.
+    """
     at = now()
     refused: dict[str, Any] = {}
     try:
-        with transaction() as session:
+        with _unique(), transaction() as session:
             member = _find(session, user_id, lock=True)
             check_if_match(etag(member.version))
-            current = _resource(session, member)
+            # Read before anything is written, so that no query follows the guarded UPDATE.
+            seats, groups = _extras(session, [member])
+            current = _build([member], (seats, groups))[0]
+            before = _shown(current, member)
             was_active = member.active
             updated = change(current)
             # Only true activates: a PATCH that removes "active" deactivates the user.
@@ -169,25 +174,35 @@ def _change(user_id: str, change: Any) -> Response:
             write_user(member, updated)
             # Written with the other changes; taking or releasing the seat sets it too.
             member.active = wants_active
-            if member.user_name_key != old_key:
-                _ensure_unique(session, member)
-            member.version += 1
-            member.updated_at = at
-            _flush(session)
-            refused = _identity(member, member_id=member.id)
-            # Read before the seat changes, so no query follows the guarded UPDATE.
-            seats, groups = _extras(session, [member])
             if wants_active and not was_active:
-                take_seat(session, member, at=at)
                 seats[member.id] = at
             elif was_active and not wants_active:
-                release_seat(session, member, at=at)
                 seats.pop(member.id, None)
-            extras = (seats, groups)
+            changed = _build([member], (seats, groups))[0]
+            if _shown(changed, member) != before:
+                if member.user_name_key != old_key:
+                    _ensure_unique(session, member)
+                member.version += 1
+                member.updated_at = at
+                changed.meta.version = etag(member.version)
+                changed.meta.last_modified = at
+                session.flush()
+                refused = _identity(member, member_id=member.id)
+                if wants_active and not was_active:
+                    take_seat(session, member, at=at)
+                elif was_active and not wants_active:
+                    release_seat(session, member, at=at)
     except (NoSeatAvailable, ContractExpired) as refusal:
         _refuse(refusal, refused, at=at)
-    changed = _build([member], extras)[0]
     return _respond(changed, 200, response_parameters(UserResource), member)
+
+
+def _shown(resource: Any, member: Member) -> dict[str, Any]:
+    """Return what a client reads of a User, but its meta."""
+    payload = resource.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE, scim_policy=POLICY)
+    payload = echo_seat_extension(payload, member)
+    payload.pop("meta", None)
+    return payload
 
 
 def _find(session: Session, user_id: str, *, lock: bool = False) -> Member:
@@ -200,8 +215,8 @@ def _ensure_unique(session: Session, member: Member) -> None:
     )
 
 
-def _flush(session: Session) -> None:
-    flush_unique(session, DUPLICATE)
+def _unique() -> Any:
+    return unique(Member.user_name_key, DUPLICATE)
 
 
 def _resource(session: Session, member: Member) -> Any:
