@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Annotated, Any
 
 from scim2_models import (
     URN,
     Context,
+    Email,
     EnterpriseUser,
     Extension,
     Group,
@@ -45,7 +46,25 @@ class SeatExtension(Extension):
     """When the user took the seat it holds."""
 
 
-UserResource = User[EnterpriseUser | SeatExtension]
+class UserEmail(Email):
+    """An email of a User, its value checked by seat_core.email_key alone.
+
+    scim2-models types the value as pydantic's EmailStr, whose email-validator refuses the
+    special-use domains directories hold (okta.local, corp.local, acme.test) and would
+    check stored users again on every read: a member an SSO sign-in created would then
+    fail the whole /Users list. write_user checks each value with the gateway's one rule.
+    """
+
+    value: str | None = None
+
+
+class GatewayUser(User[EnterpriseUser | SeatExtension]):
+    """The SCIM User served: scim2-models' own, but for how emails are checked."""
+
+    emails: list[UserEmail] | None = None
+
+
+UserResource = GatewayUser
 GroupResource = Group
 
 # Column widths of the member and group tables; longer values are refused, not cut.
@@ -143,19 +162,20 @@ def write_user(member: Member, resource: Any) -> None:
     """Copy a validated User onto the member's row, its indexed columns included.
 
     :raises SCIMException: invalidValue for a userName or email that cannot identify a
-        person (invisible characters, surrounding spaces) or that is too long.
+        person (invisible characters, surrounding spaces, an email that is no address) or
+        that is too long.
     """
     user_name = resource.user_name
     email = primary_email(resource)
     _check_length("userName", user_name)
     _check_length("externalId", resource.external_id)
     _check_length("displayName", resource.display_name)
-    _check_length("emails.value", email)
-    try:
-        member.user_name_key = identity_key(user_name)
-        member.email_key = email_key(email) if email else None
-    except InvalidIdentity as error:
-        raise invalid_value(error.message) from None
+    member.user_name_key = _checked(identity_key, user_name)
+    for entry in resource.emails or []:
+        if entry.value is not None:
+            _check_length("emails.value", entry.value)
+            _checked(email_key, entry.value)
+    member.email_key = email_key(email) if email else None
     member.user_name = user_name
     member.external_id = resource.external_id
     member.display_name = resource.display_name
@@ -209,10 +229,7 @@ def write_group(group: ScimGroup, resource: Any) -> None:
     """Copy a validated Group onto its row; members are kept in their own table."""
     _check_length("displayName", resource.display_name)
     _check_length("externalId", resource.external_id)
-    try:
-        group.display_name_key = identity_key(resource.display_name, what="displayName")
-    except InvalidIdentity as error:
-        raise invalid_value(error.message) from None
+    group.display_name_key = _checked(identity_key, resource.display_name, what="displayName")
     group.display_name = resource.display_name
     group.external_id = resource.external_id
     payload = resource.model_dump(scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST, scim_policy=POLICY)
@@ -233,6 +250,14 @@ def member_ids(resource: Any) -> list[str]:
         if entry.value:
             seen.setdefault(str(entry.value), None)
     return list(seen)
+
+
+def _checked(rule: Callable[..., str], value: str, **options: Any) -> str:
+    """Return the comparison key a seat_core rule gives value, its refusal as invalidValue."""
+    try:
+        return rule(value, **options)
+    except InvalidIdentity as error:
+        raise invalid_value(error.message) from None
 
 
 def _check_length(attribute: str, value: str | None) -> None:
