@@ -19,10 +19,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     guard.init_app(app)
     ratelimit.init_app(app)
 
-    from . import admin, api, scim, sso
+    from . import admin, api, landing, scim, sso
 
     app.register_blueprint(scim.bp)
     app.register_blueprint(sso.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(landing.bp)
     return app

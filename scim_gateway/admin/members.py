@@ -18,7 +18,7 @@ from seat_core.identity import InvalidIdentity
 from seat_core.models import Member
 
 from ..clock import now
-from ..db import transaction
+from ..db import read_only, transaction
 from . import bp
 from .auth import owner_required
 
@@ -122,10 +122,26 @@ def _member(session: Any, member_id: str) -> Member | None:
 
 
 def _back(org: str) -> str:
-    target = request.form.get("back", "")
+    # Only back to the members list (with its search and page), never to another site.
+    target = request.values.get("back", "")
     return (
         target if target.startswith(f"/admin/{org}/members") else url_for("admin.members", org=org)
     )
+
+
+@bp.get("/<org>/members/<member_id>/unassign")
+@owner_required()
+def confirm_unassign(org: str, member_id: str) -> Any:
+    """Ask before freeing a member's seat; a member without one goes back with a note."""
+    with read_only() as session:
+        member = _member(session, member_id)
+        if member is None:
+            return render_template("admin/not_found.html", message="No such member."), 404
+        name = member.display_name or member.user_name
+        if not member.active:
+            flash(f"{name} holds no seat.", "info")
+            return redirect(_back(org))
+        return render_template("admin/unassign.html", member=member, name=name, back=_back(org))
 
 
 @bp.post("/<org>/members/<member_id>/unassign")

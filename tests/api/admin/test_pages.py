@@ -220,3 +220,79 @@ def test_the_usage_page_draws_seats_in_use_and_purchased(primary, app):
 
     assert "<svg" in page and 'role="img"' in page
     assert "now 2 in use of 15" in page
+
+
+def test_unassign_asks_first_and_frees_the_seat_only_when_confirmed(primary, app):
+    (member_id,) = add_members(app, "alice@acme.test")
+    listing = primary.get("/admin/acme/members").text
+
+    confirm = primary.get(f"/admin/acme/members/{member_id}/unassign?back=/admin/acme/members")
+
+    assert f'action="/admin/acme/members/{member_id}/unassign"' not in listing
+    assert f"/admin/acme/members/{member_id}/unassign?back=" in listing
+    assert confirm.status_code == 200
+    assert "Unassign alice@acme.test's seat?" in confirm.text
+    assert f'action="/admin/acme/members/{member_id}/unassign"' in confirm.text
+    assert 'href="/admin/acme/members">Cancel</a>' in confirm.text
+    assert seats_used(app) == 1
+
+
+def test_the_unassign_confirmation_of_a_member_without_a_seat_goes_back_with_a_note(primary, app):
+    (member_id,) = add_members(app, "zed@acme.test", active=False)
+
+    response = primary.get(f"/admin/acme/members/{member_id}/unassign")
+
+    assert response.status_code == 302
+    assert "zed@acme.test holds no seat." in primary.get(response.location).text
+
+
+def test_the_unassign_confirmation_of_an_unknown_member_is_not_found(primary):
+    response = primary.get("/admin/acme/members/no-such-member/unassign")
+
+    assert response.status_code == 404
+    assert "No such member." in response.text
+
+
+def test_the_unassign_confirmation_goes_back_only_to_the_members_list(primary, app):
+    (member_id,) = add_members(app, "alice@acme.test")
+
+    page = primary.get(f"/admin/acme/members/{member_id}/unassign?back=https://evil.test/").text
+
+    assert "evil.test" not in page
+    assert 'href="/admin/acme/members">Cancel</a>' in page
+
+
+def test_the_bare_address_leads_to_a_landing_page_with_scim_sign_in_and_docs(client):
+    response = client.get("/")
+    landing = client.get(response.location)
+
+    assert response.status_code == 302 and response.location.endswith("/welcome")
+    assert landing.status_code == 200
+    assert "http://127.0.0.1:8000/scim/v2" in landing.text
+    assert 'action="/sign-in"' in landing.text
+    assert 'href="/api/v1/openapi.json"' in landing.text
+    assert 'href="/scim/v2/ServiceProviderConfig"' in landing.text
+
+
+def test_the_landing_page_sends_an_owner_to_their_organizations_sign_in(client):
+    response = client.get("/sign-in?org=Acme")
+
+    assert response.status_code == 302
+    assert response.location.endswith("/admin/acme/login")
+
+
+def test_the_landing_page_refuses_a_short_name_that_cannot_be_an_organization(client):
+    empty = client.get("/sign-in?org=")
+    bad = client.get("/sign-in?org=../etc")
+
+    assert empty.status_code == 400 and "Enter your organization" in empty.text
+    assert bad.status_code == 400 and "only lower-case letters, digits and dashes" in bad.text
+
+
+def test_the_favicon_is_served_and_linked_from_the_pages(client, acme):
+    with client.get("/favicon.ico") as icon:
+        status, mimetype, data = icon.status_code, icon.mimetype, icon.data
+    sign_in_page = client.get("/admin/acme/login").text
+
+    assert status == 200 and mimetype == "image/svg+xml" and b"<svg" in data
+    assert 'rel="icon" href="/static/favicon.svg"' in sign_in_page
