@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from seat_core import add_owner, create_organization, identity_key, take_seat
+from seat_core import add_owner, create_organization, identity_key, take_seat, web_sessions
 from seat_core.models import Member, Organization
 
 AT = datetime(2025, 3, 1, 12, tzinfo=UTC)
@@ -80,4 +80,28 @@ def gen_owner(
     """Add an owner to the organization."""
     return add_owner(
         session, organization, email=email, role=role, at=AT, password_hash=password_hash
+    )
+
+
+def gen_web_session(
+    session: Session,
+    *,
+    kind: str,
+    organization_id: int,
+    member_id: str | None = None,
+    owner_id: int | None = None,
+    via: str = "sso",
+    id_token: str | None = None,
+) -> str:
+    """Open a web session as a sign-in does, from now on; return the key its cookie carries."""
+    return web_sessions.open_session(
+        session,
+        kind=kind,
+        organization_id=organization_id,
+        member_id=member_id,
+        owner_id=owner_id,
+        via=via,
+        id_token=id_token,
+        at=datetime.now(UTC),
+        lifetime=timedelta(hours=1),
     )
