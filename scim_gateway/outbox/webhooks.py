@@ -93,20 +93,14 @@ def post(
         connection.request("POST", destination.target, body=body, headers=headers)
         response = connection.getresponse()
         status, reason = response.status, response.reason
-        location = response.getheader("Location")
     except (OSError, http.client.HTTPException) as error:
         raise WebhookFailed(f"{type(error).__name__}: {error}") from None
     finally:
         connection.close()
     if 300 <= status < 400:
-        # Not followed: the signature was made for this URL's owner, and the target was
-        # never checked against the policy.
-        target = f" to {location[:200]}" if location else ""
-        raise WebhookFailed(
-            f"HTTP {status} {reason}: the endpoint redirects{target}, and redirects are not "
-            "followed. Set the endpoint's URL to where webhooks should go.",
-            permanent=True,
-        )
+        # Not followed: the signature was made for this URL's owner, and the target was never
+        # checked against the policy. Sending again would be redirected again.
+        raise WebhookFailed(f"HTTP {status} {reason}".strip(), permanent=True)
     if not 200 <= status < 300:
         raise WebhookFailed(f"HTTP {status} {reason or ''}".strip())
 

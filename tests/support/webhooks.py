@@ -69,6 +69,29 @@ class WebhookReceiver:
         self._verifier = Webhook(secret)
         self._failures_left = fail_first
         self._arrived = threading.Condition()
+        self._redirect_to: str | None = None
+        self._hold_at: int | None = None
+        self.holding = threading.Event()
+        self.release = threading.Event()
+
+    def redirect_to(self, location: str) -> None:
+        """Answer every request from now on with 302 Found and this Location."""
+        with self._arrived:
+            self._redirect_to = location
+
+    def hold(self, nth: int) -> None:
+        """Keep the nth request (counting from 1) unanswered until release is set.
+
+        holding is set once that request has arrived, so a test can act while the sender
+        is known to be waiting for the answer.
+        """
+        with self._arrived:
+            self._hold_at = nth
+
+    @property
+    def redirect_location(self) -> str | None:
+        """Return the Location to redirect to, if the receiver redirects."""
+        return self._redirect_to
 
     def fail_next(self, count: int) -> None:
         """Answer the next count correctly signed requests with 500."""
@@ -100,7 +123,14 @@ class WebhookReceiver:
         """Record one request and return the status to answer it with."""
         valid = self._signature_valid(headers, body)
         with self._arrived:
-            if not valid:
+            held = self._hold_at == len(self.requests) + 1
+        if held:
+            self.holding.set()
+            self.release.wait()
+        with self._arrived:
+            if self._redirect_to is not None:
+                status = 302
+            elif not valid:
                 status = 401
             elif self._failures_left > 0:
                 self._failures_left -= 1
@@ -129,9 +159,16 @@ def _handler_for(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
             headers = {name.lower(): value for name, value in self.headers.items()}
-            self.send_response(receiver.receive(self.path, headers, body))
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            status = receiver.receive(self.path, headers, body)
+            try:
+                self.send_response(status)
+                if status == 302:
+                    self.send_header("Location", receiver.redirect_location or "/")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            except OSError:
+                # The sender is gone (a test killed it while the request was held).
+                self.close_connection = True
 
         def log_message(self, format: str, *args: object) -> None:
             """Keep test output clean; requests are recorded instead."""
@@ -154,6 +191,8 @@ def start_webhook_receiver(
     try:
         yield receiver
     finally:
+        # A request still held would keep server_close() waiting for its thread.
+        receiver.release.set()
         server.shutdown()
         server.server_close()
         thread.join()

@@ -15,7 +15,12 @@ from seat_core.models import AlertDelivery
 from tests.conftest import TEST_CONFIG
 from tests.factories import gen_member, gen_organization, gen_owner
 from tests.support.smtp import start_smtp_server
-from tests.support.webhooks import start_webhook_receiver
+from tests.support.webhooks import (
+    LOOPBACK_ALLOWED,
+    PUBLIC_NAMES,
+    RECEIVERS_ALLOWED,
+    start_webhook_receiver,
+)
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -30,7 +35,12 @@ def smtp(app):
 @pytest.fixture
 def receiver(app):
     with start_webhook_receiver() as receiver:
-        app.config.update(ALERT_RETRY_BASE_SECONDS=60, ALERT_GIVE_UP_SECONDS=3600)
+        app.config.update(
+            ALERT_RETRY_BASE_SECONDS=60,
+            ALERT_GIVE_UP_SECONDS=3600,
+            # The receiver listens on loopback, refused unless the operator allows it.
+            WEBHOOK_ALLOWED_NETWORKS=LOOPBACK_ALLOWED,
+        )
         yield receiver
 
 
@@ -46,6 +56,7 @@ def organization_in(app, *, seats=4, owner=True, endpoint=None):
                 url=endpoint.url + "/hooks",
                 secret_encrypted=encrypt(endpoint.secret, TEST_CONFIG["ENCRYPTION_KEY"]),
                 at=NOW,
+                policy=RECEIVERS_ALLOWED,
             )
         return organization
 
@@ -125,7 +136,7 @@ def test_a_webhook_still_failing_after_the_give_up_period_is_dead(app, receiver)
     [delivery] = deliveries(app)
     assert delivery.status == "dead"
     # Later attempts carry timestamps the receiver finds stale (the clock is faked): 401.
-    assert delivery.last_error.startswith("HTTP ")
+    assert "(HTTP 401 Unauthorized)" in delivery.last_error
     assert 2 <= delivery.attempts <= 7
 
 
@@ -150,7 +161,12 @@ def test_two_claimers_at_once_never_get_the_same_delivery(app):
     organization = organization_in(app, owner=False)
     with app.extensions["db"].sessions.begin() as session:
         add_webhook_endpoint(
-            session, organization, url="https://hooks.test/", secret_encrypted="x", at=NOW
+            session,
+            organization,
+            url="https://hooks.test/",
+            secret_encrypted="x",
+            at=NOW,
+            policy=PUBLIC_NAMES,
         )
         for _ in range(60):
             enqueue(
