@@ -20,7 +20,7 @@ from .errors import (
     PurchaseOutsideTerm,
     SeatError,
 )
-from .invoices import Seller, issue_invoice
+from .invoices import Seller, issue_invoice, tax_on
 from .ledger import contract_of, record_seat_event
 from .models import Contract, IdempotencyKey, Invoice, InvoiceLine, Organization
 from .terms import Term, prorate
@@ -46,6 +46,10 @@ class Quote:
     seats_in_use: int
     # Days in the anniversary month of the purchase, so its share reads as days.
     month_days: int
+    # The organization's tax on the amount, and what the invoice will total.
+    tax_rate_bp: int = 0
+    tax_minor: int = 0
+    total_minor: int = 0
 
 
 class StaleQuote(SeatError):
@@ -80,10 +84,16 @@ def quote_purchase(
     :raises InvalidQuantity: when seats is below 1 or above max_seats.
     :raises PurchaseOutsideTerm: when on is not inside the current term.
     """
-    return _quote(contract_of(session, organization.id), seats=seats, on=on, max_seats=max_seats)
+    return _quote(
+        contract_of(session, organization.id),
+        seats=seats,
+        on=on,
+        max_seats=max_seats,
+        tax_rate_bp=organization.tax_rate_bp,
+    )
 
 
-def _quote(contract: Contract, *, seats: int, on: date, max_seats: int) -> Quote:
+def _quote(contract: Contract, *, seats: int, on: date, max_seats: int, tax_rate_bp: int) -> Quote:
     if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
         raise InvalidQuantity(
             f"The number of seats to add must be a whole number of at least 1, not {seats!r}"
@@ -114,6 +124,9 @@ def _quote(contract: Contract, *, seats: int, on: date, max_seats: int) -> Quote
         seats_purchased_after=contract.seats_purchased + seats,
         seats_in_use=contract.seats_used,
         month_days=(term.month_start(k + 1) - term.month_start(k)).days,
+        tax_rate_bp=tax_rate_bp,
+        tax_minor=tax_on(amount, rate_bp=tax_rate_bp),
+        total_minor=amount + tax_on(amount, rate_bp=tax_rate_bp),
     )
 
 
@@ -173,7 +186,9 @@ def purchase_seats(
             return Purchase(invoice=replay, replayed=True)
     _refuse_stale(quoted_on, on)
     contract = contract_of(session, organization.id)
-    quote = _quote(contract, seats=seats, on=on, max_seats=max_seats)
+    quote = _quote(
+        contract, seats=seats, on=on, max_seats=max_seats, tax_rate_bp=organization.tax_rate_bp
+    )
     # Grow seats only inside the quoted term: a renewal racing this purchase makes it fail
     # cleanly instead of charging the old term's proration on the new one.
     counts = session.execute(

@@ -2,47 +2,68 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 import secrets
 from datetime import date
 from typing import Any
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import Select, select
 
 from seat_core import (
     IdempotencyKeyInFlight,
     IdempotencyKeyReused,
+    InvalidBillingDetails,
     InvalidQuantity,
+    InvalidText,
     PurchaseOutsideTerm,
     SeatError,
+    StaleQuote,
     contract_of,
+    find_purchase,
     purchase_seats,
     quote_purchase,
     renewal_preview,
+    set_billing_details,
     usage,
 )
-from seat_core.models import SeatRequest
+from seat_core.models import Organization, SeatRequest
 
 from ..clock import now, today_for
+from ..config import seller
 from ..db import transaction
 from . import bp
 from .auth import owner_required
 from .formatting import amount, plural
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+BILLING_FIELDS = ("billing_name", "billing_address", "billing_tax_id")
 
 
 class FormError(Exception):
     """A purchase form the owner must correct; the message says how."""
 
 
-class StaleQuote(Exception):
-    """The Update button of a review from another day: its amount no longer holds."""
+def purchase_token(edit: str, seats: int, on: date) -> str:
+    """Return the one-time token of the review of an edit: one per edit, seats and day.
 
-    def __init__(self, on: date) -> None:
-        super().__init__(on.isoformat())
-        self.on = on
+    Reloading the review, or coming back to it with the browser's Back button, shows the
+    same token, so its Update replays the purchase it made instead of buying again.
+    """
+    message = f"purchase-review:{g.organization.id}:{g.owner.id}:{edit}:{seats}:{on}"
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(secret, message.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:24]).decode()
+
+
+def _no_store(response: Any) -> Response:
+    # The Back button must fetch these pages again, so that it shows what is true now.
+    response = current_app.make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def parse_seats(text: str | None) -> int:
@@ -71,7 +92,11 @@ def home(org: str) -> Any:
 @bp.get("/<org>/billing")
 @owner_required()
 def billing(org: str) -> Any:
-    """Show Billing settings: seats in use, purchased and free, requests, term, renewal."""
+    """Show Billing settings: seats, requests, term, renewal and billing details."""
+    return _billing_page()
+
+
+def _billing_page(form: dict[str, str] | None = None, error: str | None = None) -> Any:
     with transaction() as session:
         seats = usage(session, g.organization)
         contract = contract_of(session, g.organization.id)
@@ -88,17 +113,29 @@ def billing(org: str) -> Any:
             renew_minor=renew_minor,
             waiting=waiting,
             today=today_for(contract),
-        )
+            details=session.get_one(Organization, g.organization.id),
+            form=form,
+            details_error=error,
+        ), (400 if error else 200)
 
 
 @bp.get("/<org>/billing/seats")
 @owner_required(primary=True)
 def edit_seats(org: str) -> Any:
-    """Show the Seats to add form."""
+    """Show the Seats to add form, a new edit: its review gets its own one-time token."""
+    seats = request.args.get("seats", "")
+    banner = g.get("banner")
+    if not seats and banner is not None and banner.to_buy:
+        seats = str(banner.to_buy)  # the seats the waiting banner suggests
     with transaction() as session:
         contract = contract_of(session, g.organization.id)
-        return render_template(
-            "admin/edit_seats.html", contract=contract, seats=request.args.get("seats", "")
+        return _no_store(
+            render_template(
+                "admin/edit_seats.html",
+                contract=contract,
+                seats=seats,
+                edit=secrets.token_urlsafe(16),
+            )
         )
 
 
@@ -107,6 +144,12 @@ def edit_seats(org: str) -> Any:
 def seats_review(org: str) -> Any:
     """Show the prorated quote for the seats to add, with the Update button."""
     text = request.args.get("seats")
+    edit = request.args.get("edit", "")
+    if not TOKEN_PATTERN.fullmatch(edit):
+        # Reached from a link rather than the Edit seats form: this starts a new edit.
+        return redirect(
+            url_for("admin.seats_review", org=org, seats=text, edit=secrets.token_urlsafe(16))
+        )
     with transaction() as session:
         contract = contract_of(session, g.organization.id)
         try:
@@ -119,13 +162,23 @@ def seats_review(org: str) -> Any:
                 max_seats=int(current_app.config["MAX_SEATS_PER_PURCHASE"]),
             )
         except (FormError, SeatError) as error:
-            return render_template(
-                "admin/edit_seats.html", contract=contract, seats=text or "", error=str(error)
-            ), 400
-        # A fresh one-time token per review: Update sends it as the idempotency key, so
-        # a double click or a reload of the result buys once.
-        return render_template(
-            "admin/review.html", quote=quote, purchase_token=secrets.token_urlsafe(24)
+            page = render_template(
+                "admin/edit_seats.html",
+                contract=contract,
+                seats=text or "",
+                edit=edit,
+                error=str(error),
+            )
+            return _no_store((page, 400))
+        token = purchase_token(edit, quote.seats, quote.on)
+        bought = find_purchase(session, g.organization, key=f"form:{token}")
+        return _no_store(
+            render_template(
+                "admin/review.html",
+                quote=quote,
+                purchase_token=token,
+                bought=bought.number if bought else None,
+            )
         )
 
 
@@ -147,26 +200,25 @@ def buy_seats(org: str) -> Any:
     try:
         with transaction() as session:
             contract = contract_of(session, g.organization.id)
-            today = today_for(contract)
             purchase = purchase_seats(
                 session,
                 g.organization,
                 seats=seats,
-                # The charge uses the quoted day, so it is the amount the owner reviewed;
-                # a quote from another day is refused below unless it was already bought.
-                on=quoted_on,
+                on=today_for(contract),
+                # The seat core charges only a quote from today, so the amount is the one
+                # the owner reviewed; a used token replays its purchase whatever the day.
+                quoted_on=quoted_on,
                 at=now(),
                 idempotency_key=f"form:{token}",
                 max_seats=int(current_app.config["MAX_SEATS_PER_PURCHASE"]),
+                seller=seller(current_app.config),
             )
-            if not purchase.replayed and quoted_on != today:
-                raise StaleQuote(quoted_on)
             invoice = purchase.invoice
             number, total = invoice.number, (invoice.total_minor, invoice.currency)
     except StaleQuote as stale:
         flash(
-            f"That review was for {stale.on:%-d %b %Y}; the price changes with the date. "
-            "Check the amount for today and click Update again.",
+            f"That review was for {stale.quoted_on:%-d %b %Y}; the price changes with the "
+            "date. Check the amount for today and click Update again.",
             "error",
         )
         return redirect(url_for("admin.seats_review", org=org, seats=seats))
@@ -184,6 +236,29 @@ def buy_seats(org: str) -> Any:
             "success",
         )
     return redirect(url_for("admin.invoice", org=org, number=number))
+
+
+@bp.post("/<org>/billing/details")
+@owner_required(primary=True)
+def billing_details(org: str) -> Any:
+    """Save the billing name, address and tax id that the next invoices carry."""
+    form = request.form
+    try:
+        with transaction() as session:
+            organization = session.get_one(Organization, g.organization.id)
+            set_billing_details(
+                session,
+                organization,
+                name=form.get("billing_name", ""),
+                address=form.get("billing_address", ""),
+                tax_id=form.get("billing_tax_id", ""),
+            )
+    except (InvalidBillingDetails, InvalidText) as error:
+        # Shown again with what was typed, so that only the mistake needs fixing.
+        typed = {name: form.get(name, "") for name in BILLING_FIELDS}
+        return _billing_page(form=typed, error=str(error))
+    flash("Billing details saved. Invoices issued from now on carry them.", "success")
+    return redirect(url_for("admin.billing", org=org) + "#details-heading")
 
 
 def _pending(organization_id: int) -> Select[tuple[SeatRequest]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 
-from seat_core import format_money, format_months
+from seat_core import format_money, format_months, format_months_and_days
 
 from . import bp
 
@@ -21,6 +21,18 @@ def amount(minor: int, currency: str) -> str:
 def months(value: Fraction | str) -> str:
     """Format remaining months, given as a Fraction or as stored text like "17/31"."""
     return format_months(Fraction(value) if isinstance(value, str) else value)
+
+
+def months_and_days(value: Fraction | str, month_days: int | None = None) -> str:
+    """Format remaining months for people, like "9 months and 17 days"."""
+    exact = Fraction(value) if isinstance(value, str) else value
+    return format_months_and_days(exact, month_days=month_days)
+
+
+def rate(basis_points: int) -> str:
+    """Format a tax rate in basis points as a percentage, like "8.25 %" or "20 %"."""
+    whole, rest = divmod(basis_points, 100)
+    return f"{whole} %" if not rest else f"{whole}.{rest:02d}".rstrip("0") + " %"
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
@@ -42,5 +54,5 @@ def through(end: date) -> str:
     return day(end - timedelta(days=1))
 
 
-for _filter in (amount, months, plural, day, through):
+for _filter in (amount, months, months_and_days, rate, plural, day, through):
     bp.add_app_template_filter(_filter)

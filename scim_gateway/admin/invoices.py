@@ -1,4 +1,4 @@
-"""Invoices: list, detail, printable page and CSV download."""
+"""Invoices: list, detail, printable page, PDF and CSV downloads."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import io
 from datetime import timedelta
 from typing import Any
 
-from flask import Response, g, render_template, request, url_for
+from flask import Response, current_app, g, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -18,6 +18,7 @@ from ..db import transaction
 from . import bp
 from .auth import owner_required
 from .formatting import months
+from .invoice_pdf import invoice_pdf
 
 PAGE_SIZE = 50
 
@@ -70,6 +71,21 @@ def invoice_print(org: str, number: str) -> Any:
     return render_template("admin/invoice_print.html", invoice=found)
 
 
+@bp.get("/<org>/invoices/<number>.pdf")
+@owner_required()
+def invoice_pdf_download(org: str, number: str) -> Any:
+    """Download one invoice as a PDF a finance team can file."""
+    found = _load(g.organization.id, number)
+    if found is None:
+        return render_template("admin/not_found.html", message=f"No invoice {number}."), 404
+    body = invoice_pdf(found, font_path=current_app.config.get("INVOICE_PDF_FONT"))
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{found.number}.pdf"'},
+    )
+
+
 @bp.get("/<org>/invoices/<number>.csv")
 @owner_required()
 def invoice_csv(org: str, number: str) -> Any:
@@ -107,6 +123,13 @@ def invoice_csv(org: str, number: str) -> Any:
                 format_money(line.amount_minor, found.currency),
                 found.currency,
             ]
+        )
+    if found.tax_rate_bp:
+        tax = f"Tax {found.tax_rate_bp / 100:g} %"
+        tax_minor = format_money(found.tax_minor, found.currency)
+        blank = ["", "", "", "", ""]
+        writer.writerow(
+            [found.number, found.issued_on.isoformat(), tax, *blank, tax_minor, found.currency]
         )
     writer.writerow(
         [

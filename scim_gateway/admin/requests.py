@@ -8,7 +8,14 @@ from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from seat_core import ContractExpired, InvalidIdentity, NoSeatAvailable, email_key, take_seat
+from seat_core import (
+    ContractExpired,
+    InvalidIdentity,
+    NoSeatAvailable,
+    contract_of,
+    email_key,
+    take_seat,
+)
 from seat_core.models import Member, SeatRequest
 
 from ..clock import now
@@ -42,7 +49,11 @@ def seat_requests(org: str) -> Any:
                 )
             )
         )
-        return render_template("admin/seat_requests.html", requests=rows, status=status)
+        contract = contract_of(session, g.organization.id)
+        free = max(0, contract.seats_purchased - contract.seats_used)
+        return render_template(
+            "admin/seat_requests.html", requests=rows, status=status, seats_free=free
+        )
 
 
 def member_for(session: Session, seat_request: SeatRequest, *, at: Any) -> Member:
@@ -104,15 +115,56 @@ def admit(org: str, request_id: int) -> Any:
             if row is None or row.status != "pending":
                 flash("That request is no longer pending.", "info")
                 return redirect(url_for("admin.seat_requests", org=org))
-            member = member_for(session, row, at=at)
-            take_seat(session, member, at=at)
-            row.status, row.resolved_at, row.member_id = "admitted", at, member.id
-            name = member.display_name or member.user_name
+            name = _admit(session, row, at=at)
     except (NoSeatAvailable, ContractExpired) as error:
         flash(str(error), "error")
         return redirect(url_for("admin.seat_requests", org=org))
     flash(f"{name} now holds a seat.", "success")
     return redirect(url_for("admin.seat_requests", org=org))
+
+
+@bp.post("/<org>/seat-requests/admit-all")
+@owner_required()
+def admit_all(org: str) -> Any:
+    """Admit pending requests oldest first while seats are free; stop at the first refusal."""
+    at = now()
+    with transaction() as session:
+        waiting = session.scalars(
+            select(SeatRequest.id)
+            .where(
+                SeatRequest.organization_id == g.organization.id,
+                SeatRequest.status == "pending",
+            )
+            .order_by(SeatRequest.first_seen_at, SeatRequest.id)
+        ).all()
+    admitted, refusal = 0, None
+    for request_id in waiting:
+        # One transaction each: a refusal keeps the admissions before it.
+        try:
+            with transaction() as session:
+                row = session.get(SeatRequest, request_id)
+                if row is None or row.status != "pending":
+                    continue  # admitted or dismissed meanwhile
+                _admit(session, row, at=at)
+        except (NoSeatAvailable, ContractExpired) as error:
+            refusal = error
+            break
+        admitted += 1
+    left = len(waiting) - admitted
+    if refusal is not None:
+        flash(f"Admitted {admitted}; {left} still waiting. {refusal}", "error")
+    elif admitted:
+        flash(f"Admitted {admitted} {'person' if admitted == 1 else 'people'}.", "success")
+    else:
+        flash("Nobody was waiting.", "info")
+    return redirect(url_for("admin.seat_requests", org=org))
+
+
+def _admit(session: Session, row: SeatRequest, *, at: Any) -> str:
+    member = member_for(session, row, at=at)
+    take_seat(session, member, at=at)
+    row.status, row.resolved_at, row.member_id = "admitted", at, member.id
+    return member.display_name or member.user_name
 
 
 @bp.post("/<org>/seat-requests/<int:request_id>/dismiss")

@@ -20,6 +20,7 @@ from seat_core import (
 )
 
 from ..clock import now, today_for
+from ..config import seller
 from ..db import transaction
 from ..jsonbody import request_json
 from . import bp
@@ -129,6 +130,7 @@ def buy_seats(org: str) -> Any:
                 # Namespaced so that an API key never collides with a form's token.
                 idempotency_key=f"api:{key}",
                 max_seats=int(current_app.config["MAX_SEATS_PER_PURCHASE"]),
+                seller=seller(current_app.config),
             )
         except IdempotencyKeyReused as error:
             fail(422, "Unprocessable Content", error.message)

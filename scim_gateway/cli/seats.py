@@ -22,6 +22,7 @@ from seat_core import (
 from seat_core.models import Organization
 
 from ..clock import now, today_for
+from ..config import seller
 from . import Context, cli, pass_context
 from .output import emit, invoice_summary
 
@@ -101,6 +102,7 @@ def seats_buy(
             at=now(),
             idempotency_key=idempotency_key,
             max_seats=ctx.app.config["MAX_SEATS_PER_PURCHASE"],
+            seller=seller(ctx.app.config),
         )
         emit({**invoice_summary(purchase.invoice), "replayed": purchase.replayed}, as_json)
 
@@ -139,7 +141,7 @@ def renew_due_command(ctx: Context, on: Any, as_json: bool) -> None:
 
     at = datetime.combine(on.date(), time(12), UTC) if on is not None else now()
     with ctx.transaction() as session:
-        invoices = renew_due(session, at=at)
+        invoices = renew_due(session, at=at, seller=seller(ctx.app.config))
         summaries = [invoice_summary(invoice) for invoice in invoices]
     if as_json:
         click.echo(json.dumps({"renewed": summaries}, default=str))
