@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from .conftest import GROUP_SCHEMA, Scim
 
@@ -119,3 +120,98 @@ def test_the_root_search_finds_users_and_groups(scim: Scim) -> None:
 
     assert response.status_code == 200
     assert response.json["totalResults"] == 2
+
+
+def send_raw_patch(scim: Scim, path: str, text: str) -> Any:
+    """Send a PATCH body exactly as an identity provider writes it."""
+    return scim.request("PATCH", path, data=text, headers={"Content-Type": "application/scim+json"})
+
+
+# Microsoft's documented removal (without the aadOptscim062020 flag), verbatim but the id.
+ENTRA_REMOVAL = """{
+    "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+    "Operations": [{
+            "op": "Remove",
+            "path": "members",
+            "value": [{
+                    "$ref": null,
+                    "value": "%s"
+                }
+            ]
+        }
+    ]
+}"""
+
+# Okta's documented removal of one member of a pushed group, verbatim but the id.
+OKTA_REMOVAL = """{
+    "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+    "Operations": [
+        {
+            "op": "remove",
+            "path": "members[value eq \\"%s\\"]"
+        }
+    ]
+}"""
+
+
+def test_entra_removes_exactly_the_member_it_lists_with_a_null_ref(scim: Scim) -> None:
+    ids = [scim.create_user(name)["id"] for name in ("ann", "bob", "cy")]
+    created = scim.post("/Groups", group("Engineering", *ids)).json
+
+    response = send_raw_patch(scim, f"/Groups/{created['id']}", ENTRA_REMOVAL % ids[1])
+
+    assert response.status_code == 200
+    assert {entry["value"] for entry in response.json["members"]} == {ids[0], ids[2]}
+    assert member_ids(scim, created["id"]) == {ids[0], ids[2]}
+    assert scim.get(f"/Users/{ids[1]}").json.get("groups") is None
+
+
+def test_entra_removes_two_of_three_members_in_one_operation(scim: Scim) -> None:
+    ids = [scim.create_user(name)["id"] for name in ("ann", "bob", "cy")]
+    created = scim.post("/Groups", group("Engineering", *ids)).json
+    removal = [{"$ref": None, "value": ids[0]}, {"$ref": None, "value": ids[2]}]
+
+    response = scim.patch(
+        f"/Groups/{created['id']}", [{"op": "Remove", "path": "members", "value": removal}]
+    )
+
+    assert response.status_code == 200
+    assert member_ids(scim, created["id"]) == {ids[1]}
+
+
+def test_okta_removes_the_member_its_path_filter_names(scim: Scim) -> None:
+    ids = [scim.create_user(name)["id"] for name in ("ann", "bob")]
+    created = scim.post("/Groups", group("Engineering", *ids)).json
+
+    response = send_raw_patch(scim, f"/Groups/{created['id']}", OKTA_REMOVAL % ids[0])
+
+    assert response.status_code == 200
+    assert member_ids(scim, created["id"]) == {ids[1]}
+
+
+def test_removing_someone_who_is_no_member_changes_nothing_and_keeps_the_version(
+    scim: Scim,
+) -> None:
+    ann, bob = (scim.create_user(name)["id"] for name in ("ann", "bob"))
+    created = scim.post("/Groups", group("Engineering", ann)).json
+
+    response = send_raw_patch(scim, f"/Groups/{created['id']}", ENTRA_REMOVAL % bob)
+
+    assert response.status_code == 200
+    assert response.headers["ETag"] == created["meta"]["version"]
+    assert scim.get(f"/Groups/{created['id']}").json["meta"] == created["meta"]
+    assert member_ids(scim, created["id"]) == {ann}
+
+
+def test_a_removal_value_with_nothing_but_nulls_is_invalid(scim: Scim) -> None:
+    ann = scim.create_user("ann")["id"]
+    created = scim.post("/Groups", group("Engineering", ann)).json
+
+    response = scim.patch(
+        f"/Groups/{created['id']}",
+        [{"op": "Remove", "path": "members", "value": [{"$ref": None, "value": None}]}],
+    )
+
+    assert response.status_code == 400
+    assert response.json["scimType"] == "invalidValue"
+    assert member_ids(scim, created["id"]) == {ann}
