@@ -1,0 +1,120 @@
+"""The waiting banner, Edit seats prefilled from it, and Admit all on Seat requests."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from scim_gateway.db import transaction
+from seat_core import contract_of, get_organization, identity_key, record_refusal
+from seat_core.models import SeatRequest
+from tests.factories import gen_member
+
+from .conftest import create_acme, post_form, sign_in
+
+
+def crowd(app, *, holding, waiting):
+    """Give acme members holding seats, and people waiting, oldest first."""
+    at = datetime.now(UTC)
+    with app.app_context(), transaction() as session:
+        organization = get_organization(session, "acme")
+        for n in range(holding):
+            gen_member(session, organization, f"holder{n}@acme.test", at=at, on=at.date())
+        for n in range(waiting):
+            name = f"waiting{n}@acme.test"
+            seen = at - timedelta(hours=waiting - n)
+            record_refusal(
+                session, organization, channel="sso", identity=name,
+                identity_key=identity_key(name), at=seen,
+            )  # fmt: skip
+
+
+def seats_of(app):
+    with app.app_context(), transaction() as session:
+        contract = contract_of(session, get_organization(session, "acme").id)
+        pending = session.scalars(
+            select(SeatRequest.identity).where(SeatRequest.status == "pending")
+        ).all()
+        return contract.seats_used, contract.seats_purchased, sorted(pending)
+
+
+def banner(page):
+    match = re.search(r'<div class="banner" role="status">(.*?)</div>', page, re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1))).strip() if match else None
+
+
+def test_the_banner_offers_to_buy_the_seats_for_everyone_waiting_when_none_is_free(app, client):
+    create_acme(app, seats=2)
+    crowd(app, holding=2, waiting=3)
+    sign_in(client)
+
+    text = banner(client.get("/admin/acme/billing").text)
+
+    assert text.startswith("3 people are waiting for a seat — add 3 seats for ")
+
+
+def test_the_banner_offers_to_buy_only_the_seats_the_free_ones_do_not_cover(app, client):
+    create_acme(app, seats=3)
+    crowd(app, holding=2, waiting=3)
+    sign_in(client)
+
+    page = client.get("/admin/acme/billing").text
+
+    assert banner(page).startswith(
+        "3 people are waiting for a seat, 1 seat free — add 2 seats for "
+    )
+    assert "/billing/seats/review?seats=2" in page
+
+
+def test_the_banner_offers_to_admit_when_free_seats_cover_everyone_waiting(app, client):
+    create_acme(app, seats=7)
+    crowd(app, holding=2, waiting=3)
+    sign_in(client)
+
+    text = banner(client.get("/admin/acme/billing").text)
+
+    assert text == "3 people are waiting for a seat and 5 seats are free — admit them"
+
+
+def test_edit_seats_is_prefilled_with_the_banners_number_and_keeps_a_typed_one(app, client):
+    create_acme(app, seats=2)
+    crowd(app, holding=2, waiting=3)
+    sign_in(client)
+
+    blank = client.get("/admin/acme/billing/seats").text
+    typed = client.get("/admin/acme/billing/seats?seats=4").text
+    refused = client.get("/admin/acme/billing/seats/review?seats=0", follow_redirects=True)
+
+    assert re.search(r'id="seats"[^>]*value="3"', blank, re.S)
+    assert re.search(r'id="seats"[^>]*value="4"', typed, re.S)
+    assert refused.status_code == 400
+    assert re.search(r'id="seats"[^>]*value="0"', refused.text, re.S)
+    assert 'seats"' not in re.findall(r'value="[^"]*"', blank)[0]
+
+
+def test_admit_all_admits_the_oldest_while_seats_are_free_and_stops_cleanly(app, client):
+    create_acme(app, seats=4)
+    crowd(app, holding=2, waiting=3)
+    sign_in(client)
+    page = client.get("/admin/acme/seat-requests").text
+    assert ">Admit all</button>" in page and "2 seats are free." in page
+
+    response = post_form(client, "/admin/acme/seat-requests", "/admin/acme/seat-requests/admit-all")
+
+    assert response.status_code == 302
+    after = client.get(response.location).text
+    assert "Admitted 2; 1 still waiting. No seat available in" in after
+    assert seats_of(app) == (4, 4, ["waiting2@acme.test"])
+    assert ">Admit all</button>" not in after
+
+
+def test_admit_all_admits_everyone_when_seats_cover_them(app, client):
+    create_acme(app, seats=10)
+    crowd(app, holding=0, waiting=3)
+    sign_in(client)
+
+    response = post_form(client, "/admin/acme/seat-requests", "/admin/acme/seat-requests/admit-all")
+
+    assert "Admitted 3 people." in client.get(response.location).text
+    assert seats_of(app) == (3, 10, [])
+    assert banner(client.get("/admin/acme/billing").text) is None
