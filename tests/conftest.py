@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +27,11 @@ TEST_CONFIG: dict[str, Any] = {
     "SCIM_RATE_LIMIT": "100000/minute",
     "LOGIN_RATE_LIMIT": "1000/minute",
 }
+
+# Every Hypothesis and schemathesis test draws the same examples on every run: a failure in
+# CI is reproducible, and a pass is not luck. Tests set their own example counts.
+settings.register_profile("deterministic", derandomize=True, database=None)
+settings.load_profile("deterministic")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,1 @@
+"""Generative tests: generated requests and request sequences against the app."""
