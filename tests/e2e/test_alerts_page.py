@@ -12,6 +12,7 @@ from seat_core import make_engine, make_sessionmaker
 from tests.factories import gen_organization, gen_owner
 from tests.support import servers
 from tests.support.servers import start_gunicorn
+from tests.support.webhooks import LOOPBACK_ALLOWED
 
 from .test_alerts_delivery import environment, wait_until, worker
 
@@ -34,7 +35,10 @@ def gateway(sqlite_url: str) -> Iterator[str]:
         organization = gen_organization(session, start=now.date().replace(day=1), at=now)
         gen_owner(session, organization, "ann@acme.test", password_hash=cheap)
     engine.dispose()
-    env = environment(sqlite_url, ALERT_RETRY_BASE_SECONDS=60)
+    # The test's receiver listens on loopback, refused unless the operator allows it.
+    env = environment(
+        sqlite_url, ALERT_RETRY_BASE_SECONDS=60, WEBHOOK_ALLOWED_NETWORKS=LOOPBACK_ALLOWED
+    )
     with start_gunicorn(env, workers=1) as base_url, worker(env):
         yield base_url
 

@@ -73,6 +73,7 @@ class WebhookReceiver:
         self._hold_at: int | None = None
         self.holding = threading.Event()
         self.release = threading.Event()
+        self.held_headers: dict[str, str] = {}
 
     def redirect_to(self, location: str) -> None:
         """Answer every request from now on with 302 Found and this Location."""
@@ -125,6 +126,7 @@ class WebhookReceiver:
         with self._arrived:
             held = self._hold_at == len(self.requests) + 1
         if held:
+            self.held_headers = headers
             self.holding.set()
             self.release.wait()
         with self._arrived:
