@@ -1,21 +1,23 @@
 """Billing settings: Edit seats, the review page, Update, and the invoice it issues."""
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from scim_gateway.clock import today_for
 from scim_gateway.db import transaction
-from seat_core import contract_of, get_organization, quote_purchase
+from seat_core import StaleQuote, contract_of, get_organization, purchase_seats, quote_purchase
 from seat_core.models import Invoice
 
 from .conftest import field
 
 
-def review(client, seats):
-    """Open the review page for adding seats."""
-    return client.get(f"/admin/acme/billing/seats/review?seats={seats}")
+def review(client, seats, edit=None):
+    """Open the review page for adding seats, as a new edit unless one is given."""
+    url = f"/admin/acme/billing/seats/review?seats={seats}"
+    return client.get(url + (f"&edit={edit}" if edit else ""), follow_redirects=True)
 
 
 def update(client, page, **overrides):
@@ -122,7 +124,8 @@ def test_a_review_from_another_day_is_refused_and_nothing_is_bought(primary, app
     response = update(primary, page, on=yesterday.isoformat())
 
     assert "/billing/seats/review?seats=2" in response.location
-    assert "the price changes with the date" in primary.get(response.location).text
+    after = primary.get(response.location, follow_redirects=True).text
+    assert "the price changes with the date" in after
     assert invoices_of(app) == 0
 
 
@@ -152,3 +155,91 @@ def test_an_update_without_a_purchase_token_buys_nothing(primary, app):
 
     assert "purchase token" in primary.get(response.location).text
     assert invoices_of(app) == 0
+
+
+def purchased(app):
+    with app.app_context(), transaction() as session:
+        return contract_of(session, get_organization(session, "acme").id).seats_purchased
+
+
+def test_going_back_to_a_bought_review_and_updating_again_shows_its_invoice(primary, app):
+    first_review = review(primary, 3)
+    edit = re.search(r"edit=([\w-]+)", first_review.request.url).group(1)
+    first = update(primary, first_review)
+
+    back = review(primary, 3, edit=edit)
+    again = update(primary, back)
+
+    assert field(back.text, "purchase_token") == field(first_review.text, "purchase_token")
+    assert 'data-testid="already-bought"' in back.text
+    assert again.location == first.location
+    assert "already bought" in primary.get(again.location).text
+    assert invoices_of(app) == 1 and purchased(app) == 13
+
+
+def test_a_new_edit_is_a_new_purchase(primary, app):
+    update(primary, review(primary, 3))
+
+    edit_page = primary.get("/admin/acme/billing/seats").text
+    edit = field(edit_page, "edit")
+    second = update(primary, review(primary, 3, edit=edit))
+
+    assert "3 seats added." in primary.get(second.location).text
+    assert invoices_of(app) == 2 and purchased(app) == 16
+
+
+def test_the_review_and_edit_pages_are_not_kept_by_the_browser(primary):
+    assert primary.get("/admin/acme/billing/seats").headers["Cache-Control"] == "no-store"
+    assert review(primary, 2).headers["Cache-Control"] == "no-store"
+
+
+def test_the_seat_core_refuses_a_stale_quote_and_replays_a_used_key(acme, app):
+    with app.app_context(), transaction() as session:
+        organization = get_organization(session, "acme")
+        today = today_for(contract_of(session, organization.id))
+        at = datetime.now(UTC)
+        first = purchase_seats(
+            session, organization, seats=1, on=today, quoted_on=today, at=at,
+            idempotency_key="k-1",
+        )  # fmt: skip
+        replay = purchase_seats(
+            session, organization, seats=1, on=today + timedelta(days=1), quoted_on=today,
+            at=at, idempotency_key="k-1",
+        )  # fmt: skip
+        with pytest.raises(StaleQuote, match="the price changes with the date"):
+            purchase_seats(
+                session, organization, seats=1, on=today, quoted_on=today - timedelta(days=1),
+                at=at, idempotency_key="k-2",
+            )  # fmt: skip
+
+    assert replay.replayed and replay.invoice.number == first.invoice.number
+    assert invoices_of(app) == 1
+
+
+def test_update_says_what_it_buys_and_offers_cancel(primary, app):
+    page = review(primary, 5).text
+
+    amount = re.search(r'data-testid="prorated-amount">([^<]+)<', page).group(1)
+    effect = re.search(r'data-testid="update-effect">([^<]+)<', page).group(1)
+    assert ">Update</button>" in page
+    assert effect == f"Buys 5 seats now and issues an invoice for {amount}"
+    assert re.search(r'<a href="/admin/acme/billing">Cancel</a>', page)
+
+
+def test_the_review_reads_the_billed_months_as_months_and_days(primary, app):
+    page = review(primary, 1).text
+
+    with app.app_context(), transaction() as session:
+        organization = get_organization(session, "acme")
+        quote = quote_purchase(
+            session, organization, seats=1, on=today_for(contract_of(session, organization.id))
+        )
+    whole, share = divmod(quote.remaining_months, 1)
+    days = share * quote.month_days
+    billed = re.search(r'data-testid="remaining-months">([^<]+)<', page).group(1)
+    expected = f"{whole} month" + ("s" if whole != 1 else "")
+    if days:
+        expected += f" and {days} day" + ("s" if days != 1 else "")
+    assert billed.split(" of the")[0].strip() == expected
+    assert "of the 12-month term" in billed
+    assert "/" not in billed
