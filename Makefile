@@ -8,6 +8,9 @@ NODE_MODULES := tests/e2e/oidc/node_modules/.package-lock.json
 SECRETS := instance/secrets.env
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make run` catches alert mail on this loopback port and keeps it in MAILDIR.
+MAIL_PORT ?= 8025
+MAILDIR := instance/mail
 # Two workers per core, as the README recommends.
 WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 PYTEST_WORKERS ?= $(shell nproc)
@@ -19,7 +22,7 @@ install: $(INSTALLED)
 $(INSTALLED): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,run]'
 	touch $@
 
 $(NODE_MODULES): tests/e2e/oidc/package-lock.json
@@ -41,10 +44,24 @@ $(SECRETS): | $(INSTALLED)
 	print('SCIM_GATEWAY_ENCRYPTION_KEY=' + Fernet.generate_key().decode())" > $@
 	chmod 600 $@
 
+# Alert mail goes to a local catcher (aiosmtpd, loopback only) that writes each message to
+# $(MAILDIR)/new/ as a file (a Maildir); SMTP or PUBLIC_URL set in $(SECRETS) take precedence.
 run: $(INSTALLED) $(SECRETS)
+	@$(BIN)/python -c "import socket; socket.create_server(('127.0.0.1', $(MAIL_PORT))).close()" \
+	  2>/dev/null || { echo "Port $(MAIL_PORT) is taken: run 'make run MAIL_PORT=<free port>'" >&2; exit 1; }
+	mkdir -p $(MAILDIR)/cur $(MAILDIR)/new $(MAILDIR)/tmp
+	export SCIM_GATEWAY_PUBLIC_URL=http://$(HOST):$(PORT) && \
+	export SCIM_GATEWAY_SMTP_HOST=127.0.0.1 SCIM_GATEWAY_SMTP_PORT=$(MAIL_PORT) && \
 	set -a && . ./$(SECRETS) && set +a && \
+	{ $(BIN)/python -m aiosmtpd --nosetuid --listen 127.0.0.1:$(MAIL_PORT) \
+	    --class aiosmtpd.handlers.Mailbox $(MAILDIR) & } && \
 	$(BIN)/scim-gateway db upgrade && \
 	$(BIN)/scim-gateway demo && \
+	if [ "$$SCIM_GATEWAY_SMTP_HOST:$$SCIM_GATEWAY_SMTP_PORT" = "127.0.0.1:$(MAIL_PORT)" ]; then \
+	  echo "Alert mail is caught on 127.0.0.1:$(MAIL_PORT): one file per message in $(MAILDIR)/new/"; \
+	else \
+	  echo "Alert mail goes to $$SCIM_GATEWAY_SMTP_HOST:$$SCIM_GATEWAY_SMTP_PORT (set in $(SECRETS))"; \
+	fi && \
 	{ $(BIN)/scim-gateway alerts worker & } && \
 	exec $(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) \
 	  --access-logfile - wsgi:app
