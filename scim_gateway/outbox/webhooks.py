@@ -67,6 +67,8 @@ def post(
 ) -> None:
     """Send one signed webhook to an address the policy allows; any answer but 2xx fails.
 
+    The rules are in docs/alerts.md, "Where webhooks may go".
+
     The URL is checked again here, and the connection goes to the very address checked,
     with the name in the Host header and in TLS (SNI and certificate): a name that pointed
     to a public address when the URL was saved may point to an internal one now.
