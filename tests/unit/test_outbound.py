@@ -5,6 +5,9 @@ from ipaddress import IPv4Address, IPv6Address, ip_network
 
 import pytest
 
+from scim_gateway import create_app
+from scim_gateway.config import ConfigurationError
+from scim_gateway.outbox import webhook_policy
 from seat_core.outbound import (
     HostNotFound,
     OutboundPolicy,
@@ -12,6 +15,7 @@ from seat_core.outbound import (
     check_destination,
     parse_networks,
 )
+from tests.conftest import TEST_CONFIG
 from tests.support.webhooks import PUBLIC_ADDRESS, PUBLIC_NAMES, resolving_to
 
 REFUSED = [
@@ -233,3 +237,28 @@ def test_allowed_networks_are_read_from_text_and_a_bad_entry_is_named():
         parse_networks("10.0.0.1/8")
     with pytest.raises(ValueError, match="'intranet' is not a network"):
         parse_networks("10.0.0.0/8, intranet")
+
+
+def test_a_bad_allowed_network_stops_the_gateway_with_a_clear_message():
+    config = {**TEST_CONFIG, "WEBHOOK_ALLOWED_NETWORKS": "10.20.0.0/16, intranet"}
+
+    with pytest.raises(ConfigurationError) as refused:
+        create_app(config)
+
+    assert str(refused.value) == (
+        "SCIM_GATEWAY_WEBHOOK_ALLOWED_NETWORKS: 'intranet' is not a network: "
+        "write it like 10.20.0.0/16 or 127.0.0.1/32"
+    )
+
+
+def test_the_allowed_networks_setting_is_read_from_the_environment(monkeypatch):
+    monkeypatch.setenv("SCIM_GATEWAY_WEBHOOK_ALLOWED_NETWORKS", "10.20.0.0/16,127.0.0.1/32")
+    for name in ("SECRET_KEY", "ENCRYPTION_KEY"):
+        monkeypatch.setenv(f"SCIM_GATEWAY_{name}", TEST_CONFIG[name])
+
+    app = create_app()
+
+    assert webhook_policy(app.config).allowed_networks == (
+        ip_network("10.20.0.0/16"),
+        ip_network("127.0.0.1/32"),
+    )
