@@ -1,22 +1,29 @@
-"""Owner sign-in, sign-out, expiry, rate limits, roles and CSRF."""
+"""Owner sign-in, server-side sessions, sign-out, expiry, rate limits, roles and CSRF."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select, update
 
 from scim_gateway import create_app
-from scim_gateway.admin.auth import login_owner
+from scim_gateway.admin.auth import OWNER as OWNER_KEY
 from scim_gateway.db import transaction
-from seat_core import find_owner, get_organization
+from seat_core import web_sessions
+from seat_core.models import Owner, WebSession
 from tests.conftest import TEST_CONFIG
 
-from .conftest import OWNER, PRIMARY, create_acme, csrf, sign_in
+from .conftest import OWNER, PASSWORD, PRIMARY, create_acme, csrf, sign_in
 
 
 @pytest.fixture
 def app(sqlite_app):
-    """Sessions, roles and CSRF are HTTP behaviour alone: SQLite is enough."""
+    """Roles and CSRF are HTTP behaviour alone: SQLite is enough."""
     return sqlite_app
+
+
+def owner_sessions(app):
+    with app.app_context(), transaction() as db:
+        return db.scalar(select(func.count()).select_from(WebSession))
 
 
 def test_the_sign_in_page_asks_for_email_and_password(client, acme):
@@ -73,35 +80,71 @@ def test_failed_sign_ins_are_rate_limited(sqlite_url):
 
 
 def test_a_session_expires_after_its_lifetime(primary, app):
-    with primary.session_transaction() as session:
-        old = datetime.now(UTC) - timedelta(minutes=app.config["SESSION_LIFETIME_MINUTES"] + 1)
-        session["signed_in_at"] = old.isoformat()
+    with app.app_context(), transaction() as db:
+        an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+        db.execute(
+            update(WebSession).values(
+                created_at=an_hour_ago - timedelta(hours=1), expires_at=an_hour_ago
+            )
+        )
 
     response = primary.get("/admin/acme/billing")
 
     assert response.status_code == 302 and "/admin/acme/login" in response.location
 
 
-def test_signing_out_ends_the_session(primary):
-    token = csrf(primary.get("/admin/acme/billing").text)
+def test_signing_out_ends_the_session_and_a_copy_of_its_cookie(database_url):
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url})
+    create_acme(app)
+    browser = app.test_client()
+    sign_in(browser)
+    copy = app.test_client()
+    copy.set_cookie("session", browser.get_cookie("session").value)
+    token = csrf(browser.get("/admin/acme/billing").text)
 
-    response = primary.post("/admin/acme/logout", data={"csrf_token": token})
+    response = browser.post("/admin/acme/logout", data={"csrf_token": token})
 
     assert response.location == "/admin/acme/login"
-    assert primary.get("/admin/acme/billing").status_code == 302
+    assert browser.get("/admin/acme/billing").status_code == 302
+    assert copy.get("/admin/acme/billing").status_code == 302
+    assert owner_sessions(app) == 0
+    app.extensions["db"].dispose()
 
 
-def test_login_owner_sets_the_session_contract(app, acme):
-    with app.test_request_context("/"), transaction() as db:
-        from flask import session
+def test_opening_the_sign_out_link_asks_to_confirm_and_signs_no_one_out(primary):
+    page = primary.get("/admin/acme/logout")
 
-        session["stale"] = "from before"
-        owner = find_owner(db, get_organization(db, "acme"), PRIMARY)
-        login_owner(owner)
+    assert page.status_code == 200 and 'action="/admin/acme/logout"' in page.text
+    assert 'method="post"' in page.text and csrf(page.text)
+    assert primary.get("/admin/acme/billing").status_code == 200
 
-        assert session["owner_id"] == owner.id and session["org"] == "acme"
-        assert datetime.fromisoformat(session["signed_in_at"]).tzinfo is not None
-        assert session.permanent and "stale" not in session
+
+def test_the_cookie_holds_only_a_key_whose_hash_the_server_keeps(primary, app):
+    with primary.session_transaction() as cookie:
+        contents = dict(cookie)
+    key = contents.pop(OWNER_KEY)
+
+    with app.app_context(), transaction() as db:
+        row = db.scalars(select(WebSession)).one()
+        owner = db.get(Owner, row.owner_id)
+        assert (row.kind, row.via, owner.email) == ("owner", "password", PRIMARY)
+        assert row.id_hash == web_sessions.hash_key(key) and row.id_hash != key
+    assert set(contents) <= {"csrf_token", "_permanent"}
+
+
+def test_signing_in_again_replaces_the_session_and_the_forms_token(primary, app):
+    before = csrf(primary.get("/admin/acme/billing").text)
+    with primary.session_transaction() as cookie:
+        old_key = cookie[OWNER_KEY]
+
+    again = primary.post(
+        "/admin/acme/login", data={"email": OWNER, "password": PASSWORD, "csrf_token": before}
+    )
+
+    assert again.status_code == 302
+    with primary.session_transaction() as cookie:
+        assert cookie[OWNER_KEY] != old_key and cookie.get("csrf_token") != before
+    assert owner_sessions(app) == 1
 
 
 def test_a_post_without_the_csrf_token_is_refused(primary):
