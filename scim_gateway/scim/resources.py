@@ -150,10 +150,18 @@ def echo_seat_extension(payload: dict[str, Any], member: Member) -> dict[str, An
 
 
 def _known_schemas(resource: Any) -> list[str]:
-    """List the schemas of what the resource holds, leaving out URNs nobody here declares."""
+    """List the schemas of what the resource holds, leaving out URNs nobody here declares.
+
+    The seat extension is the gateway's to fill, so it counts only where the client
+    listed it: a PATCH applies to a User that the gateway has filled it in.
+    """
+    listed = {str(urn).lower() for urn in resource.schemas or []}
     schemas = [str(type(resource).__schema__)]
     for urn, extension in type(resource).get_extension_models().items():
-        if resource[extension] is not None:
+        if urn == SEAT_SCHEMA:
+            if urn.lower() in listed:
+                schemas.append(urn)
+        elif resource[extension] is not None:
             schemas.append(urn)
     return schemas
 
