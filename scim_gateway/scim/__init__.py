@@ -16,8 +16,8 @@ What an identity provider can rely on, where the RFCs leave the choice to us:
   a schema URN nobody here declares is an identity provider's own attribute: it is
   dropped, like such attributes in a body, and changes nothing (version kept).
 - Entra's member removal `"op": "Remove", "path": "members", "value": [{"$ref": null,
-  "value": "<id>"}]` removes exactly the members listed; Okta's
-  `"path": "members[value eq \"<id>\"]"` does too.
+  "value": "<id>"}]` removes exactly the members listed, as does Okta's path
+  `members[value eq "<id>"]`.
 - A user created with "active" true or absent takes a seat; a PUT without "active" leaves
   it as it is; a PATCH setting it false, or removing it, frees the seat. No free seat is a
   403 with scimType "seatLimitReached", and the refused user becomes a seat request.
