@@ -5,7 +5,8 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from flask import Flask, Response, request
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import HTTPException, default_exceptions
+from werkzeug.http import HTTP_STATUS_CODES
 
 from seat_core.text import InvalidText, check_text
 
@@ -19,6 +20,17 @@ _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 def init_app(app: Flask) -> None:
     """Check every request's URL and form fields before the views see them."""
     app.before_request(check_request)
+    app.register_error_handler(HTTPException, unrouted)
+
+
+def unrouted(error: HTTPException) -> Response | HTTPException:
+    """Answer a 404 or 405 found before any blueprint was chosen in that part's format."""
+    # A blueprint's own handlers take every error raised once a view is chosen; this one
+    # sees routing errors, e.g. an unknown path or method under /api.
+    if request.path.startswith(("/scim/", "/api/")) and error.code is not None:
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+        return refusal(error.code, error.description or error.name, headers=headers)
+    return error
 
 
 def check_request() -> Response | None:
@@ -37,7 +49,13 @@ def check_request() -> Response | None:
     return refusal(400, detail, scim_type=scim_type)
 
 
-def refusal(status: int, detail: str, *, scim_type: str | None = None) -> Response:
+def refusal(
+    status: int,
+    detail: str,
+    *,
+    scim_type: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     """Return the error in the format of the part of the app the path belongs to."""
     # Imported here: the blueprints are loaded after the modules create_app starts with.
     if request.path.startswith("/scim/"):
@@ -45,15 +63,15 @@ def refusal(status: int, detail: str, *, scim_type: str | None = None) -> Respon
 
         from .scim.errors import error_response
 
-        return error_response(Error(status=status, scim_type=scim_type, detail=detail))
+        return error_response(Error(status=status, scim_type=scim_type, detail=detail), headers)
     if request.path.startswith("/api/"):
         from .api.auth import problem
 
-        titles = {400: "Bad Request", 414: "URI Too Long"}
-        return problem(status, titles[status], detail)
-    page = BadRequest(description=detail).get_response()
-    page.status_code = status
-    return page
+        response = problem(status, HTTP_STATUS_CODES.get(status, "Error"), detail)
+    else:
+        response = default_exceptions[status](description=detail).get_response()
+    response.headers.update(headers or {})
+    return response
 
 
 def _url_problem() -> tuple[str, str] | None:

@@ -18,7 +18,10 @@ from .errors import SeatError
 
 # C0 controls but TAB, LF and CR; DEL and the C1 controls; every surrogate code point
 # (a str holds one only when it came in unpaired, e.g. as a JSON "\ud800" escape).
-_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# The controls as regular expression text, which a JSON Schema pattern can hold too (a
+# surrogate cannot: it has no UTF-8 form, so it cannot arrive in a URL at all).
+REFUSED_CONTROLS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_REFUSED = re.compile(f"[{REFUSED_CONTROLS}\ud800-\udfff]")
 
 
 class InvalidText(SeatError):

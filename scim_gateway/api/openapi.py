@@ -7,7 +7,17 @@ from typing import Any
 from flask import current_app, jsonify
 
 from . import bp
-from .openapi_parts import AUTH_ERRORS, ORG, PAGING, json_response, problem, ref, schemas
+from .openapi_parts import (
+    AUTH_ERRORS,
+    INPUT_ERRORS,
+    ORG,
+    PAGING,
+    TEXT,
+    json_response,
+    problem,
+    ref,
+    schemas,
+)
 from .seats import KEY_HEADER_PATTERN
 
 
@@ -19,7 +29,7 @@ def document(max_seats: int) -> dict[str, Any]:
     }
     bad_body = problem('The body is not a JSON object with only "seats".')
     bad_seats = problem(f"seats is not a whole number from 1 to {max_seats}.")
-    return {
+    built: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
             "title": "SCIM Seat Gateway owners' API",
@@ -117,7 +127,7 @@ def document(max_seats: int) -> dict[str, Any]:
                             "name": "number",
                             "in": "path",
                             "required": True,
-                            "schema": {"type": "string", "minLength": 1},
+                            "schema": TEXT,
                         },
                     ],
                     "responses": {
@@ -156,6 +166,11 @@ def document(max_seats: int) -> dict[str, Any]:
             "schemas": schemas(max_seats),
         },
     }
+    for path in built["paths"].values():
+        for operation in path.values():
+            for status, response in INPUT_ERRORS.items():
+                operation["responses"].setdefault(status, response)
+    return built
 
 
 @bp.get("/openapi.json")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from seat_core.text import REFUSED_CONTROLS
+
 
 def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -37,6 +39,13 @@ DATETIME = {"type": "string", "format": "date-time"}
 COUNT = {"type": "integer", "minimum": 0}
 NULLABLE_TEXT = {"type": ["string", "null"]}
 
+# Text in a path or query parameter: what the request guard lets through (docs/input.md).
+TEXT = {"type": "string", "minLength": 1, "pattern": f"^[^{REFUSED_CONTROLS}]+$"}
+# Every operation may answer these, before its own checks run.
+INPUT_ERRORS = {
+    "400": problem("Malformed input: a character, JSON body or parameter the API refuses."),
+    "414": problem("The URL is longer than the gateway reads."),
+}
 AUTH_ERRORS = {
     "401": problem("No valid API token."),
     "403": problem("The token is not an owner's, or the owner's role does not allow this."),
@@ -47,7 +56,7 @@ ORG = {
     "in": "path",
     "required": True,
     "description": "The organization's slug.",
-    "schema": {"type": "string", "minLength": 1},
+    "schema": TEXT,
 }
 PAGING = [
     {
