@@ -131,12 +131,10 @@ def end_member_sessions(session: Session, member_id: str) -> None:
 
 def start_flow(
     session: Session,
+    state: str,
+    flow: Flow,
     *,
     organization_id: int,
-    state: str,
-    code_verifier: str,
-    nonce: str,
-    next: str,
     at: datetime,
     lifetime: timedelta,
 ) -> None:
@@ -146,9 +144,9 @@ def start_flow(
         SignInFlow(
             state_hash=hash_key(state),
             organization_id=organization_id,
-            code_verifier=code_verifier,
-            nonce=nonce,
-            next=next,
+            code_verifier=flow.code_verifier,
+            nonce=flow.nonce,
+            next=flow.next,
             created_at=at,
             expires_at=at + lifetime,
         )
