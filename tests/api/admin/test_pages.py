@@ -2,12 +2,19 @@
 
 import csv
 import io
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from scim_gateway.db import transaction
-from seat_core import get_organization, identity_key, purchase_seats, record_refusal
+from seat_core import (
+    alert_settings_of,
+    get_organization,
+    identity_key,
+    purchase_seats,
+    record_refusal,
+)
 from seat_core.models import Contract, Member, SeatRequest
 from tests.factories import gen_member
 
@@ -146,14 +153,15 @@ def test_assigning_takes_a_seat_and_is_refused_when_none_is_free(client, app):
     assert seats_used(app) == 1
 
 
-def test_the_banner_counts_waiting_people_and_prices_their_seats(primary, app):
+def test_the_banner_counts_waiting_people_and_offers_to_admit_them_into_free_seats(primary, app):
     refuse(app, "x@acme.test")
     refuse(app, "y@acme.test", times=3)
 
     page = primary.get("/admin/acme/invoices").text
 
-    assert "2 people are waiting for a seat — add 2 seats for " in page
-    assert "/admin/acme/billing/seats/review?seats=2" in page
+    # acme has 10 free seats: nothing needs buying (test_waiting_banner.py prices the rest).
+    assert "2 people are waiting for a seat and 10 seats are free — admit them" in page
+    assert "/admin/acme/billing/seats/review" not in page
 
 
 def test_seat_requests_list_channel_attempts_and_last_attempt(primary, app):
@@ -296,3 +304,34 @@ def test_the_favicon_is_served_and_linked_from_the_pages(client, acme):
 
     assert status == 200 and mimetype == "image/svg+xml" and b"<svg" in data
     assert 'rel="icon" href="/static/favicon.svg"' in sign_in_page
+
+
+def test_alert_thresholds_are_number_fields_one_per_threshold_and_two_to_add(primary):
+    page = primary.get("/admin/acme/alerts").text
+
+    fields = re.findall(r'<input id="threshold-\d+" name="thresholds" type="number"[^>]*>', page)
+
+    assert len(fields) == 5
+    assert [re.search(r'value="([^"]*)"', field)[1] for field in fields] == [
+        "80",
+        "90",
+        "100",
+        "",
+        "",
+    ]
+    assert all('min="1" max="100" step="1"' in field for field in fields)
+
+
+def test_alert_thresholds_are_saved_from_the_number_fields_skipping_empty_ones(primary, app):
+    response = post_form(
+        primary,
+        "/admin/acme/alerts",
+        "/admin/acme/alerts/settings",
+        thresholds=["95", "", "75", ""],
+        digest_minutes="15",
+    )
+
+    assert response.status_code == 302
+    with app.app_context(), transaction() as session:
+        organization = get_organization(session, "acme")
+        assert alert_settings_of(session, organization.id).thresholds == (75, 95)
