@@ -16,7 +16,7 @@ COPY setup.cfg pyproject.toml README.md ./
 COPY seat_core ./seat_core
 COPY scim_gateway ./scim_gateway
 COPY migrations ./migrations
-COPY wsgi.py ./
+COPY wsgi.py gunicorn.conf.py ./
 # Editable, so that the migrations next to the packages are found at run time.
 RUN pip install -e .
 

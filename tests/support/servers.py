@@ -70,6 +70,7 @@ def start_gunicorn(
         "gunicorn",
         f"--bind=127.0.0.1:{bind_port}",
         f"--workers={workers}",
+        f"--config={REPO_ROOT / 'gunicorn.conf.py'}",
         # Bounds the SIGTERM shutdown so teardown rarely needs SIGKILL.
         "--graceful-timeout=5",
         app,
