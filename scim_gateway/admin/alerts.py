@@ -79,7 +79,8 @@ def alerts(org: str) -> Any:
 @owner_required()
 def alerts_settings(org: str) -> Any:
     """Save the thresholds and the refusal digest window."""
-    thresholds = request.form.get("thresholds", "")
+    # One number field per threshold; an API client may still send them in one field.
+    thresholds = ", ".join(v.strip() for v in request.form.getlist("thresholds") if v.strip())
     minutes = request.form.get("digest_minutes", "").strip()
     try:
         if not minutes.isdigit():
