@@ -1,5 +1,6 @@
 """Every admin page fits a phone's width and a desktop's, in Chromium against gunicorn."""
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -176,3 +177,30 @@ def test_the_header_stays_on_two_lines_on_a_phone(gateway, browser, screenshot):
     assert bar is not None and nav is not None
     # One line of brand, organization and sign-out; one scrolling line of navigation.
     assert bar["height"] <= 56 and nav["height"] <= 48
+
+
+def test_unassign_seat_asks_first_and_cancel_keeps_the_seat_on_a_phone(
+    gateway, browser, screenshot
+):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{gateway}/admin/acme/login")
+    page.get_by_label("Email").fill(PRIMARY)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{gateway}/admin/acme/members?q=dmitri")
+
+    page.get_by_role("link", name="Unassign seat").click()
+    question = page.get_by_role("heading", name=re.compile(r"^Unassign dmitri\..*seat\?$"))
+    expect(question).to_be_visible()
+    screenshot(page, "390-confirm")
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.get_by_text("Holds a seat")).to_be_visible()
+    page.get_by_role("link", name="Unassign seat").click()
+    page.get_by_role("button", name="Unassign seat").click()
+
+    expect(page.get_by_text(re.compile(r"^Seat freed: dmitri\."))).to_be_visible()
+    expect(page.get_by_text("No seat", exact=True)).to_be_visible()
+    assert page.url.endswith("/admin/acme/members?q=dmitri")
+    screenshot(page, "390-freed")
+    context.close()
