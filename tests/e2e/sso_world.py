@@ -8,8 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from html import unescape
 from typing import Any
+from urllib.parse import urljoin
 
 import requests
+from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+from playwright.sync_api import Page, Route
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,8 +30,13 @@ from tests.support.servers import start_gunicorn
 CLIENT_ID, CLIENT_SECRET = "seat-gateway", "sso-test-secret"
 KEY = TEST_CONFIG["ENCRYPTION_KEY"]
 # Every organization the tests of this module use: the provider must know the redirect URIs.
-SLUGS = ("ann", "seated", "last", "deact", "nojit", "owner", "logout", "api", "bad")
+SLUGS = (
+    *("ann", "seated", "last", "deact", "nojit", "owner", "logout", "api", "bad"),
+    *("kept", "mixa", "mixb"),
+)
 PRODUCT = "https://product.example/app"
+# Enough for the provider's sign-in and consent pages, with room to spare.
+MAX_PAGES = 6
 # Contracts are current whatever the day the suite runs.
 START = date(datetime.now(UTC).year, 1, 1)
 
@@ -58,6 +67,59 @@ class World:
 
     def me(self, browser: requests.Session, slug: str) -> requests.Response:
         return browser.get(f"{self.base_url}/sso/{slug}/me", timeout=10)
+
+    def held_callback(self, page: Page, slug: str, login: str) -> str:
+        """Sign in as login in Chromium; return the provider's answer, held back from the app.
+
+        Playwright routes no redirect, so the provider's requests are fetched here, their
+        redirects followed by hand, and the one to the app's callback kept instead.
+        """
+        held: list[str] = []
+        callback = f"{self.base_url}/sso/{slug}/callback?"
+
+        def hold(route: Route) -> None:
+            response = route.fetch(max_redirects=0)
+            location = response.headers.get("location")
+            while location:
+                url = urljoin(response.url, location)
+                if url.startswith(callback):
+                    held.append(url)
+                    route.fulfill(status=200, content_type="text/plain", body="held back")
+                    return
+                if not url.startswith(self.provider.issuer + "/"):
+                    break
+                hop = page.request.get(url, max_redirects=0)
+                if "location" not in hop.headers:
+                    # Already fetched once; showing it again is a harmless GET.
+                    route.fulfill(status=303, headers={"Location": url})
+                    return
+                response, location = hop, hop.headers["location"]
+            route.fulfill(response=response)
+
+        provider = f"{self.provider.issuer}/**"
+        page.route(provider, hold)
+        page.goto(f"{self.base_url}/sso/{slug}/login")
+        for _ in range(MAX_PAGES):
+            if held:
+                break
+            login_box = page.locator("input[name=login]")
+            if login_box.count():
+                login_box.fill(login)
+                page.locator("input[name=password]").fill("any")
+            page.locator("form button[type=submit]").first.click()
+            page.wait_for_load_state()
+        page.unroute(provider)
+        assert held, f"the provider never answered: {page.url}"
+        return held[0]
+
+    def cookie(self, browser: requests.Session) -> dict[str, Any]:
+        """Return what the app's signed session cookie in the browser holds."""
+        app = Flask(__name__)
+        app.secret_key = self.env["SCIM_GATEWAY_SECRET_KEY"]
+        serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+        assert serializer is not None
+        contents: dict[str, Any] = serializer.loads(browser.cookies["session"])
+        return contents
 
     def organization(self, slug: str, seats: int, **options: Any) -> None:
         """Create an organization whose SSO points at the test provider."""

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from playwright.sync_api import Page
 from sqlalchemy import select
 
 from scim_gateway.tokens import issue_token
@@ -52,6 +53,10 @@ def test_a_seated_member_gets_in_with_a_short_lived_session_cookie(world: World)
     cookie = answer.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Expires" not in cookie  # a browser-session cookie; the app ends it after an hour
+    # Only the session's random key: no ID token, PKCE verifier or nonce rides along.
+    cookie = world.cookie(browser)
+    assert set(cookie) <= {"member_session", "sso_flows"} and cookie.get("sso_flows") in (None, [])
+    assert len(cookie["member_session"]) >= 43 and "eyJ" not in str(cookie)
     me = world.me(browser, "ann").json()
     assert me["email"] == "ann@acme.test" and me["holds_seat"] is True
     assert me["sso_subject"] == "ann@acme.test" and me["sso_issuer"] == world.provider.issuer
@@ -180,9 +185,20 @@ def test_an_owner_signs_in_to_the_admin_pages_without_a_seat(world: World) -> No
 def test_logout_ends_the_session_at_the_app_and_at_the_provider(world: World) -> None:
     world.organization("logout", seats=1)
     browser, _ = world.sign_in("logout", "quinn@acme.test")
+    copy = requests.Session()
+    copy.cookies.set("session", browser.cookies["session"])
     assert world.me(browser, "logout").status_code == 200
+    confirm = browser.get(f"{world.base_url}/sso/logout/logout", timeout=10)
+    assert confirm.status_code == 200 and world.me(browser, "logout").status_code == 200
+    token = re.search(r'name="csrf_token" value="([^"]+)"', confirm.text)
+    assert token is not None
 
-    out = browser.get(f"{world.base_url}/sso/logout/logout", allow_redirects=False, timeout=10)
+    out = browser.post(
+        f"{world.base_url}/sso/logout/logout",
+        data={"csrf_token": token[1]},
+        allow_redirects=False,
+        timeout=10,
+    )
 
     end_session = out.headers["Location"]
     assert out.status_code == 302 and end_session.startswith(world.provider.issuer)
@@ -193,6 +209,50 @@ def test_logout_ends_the_session_at_the_app_and_at_the_provider(world: World) ->
     assert back.startswith(f"{world.base_url}/sso/logout/signed-out")
     assert "signed out" in browser.get(back, timeout=10).text
     assert world.me(browser, "logout").status_code == 401
+    assert world.me(copy, "logout").status_code == 401
+
+
+def test_a_live_session_survives_failed_and_forged_callbacks(world: World) -> None:
+    world.organization("kept", seats=2)
+    browser, answer = world.sign_in("kept", "kim@acme.test")
+    assert answer.status_code == 302
+    stranger, authorize = world.login("kept")
+    strangers_answer = world.provider.sign_in(stranger, authorize, "lou@acme.test")
+    own = browser.get(f"{world.base_url}/sso/kept/login", allow_redirects=False, timeout=10)
+    without_pkce = re.sub(r"&code_challenge(_method)?=[^&]*", "", own.headers["Location"])
+
+    answers = [
+        browser.get(f"{world.base_url}/sso/kept/callback?state=garbage", timeout=10),
+        browser.get(strangers_answer, allow_redirects=False, timeout=10),
+        browser.get(
+            world.provider.sign_in(browser, without_pkce, "kim@acme.test"),
+            allow_redirects=False,
+            timeout=10,
+        ),
+    ]
+
+    assert [a.status_code for a in answers] == [400, 400, 400]
+    assert "did not sign you in (invalid_request)" in answers[2].text
+    assert world.me(browser, "kept").json()["email"] == "kim@acme.test"
+    assert "lou@acme.test" not in {m.user_name for m in members_of(world, "kept")}
+
+
+def test_an_answer_for_one_organization_delivered_to_another_is_refused(
+    world: World, page: Page
+) -> None:
+    world.organization("mixa", seats=2)
+    world.organization("mixb", seats=2)
+    answer = world.held_callback(page, "mixa", "mia@acme.test")
+    assert "code=" in answer and "state=" in answer
+
+    delivered = page.goto(answer.replace("/sso/mixa/callback", "/sso/mixb/callback"))
+
+    assert delivered is not None and delivered.status == 400
+    assert "was not started here" in page.locator("#message").inner_text()
+    me = page.goto(f"{world.base_url}/sso/mixb/me")
+    assert me is not None and me.status == 401
+    assert members_of(world, "mixb") == [] and seats_in_use(world, "mixb") == 0
+    assert members_of(world, "mixa") == []
 
 
 def test_the_api_hook_applies_the_same_gate(world: World) -> None:
@@ -257,7 +317,8 @@ def test_a_replayed_callback_is_refused_and_takes_no_second_seat(bad: World) -> 
 
     assert first.status_code == 302 and replayed.status_code == 400
     assert "already used" in replayed.text and seats_in_use(bad, "bad") == seats
-    assert bad.me(browser, "bad").status_code == 401
+    # The refused replay leaves the session the first answer opened as it was.
+    assert bad.me(browser, "bad").json()["email"] == "yul@acme.test"
 
 
 def test_an_id_token_for_another_nonce_is_refused(bad: World) -> None:
