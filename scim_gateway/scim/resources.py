@@ -149,19 +149,39 @@ def echo_seat_extension(payload: dict[str, Any], member: Member) -> dict[str, An
     return payload
 
 
+def list_written_seat_extension(resource: Any, patch: Any) -> None:
+    """List the seat extension in a patched User's schemas when an operation wrote it.
+
+    Its attributes are readOnly, so scim2-models keeps the gateway's values and the
+    operation changes none of them; the client still wrote the extension, and reads it
+    back as it does after a POST or PUT listing it (see echo_seat_extension).
+    """
+    urn = SEAT_SCHEMA.lower()
+    for operation in patch.operations or []:
+        keys = operation.value if isinstance(operation.value, dict) else {}
+        named = str(operation.path or "").lower().startswith(urn) or any(
+            str(key).lower() == urn for key in keys
+        )
+        if named and operation.op != operation.Op.remove and SEAT_SCHEMA not in resource.schemas:
+            resource.schemas = [*resource.schemas, SEAT_SCHEMA]
+
+
 def _known_schemas(resource: Any) -> list[str]:
     """List the schemas of what the resource holds, leaving out URNs nobody here declares.
 
     The seat extension is the gateway's to fill, so it counts only where the client
-    listed it: a PATCH applies to a User that the gateway has filled it in.
+    listed or wrote it: a PATCH applies to a User that the gateway has filled it in.
     """
     listed = {str(urn).lower() for urn in resource.schemas or []}
     schemas = [str(type(resource).__schema__)]
     for urn, extension in type(resource).get_extension_models().items():
+        value = resource[extension]
         if urn == SEAT_SCHEMA:
-            if urn.lower() in listed:
+            # The gateway always says whether the user holds a seat; a client never can.
+            written = value is not None and value.holds_seat is None
+            if written or urn.lower() in listed:
                 schemas.append(urn)
-        elif resource[extension] is not None:
+        elif value is not None:
             schemas.append(urn)
     return schemas
 

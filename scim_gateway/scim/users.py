@@ -37,7 +37,14 @@ from .queries import (
     parametrized,
     response_parameters,
 )
-from .resources import UserResource, echo_seat_extension, etag, user_resource, write_user
+from .resources import (
+    UserResource,
+    echo_seat_extension,
+    etag,
+    list_written_seat_extension,
+    user_resource,
+    write_user,
+)
 from .routes import add_resource_routes
 from .store import ensure_unique, find, unique
 
@@ -128,6 +135,7 @@ def patch_user(user_id: str) -> Response:
 
     def apply(current: Any) -> Any:
         patch.patch(current, scim_policy=POLICY)
+        list_written_seat_extension(current, patch)
         return current
 
     return _change(user_id, apply)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import GROUP_SCHEMA, USER_SCHEMA, Scim
+from .conftest import GROUP_SCHEMA, SEAT_SCHEMA, USER_SCHEMA, Scim
 
 # Microsoft's example of an attribute of a customer's own extension schema.
 ENTRA_CUSTOM = "urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User:CustomAttribute"
@@ -140,3 +140,16 @@ def test_a_group_patch_path_naming_no_attribute_is_invalid_path(scim: Scim) -> N
     assert response.status_code == 400
     assert response.json["scimType"] == "invalidPath"
     assert scim.get(f"/Groups/{created['id']}").json == created
+
+
+def test_only_a_patch_naming_the_seat_extension_makes_a_user_show_it(scim: Scim) -> None:
+    ann = scim.create_user("ann")
+    path = f"/Users/{ann['id']}"
+
+    other = scim.patch(path, [{"op": "add", "path": "title", "value": "Dr"}])
+    named = scim.patch(path, [{"op": "add", "path": SEAT_SCHEMA, "value": {}}])
+
+    assert SEAT_SCHEMA not in other.json["schemas"]
+    assert named.json[SEAT_SCHEMA] == {}
+    assert SEAT_SCHEMA in scim.get(path).json["schemas"]
+    assert named.headers["ETag"] == 'W/"3"'
