@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-from flask import Flask, Response, request
+from flask import Flask, request
 from werkzeug.exceptions import HTTPException, default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.wrappers import Response
 
 from seat_core.text import InvalidText, check_text
 
@@ -37,11 +38,10 @@ def check_request() -> Response | None:
     """Answer 414 or 400 for a URL or form the gateway refuses; None lets the request on."""
     length = len(request.environ.get("PATH_INFO", "")) + len(request.query_string)
     if length > MAX_URL_LENGTH:
-        return refusal(
-            414,
-            f"The URL is {length} characters long; the gateway reads at most {MAX_URL_LENGTH}. "
-            "Send a long search as POST .search with the filter in the body.",
-        )
+        detail = f"The URL is {length} characters long; the gateway reads at most {MAX_URL_LENGTH}."
+        if request.path.startswith("/scim/"):
+            detail += " Send a long search as POST .search with the filter in the body."
+        return refusal(414, detail)
     found = _url_problem() or _form_problem()
     if found is None:
         return None
@@ -67,7 +67,7 @@ def refusal(
     if request.path.startswith("/api/"):
         from .api.auth import problem
 
-        response = problem(status, HTTP_STATUS_CODES.get(status, "Error"), detail)
+        response: Response = problem(status, HTTP_STATUS_CODES.get(status, "Error"), detail)
     else:
         response = default_exceptions[status](description=detail).get_response()
     response.headers.update(headers or {})

@@ -82,8 +82,8 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(result) != len(pairs):
         # Which of two values counts differs between parsers; taking either one silently
         # lets a client (or something between it and us) smuggle a second meaning.
-        seen: set[str] = set()
-        repeated = next(key for key, _ in pairs if key in seen or seen.add(key))
+        keys = [key for key, _ in pairs]
+        repeated = next(key for index, key in enumerate(keys) if key in keys[:index])
         raise MalformedJson(f"The key {repeated!r} appears more than once in one object.")
     return result
 
