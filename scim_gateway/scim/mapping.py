@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scim2_models import EnterpriseUser, Group, User
-from sqlalchemy import ColumnElement, func, true
+from sqlalchemy import ColumnElement, case, func, true
 from sqlalchemy.sql.expression import FromClause
 
 from seat_core.models import GroupMembership, Member, ScimGroup
@@ -37,14 +37,41 @@ class Values:
 def _email_rows(dialect: str) -> tuple[FromClause, ColumnElement[bool], Mapping[str, Scalar]]:
     """Read the emails of the stored User JSON as rows, on SQLite or PostgreSQL."""
     if dialect == "sqlite":
-        rows = func.json_each(Member.scim, "$.emails").table_valued("value").alias("email")
+        # A member signed in through SSO has no stored emails, only the email column;
+        # its User shows that one as primary (resources.user_resource), so filters see it too.
+        emails = case(
+            (
+                func.json_array_length(Member.scim, "$.emails") > 0,
+                func.json_extract(Member.scim, "$.emails"),
+            ),
+            (
+                Member.email.is_not(None),
+                func.json_array(
+                    func.json_object("value", Member.email, "primary", func.json("true"))
+                ),
+            ),
+            else_="[]",
+        )
+        rows = func.json_each(emails).table_valued("value").alias("email")
 
         def sub(key: str) -> Any:
             return func.json_extract(rows.c.value, f"$.{key}")
 
         primary = Scalar(sub("primary") == 1, "plain")
     else:
-        rows = func.json_array_elements(Member.scim["emails"]).table_valued("value").alias("email")
+        stored = Member.scim["emails"]
+        array = case((func.json_typeof(stored) == "array", stored), else_=func.json_build_array())
+        emails = case(
+            (func.json_array_length(array) > 0, array),
+            (
+                Member.email.is_not(None),
+                func.json_build_array(
+                    func.json_build_object("value", Member.email, "primary", true())
+                ),
+            ),
+            else_=func.json_build_array(),
+        )
+        rows = func.json_array_elements(emails).table_valued("value").alias("email")
 
         def sub(key: str) -> Any:
             return rows.c.value.op("->>")(key)

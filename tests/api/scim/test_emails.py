@@ -115,6 +115,10 @@ def test_a_member_an_sso_sign_in_created_at_corp_local_is_listed_over_scim(
     [dan] = listed.json["Resources"]
     assert dan["emails"] == [{"value": "dan@corp.local", "primary": True}]
     assert scim.get(f"/Users/{dan['id']}").status_code == 200
+    # Filters see the same email the User shows, though no SCIM body ever carried it.
+    for query in ('emails.value eq "DAN@corp.local"', 'emails[primary eq true].value co "corp"'):
+        found = scim.get("/Users", query_string={"filter": query}).json
+        assert [user["id"] for user in found["Resources"]] == [dan["id"]], query
 
 
 def test_the_sso_gate_reads_addresses_by_the_same_rule_as_scim() -> None:
