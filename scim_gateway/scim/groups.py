@@ -169,6 +169,10 @@ def _members(session: Session, row: ScimGroup, wanted: list[str]) -> list[Member
             select(Member)
             .where(Member.organization_id == row.organization_id, Member.id.in_(wanted))
             .order_by(Member.user_name_key)
+            # A user deleted while it joins would fail the membership's foreign key at
+            # COMMIT on PostgreSQL; FOR KEY SHARE makes the delete wait, or this see it gone.
+            # SQLite's BEGIN IMMEDIATE serializes writers already.
+            .with_for_update(read=True, key_share=True)
         )
     )
     known = {member.id for member in members}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
+
+from sqlalchemy import text
 
 from .conftest import GROUP_SCHEMA, Scim
 
@@ -215,3 +218,47 @@ def test_a_removal_value_with_nothing_but_nulls_is_invalid(scim: Scim) -> None:
     assert response.status_code == 400
     assert response.json["scimType"] == "invalidValue"
     assert member_ids(scim, created["id"]) == {ann}
+
+
+def test_a_user_deleted_while_it_joins_a_group_is_refused_as_unknown_not_an_error(
+    scim: Scim,
+) -> None:
+    ann = scim.create_user("ann")["id"]
+    engineering = scim.post("/Groups", group("Engineering")).json["id"]
+    engine = scim.app.extensions["db"].engine
+    answers: list[Any] = []
+
+    def join() -> None:
+        add = [{"op": "add", "path": "members", "value": [{"value": ann}]}]
+        answers.append(scim.patch(f"/Groups/{engineering}", add))
+
+    # The delete holds its locks, uncommitted, while the join runs into them.
+    with engine.connect() as deleting:
+        deleting.execute(text("DELETE FROM member WHERE id = :id"), {"id": ann})
+        joining = threading.Thread(target=join)
+        joining.start()
+        wait_until_blocked(engine, joining)
+        deleting.commit()
+    joining.join(timeout=30)
+
+    [answer] = answers
+    assert answer.status_code == 400, answer.json
+    assert answer.json["scimType"] == "invalidValue"
+    assert member_ids(scim, engineering) == set()
+
+
+def wait_until_blocked(engine: Any, thread: threading.Thread) -> None:
+    """Wait until the thread waits for a lock (PostgreSQL tells; SQLite gets a moment)."""
+    if engine.dialect.name != "postgresql":
+        thread.join(timeout=0.3)
+        return
+    with engine.connect() as watching:
+        for _ in range(300):
+            waiting = watching.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            ).scalar()
+            if waiting:
+                return
+            thread.join(timeout=0.02)
+            watching.rollback()
+    raise AssertionError("the join never waited for the delete's lock")
