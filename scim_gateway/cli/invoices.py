@@ -29,7 +29,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON."
 
 @cli.group()
 def invoices() -> None:
-    """List invoices, record their payment, set billing details and the tax rate."""
+    """Show invoices, record their payment, set billing details and the tax rate."""
 
 
 def invoice_details(invoice: Invoice) -> dict[str, Any]:
