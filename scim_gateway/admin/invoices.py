@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from seat_core import format_money
-from seat_core.models import Invoice
+from seat_core.models import MAX_ID, Invoice
 
 from ..db import transaction
 from . import bp
@@ -28,8 +28,8 @@ PAGE_SIZE = 50
 def invoices(org: str) -> Any:
     """List the organization's invoices, newest first."""
     before = request.args.get("before", type=int)
-    if before is not None and not 0 < before < 2**63:
-        before = None  # not an id: start from the newest
+    if before is not None and not 0 < before <= MAX_ID:
+        before = None  # not an id, or past every id: start from the newest
     with transaction() as session:
         query = select(Invoice).where(Invoice.organization_id == g.organization.id)
         if before:

@@ -16,7 +16,7 @@ from seat_core import (
     email_key,
     take_seat,
 )
-from seat_core.models import Member, SeatRequest
+from seat_core.models import MAX_ID, Member, SeatRequest
 
 from ..clock import now
 from ..db import transaction
@@ -34,8 +34,8 @@ def seat_requests(org: str) -> Any:
     status = request.args.get("status", "pending")
     status = status if status in STATUSES else "pending"
     before = request.args.get("before", type=int)
-    if before is not None and not 0 < before < 2**63:
-        before = None  # not an id: start from the newest
+    if before is not None and not 0 < before <= MAX_ID:
+        before = None  # not an id, or past every id: start from the newest
     with transaction() as session:
         query = select(SeatRequest).where(
             SeatRequest.organization_id == g.organization.id, SeatRequest.status == status

@@ -9,7 +9,7 @@ from flask import jsonify, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from seat_core.models import Invoice, SeatRequest
+from seat_core.models import MAX_ID, Invoice, SeatRequest
 
 from ..db import transaction
 from . import bp
@@ -17,7 +17,6 @@ from .auth import authenticate, fail, only_params, require_owner
 from .serialize import invoice_json, seat_request_json
 
 MAX_LIMIT = 200
-MAX_ID = 2**63 - 1  # the largest id either database can store
 STATUSES = ("pending", "admitted", "dismissed")
 _DIGITS = re.compile("[0-9]{1,19}")
 
@@ -29,8 +28,10 @@ def paging(*other: str) -> tuple[int, int | None]:
     before = _whole_number("before", request.args["before"]) if "before" in request.args else None
     if not 1 <= limit <= MAX_LIMIT:
         fail(400, "Bad Request", f"limit must be between 1 and {MAX_LIMIT}.")
-    if before is not None and not 1 <= before <= MAX_ID:
+    if before == 0:
         fail(400, "Bad Request", "before must be a positive id.")
+    if before is not None and before > MAX_ID:
+        before = None  # every stored id is older than this cursor
     return limit, before
 
 

@@ -9,7 +9,7 @@ from .alerts import (
     ThresholdState,
     WebhookEndpoint,
 )
-from .base import NAMING, Base, UtcDateTime, new_id
+from .base import MAX_ID, NAMING, Base, UtcDateTime, new_id
 from .contracts import (
     Contract,
     ContractTerm,
@@ -32,6 +32,7 @@ from .people import (
 from .sessions import SignInFlow, WebSession
 
 __all__ = [
+    "MAX_ID",
     "NAMING",
     "AlertDelivery",
     "AlertRecipient",

@@ -43,6 +43,10 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# Row ids are INTEGER columns: on PostgreSQL nothing above this is ever stored or compared.
+MAX_ID = 2**31 - 1
+
+
 def new_id() -> str:
     """Return a new random resource id."""
     return str(uuid.uuid4())
