@@ -75,7 +75,7 @@ test: $(INSTALLED) $(NODE_MODULES) browser lint
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -p no:cacheprovider
 
 bench: $(INSTALLED)
-	$(BIN)/python -m bench
+	$(BIN)/python -m pip install --quiet -e '.[bench]' && $(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) tests/e2e/oidc/node_modules tests/artifacts

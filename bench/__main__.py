@@ -1,4 +1,7 @@
-"""Run the benchmarks: `python -m bench [--databases sqlite,postgresql] [--seconds 5]`."""
+"""Run the benchmarks: `python -m bench [--databases sqlite,postgresql] [--seconds 5]`.
+
+Then the gateway beside scim2-server and bare Flask (`--peer-only` for that alone).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from . import peer
 from .report import targets, write
 from .runner import Settings, run_database
 
@@ -45,7 +49,7 @@ def machine(settings: Settings) -> dict[str, Any]:
     }
 
 
-def parse(argv: list[str]) -> tuple[list[str], Settings, Path]:
+def parse(argv: list[str]) -> tuple[list[str], Settings, Path, peer.PeerSettings | None, bool]:
     cores = os.cpu_count() or 1
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--databases", default="sqlite,postgresql")
@@ -65,6 +69,10 @@ def parse(argv: list[str]) -> tuple[list[str], Settings, Path]:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--only", default="", help="operations to measure, comma-separated")
     parser.add_argument("--no-scenarios", action="store_true", help="skip sync and race")
+    parser.add_argument("--peer-only", action="store_true", help="only the peer comparison")
+    parser.add_argument("--no-peer", action="store_true", help="skip the peer comparison")
+    parser.add_argument("--peer-sizes", default="2000,50000", help="users, comma-separated")
+    parser.add_argument("--peer-clients", type=int, default=8)
     args = parser.parse_args(argv)
     settings = Settings(
         sizes=tuple(int(size) for size in args.sizes.split(",")),
@@ -82,23 +90,37 @@ def parse(argv: list[str]) -> tuple[list[str], Settings, Path]:
         only=tuple(name for name in args.only.split(",") if name),
         scenarios=not args.no_scenarios,
     )
-    return args.databases.split(","), settings, args.out
+    comparison = None
+    if not args.no_peer:
+        comparison = peer.PeerSettings(
+            sizes=tuple(int(size) for size in args.peer_sizes.split(",")),
+            clients=args.peer_clients,
+        )
+    return args.databases.split(","), settings, args.out, comparison, not args.peer_only
 
 
 def main(argv: list[str]) -> int:
-    kinds, settings, out = parse(argv)
+    kinds, settings, out, comparison, main_run = parse(argv)
     started = time.monotonic()
     date = datetime.now(UTC).date().isoformat()
     about = machine(settings)
     results = []
+    compared: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="scim-gateway-bench-") as directory:
-        for kind in kinds:
+        for kind in kinds if main_run else []:
             result = run_database(kind, settings, Path(directory))
             result["targets"] = targets(result)
             results.append(result)
+        if comparison is not None:
+            compared = peer.run_comparison(kinds, settings, comparison, Path(directory))
     about["total_seconds"] = round(time.monotonic() - started, 1)
-    for path in write(out, date, about, results):
+    for path in write(out, date, about, results) if results else []:
         print(f"wrote {path}")
+    if compared:
+        for path in peer.write(out, date, about, compared):
+            print(f"wrote {path}")
+        for check in compared["targets"]:
+            print(f"{'PASS' if check['passed'] else 'FAIL'} {check['target']}: {check['value']}")
     failed = [
         f"{result['database']}: {check['target']}"
         for result in results

@@ -95,8 +95,13 @@ def _wait_healthy(server: Server) -> None:
 
 
 @contextmanager
-def gunicorn(env: Mapping[str, str], workers: int) -> Iterator[Server]:
-    """Run wsgi:app under gunicorn with sync workers, as the README deploys it."""
+def gunicorn(
+    env: Mapping[str, str], workers: int, *, app: str = "wsgi:app", preload: bool = False
+) -> Iterator[Server]:
+    """Run app (the gateway's wsgi:app by default) under gunicorn with sync workers.
+
+    preload builds the app in the master before it forks, so the workers share its state.
+    """
     port = free_port()
     command = [
         sys.executable,
@@ -105,7 +110,8 @@ def gunicorn(env: Mapping[str, str], workers: int) -> Iterator[Server]:
         f"--bind=127.0.0.1:{port}",
         f"--workers={workers}",
         "--graceful-timeout=5",
-        "wsgi:app",
+        *(["--preload"] if preload else []),
+        app,
     ]
     # Append mode: the server's writes must not follow our seeks when reading the log.
     with tempfile.TemporaryFile(mode="a+b") as log:

@@ -1,0 +1,131 @@
+"""The peer comparison's report: ratios, targets and table rows, with no server running."""
+
+from bench.peer_app import mount
+from bench.peer_report import (
+    CEILING,
+    CREATES,
+    LOOKUPS,
+    PAGES,
+    PEER,
+    markdown,
+    peer_targets,
+    ratio,
+    summary,
+    table,
+)
+
+
+def row(server, users, operation, rps, cpu=2.0):
+    return {
+        "server": server,
+        "users": users,
+        "operation": operation,
+        "rps": rps,
+        "p50_ms": 10.0,
+        "p99_ms": 30.0,
+        "errors": 0,
+        "server_cpu_ms_per_request": cpu,
+        "client_cpu_share": 0.02,
+    }
+
+
+def measured(users=2000, gateway_creates=400.0, gateway_lookups=1200.0, page_cpu=40.0):
+    return [
+        row("gateway (sqlite)", users, CREATES, gateway_creates),
+        row("gateway (sqlite)", users, LOOKUPS, gateway_lookups),
+        row("gateway (sqlite)", users, PAGES, 20.0, cpu=page_cpu),
+        row(PEER, users, CREATES, 800.0),
+        row(PEER, users, LOOKUPS, 700.0),
+        row(CEILING, users, CREATES, 3200.0),
+        row(CEILING, users, LOOKUPS, 3500.0),
+    ]
+
+
+def test_a_ratio_is_missing_when_a_figure_is_missing_or_the_divisor_is_zero():
+    assert ratio(400.0, 800.0) == 0.5
+    assert ratio(None, 800.0) is None
+    assert ratio(400.0, None) is None
+    assert ratio(400.0, 0.0) is None
+
+
+def test_the_summary_divides_the_gateway_by_the_peer_and_by_the_ceiling():
+    [line] = summary(measured(), ["sqlite"])
+
+    assert line["users"] == 2000
+    assert line[CREATES]["vs_peer"] == 0.5
+    assert line[CREATES]["vs_ceiling"] == 0.125
+    assert line[LOOKUPS]["vs_peer"] == 1200.0 / 700.0
+    assert line["page_cpu_ms"] == 40.0
+
+
+def test_creates_fail_below_the_peer_while_lookups_pass_above_one_and_a_half_times_it():
+    checks = peer_targets(measured(), ["sqlite"])
+
+    verdicts = {check["target"]: check["passed"] for check in checks}
+    assert verdicts == {
+        "sqlite, 2,000 users: creates ≥ 1.0x scim2-server": False,
+        "sqlite, 2,000 users: lookups by userName ≥ 1.5x scim2-server": True,
+        "sqlite, 2,000 users: a page of 100 < 15 ms server CPU": False,
+    }
+    assert checks[0]["value"] == "400 / 800 req/s = 0.50x"
+
+
+def test_a_page_under_fifteen_ms_and_creates_equal_to_the_peer_pass():
+    checks = peer_targets(measured(gateway_creates=800.0, page_cpu=14.9), ["sqlite"])
+
+    assert all(check["passed"] for check in checks)
+
+
+def test_a_database_that_was_not_measured_fails_as_not_measured():
+    checks = peer_targets(measured(), ["sqlite", "postgresql"])
+
+    missing = [check for check in checks if check["database"] == "postgresql"]
+    assert [check["value"] for check in missing] == ["not measured"] * 3
+    assert not any(check["passed"] for check in missing)
+
+
+def test_the_table_has_a_row_per_size_and_database_with_each_servers_rate():
+    rows = measured(2000) + measured(50000, gateway_creates=320.0)
+
+    lines = table(rows, ["sqlite"])
+
+    assert len(lines) == 4
+    assert lines[2].startswith("| 2,000 | sqlite | 400 · 800 · 3200 | 0.50x | 0.12x |")
+    assert lines[3].startswith("| 50,000 | sqlite | 320 · 800 · 3200 | 0.40x |")
+
+
+def test_the_markdown_report_marks_each_target():
+    rows = measured()
+    result = {
+        "clients": 8,
+        "databases": ["sqlite"],
+        "rows": rows,
+        "targets": peer_targets(rows, ["sqlite"]),
+        "versions": {"scim2-server": "0.8.3"},
+    }
+    machine = {"cpu": "Test CPU", "cores": 2, "os": "Linux", "python": "3.11", "workers": 4}
+    machine |= {"seconds": 5, "warmup": 1, "load_average": "0.1 0.1 0.1"}
+
+    text = markdown("2026-11-29", machine, result)
+
+    assert "scim2-server 0.8.3 in memory" in text
+    assert text.count("**FAIL**") == 2
+    assert text.count("| PASS |") == 1
+
+
+def test_the_peer_is_mounted_under_the_gateways_prefix_and_answers_with_a_length():
+    seen = {}
+
+    def inner(environ, start_response):
+        seen["script"], seen["path"] = environ["SCRIPT_NAME"], environ["PATH_INFO"]
+        start_response("201 Created", [("Content-Type", "application/scim+json")])
+        return [b'{"id":', b' "1"}']
+
+    answers = []
+    app = mount(inner)
+
+    body = b"".join(app({"PATH_INFO": "/scim/v2/Users"}, lambda *a: answers.append(a)))
+
+    assert seen == {"script": "/scim", "path": "/v2/Users"}
+    assert body == b'{"id": "1"}'
+    assert ("Content-Length", "11") in answers[0][1]
