@@ -33,6 +33,7 @@ from .billing import (
     purchase_seats,
     quote_purchase,
 )
+from .contracts import contract_of
 from .db import make_engine, make_read_sessionmaker, make_sessionmaker, transaction
 from .errors import (
     ContractExpired,
@@ -65,9 +66,7 @@ from .invoices import (
 )
 from .ledger import (
     Usage,
-    contract_of,
     holds_seat,
-    record_refusal,
     release_seat,
     take_seat,
     usage,
@@ -81,6 +80,7 @@ from .orgs import (
     owners_of,
 )
 from .renewal import renew, renew_due, renewal_preview
+from .seat_requests import record_refusal
 from .terms import (
     Term,
     anniv,

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import alerts
+from .contracts import contract_of, record_seat_event
 from .errors import (
     IdempotencyKeyInFlight,
     IdempotencyKeyReused,
@@ -20,8 +21,7 @@ from .errors import (
     PurchaseOutsideTerm,
     SeatError,
 )
-from .invoices import Seller, issue_invoice, tax_on
-from .ledger import contract_of, record_seat_event
+from .invoices import Seller, issue_invoice, seats_text, tax_on
 from .models import Contract, IdempotencyKey, Invoice, InvoiceLine, Organization
 from .terms import Term, prorate
 
@@ -261,10 +261,6 @@ def _replay(
             "A purchase with this idempotency key is still being processed"
         )
     return session.get_one(Invoice, row.invoice_id)
-
-
-def seats_text(count: int) -> str:
-    return f"{count} seat" if count == 1 else f"{count} seats"
 
 
 def _fraction_text(months: Fraction) -> str:

@@ -193,6 +193,11 @@ def set_tax_rate(session: Session, organization: Organization, *, rate_bp: int) 
     return organization
 
 
+def seats_text(count: int) -> str:
+    """Return "1 seat" or "N seats", as invoice lines read."""
+    return f"{count} seat" if count == 1 else f"{count} seats"
+
+
 def _line(text: str, what: str, length: int) -> str:
     text = str(text).strip()
     if re.search(r"[\r\n]", text):

@@ -1,20 +1,21 @@
-"""Seats: take, release, usage and refusals, each seat change one guarded SQL statement."""
+"""Seats: take, release and usage, each seat change one guarded SQL statement."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NoReturn
 
-from sqlalchemy import Connection, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import alerts, statements
+from .contracts import contract_of, record_seat_event
 from .errors import ContractExpired, NoSeatAvailable
-from .models import Contract, Member, Organization, SeatRequest
+from .models import Contract, Member, Organization
+from .renewal import renew
+from .seat_requests import pending_requests
 from .terms import local_date
 from .web_sessions import end_member_sessions
 
@@ -37,26 +38,14 @@ class Usage:
         return self.seats_purchased - self.seats_in_use
 
 
-def contract_of(session: Session, organization_id: int) -> Contract:
-    """Return the organization's contract as it is in the database now."""
-    contract: Contract = session.scalars(
-        statements.CONTRACT_OF, {"organization_id": organization_id}
-    ).one()
-    return contract
-
-
 def usage(session: Session, organization: Organization) -> Usage:
     """Return the seats purchased and in use, and how many people wait for one."""
     contract = contract_of(session, organization.id)
-    pending = session.scalar(
-        select(func.count())
-        .select_from(SeatRequest)
-        .where(SeatRequest.organization_id == organization.id, SeatRequest.status == "pending")
-    )
+    pending = pending_requests(session, organization.id)
     return Usage(
         seats_purchased=contract.seats_purchased,
         seats_in_use=contract.seats_used,
-        pending_requests=pending or 0,
+        pending_requests=pending,
         term_start=contract.term_start,
         term_end=contract.term_end,
         status=contract.status,
@@ -91,8 +80,6 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
         day = on or local_date(at, contract.timezone)
         if day >= contract.term_end and contract.auto_renew:
             # The renewal job may lag behind midnight; renew here rather than refuse.
-            from .renewal import renew
-
             renew(session, contract, at=at, on=day)
             taken = _take(session, member, at=at, on=day)
         elif on is None and session.get_bind().dialect.name == "sqlite":
@@ -246,64 +233,6 @@ def release_seat(session: Session, member: Member, *, at: datetime, on: date | N
     return True
 
 
-def record_refusal(
-    session: Session,
-    organization: Organization,
-    *,
-    channel: str,
-    identity: str,
-    identity_key: str,
-    at: datetime,
-    display_name: str | None = None,
-    email: str | None = None,
-    member_id: str | None = None,
-    reason: str = "no_seat",
-) -> SeatRequest:
-    """Remember a refused person as a pending seat request, once per identity.
-
-    Call it in a transaction of its own, after the refused request's transaction rolled
-    back, so that the record survives that rollback.
-    """
-    values = {
-        "organization_id": organization.id,
-        "channel": channel,
-        "identity": identity,
-        "identity_key": identity_key,
-        "display_name": display_name,
-        "email": email,
-        "member_id": member_id,
-        "status": "pending",
-        "attempts": 1,
-        "first_seen_at": at,
-        "last_seen_at": at,
-    }
-    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
-    statement = dialect.insert(SeatRequest).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=[SeatRequest.organization_id, SeatRequest.identity_key],
-        set_={
-            "attempts": SeatRequest.attempts + 1,
-            "last_seen_at": at,
-            "channel": channel,
-            "status": "pending",
-            "resolved_at": None,
-            "display_name": func.coalesce(
-                statement.excluded.display_name, SeatRequest.display_name
-            ),
-            "email": func.coalesce(statement.excluded.email, SeatRequest.email),
-            "member_id": func.coalesce(statement.excluded.member_id, SeatRequest.member_id),
-        },
-    ).returning(SeatRequest.id)
-    request_id = session.scalar(statement)
-    request = session.scalars(
-        select(SeatRequest)
-        .where(SeatRequest.id == request_id)
-        .execution_options(populate_existing=True)
-    ).one()
-    alerts.seat_refused(session, organization=organization, request=request, reason=reason, at=at)
-    return request
-
-
 def _identity_keys(member: Member) -> dict[str, str]:
     """Return the keys a seat request of this member would be remembered under."""
     other = member.email_key or member.user_name_key
@@ -323,30 +252,3 @@ def _sync_contract(session: Session, contract_id: int, seats_used: int) -> None:
 
 def _organization_name(session: Session, organization_id: int) -> str:
     return session.scalar(select(Organization.name).where(Organization.id == organization_id)) or ""
-
-
-def record_seat_event(
-    session: Session | Connection,
-    contract_id: int,
-    member_id: str | None,
-    kind: str,
-    counts: Sequence[int],
-    *,
-    on: date,
-    at: datetime,
-) -> None:
-    """Record a change of seats for the usage history, in the session's transaction."""
-    seats_used, seats_purchased, term_index = counts
-    statements.INSERT_SEAT_EVENT.rows(
-        session.connection() if isinstance(session, Session) else session,
-        {
-            "contract_id": contract_id,
-            "member_id": member_id,
-            "kind": kind,
-            "seats_used": seats_used,
-            "seats_purchased": seats_purchased,
-            "term_index": term_index,
-            "on": on,
-            "at": at,
-        },
-    )

@@ -8,9 +8,8 @@ from sqlalchemy import case, insert, select, update
 from sqlalchemy.orm import Session
 
 from . import alerts
-from .billing import seats_text
-from .invoices import Seller, issue_invoice
-from .ledger import contract_of, record_seat_event
+from .contracts import contract_of, record_seat_event
+from .invoices import Seller, issue_invoice, seats_text
 from .models import Contract, ContractTerm, Invoice, InvoiceLine
 from .terms import Term, local_date
 

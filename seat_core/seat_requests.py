@@ -1,0 +1,80 @@
+"""Seat requests: who was refused a seat, remembered once per identity until admitted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from . import alerts
+from .models import Organization, SeatRequest
+
+
+def pending_requests(session: Session, organization_id: int) -> int:
+    """Return how many people of the organization wait for a seat."""
+    pending = session.scalar(
+        select(func.count())
+        .select_from(SeatRequest)
+        .where(SeatRequest.organization_id == organization_id, SeatRequest.status == "pending")
+    )
+    return pending or 0
+
+
+def record_refusal(
+    session: Session,
+    organization: Organization,
+    *,
+    channel: str,
+    identity: str,
+    identity_key: str,
+    at: datetime,
+    display_name: str | None = None,
+    email: str | None = None,
+    member_id: str | None = None,
+    reason: str = "no_seat",
+) -> SeatRequest:
+    """Remember a refused person as a pending seat request, once per identity.
+
+    Call it in a transaction of its own, after the refused request's transaction rolled
+    back, so that the record survives that rollback.
+    """
+    values = {
+        "organization_id": organization.id,
+        "channel": channel,
+        "identity": identity,
+        "identity_key": identity_key,
+        "display_name": display_name,
+        "email": email,
+        "member_id": member_id,
+        "status": "pending",
+        "attempts": 1,
+        "first_seen_at": at,
+        "last_seen_at": at,
+    }
+    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+    statement = dialect.insert(SeatRequest).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[SeatRequest.organization_id, SeatRequest.identity_key],
+        set_={
+            "attempts": SeatRequest.attempts + 1,
+            "last_seen_at": at,
+            "channel": channel,
+            "status": "pending",
+            "resolved_at": None,
+            "display_name": func.coalesce(
+                statement.excluded.display_name, SeatRequest.display_name
+            ),
+            "email": func.coalesce(statement.excluded.email, SeatRequest.email),
+            "member_id": func.coalesce(statement.excluded.member_id, SeatRequest.member_id),
+        },
+    ).returning(SeatRequest.id)
+    request_id = session.scalar(statement)
+    request = session.scalars(
+        select(SeatRequest)
+        .where(SeatRequest.id == request_id)
+        .execution_options(populate_existing=True)
+    ).one()
+    alerts.seat_refused(session, organization=organization, request=request, reason=reason, at=at)
+    return request
