@@ -10,9 +10,9 @@ from urllib.parse import quote
 
 from .client import Plan, Request
 from .seed import ISSUER, Org, external_id, is_active, member_id, subject, user_name
+from .users import user_body
 
 SCIM = "/scim/v2"
-USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 CREATED = frozenset({201})
 PAGE = 100
@@ -38,21 +38,6 @@ def scim_headers(org: Org) -> dict[str, str]:
 
 def api_headers(org: Org) -> dict[str, str]:
     return {"Authorization": f"Bearer {org.api_token}", "Content-Type": "application/json"}
-
-
-def user_body(name: str, external: str, *, active: bool) -> bytes:
-    """Return the body of a POST /Users as an identity provider sends it."""
-    return json.dumps(
-        {
-            "schemas": [USER_SCHEMA],
-            "userName": name,
-            "externalId": external,
-            "name": {"givenName": "New", "familyName": name.partition("@")[0]},
-            "displayName": name.partition("@")[0],
-            "emails": [{"value": name, "type": "work", "primary": True}],
-            "active": active,
-        }
-    ).encode()
 
 
 def active_body(active: bool) -> bytes:

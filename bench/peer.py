@@ -25,11 +25,12 @@ from seat_core import make_engine
 from .client import Request
 from .databases import database
 from .measure import measure
-from .operations import CREATED, PAGE, SCIM, Operation, scim_headers, user_body
+from .operations import CREATED, PAGE, SCIM, Operation, scim_headers
 from .peer_report import CREATES, LOOKUPS, PAGES, markdown, peer_targets
 from .runner import SEATS, Settings, log_errors, server_env
 from .seed import Org, analyze, create_org, seed_members, user_name
 from .servers import Server, gunicorn
+from .users import user_body
 
 PEER_APP = "bench.peer_app:app"
 CEILING_APP = "bench.ceiling_app:app"

@@ -25,8 +25,7 @@ from scim2_server.utils import (
     load_default_service_provider_config,
 )
 
-from .operations import user_body
-from .seed import external_id, is_active, user_name
+from .users import external_id, is_active, user_body, user_name
 
 PREFIX = "/scim"
 SCIM_JSON = "application/scim+json"

@@ -17,6 +17,8 @@ from scim_gateway.tokens import issue_token
 from seat_core import create_organization, email_key, identity_key, make_sessionmaker
 from seat_core.models import Contract, Member, Seat
 
+from .users import external_id, is_active, user_name
+
 ISSUER = "https://idp.bench.example"
 BATCH = 5000
 NAMESPACE = uuid.UUID("7b0c3c0e-8f4e-4a53-9d7b-4d3f0e1b7a10")
@@ -34,15 +36,6 @@ class Org:
     api_token: str
 
 
-def user_name(slug: str, index: int) -> str:
-    """Return the userName of the index-th seeded member."""
-    return f"user{index:06d}@{slug}.bench.example"
-
-
-def external_id(slug: str, index: int) -> str:
-    return f"ext-{slug}-{index:06d}"
-
-
 def subject(slug: str, index: int) -> str:
     """Return the SSO subject of the index-th seeded member."""
     return f"sub-{slug}-{index:06d}"
@@ -51,11 +44,6 @@ def subject(slug: str, index: int) -> str:
 def member_id(slug: str, index: int) -> str:
     """Return the id of the index-th seeded member: random-looking, but reproducible."""
     return str(uuid.uuid5(NAMESPACE, f"{slug}/{index}"))
-
-
-def is_active(index: int) -> bool:
-    """Tell whether the index-th seeded member is active: nine in ten are."""
-    return index % 10 != 9
 
 
 def create_org(engine: Engine, slug: str, *, seats: int) -> Org:
