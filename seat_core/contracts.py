@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from . import statements
+from .fastpath import record_event, statements
 from .models import Contract
 
 
@@ -31,17 +31,5 @@ def record_seat_event(
     at: datetime,
 ) -> None:
     """Record a change of seats for the usage history, in the session's transaction."""
-    seats_used, seats_purchased, term_index = counts
-    statements.INSERT_SEAT_EVENT.rows(
-        session.connection() if isinstance(session, Session) else session,
-        {
-            "contract_id": contract_id,
-            "member_id": member_id,
-            "kind": kind,
-            "seats_used": seats_used,
-            "seats_purchased": seats_purchased,
-            "term_index": term_index,
-            "on": on,
-            "at": at,
-        },
-    )
+    connection = session.connection() if isinstance(session, Session) else session
+    record_event(connection, contract_id, member_id, kind, counts, on=on, at=at)

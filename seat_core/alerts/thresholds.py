@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from .. import statements
+from ..fastpath import statements
 from ..models import Contract, ThresholdState
 from .outbox import enqueue
 from .settings import DEFAULT_THRESHOLDS, alert_settings_of, parse_thresholds

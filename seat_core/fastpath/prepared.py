@@ -8,20 +8,31 @@ compilation for the dialect, and the values go through the column types' own bin
 result processors, so dates, times and booleans are stored and read exactly as the ORM
 stores and reads them. Driver errors come out as SQLAlchemy's exceptions.
 
+Each statement names its result: a NamedTuple whose fields are the statement's result
+columns, in order, checked when the statement is built. A column renamed, added or moved
+then fails at import, instead of shifting the values read by position. A statement that
+returns nothing takes NoRow.
+
 Only statements without expanding parameters can be prepared.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from sqlalchemy import Connection, Dialect, exc
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.expression import ClauseElement, Select
 
 Processor = Callable[[Any], Any] | None
+# A NamedTuple class: the named result of a statement.
+R = TypeVar("R", bound=tuple[Any, ...])
+
+
+class NoRow(NamedTuple):
+    """The result of a statement that returns no columns."""
 
 
 @dataclass(frozen=True)
@@ -36,18 +47,54 @@ class _Compiled:
     results: tuple[Processor, ...] | None
 
 
-class Prepared:
+class Prepared(Generic[R]):
     """A Core statement run with the driver's cursor on a SQLAlchemy connection.
 
-    Give one statement, or one per dialect name for statements in a dialect's own syntax.
+    Give one statement, or one per dialect name for statements in a dialect's own syntax,
+    and the NamedTuple its rows are read into.
+
+    :raises ValueError: when the statement's result columns are not the result's fields.
     """
 
-    def __init__(self, statement: ClauseElement | Mapping[str, ClauseElement]) -> None:
+    def __init__(
+        self, statement: ClauseElement | Mapping[str, ClauseElement], result: type[R]
+    ) -> None:
+        fields = tuple(getattr(result, "_fields", ()))
+        for each in statement.values() if isinstance(statement, Mapping) else [statement]:
+            names = tuple(_result_names(each))
+            if names != fields:
+                raise ValueError(
+                    f"the statement returns the columns {names}, "
+                    f"but {result.__name__} names {fields}"
+                )
         self.statements = statement
+        self.result = result
+        # NamedTuple's documented constructor from an iterable.
+        self._make: Callable[[Iterable[Any]], R] = result._make  # type: ignore[attr-defined]
         self._compiled: dict[str, _Compiled] = {}
 
-    def rows(self, connection: Connection, parameters: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    def run(self, connection: Connection, parameters: Mapping[str, Any]) -> None:
+        """Run the statement, for what it writes.
+
+        What it returns is not read: on PostgreSQL an INSERT compiles with RETURNING its id.
+        """
+        self._execute(connection, parameters)
+
+    def rows(self, connection: Connection, parameters: Mapping[str, Any]) -> list[R]:
         """Run the statement and return its rows, converted as Core would convert them."""
+        fetched, processors = self._execute(connection, parameters)
+        make = self._make
+        if processors is None:
+            # Both drivers give rows as tuples, of as many values as the result has fields.
+            return [make(row) for row in fetched]
+        return [
+            make(v if p is None else p(v) for p, v in zip(processors, row, strict=True))
+            for row in fetched
+        ]
+
+    def _execute(
+        self, connection: Connection, parameters: Mapping[str, Any]
+    ) -> tuple[Sequence[Any], tuple[Processor, ...] | None]:
         compiled = self._compiled.get(connection.dialect.name) or self._compile(connection.dialect)
         values = {**compiled.defaults, **parameters}
         for name, process in compiled.binds:
@@ -67,18 +114,9 @@ class Prepared:
             ) from error
         finally:
             cursor.close()
-        processors = compiled.results
-        if processors is None:
-            # Both drivers give rows as tuples.
-            return cast(list[tuple[Any, ...]], fetched)
-        return [
-            tuple(v if p is None else p(v) for p, v in zip(processors, row, strict=True))
-            for row in fetched
-        ]
+        return fetched, compiled.results
 
-    def first(
-        self, connection: Connection, parameters: Mapping[str, Any]
-    ) -> tuple[Any, ...] | None:
+    def first(self, connection: Connection, parameters: Mapping[str, Any]) -> R | None:
         """Run the statement and return its first row, or None when it returns none."""
         rows = self.rows(connection, parameters)
         return rows[0] if rows else None
@@ -115,9 +153,21 @@ class Prepared:
         return prepared
 
 
-def _result_types(statement: ClauseElement) -> list[Any]:
+def _result_columns(statement: ClauseElement) -> list[Any]:
     if isinstance(statement, Select):
-        return [column.type for column in statement.selected_columns]
+        return list(statement.selected_columns)
     if isinstance(statement, UpdateBase):
-        return [column.type for column in statement.exported_columns]
+        return list(statement.exported_columns)
     return []
+
+
+def _result_names(statement: ClauseElement) -> list[str]:
+    if isinstance(statement, Select):
+        return [str(key) for key, _ in statement.selected_columns.items()]
+    if isinstance(statement, UpdateBase):
+        return [str(key) for key, _ in statement.exported_columns.items()]
+    return []
+
+
+def _result_types(statement: ClauseElement) -> list[Any]:
+    return [column.type for column in _result_columns(statement)]

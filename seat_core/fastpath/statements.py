@@ -2,12 +2,12 @@
 cost more than running them. Each takes its values as bound parameters.
 
 Those a seat change runs on every request are Prepared (see prepared.py): compiled once
-per dialect and run on the driver's cursor.
+per dialect, run on the driver's cursor, and read into the named result beside them.
 """
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import cast as sql_cast
 
-from .models import (
+from ..models import (
     AlertSettings,
     Contract,
     Member,
@@ -32,7 +32,7 @@ from .models import (
     SeatRequest,
     ThresholdState,
 )
-from .prepared import Prepared
+from .prepared import NoRow, Prepared
 
 contract = cast(Table, Contract.__table__)
 seat = cast(Table, Seat.__table__)
@@ -47,6 +47,44 @@ CONTRACT_OF = (
     .where(Contract.organization_id == bindparam("organization_id"))
     .execution_options(populate_existing=True)
 )
+
+
+class Taken(NamedTuple):
+    """A seat taken: the contract's new counts and its organization's alert thresholds."""
+
+    contract_id: int
+    seats_used: int
+    seats_purchased: int
+    term_index: int
+    # As stored in the alert settings; None for the defaults.
+    thresholds: str | None
+
+
+class TakenNearby(NamedTuple):
+    """A seat taken on SQLite, for a day near UTC's: what the rest of the take needs."""
+
+    contract_id: int
+    seats_used: int
+    seats_purchased: int
+    term_index: int
+    thresholds: str | None
+    timezone: str
+    has_pending: bool
+
+
+class Deleted(NamedTuple):
+    """A seat given up: the contract it counted on."""
+
+    contract_id: int
+
+
+class Released(NamedTuple):
+    """A seat released: the contract's new counts and its time zone."""
+
+    seats_used: int
+    seats_purchased: int
+    term_index: int
+    timezone: str
 
 
 def _is_identity_key() -> ColumnElement[bool]:
@@ -128,21 +166,26 @@ TAKE_SEAT = Prepared(
     .where(*_seat_free(_on, _until))
     .values(seats_used=contract.c.seats_used + 1)
     .returning(
-        contract.c.id,
+        contract.c.id.label("contract_id"),
         contract.c.seats_used,
         contract.c.seats_purchased,
         contract.c.term_index,
-        _thresholds(),
+        _thresholds().label("thresholds"),
         contract.c.timezone,
-        select(seat_request.c.id).where(*_pending_requests(contract.c.organization_id)).exists(),
-    )
+        select(seat_request.c.id)
+        .where(*_pending_requests(contract.c.organization_id))
+        .exists()
+        .label("has_pending"),
+    ),
+    TakenNearby,
 )
 INSERT_SEAT = Prepared(
     insert(seat).values(
         contract_id=bindparam("p_contract_id", type_=seat.c.contract_id.type),
         member_id=_member_id,
         taken_at=_at,
-    )
+    ),
+    NoRow,
 )
 
 # Marks the member's pending seat requests admitted: it holds a seat now.
@@ -166,7 +209,7 @@ _taken = (
     .where(*_seat_free(_local_on))
     .values(seats_used=contract.c.seats_used + 1)
     .returning(
-        contract.c.id,
+        contract.c.id.label("contract_id"),
         contract.c.seats_used,
         contract.c.seats_purchased,
         contract.c.term_index,
@@ -177,7 +220,9 @@ _taken = (
 )
 _held = (
     insert(seat)
-    .from_select(["contract_id", "member_id", "taken_at"], select(_taken.c.id, _member_id, _at))
+    .from_select(
+        ["contract_id", "member_id", "taken_at"], select(_taken.c.contract_id, _member_id, _at)
+    )
     .returning(seat.c.id)
     .cte("held")
 )
@@ -186,7 +231,7 @@ _recorded = (
     .from_select(
         _event_columns,
         select(
-            _taken.c.id,
+            _taken.c.contract_id,
             _member_id,
             literal("take", seat_event.c.kind.type),
             _taken.c.seats_used,
@@ -199,15 +244,17 @@ _recorded = (
     .returning(seat_event.c.id)
     .cte("recorded")
 )
-_admitted = _admit.where(select(_taken.c.id).exists()).returning(seat_request.c.id).cte("admitted")
+_admitted = (
+    _admit.where(select(_taken.c.contract_id).exists()).returning(seat_request.c.id).cte("admitted")
+)
 _taken_row = select(
-    _taken.c.id,
+    _taken.c.contract_id,
     _taken.c.seats_used,
     _taken.c.seats_purchased,
     _taken.c.term_index,
     _taken.c.thresholds,
 )
-TAKE_SEAT_AT_ONCE = Prepared(_taken_row.add_cte(_held, _recorded, _admitted))
+TAKE_SEAT_AT_ONCE = Prepared(_taken_row.add_cte(_held, _recorded, _admitted), Taken)
 
 # The same for a member not yet written: its INSERT joins the statement, so that creating
 # an active user costs no more round trips than creating an inactive one. Each column is
@@ -219,14 +266,15 @@ _joined = (
     .returning(member.c.id)
     .cte("joined")
 )
-TAKE_SEAT_JOINING = Prepared(_taken_row.add_cte(_joined, _held, _recorded, _admitted))
+TAKE_SEAT_JOINING = Prepared(_taken_row.add_cte(_joined, _held, _recorded, _admitted), Taken)
 
 HOLDS_SEAT = select(seat.c.id).where(seat.c.member_id == bindparam("member_id"))
 
 DELETE_SEAT = Prepared(
     delete(seat)
     .where(seat.c.member_id == bindparam("p_member_id", type_=seat.c.member_id.type))
-    .returning(seat.c.contract_id)
+    .returning(seat.c.contract_id),
+    Deleted,
 )
 
 RELEASE_SEAT = Prepared(
@@ -238,16 +286,18 @@ RELEASE_SEAT = Prepared(
         contract.c.seats_purchased,
         contract.c.term_index,
         contract.c.timezone,
-    )
+    ),
+    Released,
 )
 
 INSERT_SEAT_EVENT = Prepared(
     insert(seat_event).values(
         {name: bindparam(name, type_=seat_event.c[name].type) for name in _event_columns}
-    )
+    ),
+    NoRow,
 )
 
-ADMIT_REQUESTS = Prepared(_admit)
+ADMIT_REQUESTS = Prepared(_admit, NoRow)
 
 REARM_THRESHOLDS = (
     update(threshold_state)

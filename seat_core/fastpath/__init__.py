@@ -1,0 +1,19 @@
+"""The seat path's fast lane: prepared statements with named results, one take per
+database, and the fix-ups that keep the session in step with what they wrote."""
+
+from .identity_map import sync_contract
+from .prepared import NoRow, Prepared
+from .statements import Deleted, Released, Taken
+from .takes import Take, record_event, take_for
+
+__all__ = [
+    "Deleted",
+    "NoRow",
+    "Prepared",
+    "Released",
+    "Take",
+    "Taken",
+    "record_event",
+    "sync_contract",
+    "take_for",
+]

@@ -1,0 +1,139 @@
+"""Taking a seat, one implementation per database behind one interface.
+
+Each takes the seat, holds it, records the event and admits the member's pending seat
+requests, or writes nothing and returns None when the guard of statements.TAKE_SEAT
+refuses. How many statements that costs is each database's own affair (statements.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
+
+from ..models import Member
+from ..terms import local_date
+from . import statements
+from .identity_map import can_join, new_row, written
+from .statements import Taken
+
+ONE_DAY = timedelta(days=1)
+
+
+class Take:
+    """How a database takes a seat for a member."""
+
+    # True when a take given no day may refuse near a term's first or last day though a
+    # seat is free: the caller then asks again for the contract's local day.
+    approximates_day = False
+
+    def joins(self, session: Session, member: Member) -> bool:
+        """Tell whether the member's INSERT can be written by the take itself."""
+        return False
+
+    def take(
+        self, session: Session, member: Member, *, at: datetime, on: date | None, joining: bool
+    ) -> Taken | None:
+        """Take a seat for the member on the day on (None: the contract's local day).
+
+        When joining, the new member is written by the same statement, seat or no seat.
+        """
+        raise NotImplementedError
+
+
+class SqliteTake(Take):
+    """Three or four statements in process, the first asking for the days around UTC's."""
+
+    approximates_day = True
+
+    def take(
+        self, session: Session, member: Member, *, at: datetime, on: date | None, joining: bool
+    ) -> Taken | None:
+        connection = session.connection()
+        common = {"p_organization_id": member.organization_id, "p_member_id": member.id, "p_at": at}
+        if on is None:
+            # The term covers the local day if it covers the days either side of UTC's.
+            utc_day = at.astimezone(UTC).date()
+            days = {"p_on": utc_day - ONE_DAY, "p_until": utc_day + ONE_DAY}
+        else:
+            days = {"p_on": on, "p_until": on}
+        keys = identity_keys(member)
+        taken = statements.TAKE_SEAT.first(connection, {**common, **keys, **days})
+        if taken is None:
+            return None
+        day = on or local_date(at, taken.timezone)
+        counts = (taken.seats_used, taken.seats_purchased, taken.term_index)
+        statements.INSERT_SEAT.run(connection, {**common, "p_contract_id": taken.contract_id})
+        record_event(connection, taken.contract_id, member.id, "take", counts, on=day, at=at)
+        if taken.has_pending:
+            statements.ADMIT_REQUESTS.run(connection, {**common, **keys})
+        return Taken(taken.contract_id, *counts, taken.thresholds)
+
+
+class PostgresqlTake(Take):
+    """One statement, a round trip, joined by a new member's INSERT when it can be."""
+
+    def joins(self, session: Session, member: Member) -> bool:
+        return can_join(session, member)
+
+    def take(
+        self, session: Session, member: Member, *, at: datetime, on: date | None, joining: bool
+    ) -> Taken | None:
+        connection = session.connection()
+        # First: a default id is set on the member here.
+        row = new_row(member) if joining else {}
+        parameters = {
+            "p_organization_id": member.organization_id,
+            "p_member_id": member.id,
+            "p_at": at,
+            "p_on": on,
+            **identity_keys(member),
+        }
+        if not joining:
+            return statements.TAKE_SEAT_AT_ONCE.first(connection, parameters)
+        taken = statements.TAKE_SEAT_JOINING.first(connection, {**parameters, **row})
+        written(session, member)
+        return taken
+
+
+_TAKES: dict[str, Take] = {"sqlite": SqliteTake(), "postgresql": PostgresqlTake()}
+
+
+def take_for(session: Session) -> Take:
+    """Return how the session's database takes a seat."""
+    return _TAKES[session.get_bind().dialect.name]
+
+
+def identity_keys(member: Member) -> dict[str, str]:
+    """Return the keys a seat request of this member would be remembered under."""
+    other = member.email_key or member.user_name_key
+    return {"p_key": member.user_name_key, "p_other_key": other}
+
+
+def record_event(
+    connection: Connection,
+    contract_id: int,
+    member_id: str | None,
+    kind: str,
+    counts: Sequence[int],
+    *,
+    on: date,
+    at: datetime,
+) -> None:
+    """Record a change of seats for the usage history, on the connection's transaction."""
+    seats_used, seats_purchased, term_index = counts
+    statements.INSERT_SEAT_EVENT.run(
+        connection,
+        {
+            "contract_id": contract_id,
+            "member_id": member_id,
+            "kind": kind,
+            "seats_used": seats_used,
+            "seats_purchased": seats_purchased,
+            "term_index": term_index,
+            "on": on,
+            "at": at,
+        },
+    )
