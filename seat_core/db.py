@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -107,3 +108,11 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """Run one transaction: commit when the block ends, roll back on any exception."""
     with factory.begin() as session:
         yield session
+
+
+def upsert(session: Session, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """Return an INSERT into the table, in the session's database's syntax, that takes
+    ON CONFLICT clauses (on_conflict_do_update / on_conflict_do_nothing, alike on both)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return sqlite.insert(table)
+    return postgresql.insert(table)

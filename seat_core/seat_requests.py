@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from . import alerts
+from .db import upsert
 from .models import Organization, SeatRequest
 
 
@@ -53,9 +53,8 @@ def record_refusal(
         "first_seen_at": at,
         "last_seen_at": at,
     }
-    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
-    statement = dialect.insert(SeatRequest).values(**values)
-    statement = statement.on_conflict_do_update(
+    row = upsert(session, SeatRequest).values(**values)
+    statement = row.on_conflict_do_update(
         index_elements=[SeatRequest.organization_id, SeatRequest.identity_key],
         set_={
             "attempts": SeatRequest.attempts + 1,
@@ -63,11 +62,9 @@ def record_refusal(
             "channel": channel,
             "status": "pending",
             "resolved_at": None,
-            "display_name": func.coalesce(
-                statement.excluded.display_name, SeatRequest.display_name
-            ),
-            "email": func.coalesce(statement.excluded.email, SeatRequest.email),
-            "member_id": func.coalesce(statement.excluded.member_id, SeatRequest.member_id),
+            "display_name": func.coalesce(row.excluded.display_name, SeatRequest.display_name),
+            "email": func.coalesce(row.excluded.email, SeatRequest.email),
+            "member_id": func.coalesce(row.excluded.member_id, SeatRequest.member_id),
         },
     ).returning(SeatRequest.id)
     request_id = session.scalar(statement)

@@ -6,9 +6,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ..db import upsert
 from ..models import Contract, Invoice, Organization, Outbox, RefusalWindow, SeatRequest
 from ..terms import format_money, local_date
 from .outbox import enqueue
@@ -62,20 +62,15 @@ def _hold(session: Session, organization_id: int, at: datetime, window: timedelt
     One upsert locks the organization's window row, so concurrent refusals (and the worker
     closing the window) take turns: exactly one refusal opens each window.
     """
-    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
-    statement = dialect.insert(RefusalWindow).values(
+    row = upsert(session, RefusalWindow).values(
         organization_id=organization_id, opened_at=at, closes_at=at + window, held=0
     )
-    expired = RefusalWindow.closes_at <= statement.excluded.opened_at
-    statement = statement.on_conflict_do_update(
+    expired = RefusalWindow.closes_at <= row.excluded.opened_at
+    statement = row.on_conflict_do_update(
         index_elements=[RefusalWindow.organization_id],
         set_={
-            "opened_at": case(
-                (expired, statement.excluded.opened_at), else_=RefusalWindow.opened_at
-            ),
-            "closes_at": case(
-                (expired, statement.excluded.closes_at), else_=RefusalWindow.closes_at
-            ),
+            "opened_at": case((expired, row.excluded.opened_at), else_=RefusalWindow.opened_at),
+            "closes_at": case((expired, row.excluded.closes_at), else_=RefusalWindow.closes_at),
             "held": case((expired, 0), else_=RefusalWindow.held + 1),
         },
     ).returning(RefusalWindow.held)

@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ..db import upsert
 from ..models import AlertDelivery, Organization, Outbox, WebhookEndpoint, new_id
 from .settings import AlertNotFound, email_recipients, get_webhook_endpoint
 
@@ -31,8 +31,7 @@ def enqueue(
     Return the message's row id, or None when dedupe_key says it was written before.
     A 'held' message waits for its digest and gets no deliveries of its own.
     """
-    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
-    statement = dialect.insert(Outbox).values(
+    statement = upsert(session, Outbox).values(
         organization_id=organization_id,
         event=event,
         payload=payload,

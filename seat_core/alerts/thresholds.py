@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ..db import upsert
 from ..fastpath import statements
 from ..models import Contract, ThresholdState
 from .outbox import enqueue
@@ -94,9 +94,8 @@ def thresholds_from(text: str | None) -> tuple[int, ...]:
 
 
 def _ensure_state(session: Session, contract_id: int, threshold: int) -> None:
-    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
     session.execute(
-        dialect.insert(ThresholdState)
+        upsert(session, ThresholdState)
         .values(contract_id=contract_id, threshold=threshold, armed=True)
         .on_conflict_do_nothing()
     )
