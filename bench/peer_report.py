@@ -40,6 +40,11 @@ def _rps(rows: list[dict[str, Any]], server: str, users: int, operation: str) ->
     return None if row is None else float(row["rps"])
 
 
+def _cpu(rows: list[dict[str, Any]], server: str, users: int, operation: str) -> float | None:
+    row = _find(rows, server, users, operation)
+    return None if row is None else row["server_cpu_ms_per_request"]
+
+
 def summary(rows: list[dict[str, Any]], kinds: list[str]) -> list[dict[str, Any]]:
     """Return one line per size and database: each server's rates and the gateway's ratios."""
     lines = []
@@ -52,6 +57,8 @@ def summary(rows: list[dict[str, Any]], kinds: list[str]) -> list[dict[str, Any]
                 peer = _rps(rows, PEER, users, operation)
                 ceiling = _rps(rows, CEILING, users, operation)
                 line[operation] = {
+                    "cpu_ms": _cpu(rows, name, users, operation),
+                    "peer_cpu_ms": _cpu(rows, PEER, users, operation),
                     "gateway": ours,
                     "peer": peer,
                     "ceiling": ceiling,
@@ -123,8 +130,9 @@ def table(rows: list[dict[str, Any]], kinds: list[str]) -> list[str]:
     """Return the Markdown rows of the side-by-side table (the README shows the same)."""
     lines = [
         "| users | database | creates/s gateway · peer · ceiling | vs peer | vs ceiling "
-        "| lookups/s gateway · peer · ceiling | vs peer | vs ceiling | page of 100 CPU ms |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| CPU ms gateway · peer | lookups/s gateway · peer · ceiling | vs peer | vs ceiling "
+        "| CPU ms gateway · peer | page of 100 CPU ms |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for line in summary(rows, kinds):
         cells = [f"{line['users']:,}", line["database"]]
@@ -134,6 +142,7 @@ def table(rows: list[dict[str, Any]], kinds: list[str]) -> list[str]:
                 f"{_num(f['gateway'])} · {_num(f['peer'])} · {_num(f['ceiling'])}",
                 _x(f["vs_peer"]),
                 _x(f["vs_ceiling"]),
+                f"{_num(f['cpu_ms'], '{:.1f}')} · {_num(f['peer_cpu_ms'], '{:.1f}')}",
             ]
         cells.append(_num(line["page_cpu_ms"], "{:.1f}"))
         lines.append("| " + " | ".join(cells) + " |")
@@ -162,6 +171,9 @@ def markdown(date: str, machine: dict[str, Any], result: dict[str, Any]) -> str:
         "a seat); lookups are `userName eq` filters on seeded users, drawn at random.",
         "",
         *table(rows, result["databases"]),
+        "",
+        "Server CPU per request (all workers, from /proc) is the steadier figure on a shared "
+        "machine: requests per second move with whatever else runs on it.",
         "",
         "## Targets (reported, not enforced)",
         "",

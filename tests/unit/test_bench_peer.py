@@ -56,6 +56,7 @@ def test_the_summary_divides_the_gateway_by_the_peer_and_by_the_ceiling():
     assert line[CREATES]["vs_ceiling"] == 0.125
     assert line[LOOKUPS]["vs_peer"] == 1200.0 / 700.0
     assert line["page_cpu_ms"] == 40.0
+    assert line[CREATES]["cpu_ms"] == line[CREATES]["peer_cpu_ms"] == 2.0
 
 
 def test_creates_fail_below_the_peer_while_lookups_pass_above_one_and_a_half_times_it():
@@ -90,7 +91,7 @@ def test_the_table_has_a_row_per_size_and_database_with_each_servers_rate():
     lines = table(rows, ["sqlite"])
 
     assert len(lines) == 4
-    assert lines[2].startswith("| 2,000 | sqlite | 400 · 800 · 3200 | 0.50x | 0.12x |")
+    assert lines[2].startswith("| 2,000 | sqlite | 400 · 800 · 3200 | 0.50x | 0.12x | 2.0 · 2.0 |")
     assert lines[3].startswith("| 50,000 | sqlite | 320 · 800 · 3200 | 0.40x |")
 
 
