@@ -71,18 +71,19 @@ class Prepared(Generic[R]):
         self.result = result
         # NamedTuple's documented constructor from an iterable.
         self._make: Callable[[Iterable[Any]], R] = result._make  # type: ignore[attr-defined]
+        self._no_row = not fields
         self._compiled: dict[str, _Compiled] = {}
 
     def run(self, connection: Connection, parameters: Mapping[str, Any]) -> None:
-        """Run the statement, for what it writes.
-
-        What it returns is not read: on PostgreSQL an INSERT compiles with RETURNING its id.
-        """
+        """Run the statement, for what it writes."""
         self._execute(connection, parameters)
 
     def rows(self, connection: Connection, parameters: Mapping[str, Any]) -> list[R]:
         """Run the statement and return its rows, converted as Core would convert them."""
         fetched, processors = self._execute(connection, parameters)
+        if not fetched or self._no_row:
+            # NoRow: what an INSERT returns of its own accord (its id, on PostgreSQL) is not read.
+            return []
         make = self._make
         if processors is None:
             # Both drivers give rows as tuples, of as many values as the result has fields.

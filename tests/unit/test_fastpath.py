@@ -1,0 +1,214 @@
+"""The fast path: each prepared statement does what its plain Core form does, and the
+joined take writes a new member and its seat in one statement."""
+
+from datetime import timedelta
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from seat_core import identity_key, make_engine, make_sessionmaker, record_refusal, take_seat
+from seat_core.fastpath import Prepared, statements
+from seat_core.fastpath.identity_map import new_row
+from seat_core.fastpath.takes import identity_keys
+from seat_core.models import Contract, Member
+
+from ..factories import AT, gen_member, gen_organization
+
+# The single-statement takes find the contract's local day with PostgreSQL's timezone().
+POSTGRESQL_ONLY = {"TAKE_SEAT_AT_ONCE", "TAKE_SEAT_JOINING"}
+PREPARED = sorted(name for name, value in vars(statements).items() if isinstance(value, Prepared))
+# What a statement may change; ids from sequences are left out (PostgreSQL's do not roll back).
+TABLES = ("contract", "seat", "seat_event", "seat_request", "member", "threshold_state")
+
+
+def new_member(organization, user_name):
+    """A member added to the session and not flushed: the take writes it."""
+    return Member(
+        organization_id=organization.id,
+        user_name=user_name,
+        user_name_key=identity_key(user_name),
+        created_at=AT,
+        updated_at=AT,
+    )
+
+
+def arrange(session: Session) -> dict[str, dict[str, Any]]:
+    """Set up a contract with a seat held and a member waiting; return each statement's values."""
+    organization = gen_organization(session, seats=3)
+    gen_member(session, organization, "held")
+    ann = gen_member(session, organization, "ann", active=False)
+    record_refusal(
+        session,
+        organization,
+        channel="sso",
+        identity="ann",
+        identity_key=identity_key("ann"),
+        at=AT,
+    )
+    holder = session.scalars(select(Member).where(Member.user_name == "held")).one()
+    contract_id = session.scalars(select(Contract.id)).one()
+    joining = new_member(organization, "bob")
+    row = new_row(joining)
+    session.flush()
+    common = {"p_organization_id": organization.id, "p_member_id": ann.id, "p_at": AT}
+    keys = identity_keys(ann)
+    day = AT.date()
+    return {
+        "TAKE_SEAT": {
+            **common,
+            **keys,
+            "p_on": day - timedelta(days=1),
+            "p_until": day + timedelta(days=1),
+        },
+        "TAKE_SEAT_AT_ONCE": {**common, **keys, "p_on": None},
+        "TAKE_SEAT_JOINING": {
+            **common,
+            **identity_keys(joining),
+            "p_member_id": joining.id,
+            "p_on": None,
+            **row,
+        },
+        "INSERT_SEAT": {**common, "p_contract_id": contract_id},
+        "ADMIT_REQUESTS": {**common, **keys},
+        "DELETE_SEAT": {"p_member_id": holder.id},
+        "RELEASE_SEAT": {"p_contract_id": contract_id},
+        "INSERT_SEAT_EVENT": {
+            "contract_id": contract_id,
+            "member_id": ann.id,
+            "kind": "take",
+            "seats_used": 2,
+            "seats_purchased": 3,
+            "term_index": 0,
+            "on": day,
+            "at": AT,
+        },
+    }
+
+
+def snapshot(session: Session) -> dict[str, list[tuple]]:
+    """Return every row of the tables a seat statement may change, without serial ids."""
+    tables = {}
+    for name in TABLES:
+        result = session.execute(text(f"SELECT * FROM {name}"))
+        names = list(result.keys())
+        columns = [c for c in names if not (c == "id" and name != "member")]
+        tables[name] = sorted(
+            (tuple(str(row._mapping[c]) for c in columns) for row in result), key=str
+        )
+    return tables
+
+
+@pytest.mark.parametrize("name", PREPARED)
+def test_every_prepared_statement_does_what_its_core_form_does(sessions, name):
+    prepared = getattr(statements, name)
+    with sessions.begin() as session:
+        if name in POSTGRESQL_ONLY and session.get_bind().dialect.name != "postgresql":
+            pytest.skip("a PostgreSQL statement")
+        values = arrange(session)[name]
+        connection = session.connection()
+
+        with connection.begin_nested() as attempt:
+            fast_rows = prepared.rows(connection, values)
+            fast_state = snapshot(session)
+            attempt.rollback()
+        with connection.begin_nested() as attempt:
+            result = connection.execute(prepared.statements, values)
+            core_rows = result.all() if result.returns_rows else []
+            core_state = snapshot(session)
+            core_names = tuple(result.keys()) if result.returns_rows else ()
+            attempt.rollback()
+
+    assert [tuple(row) for row in fast_rows] == [tuple(row) for row in core_rows]
+    assert fast_state == core_state
+    # An INSERT's implicit RETURNING of its id is not a result the statement names.
+    if prepared.result._fields:
+        assert core_names == prepared.result._fields
+        assert fast_rows, "arranged so that every statement returning rows returns one"
+
+
+def count_statements(session: Session) -> list[str]:
+    """Record each SQL string the driver runs on the session's connection from now on."""
+    executed: list[str] = []
+    raw = session.connection().connection.dbapi_connection
+    if session.get_bind().dialect.name == "sqlite":
+        raw.set_trace_callback(executed.append)
+    else:
+
+        class Counting(psycopg.Cursor):
+            def execute(self, query, params=None, **options):
+                executed.append(str(query))
+                return super().execute(query, params, **options)
+
+        raw.cursor_factory = Counting
+    return executed
+
+
+def stop_counting(session: Session) -> None:
+    raw = session.connection().connection.dbapi_connection
+    if session.get_bind().dialect.name == "sqlite":
+        raw.set_trace_callback(None)
+    else:
+        raw.cursor_factory = psycopg.Cursor
+
+
+@pytest.mark.postgres
+def test_a_new_members_insert_joins_the_take_in_one_statement_on_postgresql(postgres_url):
+    engine = make_engine(postgres_url)
+    try:
+        with make_sessionmaker(engine).begin() as session:
+            organization = gen_organization(session, seats=2)
+            bob = new_member(organization, "bob")
+            session.add(bob)
+            executed = count_statements(session)
+            try:
+                assert take_seat(session, bob, at=AT) is True
+            finally:
+                stop_counting(session)
+
+            assert len(executed) == 1
+            assert "INSERT INTO member" in executed[0] and "UPDATE contract" in executed[0]
+            assert session.get(Member, bob.id).active is True
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_the_take_is_not_joined_once_the_view_has_flushed_the_new_member(postgres_url):
+    engine = make_engine(postgres_url)
+    try:
+        with make_sessionmaker(engine).begin() as session:
+            organization = gen_organization(session, seats=2)
+            bob = new_member(organization, "bob")
+            session.add(bob)
+            session.flush()
+            executed = count_statements(session)
+            try:
+                assert take_seat(session, bob, at=AT) is True
+            finally:
+                stop_counting(session)
+
+            # The flush of active = True, then the take alone.
+            assert len(executed) == 2
+            assert "INSERT INTO member" not in executed[1]
+    finally:
+        engine.dispose()
+
+
+def test_taking_a_seat_for_a_written_member_costs_a_fixed_number_of_statements(sessions):
+    with sessions.begin() as session:
+        organization = gen_organization(session, seats=2)
+        ann = gen_member(session, organization, "ann", active=False)
+        ann.active = True
+        session.flush()
+        executed = count_statements(session)
+        try:
+            assert take_seat(session, ann, at=AT) is True
+        finally:
+            stop_counting(session)
+        sqlite = session.get_bind().dialect.name == "sqlite"
+
+    # SQLite: TAKE_SEAT, INSERT_SEAT and INSERT_SEAT_EVENT; PostgreSQL: TAKE_SEAT_AT_ONCE.
+    assert len(executed) == (3 if sqlite else 1), executed
