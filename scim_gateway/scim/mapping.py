@@ -105,7 +105,7 @@ USER_ATTRIBUTES: dict[tuple[str, str, str | None], Scalar | Values] = {
     (USER, "external_id", None): Scalar(Member.external_id, "exact"),
     (USER, "display_name", None): Scalar(Member.display_name, "fold"),
     (USER, "active", None): Scalar(Member.active, "plain"),
-    # A member holds a seat iff it is active (DESIGN §2.1).
+    # A member holds a seat iff it is active (docs/rules.md, Seats).
     (SEAT_SCHEMA, "holds_seat", None): Scalar(Member.active, "plain"),
     (USER, "meta", "created"): Scalar(Member.created_at, "plain"),
     (USER, "meta", "last_modified"): Scalar(Member.updated_at, "plain"),

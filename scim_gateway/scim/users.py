@@ -1,4 +1,4 @@
-"""/Users: provisioning gated by seats (RFC 7644 §3; DESIGN §2.1)."""
+"""/Users: provisioning gated by seats (RFC 7644 §3; docs/rules.md, Seats)."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def create_user() -> Response:
         body(), scim_ctx=Context.RESOURCE_CREATION_REQUEST, scim_policy=POLICY
     )
     at = now()
-    # DESIGN §2.1: a user created active, or with no "active" at all, takes a seat.
+    # docs/rules.md, Seats: a user created active, or with no "active" at all, takes a seat.
     wants_active = resource.active is not False
     member = Member(
         id=new_id(),

@@ -1,4 +1,4 @@
-"""Terms and proration: the vectors of DESIGN §2.2 and properties over any date."""
+"""Terms and proration: the vectors of docs/rules.md, Proration and properties over any date."""
 
 from datetime import date, timedelta
 from fractions import Fraction
