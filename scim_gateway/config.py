@@ -19,6 +19,9 @@ DEFAULTS: dict[str, Any] = {
     "SCIM_MAX_FILTER_LENGTH": 2000,
     # Per SCIM token: room for an initial Entra or Okta sync (and scim2-tester), not a runaway loop.
     "SCIM_RATE_LIMIT": "6000/minute",
+    # Seconds a worker trusts a SCIM token it has read: the bound on a revocation taking
+    # effect (README, Performance). 0 reads the token on every request.
+    "SCIM_TOKEN_CACHE_SECONDS": 2,
     "REDIS_URL": None,
     # Owners.
     "MAX_SEATS_PER_PURCHASE": 10_000,
@@ -77,6 +80,7 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         "SCIM_MAX_FILTER_LENGTH",
         "SMTP_PORT",
         "INVOICE_NET_DAYS",
+        "SCIM_TOKEN_CACHE_SECONDS",
     ):
         try:
             app.config[name] = int(app.config[name])

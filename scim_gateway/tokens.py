@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
+from collections.abc import Callable
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -12,6 +15,9 @@ from sqlalchemy.orm import Session
 from seat_core.models import ApiToken, Organization
 
 PREFIXES = {"scim": "scim_", "api": "sgw_"}
+# Tokens a process remembers at once: far more than the organizations' identity providers
+# that call one worker; past it the oldest goes first.
+CACHE_SIZE = 1024
 
 
 def hash_token(token: str) -> str:
@@ -58,6 +64,82 @@ def find_token(session: Session, secret: str, *, kind: str, at: datetime) -> Api
             or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > at),
         )
     ).first()
+
+
+class LiveToken(NamedTuple):
+    """What a request needs of a live token: its id, organization and end, if any."""
+
+    id: int
+    organization_id: int
+    expires_at: datetime | None
+
+
+def load_token(session: Session, token_hash: str, *, kind: str, at: datetime) -> LiveToken | None:
+    """Return the live token of that kind with that hash, as three columns, or None."""
+    row = session.execute(
+        select(ApiToken.id, ApiToken.organization_id, ApiToken.expires_at).where(
+            ApiToken.token_hash == token_hash,
+            ApiToken.kind == kind,
+            ApiToken.revoked_at.is_(None),
+            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > at),
+        )
+    ).first()
+    return None if row is None else LiveToken(*row)
+
+
+class TokenCache:
+    """Live tokens by hash, each trusted for at most `seconds` after it was read.
+
+    A revocation, or a token's organization deleted, reaches a process within that bound;
+    0 reads the database on every request. Expiry is checked on every use, so it is exact.
+    Unknown secrets are never remembered: a new token works at once, and guessing cannot
+    fill the cache.
+    """
+
+    def __init__(
+        self,
+        seconds: float,
+        *,
+        size: int = CACHE_SIZE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.seconds = seconds
+        self.size = size
+        self.clock = clock
+        self._tokens: dict[str, tuple[float, LiveToken]] = {}
+
+    def find(
+        self,
+        secret: str,
+        *,
+        kind: str,
+        at: datetime,
+        load: Callable[[str], LiveToken | None],
+    ) -> LiveToken | None:
+        """Return the live token with that secret, calling load(hash) if not remembered."""
+        if not secret or len(secret) > 200:
+            return None
+        key = f"{kind}:{hash_token(secret)}"
+        now = self.clock()
+        remembered = self._tokens.get(key)
+        if remembered is not None and remembered[0] > now:
+            token = remembered[1]
+        else:
+            token = load(key.partition(":")[2])
+            if token is None:
+                self._tokens.pop(key, None)
+                return None
+            if self.seconds > 0:
+                if len(self._tokens) >= self.size:
+                    self._tokens.pop(next(iter(self._tokens)), None)
+                self._tokens[key] = (now + self.seconds, token)
+        if token.expires_at is not None and token.expires_at <= at:
+            return None
+        return token
+
+    def clear(self) -> None:
+        """Forget every token, e.g. after revoking one in this process."""
+        self._tokens.clear()
 
 
 def revoke_token(

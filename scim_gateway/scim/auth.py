@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import current_app, g, request
 
 from .. import ratelimit
 from ..clock import now
 from ..db import read_only
-from ..tokens import find_token
+from ..tokens import LiveToken, TokenCache, load_token
 from . import bp
 from .errors import TooManyRequests, Unauthorized
 
@@ -20,18 +22,32 @@ def authenticate() -> None:
         raise Unauthorized(
             detail="Send the organization's SCIM token as 'Authorization: Bearer <token>'."
         )
-    with read_only() as session:
-        token = find_token(session, secret.strip(), kind="scim", at=now())
-        if token is None:
-            raise Unauthorized(detail="The bearer token is unknown, revoked or expired.")
-        g.scim_organization_id = token.organization_id
-        g.scim_token_id = token.id
+    at = now()
+    token = token_cache().find(secret.strip(), kind="scim", at=at, load=lambda h: _load(h, at))
+    if token is None:
+        raise Unauthorized(detail="The bearer token is unknown, revoked or expired.")
+    g.scim_organization_id = token.organization_id
+    g.scim_token_id = token.id
     wait = ratelimit.hit(current_app.config["SCIM_RATE_LIMIT"], "scim", str(token.id))
     if wait is not None:
         raise TooManyRequests(
             retry_after=wait,
             detail=f"Too many requests with this token; retry in {wait} seconds.",
         )
+
+
+def token_cache() -> TokenCache:
+    """Return the app's cache of live SCIM tokens (a revocation is seen within its bound)."""
+    cache: TokenCache | None = current_app.extensions.get("scim_tokens")
+    if cache is None:
+        cache = TokenCache(current_app.config["SCIM_TOKEN_CACHE_SECONDS"])
+        current_app.extensions["scim_tokens"] = cache
+    return cache
+
+
+def _load(token_hash: str, at: datetime) -> LiveToken | None:
+    with read_only() as session:
+        return load_token(session, token_hash, kind="scim", at=at)
 
 
 def organization_id() -> int:

@@ -1,0 +1,147 @@
+"""Time requests in process: the app's own CPU per request, without gunicorn or sockets.
+
+`python -m bench.inprocess` seeds an SQLite file like the benchmark does, then drives the
+app through Flask's test client: a lookup by userName, a GET by id, POST /Users of active
+users, a page of 100, and GET /ServiceProviderConfig (nothing but the per-request layers:
+guard, token, rate limit, session). It prints the median of several runs in µs per
+request. `--profile OPERATION` prints cProfile's top functions for that operation instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote
+
+from cryptography.fernet import Fernet
+
+from scim_gateway.migrate import upgrade
+from seat_core import make_engine
+
+from .runner import SEATS
+from .seed import Org, create_org, member_id, seed_members
+from .users import user_body, user_name
+
+SCIM = "/scim/v2"
+
+
+def requests(org: Org, members: int) -> dict[str, Callable[[int], tuple[str, str, bytes | None]]]:
+    """Return, by operation, a function of a counter that gives (method, path, body)."""
+
+    def by_user_name(i: int) -> tuple[str, str, bytes | None]:
+        text = quote(f'userName eq "{user_name(org.slug, i % members)}"')
+        return "GET", f"{SCIM}/Users?filter={text}", None
+
+    def by_id(i: int) -> tuple[str, str, bytes | None]:
+        return "GET", f"{SCIM}/Users/{member_id(org.slug, i % members)}", None
+
+    def create(i: int) -> tuple[str, str, bytes | None]:
+        name = f"inproc-{os.getpid()}-{time.monotonic_ns()}-{i}@{org.slug}.bench.example"
+        return "POST", f"{SCIM}/Users", user_body(name, f"ext-{name}", active=True)
+
+    def page(i: int) -> tuple[str, str, bytes | None]:
+        start = 1 + (i * 7) % max(1, min(members, 1000) - 100 + 1)
+        return "GET", f"{SCIM}/Users?startIndex={start}&count=100", None
+
+    def config(i: int) -> tuple[str, str, bytes | None]:
+        return "GET", f"{SCIM}/ServiceProviderConfig", None
+
+    return {
+        "GET userName": by_user_name,
+        "GET id": by_id,
+        "POST active": create,
+        "GET page of 100": page,
+        "GET ServiceProviderConfig": config,
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.inprocess", description=__doc__)
+    parser.add_argument("--members", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=300, help="per run (page: a tenth)")
+    parser.add_argument("--only", action="append", help="an operation, repeatable")
+    parser.add_argument("--profile", help="profile this operation with cProfile instead")
+    parser.add_argument("--top", type=int, default=40)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as directory:
+        url = f"sqlite:///{Path(directory) / 'bench.db'}"
+        upgrade(url)
+        engine = make_engine(url)
+        org = create_org(engine, "inproc", seats=SEATS)
+        seed_members(engine, org, 0, args.members)
+        engine.dispose()
+        os.environ.update(
+            {
+                "SCIM_GATEWAY_DATABASE_URL": url,
+                "SCIM_GATEWAY_SECRET_KEY": Fernet.generate_key().decode(),
+                "SCIM_GATEWAY_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+                "SCIM_GATEWAY_SCIM_RATE_LIMIT": "1000000/second",
+                "SCIM_GATEWAY_LOG_LEVEL": "WARNING",
+            }
+        )
+        from scim_gateway import create_app
+
+        app = create_app()
+        client = app.test_client()
+        headers = {
+            "Authorization": f"Bearer {org.scim_token}",
+            "Content-Type": "application/scim+json",
+            "Accept": "application/scim+json",
+        }
+        counter = iter(range(10**9))
+
+        def call(make: Callable[[int], tuple[str, str, bytes | None]]) -> None:
+            method, path, body = make(next(counter))
+            response = client.open(path, method=method, data=body, headers=headers)
+            if response.status_code >= 300:
+                raise SystemExit(f"{method} {path}: {response.status_code} {response.data!r}")
+
+        made = requests(org, args.members)
+        if args.profile:
+            make = made[args.profile]
+            for _ in range(50):
+                call(make)
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(args.requests):
+                call(make)
+            profiler.disable()
+            stats = pstats.Stats(profiler).sort_stats("cumulative")
+            stats.print_stats(args.top)
+            stats.sort_stats("tottime").print_stats(args.top)
+            return 0
+        results = {}
+        for name, make in made.items():
+            if args.only and name not in args.only:
+                continue
+            count = max(10, args.requests // 10) if "page" in name else args.requests
+            for _ in range(max(10, count // 5)):
+                call(make)  # warm-up: caches, prepared statements, the page cache
+            runs = []
+            for _ in range(args.runs):
+                started = time.process_time()
+                for _ in range(count):
+                    call(make)
+                runs.append((time.process_time() - started) / count * 1e6)
+            results[name] = {"median_us": round(statistics.median(runs)), "runs_us": runs}
+            print(
+                f"{name:28} {statistics.median(runs):8.0f} µs  (runs: "
+                + ", ".join(f"{r:.0f}" for r in runs)
+                + ")"
+            )
+        print(json.dumps({k: v["median_us"] for k, v in results.items()}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
