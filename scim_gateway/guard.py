@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException, default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
 
-from seat_core.text import InvalidText, check_text
+from seat_core.text import InvalidText, check_text, refused_character
 
 # The path and query string together. gunicorn refuses a request line over 8190 bytes
 # (gunicorn.conf.py); below that this bound gives every server the same answer, in the
@@ -85,6 +85,8 @@ def _url_problem() -> tuple[str, str] | None:
     found = _refused("The URL path", path)
     if found is not None:
         return found
+    if not request.query_string:
+        return None
     try:
         pairs = parse_qsl(
             request.query_string.decode("latin-1"),
@@ -94,6 +96,10 @@ def _url_problem() -> tuple[str, str] | None:
         )
     except UnicodeDecodeError:
         return "invalidSyntax", "The query string is not percent-encoded UTF-8."
+    # One search over every name and value joined; each is checked alone only to name the
+    # refused one. Joining cannot make a refused character (see seat_core.text).
+    if refused_character("".join(text for pair in pairs for text in pair)) is None:
+        return None
     for name, value in pairs:
         found = _refused("A query parameter name", name) or _refused(
             f"The query parameter {name}", value

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import request
 
-from seat_core.text import InvalidText, check_strings
+from seat_core.text import InvalidText, check_strings, refused_character
 
 # Deeper than any SCIM resource or API body (a PATCH value nests about 5 deep), and far
 # below Python's recursion limit, which JSON nested thousands deep would otherwise exhaust.
@@ -115,6 +115,10 @@ def _check_tree(value: Any, text: str) -> None:
     # walk (json.loads itself stops at Python's recursion limit, far deeper).
     if text.count("[") + text.count("{") > MAX_DEPTH:
         _check_depth(value)
+    # Without a backslash every string of the value stands in the text as it is (a JSON
+    # string holds no raw control character), so one search of the text clears them all.
+    if "\\" not in text and refused_character(text) is None:
+        return
     try:
         check_strings(value, what="the request body")
     except InvalidText as error:

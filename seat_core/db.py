@@ -55,12 +55,21 @@ def _sqlite_engine(url: str, busy_timeout_ms: int, **options: Any) -> Engine:
     def _on_begin(connection: Any) -> None:
         if connection.get_execution_options().get(READ_ONLY):
             # A deferred BEGIN: in WAL mode a reader sees a consistent snapshot without the
-            # write lock, so reads neither queue behind writers nor hold them up.
-            connection.exec_driver_sql("BEGIN")
+            # write lock, so reads neither queue behind writers nor hold them up. Sent on
+            # the driver's connection: through exec_driver_sql it cost ~30 µs a request.
+            _begin_deferred(connection)
         else:
             _begin_immediate(connection, busy_timeout_ms)
 
     return engine
+
+
+def _begin_deferred(connection: Any) -> None:
+    try:
+        connection.connection.dbapi_connection.execute("BEGIN")
+    except sqlite3.Error:
+        # Fail as SQLAlchemy fails, with its OperationalError.
+        connection.exec_driver_sql("BEGIN")
 
 
 def _begin_immediate(connection: Any, busy_timeout_ms: int) -> None:

@@ -58,4 +58,23 @@ def organization_id() -> int:
 
 def base_url() -> str:
     """Return the SCIM base URL as the client reached it, for meta.location."""
-    return request.url_root.rstrip("/") + bp.url_prefix  # type: ignore[operator]
+    # werkzeug rebuilds url_root from the environ on every call (~40 µs); the parts it reads
+    # name the answer. Bounded: a client can send any Host header.
+    environ = request.environ
+    key = (
+        environ.get("wsgi.url_scheme"),
+        environ.get("HTTP_HOST"),
+        environ.get("SERVER_NAME"),
+        environ.get("SERVER_PORT"),
+        environ.get("SCRIPT_NAME"),
+    )
+    url = _base_urls.get(key)
+    if url is None:
+        url = request.url_root.rstrip("/") + bp.url_prefix  # type: ignore[operator]
+        if len(_base_urls) >= 64:
+            _base_urls.clear()
+        _base_urls[key] = url
+    return url
+
+
+_base_urls: dict[tuple[object, ...], str] = {}
