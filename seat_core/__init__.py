@@ -1,5 +1,6 @@
 """The seat core: seats, contracts, proration and renewal, with no web framework inside."""
 
+from .admission import REQUESTABLE, Admission, SignInRefused, admit, find_request
 from .alerts import (
     AlertNotFound,
     AlertSettingsView,
@@ -48,6 +49,8 @@ from .errors import (
     NoSeatAvailable,
     OrganizationNotFound,
     PurchaseOutsideTerm,
+    Refusal,
+    Requester,
     SeatError,
 )
 from .identity import InvalidIdentity, email_domain, email_key, identity_key
@@ -71,6 +74,7 @@ from .ledger import (
     take_seat,
     usage,
 )
+from .members import Admitted, add_member, admit_request, admit_waiting, member_for, new_member
 from .orgs import (
     InvalidOwner,
     add_owner,
@@ -80,7 +84,7 @@ from .orgs import (
     owners_of,
 )
 from .renewal import renew, renew_due, renewal_preview
-from .seat_requests import record_refusal
+from .seat_requests import record_refusal, record_request
 from .terms import (
     Term,
     anniv,
@@ -95,9 +99,13 @@ from .terms import (
     term_on,
 )
 from .text import InvalidText, check_strings, check_text, refused_character
+from .trust import Identity, Policy, parse_domains, trusted_email, verified_email
 
 __all__ = [
     "MAX_SEATS_PER_PURCHASE",
+    "REQUESTABLE",
+    "Admission",
+    "Admitted",
     "AlertNotFound",
     "AlertSettingsView",
     "ContractExpired",
@@ -105,6 +113,7 @@ __all__ = [
     "DuplicateOrganization",
     "IdempotencyKeyInFlight",
     "IdempotencyKeyReused",
+    "Identity",
     "InvalidAlertSettings",
     "InvalidBillingDetails",
     "InvalidContract",
@@ -118,17 +127,25 @@ __all__ = [
     "MemberNotFound",
     "NoSeatAvailable",
     "OrganizationNotFound",
+    "Policy",
     "Purchase",
     "PurchaseOutsideTerm",
     "Quote",
+    "Refusal",
+    "Requester",
     "SeatError",
     "Seller",
+    "SignInRefused",
     "StaleQuote",
     "Term",
     "Usage",
+    "add_member",
     "add_owner",
     "add_recipient",
     "add_webhook_endpoint",
+    "admit",
+    "admit_request",
+    "admit_waiting",
     "alert_settings_of",
     "anniv",
     "check_strings",
@@ -144,6 +161,7 @@ __all__ = [
     "enqueue",
     "find_owner",
     "find_purchase",
+    "find_request",
     "format_money",
     "format_months",
     "format_months_and_days",
@@ -158,8 +176,11 @@ __all__ = [
     "make_sessionmaker",
     "mark_invoice_due",
     "mark_invoice_paid",
+    "member_for",
+    "new_member",
     "notify_renewals",
     "owners_of",
+    "parse_domains",
     "parse_money",
     "parse_tax_rate",
     "parse_thresholds",
@@ -169,6 +190,7 @@ __all__ = [
     "recent_deliveries",
     "recipients_of",
     "record_refusal",
+    "record_request",
     "refused_character",
     "release_seat",
     "remaining_months",
@@ -187,6 +209,8 @@ __all__ = [
     "tax_on",
     "term_on",
     "transaction",
+    "trusted_email",
     "usage",
+    "verified_email",
     "webhook_endpoints_of",
 ]

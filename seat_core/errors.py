@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 class SeatError(Exception):
     """Base of every refusal raised by the seat core."""
@@ -19,8 +21,34 @@ class MemberNotFound(SeatError):
     """No member with that id in the organization."""
 
 
-class NoSeatAvailable(SeatError):
+@dataclass(frozen=True)
+class Requester:
+    """A refused person as their seat request records them (plain values, no rows)."""
+
+    reason: str
+    identity: str
+    identity_key: str
+    email: str | None = None
+    display_name: str | None = None
+    member_id: str | None = None
+
+
+class Refusal(SeatError):
+    """A person refused a seat or a sign-in; requester, when set, is who to remember.
+
+    It carries plain values only: the refused request's rows are gone once its
+    transaction rolls back, and the seat request is written after that.
+    """
+
+    reason = "refused"
+    organization_id: int | None = None
+    requester: Requester | None = None
+
+
+class NoSeatAvailable(Refusal):
     """Every purchased seat is in use."""
+
+    reason = "no_seat"
 
     def __init__(self, *, organization: str, seats_in_use: int, seats_purchased: int) -> None:
         self.organization = organization
@@ -32,8 +60,10 @@ class NoSeatAvailable(SeatError):
         )
 
 
-class ContractExpired(SeatError):
+class ContractExpired(Refusal):
     """The contract's term has ended and it was not renewed."""
+
+    reason = "contract_expired"
 
     def __init__(self, *, organization: str, ended_on: str) -> None:
         self.organization = organization

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NoReturn
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from . import alerts
 from .contracts import contract_of
-from .errors import ContractExpired, NoSeatAvailable
+from .errors import ContractExpired, NoSeatAvailable, Refusal, Requester
 from .fastpath import record_event, statements, sync_contract, take_for
 from .models import Contract, Member, Organization
 from .renewal import renew
@@ -62,17 +62,28 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
     :raises ContractExpired: when the term has ended and the contract was not renewed.
     """
     path = take_for(session)
+    state = inspect(member)
+    # A member already written gets a new version; a new one is written at its first.
+    stored = state.persistent
+    before = (member.version, member.updated_at)
     # Set before the flush, so a new member is inserted active in one statement; a
     # refusal below sets it back. Setting it again when it is set would make the flush
     # compare every attribute of the member for nothing.
     if not member.active:
         member.active = True
+    # A member with changes to flush gets its new version in the same UPDATE; one with
+    # none gets it after the take, so that the take costs no statement more.
+    early = stored and state.modified
+    if early:
+        _bump(member, at)
     joining = path.joins(session, member)
     if not joining:
         session.flush()
     taken = path.take(session, member, at=at, on=on, joining=joining)
     if taken is None:
         # No seat taken and nothing written: find out why, the rare way.
+        if early:
+            member.version, member.updated_at = before
         if holds_seat(session, member):
             return False
         contract = contract_of(session, member.organization_id)
@@ -87,7 +98,9 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
             taken = path.take(session, member, at=at, on=day, joining=False)
         if taken is None:
             # Read after the guard refused (renew re-reads it too): as fresh as any.
-            _refuse(session, member, contract, on=day)
+            _refuse(session, member, contract, on=day, stored=stored)
+    if stored and not early:
+        _bump(member, at)
     sync_contract(session, taken.contract_id, taken.seats_used)
     alerts.usage_changed(
         session,
@@ -103,25 +116,53 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
     return True
 
 
-def _refuse(session: Session, member: Member, contract: Contract, *, on: date) -> NoReturn:
+def _refuse(
+    session: Session, member: Member, contract: Contract, *, on: date, stored: bool
+) -> NoReturn:
     """Raise why the member got no seat, having set it back to inactive.
 
     The take wrote nothing; the member is set back so that a caller who commits anyway
-    (it should not) keeps the invariant: active if and only if holding a seat.
+    (it should not) keeps the invariant: active if and only if holding a seat. The
+    refusal names the member, so that whoever handles it can remember them as a seat
+    request after the rollback; a member created by the refused request is not named.
     """
     member.active = False
     name = _organization_name(session, member.organization_id)
+    refusal: Refusal
     if contract.status != "active" or not (contract.term_start <= on < contract.term_end):
-        raise ContractExpired(organization=name, ended_on=contract.term_end.isoformat())
-    raise NoSeatAvailable(
-        organization=name,
-        seats_in_use=contract.seats_used,
-        seats_purchased=contract.seats_purchased,
+        refusal = ContractExpired(organization=name, ended_on=contract.term_end.isoformat())
+    else:
+        refusal = NoSeatAvailable(
+            organization=name,
+            seats_in_use=contract.seats_used,
+            seats_purchased=contract.seats_purchased,
+        )
+    refusal.organization_id = member.organization_id
+    refusal.requester = Requester(
+        reason=refusal.reason,
+        identity=member.user_name,
+        identity_key=member.user_name_key,
+        email=member.email,
+        display_name=member.display_name,
+        member_id=member.id if stored else None,
     )
+    raise refusal
+
+
+def _bump(member: Member, at: datetime) -> None:
+    """Give the member a new version: SCIM clients must see that its seat changed."""
+    member.version += 1
+    member.updated_at = at
 
 
 def release_seat(session: Session, member: Member, *, at: datetime, on: date | None = None) -> bool:
     """Free the member's seat and make it inactive, ending their sessions; False if no seat."""
+    state = inspect(member)
+    before = (member.version, member.updated_at)
+    # As in take_seat: a member with changes to flush gets its new version with them.
+    early = state.persistent and state.modified
+    if early:
+        _bump(member, at)
     session.flush()
     if member.active:
         member.active = False
@@ -130,7 +171,12 @@ def release_seat(session: Session, member: Member, *, at: datetime, on: date | N
     connection = session.connection()
     deleted = statements.DELETE_SEAT.first(connection, {"p_member_id": member.id})
     if deleted is None:
+        if early:
+            member.version, member.updated_at = before
         return False
+    if not early:
+        # Written with active = false when the session next flushes: no statement more.
+        _bump(member, at)
     contract_id = deleted.contract_id
     released = statements.RELEASE_SEAT.first(connection, {"p_contract_id": contract_id})
     assert released is not None

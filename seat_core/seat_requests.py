@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from . import alerts
 from .db import upsert
+from .errors import Requester
 from .models import Organization, SeatRequest
 
 
@@ -75,3 +76,30 @@ def record_refusal(
     ).one()
     alerts.seat_refused(session, organization=organization, request=request, reason=reason, at=at)
     return request
+
+
+def record_request(
+    session: Session,
+    organization: Organization,
+    requester: Requester,
+    *,
+    channel: str,
+    at: datetime,
+) -> SeatRequest:
+    """Remember a refused requester as a pending seat request and alert the owners.
+
+    Call it in a transaction of its own, after the refused request's transaction rolled
+    back, so that the record survives that rollback.
+    """
+    return record_refusal(
+        session,
+        organization,
+        channel=channel,
+        identity=requester.identity,
+        identity_key=requester.identity_key,
+        at=at,
+        display_name=requester.display_name,
+        email=requester.email,
+        member_id=requester.member_id,
+        reason=requester.reason,
+    )

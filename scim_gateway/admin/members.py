@@ -7,13 +7,7 @@ from typing import Any
 from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import Select, func, or_, select
 
-from seat_core import (
-    ContractExpired,
-    NoSeatAvailable,
-    identity_key,
-    release_seat,
-    take_seat,
-)
+from seat_core import identity_key, release_seat, take_seat
 from seat_core.identity import InvalidIdentity
 from seat_core.models import Member
 
@@ -121,7 +115,8 @@ def _member(session: Any, member_id: str) -> Member | None:
     ).first()
 
 
-def _back(org: str) -> str:
+def back(org: str) -> str:
+    """Return where a members action goes back to: the members list it came from."""
     # Only back to the members list (with its search and page), never to another site.
     target = request.values.get("back", "")
     return (
@@ -140,8 +135,8 @@ def confirm_unassign(org: str, member_id: str) -> Any:
         name = member.display_name or member.user_name
         if not member.active:
             flash(f"{name} holds no seat.", "info")
-            return redirect(_back(org))
-        return render_template("admin/unassign.html", member=member, name=name, back=_back(org))
+            return redirect(back(org))
+        return render_template("admin/unassign.html", member=member, name=name, back=back(org))
 
 
 @bp.post("/<org>/members/<member_id>/unassign")
@@ -153,11 +148,8 @@ def unassign(org: str, member_id: str) -> Any:
         member = _member(session, member_id)
         if member is None:
             flash("No such member.", "error")
-            return redirect(_back(org))
+            return redirect(back(org))
         released = release_seat(session, member, at=at)
-        if released:
-            member.version += 1
-            member.updated_at = at
         name, source = member.display_name or member.user_name, member.source
     if not released:
         flash(f"{name} holds no seat.", "info")
@@ -169,7 +161,7 @@ def unassign(org: str, member_id: str) -> Any:
         )
     else:
         flash(f"Seat freed: {name} is now inactive.", "success")
-    return redirect(_back(org))
+    return redirect(back(org))
 
 
 @bp.post("/<org>/members/<member_id>/assign")
@@ -177,20 +169,14 @@ def unassign(org: str, member_id: str) -> Any:
 def assign(org: str, member_id: str) -> Any:
     """Give the member a free seat; refused when none is free."""
     at = now()
-    try:
-        with transaction() as session:
-            member = _member(session, member_id)
-            if member is None:
-                flash("No such member.", "error")
-                return redirect(_back(org))
-            taken = take_seat(session, member, at=at)
-            if taken:
-                member.version += 1
-                member.updated_at = at
-            name, source = member.display_name or member.user_name, member.source
-    except (NoSeatAvailable, ContractExpired) as error:
-        flash(str(error), "error")
-        return redirect(_back(org))
+    # A refusal leaves the transaction and is answered by admin.refused.
+    with transaction() as session:
+        member = _member(session, member_id)
+        if member is None:
+            flash("No such member.", "error")
+            return redirect(back(org))
+        taken = take_seat(session, member, at=at)
+        name, source = member.display_name or member.user_name, member.source
     if not taken:
         flash(f"{name} already holds a seat.", "info")
     elif source == "scim":
@@ -201,4 +187,4 @@ def assign(org: str, member_id: str) -> Any:
         )
     else:
         flash(f"Seat assigned: {name} is active.", "success")
-    return redirect(_back(org))
+    return redirect(back(org))

@@ -8,7 +8,10 @@ from flask import Blueprint, Response, current_app
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from seat_core import SignInRefused
+
 from ..jsonbody import RefusedJson
+from ..refusals import remember
 from .auth import problem
 
 log = logging.getLogger("scim_gateway.api")
@@ -20,6 +23,20 @@ def init(bp: Blueprint) -> None:
     @bp.errorhandler(RefusedJson)
     def refused_json(error: RefusedJson) -> Response:
         return problem(400, "Bad Request", error.detail)
+
+    @bp.errorhandler(SignInRefused)
+    def sign_in_refused(refusal: SignInRefused) -> Response:
+        # The sign-in hook is an SSO sign-in run by the product: remembered as one.
+        request_id = remember(refusal, channel="sso")
+        return problem(
+            403,
+            "Forbidden",
+            refusal.message,
+            reason=refusal.reason,
+            seats_in_use=refusal.seats_in_use,
+            seats_purchased=refusal.seats_purchased,
+            seat_request_id=request_id,
+        )
 
     @bp.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

@@ -6,15 +6,14 @@ from typing import Any
 
 from flask import jsonify
 
-from seat_core import get_organization
+from seat_core import Identity, Policy, admit
 from seat_core.models import Member, SsoConfig
 
 from ..clock import now
 from ..db import transaction
-from ..gate import Identity, Policy, SignInRefused, admit, record_request
 from ..jsonbody import request_json
 from . import bp
-from .auth import authenticate, fail, problem
+from .auth import authenticate, fail
 
 # Longest values the member table can hold.
 LIMITS = {"issuer": 512, "sub": 256, "email": 320, "name": 256}
@@ -29,19 +28,17 @@ def sign_in(org: str) -> Any:
     SSO configuration, when it has one, decides JIT and the email domains.
     """
     at = now()
-    try:
-        with transaction() as session:
-            organization, _ = authenticate(session, org)
-            identity = _identity()
-            policy = Policy.of(session.get(SsoConfig, organization.id))
-            admission = admit(session, organization, identity, policy, at=at)
-            body = {
-                "member": member_json(admission.member),
-                "seat": {"held": True, "taken_now": admission.seat_taken},
-                "created": admission.created,
-            }
-    except SignInRefused as refusal:
-        return _refused(org, refusal)
+    # A refusal leaves the transaction and is answered by api.errors, which remembers it.
+    with transaction() as session:
+        organization, _ = authenticate(session, org)
+        identity = _identity()
+        policy = Policy.of(session.get(SsoConfig, organization.id))
+        admission = admit(session, organization, identity, policy, at=at)
+        body = {
+            "member": member_json(admission.member),
+            "seat": {"held": True, "taken_now": admission.seat_taken},
+            "created": admission.created,
+        }
     return jsonify(body), 200
 
 
@@ -72,26 +69,6 @@ def _identity() -> Identity:
         email=values["email"],
         email_verified=verified,
         name=values["name"],
-    )
-
-
-def _refused(slug: str, refusal: SignInRefused) -> Any:
-    """Record the refusal in a transaction of its own and answer 403 with the reason."""
-    request_id = None
-    if refusal.requester is not None:
-        with transaction() as session:
-            seat_request = record_request(
-                session, get_organization(session, slug), refusal.requester, at=now()
-            )
-            request_id = seat_request.id
-    return problem(
-        403,
-        "Forbidden",
-        refusal.message,
-        reason=refusal.reason,
-        seats_in_use=refusal.seats_in_use,
-        seats_purchased=refusal.seats_purchased,
-        seat_request_id=request_id,
     )
 
 

@@ -10,12 +10,11 @@ from urllib.parse import urlsplit
 
 import click
 
-from seat_core import get_organization
+from seat_core import get_organization, parse_domains
 from seat_core.models import SsoConfig
 
 from ..clock import now
 from ..crypto import encrypt
-from ..gate import parse_domains
 from ..sso.clients import SCOPES, redirect_uri
 from . import Context, cli, pass_context
 

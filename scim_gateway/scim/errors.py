@@ -17,7 +17,10 @@ from scim2_models import (
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from seat_core import NoSeatAvailable, Refusal
+
 from ..jsonbody import InvalidJsonValue, MalformedJson
+from ..refusals import remember
 
 log = logging.getLogger("scim_gateway.scim")
 
@@ -87,6 +90,14 @@ def init(bp: Blueprint) -> None:
     @bp.errorhandler(SCIMException)
     def scim_exception(error: SCIMException) -> Response:
         return error_response(error.to_error(), getattr(error, "headers", None))
+
+    @bp.errorhandler(Refusal)
+    def seat_refused(refusal: Refusal) -> Response:
+        # docs/rules.md, Refusals: remembered as a seat request, then 403 (never 409 or 5xx).
+        remember(refusal, channel="scim")
+        if isinstance(refusal, NoSeatAvailable):
+            return error_response(SeatLimitReached(detail=refusal.message).to_error())
+        return error_response(ContractEnded(detail=refusal.message).to_error())
 
     @bp.errorhandler(MalformedJson)
     def malformed_json(error: MalformedJson) -> Response:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, NoReturn
+from typing import Any
 
 from flask import Response
 from scim2_models import (
@@ -13,19 +12,13 @@ from scim2_models import (
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from seat_core import (
-    ContractExpired,
-    NoSeatAvailable,
-    record_refusal,
-    release_seat,
-    take_seat,
-)
-from seat_core.models import GroupMembership, Member, Organization, ScimGroup, Seat, new_id
+from seat_core import add_member, new_member, release_seat, take_seat
+from seat_core.models import GroupMembership, Member, ScimGroup, Seat
 
 from ..clock import now
 from ..db import read_only, transaction
 from .auth import base_url, organization_id
-from .errors import CONTENT_TYPE, ContractEnded, SeatLimitReached, scim_response
+from .errors import CONTENT_TYPE, scim_response
 from .mapping import USER_ATTRIBUTES, USER_SORTS
 from .policy import POLICY, check_patch
 from .queries import (
@@ -77,34 +70,20 @@ def get_user(user_id: str) -> Response:
 
 
 def create_user() -> Response:
+    """Create a user; one created active takes a seat or is refused with 403."""
     resource = UserResource.model_validate(
         body(), scim_ctx=Context.RESOURCE_CREATION_REQUEST, scim_policy=POLICY
     )
     at = now()
     # docs/rules.md, Seats: a user created active, or with no "active" at all, takes a seat.
     wants_active = resource.active is not False
-    member = Member(
-        id=new_id(),
-        organization_id=organization_id(),
-        # Inserted as it will be: a refused seat rolls the whole transaction back.
-        active=wants_active,
-        source="scim",
-        version=1,
-        created_at=at,
-        updated_at=at,
-    )
+    member = new_member(organization_id(), source="scim", at=at)
     resource.active = wants_active
     write_user(member, resource)
-    refused = _identity(member, member_id=None)
-    try:
-        with _unique(), transaction() as session:
-            _ensure_unique(session, member)
-            session.add(member)
-            if wants_active:
-                # Writes the member too: on PostgreSQL in the take's own statement.
-                take_seat(session, member, at=at)
-    except (NoSeatAvailable, ContractExpired) as refusal:
-        _refuse(refusal, refused, at=at)
+    with _unique(), transaction() as session:
+        _ensure_unique(session, member)
+        # Not flushed before the take: on PostgreSQL the INSERT joins the take's statement.
+        add_member(session, member, at=at, active=wants_active)
     # Built after commit, from what is known: a new user has no groups yet, and its seat
     # (if any) was taken now. The seat's lock is not held while the response is made.
     extras: Extras = ({member.id: at} if wants_active else {}, {})
@@ -165,43 +144,39 @@ def _change(user_id: str, change: Any) -> Response:
     clients' If-Match still holds (RFC 7644 §3.14); any other change bumps it.
     """
     at = now()
-    refused: dict[str, Any] = {}
-    try:
-        with _unique(), transaction() as session:
-            member = _find(session, user_id, lock=True)
-            check_if_match(etag(member.version))
-            # Read before anything is written, so that no query follows the guarded UPDATE.
-            seats, groups = _extras(session, [member])
-            current = _build([member], (seats, groups))[0]
-            before = _shown(current, member)
-            was_active = member.active
-            updated = change(current)
-            # Only true activates: a PATCH that removes "active" deactivates the user.
-            wants_active = updated.active is True
-            old_key = member.user_name_key
-            write_user(member, updated)
-            # Written with the other changes; taking or releasing the seat sets it too.
-            member.active = wants_active
+    with _unique(), transaction() as session:
+        member = _find(session, user_id, lock=True)
+        check_if_match(etag(member.version))
+        # Read before anything is written, so that no query follows the guarded UPDATE.
+        seats, groups = _extras(session, [member])
+        current = _build([member], (seats, groups))[0]
+        before = _shown(current, member)
+        was_active = member.active
+        updated = change(current)
+        # Only true activates: a PATCH that removes "active" deactivates the user.
+        wants_active = updated.active is True
+        old_key = member.user_name_key
+        write_user(member, updated)
+        # Written with the other changes; taking or releasing the seat sets it too.
+        member.active = wants_active
+        if wants_active and not was_active:
+            seats[member.id] = at
+        elif was_active and not wants_active:
+            seats.pop(member.id, None)
+        changed = _build([member], (seats, groups))[0]
+        if _shown(changed, member) != before:
+            if member.user_name_key != old_key:
+                _ensure_unique(session, member)
+            # Taking or releasing the seat gives the member its new version itself.
             if wants_active and not was_active:
-                seats[member.id] = at
+                take_seat(session, member, at=at)
             elif was_active and not wants_active:
-                seats.pop(member.id, None)
-            changed = _build([member], (seats, groups))[0]
-            if _shown(changed, member) != before:
-                if member.user_name_key != old_key:
-                    _ensure_unique(session, member)
+                release_seat(session, member, at=at)
+            else:
                 member.version += 1
                 member.updated_at = at
-                changed.meta.version = etag(member.version)
-                changed.meta.last_modified = at
-                session.flush()
-                refused = _identity(member, member_id=member.id)
-                if wants_active and not was_active:
-                    take_seat(session, member, at=at)
-                elif was_active and not wants_active:
-                    release_seat(session, member, at=at)
-    except (NoSeatAvailable, ContractExpired) as refusal:
-        _refuse(refusal, refused, at=at)
+            changed.meta.version = etag(member.version)
+            changed.meta.last_modified = at
     return _respond(changed, 200, response_parameters(UserResource), member)
 
 
@@ -283,41 +258,6 @@ def _respond(resource: Any, status: int, parameters: Any, member: Member) -> Res
     response = scim_response(payload, status, headers)
     response.content_type = CONTENT_TYPE
     return response
-
-
-def _identity(member: Member, *, member_id: str | None) -> dict[str, Any]:
-    """Copy what a seat request remembers of a user, before its transaction may roll back."""
-    return {
-        "identity": member.user_name,
-        "identity_key": member.user_name_key,
-        "display_name": member.display_name,
-        "email": member.email,
-        "member_id": member_id,
-    }
-
-
-def _refuse(
-    refusal: NoSeatAvailable | ContractExpired, refused: dict[str, Any], *, at: datetime
-) -> NoReturn:
-    """Remember the refused user as a seat request, then answer 403.
-
-    The refused request's transaction has rolled back by now; the seat request and its
-    alert are written in a transaction of their own so that they survive it.
-    """
-    with transaction() as session:
-        organization = session.get(Organization, organization_id())
-        assert organization is not None
-        record_refusal(
-            session,
-            organization,
-            channel="scim",
-            at=at,
-            **refused,
-            reason="no_seat" if isinstance(refusal, NoSeatAvailable) else "contract_expired",
-        )
-    if isinstance(refusal, NoSeatAvailable):
-        raise SeatLimitReached(detail=refusal.message)
-    raise ContractEnded(detail=refusal.message)
 
 
 add_resource_routes(

@@ -13,10 +13,10 @@ from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from seat_core import Identity, Policy
 from seat_core.models import Organization, SsoConfig
 
 from ..crypto import decrypt
-from ..gate import Identity, Policy
 from . import bp
 
 SCOPES = "openid email profile"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Response, make_response, render_template
 
+from seat_core import SignInRefused
+
 from ..admin.auth import csrf_token
-from ..gate import SignInRefused
 from .clients import Provider
 
 TITLES = {

@@ -19,14 +19,13 @@ from datetime import timedelta
 from flask import session
 from sqlalchemy.orm import Session
 
-from seat_core import web_sessions
+from seat_core import Requester, web_sessions
 from seat_core.models import Organization, WebSession
 from seat_core.web_sessions import Flow
 
 from ..admin.auth import lifetime, live_session
 from ..clock import now
 from ..db import read_only, transaction
-from ..gate import Requester
 from .clients import Provider, SignInFailed
 
 MEMBER = "member_session"

@@ -12,9 +12,9 @@ from authlib.integrations.flask_client import FlaskOAuth2App
 from flask import request
 from joserfc.errors import ExpiredTokenError, JoseError
 
+from seat_core import Identity
 from seat_core.web_sessions import Flow
 
-from ..gate import Identity
 from .clients import Provider, SignInFailed, identity_from, metadata_of
 
 AGAIN = "Sign in again."

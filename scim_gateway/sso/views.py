@@ -8,14 +8,23 @@ from typing import Any
 from flask import abort, current_app, jsonify, redirect, request, url_for
 from sqlalchemy import select
 
-from seat_core import find_owner, holds_seat
+from seat_core import (
+    Identity,
+    SignInRefused,
+    admit,
+    find_owner,
+    find_request,
+    holds_seat,
+    record_request,
+    verified_email,
+)
 from seat_core.models import Member, Organization
 
 from ..admin.auth import csrf_valid, login_owner, logout_owner
 from ..clock import now
 from ..crypto import UnreadableSecret
 from ..db import read_only, transaction
-from ..gate import Identity, SignInRefused, admit, find_request, record_request, verified_email
+from ..refusals import remember
 from . import bp, pages, sessions
 from .clients import Provider, SignInFailed, client_for, load_provider, metadata_of
 from .verify import verify_callback
@@ -64,14 +73,12 @@ def callback(org: str) -> Any:
     if flow.next == "admin":
         return owner_sign_in(provider, identity, id_token)
     at = now()
-    try:
-        with transaction() as db:
-            organization = db.get_one(Organization, provider.organization_id)
-            admission = admit(db, organization, identity, provider.policy, at=at)
-            member_id = admission.member.id
-            sessions.start_member(db, provider, member_id, id_token)
-    except SignInRefused as refusal:
-        return refuse(provider, refusal)
+    # A refusal leaves the transaction and is answered by refused() below.
+    with transaction() as db:
+        organization = db.get_one(Organization, provider.organization_id)
+        admission = admit(db, organization, identity, provider.policy, at=at)
+        member_id = admission.member.id
+        sessions.start_member(db, provider, member_id, id_token)
     log.info(
         "member %s signed in%s%s",
         member_id,
@@ -95,13 +102,12 @@ def failed(provider: Provider, failure: SignInFailed) -> Any:
     return pages.error(provider.name, failure.message, failure.status, provider.slug)
 
 
-def refuse(provider: Provider, refusal: SignInRefused) -> Any:
-    """Record the refusal (after the gate's rollback) and show the 403 page."""
-    at = now()
+@bp.errorhandler(SignInRefused)
+def refused(refusal: SignInRefused) -> Any:
+    """Remember the refused person (after the gate's rollback) and show the 403 page."""
+    provider = provider_or_abort(str((request.view_args or {}).get("org", "")))
     if refusal.requester is not None:
-        with transaction() as db:
-            organization = db.get_one(Organization, provider.organization_id)
-            record_request(db, organization, refusal.requester, at=at)
+        remember(refusal, channel="sso")
         sessions.remember_refusal(provider.slug, refusal.requester)
     log.warning(
         "sign-in of %s refused: %s",
@@ -156,7 +162,7 @@ def request_seat(org: str) -> Any:
             abort(pages.not_configured(org))
         existing = find_request(db, organization, requester.identity_key)
         if existing is None or existing.status == "dismissed":
-            record_request(db, organization, requester, at=now())
+            record_request(db, organization, requester, channel="sso", at=now())
             status = "pending"
         else:
             status = existing.status

@@ -9,9 +9,8 @@ from typing import Any
 from flask import Flask
 
 from scim_gateway.db import transaction
-from scim_gateway.gate.people import Identity, Policy, trusted_email
 from scim_gateway.tokens import issue_token
-from seat_core import get_organization
+from seat_core import Identity, Policy, get_organization, trusted_email
 
 from .conftest import USER_SCHEMA, Scim, user
 

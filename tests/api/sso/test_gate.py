@@ -8,15 +8,16 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from scim_gateway.gate import (
+from seat_core import (
     Identity,
     Policy,
     SignInRefused,
     admit,
+    holds_seat,
     record_request,
+    usage,
     verified_email,
 )
-from seat_core import holds_seat, usage
 from seat_core.models import Member, Organization, Outbox, SeatRequest
 from tests.factories import AT, gen_member, gen_organization
 
@@ -125,7 +126,7 @@ def test_a_refusal_is_recorded_once_per_person_with_an_alert_each_time(
 
     for _ in range(2):
         with full.begin() as session:
-            record_request(session, acme(session), refusal.requester, at=AT)
+            record_request(session, acme(session), refusal.requester, channel="sso", at=AT)
 
     with full() as session:
         [request] = session.scalars(select(SeatRequest)).all()

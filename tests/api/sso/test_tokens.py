@@ -14,9 +14,9 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from scim_gateway.crypto import UnreadableSecret, decrypt, encrypt
-from scim_gateway.gate import Policy
 from scim_gateway.sso.clients import Provider, SignInFailed, identity_from
 from scim_gateway.sso.verify import check_id_token
+from seat_core import Policy
 from tests.conftest import TEST_CONFIG
 
 ISSUER = "https://idp.acme.test"

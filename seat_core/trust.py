@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from seat_core import InvalidIdentity, email_domain, email_key
-from seat_core.models import SsoConfig
+from .identity import InvalidIdentity, email_domain, email_key
+from .models import SsoConfig
 
 
 @dataclass(frozen=True)

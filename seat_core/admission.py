@@ -1,4 +1,10 @@
-"""Admission through the seat gate: find or create the member, take its seat, or refuse."""
+"""The seat gate of sign-ins: match the person to a member and let them in only with a seat.
+
+Shared by the OpenID Connect callback and the sign-in hook of the API. It runs after the
+identity has been verified and before any session exists. admit() works in the caller's
+transaction and raises SignInRefused to have it rolled back; whoever handles the refusal
+then records its requester as a seat request in a transaction of its own.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +14,12 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from seat_core import (
-    ContractExpired,
-    InvalidIdentity,
-    NoSeatAvailable,
-    email_key,
-    identity_key,
-    record_refusal,
-    take_seat,
-    usage,
-)
-from seat_core.models import Member, Organization, SeatRequest
-
-from .people import Identity, Policy, trusted_email
+from .errors import ContractExpired, NoSeatAvailable, Refusal, Requester
+from .identity import InvalidIdentity, email_key
+from .ledger import take_seat, usage
+from .members import add_member, new_member
+from .models import Member, Organization, SeatRequest
+from .trust import Identity, Policy, trusted_email
 
 # Refusals that mean "no seat for you now": remembered as seat requests, owners alerted.
 REQUESTABLE = frozenset({"no_seat", "contract_expired", "jit_disabled"})
@@ -35,19 +34,7 @@ class Admission:
     created: bool
 
 
-@dataclass(frozen=True)
-class Requester:
-    """A refused person as their seat request records them (plain values, no rows)."""
-
-    reason: str
-    identity: str
-    identity_key: str
-    email: str | None = None
-    display_name: str | None = None
-    member_id: str | None = None
-
-
-class SignInRefused(Exception):
+class SignInRefused(Refusal):
     """The person may not sign in; reason says why, message says it to them."""
 
     def __init__(
@@ -56,6 +43,7 @@ class SignInRefused(Exception):
         message: str,
         *,
         organization: str,
+        organization_id: int,
         identity: Identity,
         seats_in_use: int | None = None,
         seats_purchased: int | None = None,
@@ -65,6 +53,7 @@ class SignInRefused(Exception):
         self.reason = reason
         self.message = message
         self.organization = organization
+        self.organization_id = organization_id
         self.identity = identity
         self.seats_in_use = seats_in_use
         self.seats_purchased = seats_purchased
@@ -115,14 +104,18 @@ def admit(
                     f"{email} is not one of them yet.",
                 )
             assert email is not None
-            member = _create(session, organization, identity, email, at=at)
+            member = _create(identity, organization, email, at=at)
             created = True
     # Link the member to this identity, so the next sign-in matches by subject.
     member.sso_issuer, member.sso_subject = identity.issuer, identity.subject
     if identity.name and not member.display_name:
         member.display_name = identity.name
     try:
-        taken = take_seat(session, member, at=at)
+        # A new member is added, unflushed, by the take: one statement on PostgreSQL.
+        if created:
+            taken = add_member(session, member, at=at, active=True)
+        else:
+            taken = take_seat(session, member, at=at)
     except NoSeatAvailable as error:
         raise _refusal(
             session,
@@ -144,34 +137,9 @@ def admit(
             "been renewed. The owners have been told.",
             member=None if created else member,
         ) from None
-    if taken and not created:
-        # The member became active: SCIM clients must see a new version.
-        member.version += 1
-        member.updated_at = at
     member.last_sign_in_at = at
     session.flush()
     return Admission(member=member, seat_taken=taken, created=created)
-
-
-def record_request(
-    session: Session, organization: Organization, requester: Requester, *, at: datetime
-) -> SeatRequest:
-    """Record a seat request and alert the owners, in a transaction of its own.
-
-    Call it after the refused sign-in's transaction rolled back, so the record survives.
-    """
-    return record_refusal(
-        session,
-        organization,
-        channel="sso",
-        identity=requester.identity,
-        identity_key=requester.identity_key,
-        at=at,
-        display_name=requester.display_name,
-        email=requester.email,
-        member_id=requester.member_id,
-        reason=requester.reason,
-    )
 
 
 def find_request(
@@ -245,27 +213,17 @@ def _by_email(
     return free[0] if free else None
 
 
-def _create(
-    session: Session, organization: Organization, identity: Identity, email: str, *, at: datetime
-) -> Member:
-    member = Member(
-        organization_id=organization.id,
-        user_name=email,
-        user_name_key=identity_key(email),
-        email=email,
-        email_key=email_key(email),
-        display_name=identity.name,
-        active=False,
+def _create(identity: Identity, organization: Organization, email: str, *, at: datetime) -> Member:
+    return new_member(
+        organization.id,
         source="sso",
-        scim={},
+        at=at,
+        user_name=email,
+        email=email,
+        display_name=identity.name,
         sso_issuer=identity.issuer,
         sso_subject=identity.subject,
-        created_at=at,
-        updated_at=at,
     )
-    session.add(member)
-    session.flush()
-    return member
 
 
 def _refusal(
@@ -285,6 +243,7 @@ def _refusal(
         reason,
         message,
         organization=organization.name,
+        organization_id=organization.id,
         identity=identity,
         seats_in_use=seats[0],
         seats_purchased=seats[1],

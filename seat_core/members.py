@@ -1,0 +1,157 @@
+"""Members: the one place a member is built, added with its seat, or admitted from a request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from .errors import Refusal
+from .identity import InvalidIdentity, email_key, identity_key
+from .ledger import take_seat
+from .models import Member, SeatRequest, new_id
+
+
+def new_member(
+    organization_id: int,
+    *,
+    source: str,
+    at: datetime,
+    user_name: str = "",
+    user_name_key: str | None = None,
+    email: str | None = None,
+    display_name: str | None = None,
+    sso_issuer: str | None = None,
+    sso_subject: str | None = None,
+) -> Member:
+    """Build an inactive member of the organization, not yet in any session.
+
+    The keys are derived from the user name and email unless given; an email that is no
+    address is kept for people to read but not matched on.
+    """
+    key = None
+    if email:
+        try:
+            key = email_key(email)
+        except InvalidIdentity:
+            key = None
+    return Member(
+        id=new_id(),
+        organization_id=organization_id,
+        user_name=user_name,
+        user_name_key=user_name_key or (identity_key(user_name) if user_name else ""),
+        email=email,
+        email_key=key,
+        display_name=display_name,
+        active=False,
+        source=source,
+        scim={},
+        version=1,
+        sso_issuer=sso_issuer,
+        sso_subject=sso_subject,
+        created_at=at,
+        updated_at=at,
+    )
+
+
+def add_member(session: Session, member: Member, *, at: datetime, active: bool) -> bool:
+    """Add a new member to the session and, if it is to be active, give it a seat.
+
+    The member is not flushed first: on PostgreSQL its INSERT then joins the take's
+    single statement (fastpath.identity_map.can_join). Return whether a seat was taken.
+
+    :raises NoSeatAvailable: when every purchased seat is in use.
+    :raises ContractExpired: when the term has ended and the contract was not renewed.
+    """
+    session.add(member)
+    return take_seat(session, member, at=at) if active else False
+
+
+def member_for(session: Session, seat_request: SeatRequest, *, at: datetime) -> Member:
+    """Return the member a request is for, adding it (source 'admin') if it has none yet.
+
+    A refused SCIM create or a first SSO sign-in leaves no member behind. The member is
+    created under the refused identity, so that the identity provider's next sync finds it
+    by userName and the person's next SSO sign-in finds its seat waiting.
+    """
+    member = None
+    if seat_request.member_id:
+        member = session.get(Member, seat_request.member_id)
+    if member is None:
+        member = session.scalars(
+            select(Member).where(
+                Member.organization_id == seat_request.organization_id,
+                (Member.user_name_key == seat_request.identity_key)
+                | (Member.email_key == seat_request.identity_key),
+            )
+        ).first()
+    if member is None:
+        member = new_member(
+            seat_request.organization_id,
+            source="admin",
+            at=at,
+            user_name=seat_request.identity,
+            user_name_key=seat_request.identity_key,
+            email=seat_request.email,
+            display_name=seat_request.display_name,
+        )
+        session.add(member)
+    return member
+
+
+def admit_request(session: Session, seat_request: SeatRequest, *, at: datetime) -> Member:
+    """Admit a pending seat request: take a seat for its person and mark it admitted.
+
+    :raises NoSeatAvailable: when every purchased seat is in use.
+    :raises ContractExpired: when the term has ended and the contract was not renewed.
+    """
+    member = member_for(session, seat_request, at=at)
+    take_seat(session, member, at=at)
+    seat_request.status, seat_request.resolved_at = "admitted", at
+    seat_request.member_id = member.id
+    return member
+
+
+@dataclass(frozen=True)
+class Admitted:
+    """What admitting the waiting requests did: how many, how many left, and why it stopped."""
+
+    admitted: int
+    waiting: int
+    refusal: Refusal | None
+
+    @property
+    def left(self) -> int:
+        return self.waiting - self.admitted
+
+
+def admit_waiting(
+    sessions: sessionmaker[Session], organization_id: int, *, at: datetime
+) -> Admitted:
+    """Admit pending requests oldest first while seats are free; stop at the first refusal.
+
+    One transaction each, so that a refusal keeps the admissions before it.
+    """
+    with sessions.begin() as session:
+        waiting = session.scalars(
+            select(SeatRequest.id)
+            .where(
+                SeatRequest.organization_id == organization_id,
+                SeatRequest.status == "pending",
+            )
+            .order_by(SeatRequest.first_seen_at, SeatRequest.id)
+        ).all()
+    admitted = 0
+    for request_id in waiting:
+        try:
+            with sessions.begin() as session:
+                row = session.get(SeatRequest, request_id)
+                if row is None or row.status != "pending":
+                    continue  # admitted or dismissed meanwhile
+                admit_request(session, row, at=at)
+        except Refusal as refusal:
+            return Admitted(admitted, len(waiting), refusal)
+        admitted += 1
+    return Admitted(admitted, len(waiting), None)
