@@ -4,7 +4,8 @@
 app through Flask's test client: a lookup by userName, a GET by id, POST /Users of active
 users, a page of 100, and GET /ServiceProviderConfig (nothing but the per-request layers:
 guard, token, rate limit, session). It prints the median of several runs in µs per
-request. `--profile OPERATION` prints cProfile's top functions for that operation instead.
+request. `--profile OPERATION` prints cProfile's top functions for that operation instead;
+`--layers` times each per-request layer alone, inside one request's context.
 """
 
 from __future__ import annotations
@@ -64,6 +65,47 @@ def requests(org: Org, members: int) -> dict[str, Callable[[int], tuple[str, str
     }
 
 
+def time_layers(body: bytes, runs: int) -> list[tuple[str, float]]:
+    """Return the median µs of each per-request layer, run alone in the current request."""
+    from sqlalchemy import text
+
+    from scim_gateway import guard, ratelimit
+    from scim_gateway.db import read_only, transaction
+    from scim_gateway.jsonbody import decode
+    from scim_gateway.scim import auth
+
+    def read() -> None:
+        with read_only() as session:
+            session.execute(text("SELECT 1"))
+
+    def write() -> None:
+        with transaction() as session:
+            session.execute(text("SELECT 1"))
+
+    layers = {
+        "guard (URL of a userName lookup)": guard.check_request,
+        "SCIM token and rate limit": auth.authenticate,
+        "rate limit alone": lambda: ratelimit.hit("1000000/second", "scim", "1"),
+        "SCIM base URL": auth.base_url,
+        "JSON body of a create": lambda: decode(body),
+        "read session, SELECT 1": read,
+        "write transaction, SELECT 1": write,
+    }
+    return [(name, median_us(layer, runs, 2000)) for name, layer in layers.items()]
+
+
+def median_us(layer: Callable[[], object], runs: int, number: int) -> float:
+    """Return the median over runs of the µs one call of layer takes."""
+    layer()
+    samples = []
+    for _ in range(max(3, runs)):
+        started = time.perf_counter()
+        for _ in range(number):
+            layer()
+        samples.append((time.perf_counter() - started) / number * 1e6)
+    return statistics.median(samples)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.inprocess", description=__doc__)
     parser.add_argument("--members", type=int, default=2000)
@@ -72,6 +114,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--only", action="append", help="an operation, repeatable")
     parser.add_argument("--profile", help="profile this operation with cProfile instead")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--layers", action="store_true", help="time each layer alone")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as directory:
         url = f"sqlite:///{Path(directory) / 'bench.db'}"
@@ -107,6 +150,30 @@ def main(argv: list[str]) -> int:
                 raise SystemExit(f"{method} {path}: {response.status_code} {response.data!r}")
 
         made = requests(org, args.members)
+        if args.layers:
+            lookup = made["GET userName"](0)[1]
+            body = made["POST active"](0)[2]
+            with app.test_request_context(lookup, headers=headers):
+                for name, microseconds in time_layers(body or b"", args.runs):
+                    print(f"{name:34} {microseconds:8.1f} µs")
+            # Werkzeug caches what a request computes: these need a new request each time.
+            from scim_gateway import guard
+            from scim_gateway.scim import auth
+
+            def fresh(layer: Callable[[], object]) -> Callable[[], None]:
+                def run() -> None:
+                    with app.test_request_context(lookup, headers=headers):
+                        layer()
+
+                return run
+
+            empty, checked, based = (
+                median_us(fresh(layer), args.runs, 500)
+                for layer in (lambda: None, guard.check_request, auth.base_url)
+            )
+            print(f"{'guard, new request':34} {checked - empty:8.1f} µs")
+            print(f"{'SCIM base URL, new request':34} {based - empty:8.1f} µs")
+            return 0
         if args.profile:
             make = made[args.profile]
             for _ in range(50):
