@@ -34,7 +34,7 @@ from seat_core.models import Organization, SeatRequest
 
 from ..clock import now, today_for
 from ..config import seller
-from ..db import transaction
+from ..db import read_only, transaction
 from . import bp
 from .auth import owner_required
 from .formatting import amount, plural
@@ -97,7 +97,7 @@ def billing(org: str) -> Any:
 
 
 def _billing_page(form: dict[str, str] | None = None, error: str | None = None) -> Any:
-    with transaction() as session:
+    with read_only() as session:
         seats = usage(session, g.organization)
         contract = contract_of(session, g.organization.id)
         renews_on, renew_seats, renew_minor = renewal_preview(contract)
@@ -127,7 +127,7 @@ def edit_seats(org: str) -> Any:
     banner = g.get("banner")
     if not seats and banner is not None and banner.to_buy:
         seats = str(banner.to_buy)  # the seats the waiting banner suggests
-    with transaction() as session:
+    with read_only() as session:
         contract = contract_of(session, g.organization.id)
         return _no_store(
             render_template(
@@ -150,7 +150,7 @@ def seats_review(org: str) -> Any:
         return redirect(
             url_for("admin.seats_review", org=org, seats=text, edit=secrets.token_urlsafe(16))
         )
-    with transaction() as session:
+    with read_only() as session:
         contract = contract_of(session, g.organization.id)
         try:
             seats = parse_seats(text)

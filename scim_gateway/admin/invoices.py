@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from seat_core import format_money
 from seat_core.models import MAX_ID, Invoice
 
-from ..db import transaction
+from ..db import read_only
 from . import bp
 from .auth import owner_required
 from .formatting import months
@@ -30,7 +30,7 @@ def invoices(org: str) -> Any:
     before = request.args.get("before", type=int)
     if before is not None and not 0 < before <= MAX_ID:
         before = None  # not an id, or past every id: start from the newest
-    with transaction() as session:
+    with read_only() as session:
         query = select(Invoice).where(Invoice.organization_id == g.organization.id)
         if before:
             query = query.where(Invoice.id < before)
@@ -42,7 +42,7 @@ def invoices(org: str) -> Any:
 
 
 def _load(org_id: int, number: str) -> Any:
-    with transaction() as session:
+    with read_only() as session:
         invoice = session.scalars(
             select(Invoice)
             .where(Invoice.organization_id == org_id, Invoice.number == number)

@@ -76,7 +76,7 @@ def members(org: str) -> Any:
     # Keys are at most 256 characters: cut a longer one rather than send it to the index.
     after = after[:256] if after is not None else None
     before = before[:256] if before is not None else None
-    with transaction() as session:
+    with read_only() as session:
         rows = list(
             session.scalars(
                 member_page(g.organization.id, q=q, seat=seat, after=after, before=before).limit(

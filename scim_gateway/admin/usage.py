@@ -11,7 +11,7 @@ from seat_core import contract_of
 from seat_core.models import ContractTerm, SeatEvent
 
 from ..clock import today_for
-from ..db import transaction
+from ..db import read_only
 from . import bp
 from .auth import owner_required
 from .chart import Point, draw
@@ -21,7 +21,7 @@ from .chart import Point, draw
 @owner_required()
 def usage_history(org: str) -> Any:
     """Show the chart of seats in use and purchased over the term."""
-    with transaction() as session:
+    with read_only() as session:
         contract = contract_of(session, g.organization.id)
         term = session.scalars(
             select(ContractTerm).where(

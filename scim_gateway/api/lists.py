@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from seat_core.models import MAX_ID, Invoice, SeatRequest
 
-from ..db import transaction
+from ..db import read_only
 from . import bp
 from .auth import authenticate, fail, only_params, require_owner
 from .serialize import invoice_json, seat_request_json
@@ -48,7 +48,7 @@ def _whole_number(name: str, text: str) -> int:
 def list_invoices(org: str) -> Any:
     """List invoices, newest first; follow "next" for older ones."""
     limit, before = paging()
-    with transaction() as session:
+    with read_only() as session:
         organization, token = authenticate(session, org)
         require_owner(session, token)
         query = select(Invoice).where(Invoice.organization_id == organization.id)
@@ -69,7 +69,7 @@ def list_invoices(org: str) -> Any:
 def get_invoice(org: str, number: str) -> Any:
     """Return one invoice by number."""
     only_params()
-    with transaction() as session:
+    with read_only() as session:
         organization, token = authenticate(session, org)
         require_owner(session, token)
         row = session.scalars(
@@ -89,7 +89,7 @@ def list_seat_requests(org: str) -> Any:
     status = request.args.get("status", "pending")
     if status not in STATUSES:
         fail(400, "Bad Request", f"status must be one of {', '.join(STATUSES)}.")
-    with transaction() as session:
+    with read_only() as session:
         organization, token = authenticate(session, org)
         require_owner(session, token)
         query = select(SeatRequest).where(

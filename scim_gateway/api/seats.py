@@ -21,7 +21,7 @@ from seat_core import (
 
 from ..clock import now, today_for
 from ..config import seller
-from ..db import transaction
+from ..db import read_only, transaction
 from ..jsonbody import request_json
 from . import bp
 from .auth import authenticate, fail, only_params, require_owner
@@ -77,7 +77,7 @@ def idempotency_key() -> str:
 def get_seats(org: str) -> Any:
     """Return seats purchased, in use and free, pending requests, term and renewal."""
     only_params()
-    with transaction() as session:
+    with read_only() as session:
         organization, token = authenticate(session, org)
         require_owner(session, token)
         contract = contract_of(session, organization.id)
