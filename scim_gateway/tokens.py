@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -107,6 +108,7 @@ class TokenCache:
         self.size = size
         self.clock = clock
         self._tokens: dict[str, tuple[float, LiveToken]] = {}
+        self._lock = threading.Lock()
 
     def find(
         self,
@@ -130,9 +132,10 @@ class TokenCache:
                 self._tokens.pop(key, None)
                 return None
             if self.seconds > 0:
-                if len(self._tokens) >= self.size:
-                    self._tokens.pop(next(iter(self._tokens)), None)
-                self._tokens[key] = (now + self.seconds, token)
+                with self._lock:  # a threaded server: the oldest key is read, then dropped
+                    if len(self._tokens) >= self.size:
+                        self._tokens.pop(next(iter(self._tokens)), None)
+                    self._tokens[key] = (now + self.seconds, token)
         if token.expires_at is not None and token.expires_at <= at:
             return None
         return token

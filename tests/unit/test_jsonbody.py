@@ -39,3 +39,13 @@ def test_escaped_tab_and_line_breaks_pass_and_an_escaped_control_is_refused() ->
 
     with pytest.raises(InvalidJsonValue, match="U\\+0008"):
         decode('{"note": "a\\bb"}')
+
+
+def test_a_control_written_as_itself_without_any_backslash_is_refused() -> None:
+    # DEL and the C1 controls may stand unescaped in JSON text; no backslash, so the decoder
+    # finds them by searching the text rather than each string.
+    assert decode('{"name": "Ann\\u00e9", "note": "a\\tb"}') == {"name": "Anné", "note": "a\tb"}
+
+    for text in ('{"name": "a\x7fb"}', '{"a\x85": "b"}'):
+        with pytest.raises(InvalidJsonValue, match=r"U\+00(7F|85)"):
+            decode(text)
