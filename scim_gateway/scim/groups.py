@@ -32,6 +32,7 @@ from .store import ensure_unique, find, unique
 
 
 def search_groups(search: Any) -> Response:
+    """List or filter groups, a page at a time (RFC 7644 §3.4.2)."""
     with read_only() as session:
         query = select(ScimGroup).where(ScimGroup.organization_id == organization_id())
         total, rows = page(
@@ -49,6 +50,7 @@ def search_groups(search: Any) -> Response:
 
 
 def get_group(group_id: str) -> Response:
+    """Return one group, or 304 when the client holds its version."""
     parameters = response_parameters(GroupResource)
     with read_only() as session:
         row = _find(session, group_id)
@@ -59,6 +61,7 @@ def get_group(group_id: str) -> Response:
 
 
 def create_group() -> Response:
+    """Create a group with the users it lists."""
     resource = GroupResource.model_validate(
         body(), scim_ctx=Context.RESOURCE_CREATION_REQUEST, scim_policy=POLICY
     )
@@ -78,6 +81,7 @@ def create_group() -> Response:
 
 
 def replace_group(group_id: str) -> Response:
+    """Replace a group (PUT), its members included."""
     resource = GroupResource.model_validate(
         body(), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST, scim_policy=POLICY
     )
@@ -90,6 +94,7 @@ def replace_group(group_id: str) -> Response:
 
 
 def patch_group(group_id: str) -> Response:
+    """Patch a group (RFC 7644 §3.5.2), adding or removing members."""
     patch = parametrized(PatchOp, GroupResource).model_validate(
         body(), scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
     )
@@ -103,6 +108,7 @@ def patch_group(group_id: str) -> Response:
 
 
 def delete_group(group_id: str) -> Response:
+    """Delete a group; its members stay."""
     with transaction() as session:
         row = _find(session, group_id, lock=True)
         check_if_match(etag(row.version))

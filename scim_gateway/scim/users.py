@@ -45,6 +45,7 @@ DUPLICATE = "A user with that userName exists."
 
 
 def search_users(search: Any) -> Response:
+    """List or filter users, a page at a time (RFC 7644 §3.4.2)."""
     with read_only() as session:
         query = select(Member).where(Member.organization_id == organization_id())
         total, members = page(
@@ -61,6 +62,7 @@ def search_users(search: Any) -> Response:
 
 
 def get_user(user_id: str) -> Response:
+    """Return one user, or 304 when the client holds its version."""
     with read_only() as session:
         member = _find(session, user_id)
         if not_modified(etag(member.version)):
@@ -92,6 +94,7 @@ def create_user() -> Response:
 
 
 def replace_user(user_id: str) -> Response:
+    """Replace a user (PUT); turning "active" on or off takes or releases its seat."""
     resource = UserResource.model_validate(
         body(), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST, scim_policy=POLICY
     )
@@ -107,6 +110,7 @@ def replace_user(user_id: str) -> Response:
 
 
 def patch_user(user_id: str) -> Response:
+    """Patch a user (RFC 7644 §3.5.2); turning "active" on or off takes or releases its seat."""
     patch = parametrized(PatchOp, UserResource).model_validate(
         body(), scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
     )
@@ -121,6 +125,7 @@ def patch_user(user_id: str) -> Response:
 
 
 def delete_user(user_id: str) -> Response:
+    """Delete a user, releasing its seat and leaving its groups."""
     at = now()
     with transaction() as session:
         member = _find(session, user_id, lock=True)
