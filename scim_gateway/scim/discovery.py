@@ -33,7 +33,7 @@ from .errors import MethodNotAllowed, scim_response
 from .policy import POLICY
 from .queries import parametrized
 from .resources import GroupResource, SeatExtension, UserResource
-from .routes import METHODS
+from .views import METHODS
 
 
 @cache

@@ -1,168 +1,86 @@
-"""/Groups: groups of the organization's users; membership never takes or frees a seat."""
+"""/Groups: groups of the organization's users; membership never takes or frees a seat.
+
+The views are scim/views.py's; what is a group's own is here: its members, kept in a
+table of their own.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from flask import Response
-from scim2_models import Context, PatchOp
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from seat_core.models import GroupMembership, Member, ScimGroup, new_id
 
-from ..clock import now
-from ..db import read_only, transaction
 from .auth import base_url, organization_id
-from .errors import invalid_value, scim_response
+from .errors import invalid_value
 from .mapping import GROUP_ATTRIBUTES, GROUP_SORTS
-from .policy import POLICY, check_patch
-from .queries import (
-    body,
-    check_if_match,
-    list_response,
-    not_modified,
-    page,
-    parametrized,
-    response_parameters,
-)
-from .resources import GroupResource, etag, group_resource, member_ids, write_group
-from .routes import add_resource_routes
-from .store import ensure_unique, find, unique
+from .resources import GroupResource, group_resource, member_ids, write_group
+from .views import Commit, ResourceType, bump, serve
+
+# The members each group shows, by group id; a group without an entry shows none.
+Extras = dict[str, list[Member]]
 
 
-def search_groups(search: Any) -> Response:
-    """List or filter groups, a page at a time (RFC 7644 §3.4.2)."""
-    with read_only() as session:
-        query = select(ScimGroup).where(ScimGroup.organization_id == organization_id())
-        total, rows = page(
-            session,
-            search,
-            query,
-            model=GroupResource,
-            attributes=GROUP_ATTRIBUTES,
-            sorts=GROUP_SORTS,
-            tiebreak=(ScimGroup.created_at, ScimGroup.id),
+class Groups(ResourceType):
+    """SCIM Groups of the organization's users."""
+
+    endpoint = "Groups"
+    noun = "group"
+    model = GroupResource
+    row = ScimGroup
+    key = "display_name_key"
+    duplicate = "A group with that displayName exists."
+    attributes = GROUP_ATTRIBUTES
+    sorts = GROUP_SORTS
+
+    def clash(self, row: ScimGroup) -> str:
+        return f"A group named {row.display_name!r} exists."
+
+    def extras(self, session: Session, rows: list[ScimGroup], parameters: Any) -> Extras:
+        """Load each group's members, unless the response leaves them out."""
+        if parameters is not None and not _wants_members(parameters):
+            return {}
+        return {row.id: _load_members(session, row) for row in rows}
+
+    def build(self, rows: list[ScimGroup], extras: Extras) -> list[Any]:
+        root = base_url()
+        return [group_resource(row, base_url=root, members=extras.get(row.id)) for row in rows]
+
+    def new_row(self, resource: Any, at: datetime) -> ScimGroup:
+        row = ScimGroup(
+            id=new_id(), organization_id=organization_id(), version=1, created_at=at, updated_at=at
         )
-        members = _wants_members(search)
-        resources = [_resource(session, row, with_members=members) for row in rows]
-    return scim_response(list_response(GroupResource, search, total, resources))
+        write_group(row, resource)
+        return row
 
-
-def get_group(group_id: str) -> Response:
-    """Return one group, or 304 when the client holds its version."""
-    parameters = response_parameters(GroupResource)
-    with read_only() as session:
-        row = _find(session, group_id)
-        if not_modified(etag(row.version)):
-            return Response(status=304, headers={"ETag": etag(row.version)})
-        resource = _resource(session, row, with_members=_wants_members(parameters))
-    return _respond(resource, 200, parameters)
-
-
-def create_group() -> Response:
-    """Create a group with the users it lists."""
-    resource = GroupResource.model_validate(
-        body(), scim_ctx=Context.RESOURCE_CREATION_REQUEST, scim_policy=POLICY
-    )
-    at = now()
-    row = ScimGroup(
-        id=new_id(), organization_id=organization_id(), version=1, created_at=at, updated_at=at
-    )
-    write_group(row, resource)
-    with _unique(), transaction() as session:
-        _ensure_unique(session, row)
+    def add(self, session: Session, row: ScimGroup, resource: Any, at: datetime) -> Extras:
         members = _members(session, row, member_ids(resource))
         session.add(row)
         session.flush()
         _set_members(session, row, [member.id for member in members])
-        created = group_resource(row, base_url=base_url(), members=members)
-    return _respond(created, 201, response_parameters(GroupResource))
+        return {row.id: members}
 
-
-def replace_group(group_id: str) -> Response:
-    """Replace a group (PUT), its members included."""
-    resource = GroupResource.model_validate(
-        body(), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST, scim_policy=POLICY
-    )
-
-    def apply(current: Any) -> Any:
-        resource.replace(current)
-        return resource
-
-    return _change(group_id, apply)
-
-
-def patch_group(group_id: str) -> Response:
-    """Patch a group (RFC 7644 §3.5.2), adding or removing members."""
-    patch = parametrized(PatchOp, GroupResource).model_validate(
-        body(), scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
-    )
-    check_patch(patch, GroupResource)
-
-    def apply(current: Any) -> Any:
-        patch.patch(current, scim_policy=POLICY)
-        return current
-
-    return _change(group_id, apply)
-
-
-def delete_group(group_id: str) -> Response:
-    """Delete a group; its members stay."""
-    with transaction() as session:
-        row = _find(session, group_id, lock=True)
-        check_if_match(etag(row.version))
-        session.execute(delete(GroupMembership).where(GroupMembership.group_id == row.id))
-        session.delete(row)
-    return Response(status=204)
-
-
-def _change(group_id: str, change: Any) -> Response:
-    """Apply a PUT or PATCH; bump the version only if what a client reads changed."""
-    at = now()
-    with _unique(), transaction() as session:
-        row = _find(session, group_id, lock=True)
-        check_if_match(etag(row.version))
-        current = _resource(session, row, with_members=True)
-        before = _shown(current)
-        updated = change(current)
+    def apply(
+        self, session: Session, row: ScimGroup, updated: Any, extras: Extras, at: datetime
+    ) -> tuple[Extras, Commit]:
         members = _members(session, row, member_ids(updated))
-        old_key = row.display_name_key
         write_group(row, updated)
-        changed = group_resource(row, base_url=base_url(), members=members)
-        if _shown(changed) != before:
-            if row.display_name_key != old_key:
-                _ensure_unique(session, row)
-            row.version += 1
-            row.updated_at = at
-            changed.meta.version = etag(row.version)
-            changed.meta.last_modified = at
+
+        def commit() -> None:
+            bump(row, at)
             session.flush()
             _set_members(session, row, [member.id for member in members])
-    return _respond(changed, 200, response_parameters(GroupResource))
+
+        return {row.id: members}, commit
+
+    def remove(self, session: Session, row: ScimGroup, at: datetime) -> None:
+        session.execute(delete(GroupMembership).where(GroupMembership.group_id == row.id))
 
 
-def _shown(resource: Any) -> dict[str, Any]:
-    """Return what a client reads of a Group, but its meta."""
-    payload: dict[str, Any] = resource.model_dump(
-        scim_ctx=Context.RESOURCE_QUERY_RESPONSE, scim_policy=POLICY
-    )
-    payload.pop("meta", None)
-    return payload
-
-
-def _find(session: Session, group_id: str, *, lock: bool = False) -> ScimGroup:
-    return find(session, ScimGroup, group_id, noun="group", lock=lock)
-
-
-def _ensure_unique(session: Session, row: ScimGroup) -> None:
-    ensure_unique(
-        session, ScimGroup.display_name_key, row, f"A group named {row.display_name!r} exists."
-    )
-
-
-def _unique() -> Any:
-    return unique(ScimGroup.display_name_key, "A group with that displayName exists.")
+GROUPS = Groups()
 
 
 def _members(session: Session, row: ScimGroup, wanted: list[str]) -> list[Member]:
@@ -210,7 +128,7 @@ def _set_members(session: Session, row: ScimGroup, wanted: list[str]) -> None:
 
 def resource_of(session: Session, row: ScimGroup) -> Any:
     """Return the SCIM Group of a row, with its members."""
-    return _resource(session, row, with_members=True)
+    return GROUPS.build([row], {row.id: _load_members(session, row)})[0]
 
 
 def _wants_members(parameters: Any) -> bool:
@@ -219,33 +137,16 @@ def _wants_members(parameters: Any) -> bool:
     return "members" not in excluded
 
 
-def _resource(session: Session, row: ScimGroup, *, with_members: bool) -> Any:
-    members = None
-    if with_members:
-        members = session.scalars(
+def _load_members(session: Session, row: ScimGroup) -> list[Member]:
+    """Return the group's members, ordered as a Group lists them."""
+    return list(
+        session.scalars(
             select(Member)
             .join(GroupMembership, GroupMembership.member_id == Member.id)
             .where(GroupMembership.group_id == row.id)
             .order_by(Member.user_name_key)
         )
-    return group_resource(row, base_url=base_url(), members=members)
-
-
-def _respond(resource: Any, status: int, parameters: Any) -> Response:
-    context = (
-        Context.RESOURCE_CREATION_RESPONSE if status == 201 else Context.RESOURCE_QUERY_RESPONSE
     )
-    payload = resource.model_dump(
-        scim_ctx=context, response_parameters=parameters, scim_policy=POLICY
-    )
-    headers = {"ETag": resource.meta.version, "Location": resource.meta.location}
-    return scim_response(payload, status, headers)
 
 
-add_resource_routes(
-    "Groups",
-    GroupResource,
-    search=search_groups,
-    create=create_group,
-    item={"GET": get_group, "PUT": replace_group, "PATCH": patch_group, "DELETE": delete_group},
-)
+serve(GROUPS)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from scim_gateway.scim import groups, users
+from scim_gateway.scim import views
 
 from .conftest import GROUP_SCHEMA, USER_SCHEMA, Scim
 
@@ -78,8 +78,7 @@ def test_a_rename_the_unique_index_refuses_after_the_check_is_still_a_conflict(
     scim: Scim, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # What a concurrent rename does: the check sees no clash, then the index refuses.
-    monkeypatch.setattr(users, "ensure_unique", lambda *args, **kwargs: None)
-    monkeypatch.setattr(groups, "ensure_unique", lambda *args, **kwargs: None)
+    monkeypatch.setattr(views, "ensure_unique", lambda *args, **kwargs: None)
     scim.create_user("ann@acme.test")
     bob = scim.create_user("bob@acme.test")
     scim.post("/Groups", group("Engineering"))
