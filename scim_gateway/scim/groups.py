@@ -17,7 +17,8 @@ from seat_core.models import GroupMembership, Member, ScimGroup, new_id
 from .auth import base_url, organization_id
 from .errors import invalid_value
 from .mapping import GROUP_ATTRIBUTES, GROUP_SORTS
-from .resources import GroupResource, group_resource, member_ids, write_group
+from .resources import GroupResource, group_resource, written_group
+from .storage import member_ids, write_group
 from .views import Commit, ResourceType, bump, serve
 
 # The members each group shows, by group id; a group without an entry shows none.
@@ -48,6 +49,9 @@ class Groups(ResourceType):
     def build(self, rows: list[ScimGroup], extras: Extras) -> list[Any]:
         root = base_url()
         return [group_resource(row, base_url=root, members=extras.get(row.id)) for row in rows]
+
+    def written(self, resource: Any, row: ScimGroup, extras: Extras) -> Any:
+        return written_group(resource, row, base_url=base_url(), members=extras[row.id])
 
     def new_row(self, resource: Any, at: datetime) -> ScimGroup:
         row = ScimGroup(

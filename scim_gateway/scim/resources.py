@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Any
 
 from scim2_models import (
     URN,
-    Context,
     Email,
     EnterpriseUser,
     Extension,
@@ -21,10 +20,8 @@ from scim2_models import (
     User,
 )
 
-from seat_core import InvalidIdentity, email_key, identity_key
 from seat_core.models import Member, ScimGroup
 
-from .errors import invalid_value
 from .policy import POLICY
 
 SEAT_SCHEMA = "urn:ietf:params:scim:schemas:extension:seatgateway:2.0:User"
@@ -67,9 +64,6 @@ class GatewayUser(User[EnterpriseUser | SeatExtension]):
 UserResource = GatewayUser
 GroupResource = Group
 
-# Column widths of the member and group tables; longer values are refused, not cut.
-LIMITS = {"userName": 256, "externalId": 256, "displayName": 256, "emails.value": 320}
-
 
 def etag(version: int) -> str:
     """Return the weak entity tag of a resource version (RFC 7644 §3.14)."""
@@ -105,6 +99,35 @@ def user_resource(
     if member.email and not data.get("emails"):
         data["emails"] = [{"value": member.email, "primary": True}]
     resource = UserResource.model_validate(data, scim_policy=POLICY)
+    return dress_user(resource, member, base_url=base_url, taken_at=taken_at, groups=groups)
+
+
+def written_user(
+    resource: Any,
+    member: Member,
+    *,
+    base_url: str,
+    taken_at: datetime | None,
+    groups: Iterable[ScimGroup] = (),
+) -> Any:
+    """Build the SCIM User just written onto member from the resource validated for it.
+
+    write_user left in the resource what it stored; validating the stored JSON again
+    would only give it back, at the cost of a validation.
+    """
+    resource.schemas = list(member.scim["schemas"])
+    return dress_user(resource, member, base_url=base_url, taken_at=taken_at, groups=groups)
+
+
+def dress_user(
+    resource: Any,
+    member: Member,
+    *,
+    base_url: str,
+    taken_at: datetime | None,
+    groups: Iterable[ScimGroup],
+) -> Any:
+    """Give a User what the gateway sets on it: id, meta, its seat and its groups."""
     resource.id = member.id
     resource.meta = Meta(
         resource_type="User",
@@ -126,17 +149,6 @@ def user_resource(
     return resource
 
 
-def stored_user(resource: Any) -> dict[str, Any]:
-    """Return what is kept of a User: the attributes the client may write, no password."""
-    schemas = _known_schemas(resource)
-    resource.password = None
-    resource.groups = None
-    resource[SeatExtension] = None
-    payload = resource.model_dump(scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST, scim_policy=POLICY)
-    payload["schemas"] = schemas
-    return payload
-
-
 def echo_seat_extension(payload: dict[str, Any], member: Member) -> dict[str, Any]:
     """Show the seat extension a client wrote, even empty, as it wrote it.
 
@@ -149,75 +161,6 @@ def echo_seat_extension(payload: dict[str, Any], member: Member) -> dict[str, An
     return payload
 
 
-def list_written_seat_extension(resource: Any, patch: Any) -> None:
-    """List the seat extension in a patched User's schemas when an operation wrote it.
-
-    Its attributes are readOnly, so scim2-models keeps the gateway's values and the
-    operation changes none of them; the client still wrote the extension, and reads it
-    back as it does after a POST or PUT listing it (see echo_seat_extension).
-    """
-    urn = SEAT_SCHEMA.lower()
-    for operation in patch.operations or []:
-        keys = operation.value if isinstance(operation.value, dict) else {}
-        named = str(operation.path or "").lower().startswith(urn) or any(
-            str(key).lower() == urn for key in keys
-        )
-        if named and operation.op != operation.Op.remove and SEAT_SCHEMA not in resource.schemas:
-            resource.schemas = [*resource.schemas, SEAT_SCHEMA]
-
-
-def _known_schemas(resource: Any) -> list[str]:
-    """List the schemas of what the resource holds, leaving out URNs nobody here declares.
-
-    The seat extension is the gateway's to fill, so it counts only where the client
-    listed or wrote it: a PATCH applies to a User that the gateway has filled it in.
-    """
-    listed = {str(urn).lower() for urn in resource.schemas or []}
-    schemas = [str(type(resource).__schema__)]
-    for urn, extension in type(resource).get_extension_models().items():
-        value = resource[extension]
-        if urn == SEAT_SCHEMA:
-            # The gateway always says whether the user holds a seat; a client never can.
-            written = value is not None and value.holds_seat is None
-            if written or urn.lower() in listed:
-                schemas.append(urn)
-        elif value is not None:
-            schemas.append(urn)
-    return schemas
-
-
-def write_user(member: Member, resource: Any) -> None:
-    """Copy a validated User onto the member's row, its indexed columns included.
-
-    :raises SCIMException: invalidValue for a userName or email that cannot identify a
-        person (invisible characters, surrounding spaces, an email that is no address) or
-        that is too long.
-    """
-    user_name = resource.user_name
-    email = primary_email(resource)
-    _check_length("userName", user_name)
-    _check_length("externalId", resource.external_id)
-    _check_length("displayName", resource.display_name)
-    member.user_name_key = _checked(identity_key, user_name)
-    for entry in resource.emails or []:
-        if entry.value is not None:
-            _check_length("emails.value", entry.value)
-            _checked(email_key, entry.value)
-    member.email_key = email_key(email) if email else None
-    member.user_name = user_name
-    member.external_id = resource.external_id
-    member.display_name = resource.display_name
-    member.email = email
-    member.scim = stored_user(resource)
-
-
-def primary_email(resource: Any) -> str | None:
-    """Return the primary email, or else the first one (RFC 7643 §2.4)."""
-    emails = [email for email in resource.emails or [] if email.value]
-    chosen = next((email for email in emails if email.primary), emails[0] if emails else None)
-    return str(chosen.value) if chosen else None
-
-
 def group_resource(
     group: ScimGroup, *, base_url: str, members: Iterable[Member] | None = None
 ) -> Any:
@@ -227,11 +170,26 @@ def group_resource(
         for key, value in (group.scim or {}).items()
         if key not in ("id", "meta", "members")
     }
-    labels = {entry["value"]: entry["display"] for entry in (group.scim or {}).get("members", [])}
     data["displayName"] = group.display_name
     if group.external_id is not None:
         data["externalId"] = group.external_id
     resource = GroupResource.model_validate(data, scim_policy=POLICY)
+    return dress_group(resource, group, base_url=base_url, members=members)
+
+
+def written_group(
+    resource: Any, group: ScimGroup, *, base_url: str, members: Iterable[Member]
+) -> Any:
+    """Build the SCIM Group just written onto its row from the resource validated for it."""
+    resource.schemas = list(group.scim["schemas"])
+    return dress_group(resource, group, base_url=base_url, members=members)
+
+
+def dress_group(
+    resource: Any, group: ScimGroup, *, base_url: str, members: Iterable[Member] | None
+) -> Any:
+    """Give a Group what the gateway sets on it: id, meta and, when loaded, its members."""
+    labels = {entry["value"]: entry["display"] for entry in (group.scim or {}).get("members", [])}
     resource.id = group.id
     resource.meta = Meta(
         resource_type="Group",
@@ -251,44 +209,3 @@ def group_resource(
             for member in members
         ] or None
     return resource
-
-
-def write_group(group: ScimGroup, resource: Any) -> None:
-    """Copy a validated Group onto its row; members are kept in their own table."""
-    _check_length("displayName", resource.display_name)
-    _check_length("externalId", resource.external_id)
-    group.display_name_key = _checked(identity_key, resource.display_name, what="displayName")
-    group.display_name = resource.display_name
-    group.external_id = resource.external_id
-    payload = resource.model_dump(scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST, scim_policy=POLICY)
-    payload["schemas"] = [str(GroupResource.__schema__)]
-    # Membership lives in its own table; only the labels a client gave are kept here.
-    payload["members"] = [
-        {"value": entry.value, "display": entry.display}
-        for entry in resource.members or []
-        if entry.value and entry.display
-    ]
-    group.scim = payload
-
-
-def member_ids(resource: Any) -> list[str]:
-    """Return the ids of a Group's members, in order, without repeats."""
-    seen: dict[str, None] = {}
-    for entry in resource.members or []:
-        if entry.value:
-            seen.setdefault(str(entry.value), None)
-    return list(seen)
-
-
-def _checked(rule: Callable[..., str], value: str, **options: Any) -> str:
-    """Return the comparison key a seat_core rule gives value, its refusal as invalidValue."""
-    try:
-        return rule(value, **options)
-    except InvalidIdentity as error:
-        raise invalid_value(error.message) from None
-
-
-def _check_length(attribute: str, value: str | None) -> None:
-    limit = LIMITS[attribute]
-    if value is not None and len(value) > limit:
-        raise invalid_value(f"{attribute} is longer than {limit} characters")

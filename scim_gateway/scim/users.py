@@ -17,13 +17,8 @@ from seat_core.models import GroupMembership, Member, ScimGroup, Seat
 
 from .auth import base_url, organization_id
 from .mapping import USER_ATTRIBUTES, USER_SORTS
-from .resources import (
-    UserResource,
-    echo_seat_extension,
-    list_written_seat_extension,
-    user_resource,
-    write_user,
-)
+from .resources import UserResource, echo_seat_extension, user_resource, written_user
+from .storage import list_written_seat_extension, write_user
 from .views import Commit, ResourceType, bump, serve
 
 # Each member's seat (when it took it) and groups.
@@ -61,6 +56,16 @@ class Users(ResourceType):
             )
             for member in rows
         ]
+
+    def written(self, resource: Any, row: Member, extras: Extras) -> Any:
+        seats, groups = extras
+        return written_user(
+            resource,
+            row,
+            base_url=base_url(),
+            taken_at=seats.get(row.id),
+            groups=groups.get(row.id, ()),
+        )
 
     def new_row(self, resource: Any, at: datetime) -> Member:
         # docs/rules.md, Seats: a user created active, or with no "active" at all, takes a seat.

@@ -78,6 +78,13 @@ class ResourceType:
         """Build the resources of loaded rows; needs no session."""
         raise NotImplementedError
 
+    def written(self, resource: Any, row: Any, extras: Extras) -> Any:
+        """Build the resource just written onto row, from the one validated for it.
+
+        By default it is built again from the row, as a read would build it.
+        """
+        return self.build([row], extras)[0]
+
     def new_row(self, resource: Any, at: datetime) -> Any:
         """Return the row of a resource to create, not yet in any session."""
         raise NotImplementedError
@@ -146,7 +153,7 @@ def create(kind: ResourceType) -> Response:
         ensure_unique(session, kind.unique_key, row, kind.clash(row))
         extras = kind.add(session, row, resource, at)
     # Built after commit, from what is known: no lock is held while the response is made.
-    created = kind.build([row], extras)[0]
+    created = kind.written(resource, row, extras)
     return respond(kind, created, 201, response_parameters(kind.model), row)
 
 
@@ -196,7 +203,7 @@ def change(kind: ResourceType, resource_id: str, apply: Callable[[Any], Any]) ->
         old_key = getattr(row, kind.key)
         updated = apply(current)
         extras, commit = kind.apply(session, row, updated, extras, at)
-        changed = kind.build([row], extras)[0]
+        changed = kind.written(updated, row, extras)
         if shown(kind, changed, row) != before:
             if getattr(row, kind.key) != old_key:
                 ensure_unique(session, kind.unique_key, row, kind.clash(row))

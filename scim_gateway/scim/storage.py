@@ -1,0 +1,139 @@
+"""Validated SCIM resources onto rows: what is stored of a User or a Group, and its checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from scim2_models import Context
+
+from seat_core import InvalidIdentity, email_key, identity_key
+from seat_core.models import Member, ScimGroup
+
+from .errors import invalid_value
+from .policy import POLICY
+from .resources import SEAT_SCHEMA, GroupResource, SeatExtension
+
+# Column widths of the member and group tables; longer values are refused, not cut.
+LIMITS = {"userName": 256, "externalId": 256, "displayName": 256, "emails.value": 320}
+
+
+def stored_user(resource: Any) -> dict[str, Any]:
+    """Return what is kept of a User: the attributes the client may write, no password."""
+    schemas = _known_schemas(resource)
+    resource.password = None
+    resource.groups = None
+    resource[SeatExtension] = None
+    payload = resource.model_dump(scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST, scim_policy=POLICY)
+    payload["schemas"] = schemas
+    return payload
+
+
+def list_written_seat_extension(resource: Any, patch: Any) -> None:
+    """List the seat extension in a patched User's schemas when an operation wrote it.
+
+    Its attributes are readOnly, so scim2-models keeps the gateway's values and the
+    operation changes none of them; the client still wrote the extension, and reads it
+    back as it does after a POST or PUT listing it (see echo_seat_extension).
+    """
+    urn = SEAT_SCHEMA.lower()
+    for operation in patch.operations or []:
+        keys = operation.value if isinstance(operation.value, dict) else {}
+        named = str(operation.path or "").lower().startswith(urn) or any(
+            str(key).lower() == urn for key in keys
+        )
+        if named and operation.op != operation.Op.remove and SEAT_SCHEMA not in resource.schemas:
+            resource.schemas = [*resource.schemas, SEAT_SCHEMA]
+
+
+def _known_schemas(resource: Any) -> list[str]:
+    """List the schemas of what the resource holds, leaving out URNs nobody here declares.
+
+    The seat extension is the gateway's to fill, so it counts only where the client
+    listed or wrote it: a PATCH applies to a User that the gateway has filled it in.
+    """
+    listed = {str(urn).lower() for urn in resource.schemas or []}
+    schemas = [str(type(resource).__schema__)]
+    for urn, extension in type(resource).get_extension_models().items():
+        value = resource[extension]
+        if urn == SEAT_SCHEMA:
+            # The gateway always says whether the user holds a seat; a client never can.
+            written = value is not None and value.holds_seat is None
+            if written or urn.lower() in listed:
+                schemas.append(urn)
+        elif value is not None:
+            schemas.append(urn)
+    return schemas
+
+
+def write_user(member: Member, resource: Any) -> None:
+    """Copy a validated User onto the member's row, its indexed columns included.
+
+    :raises SCIMException: invalidValue for a userName or email that cannot identify a
+        person (invisible characters, surrounding spaces, an email that is no address) or
+        that is too long.
+    """
+    user_name = resource.user_name
+    email = primary_email(resource)
+    _check_length("userName", user_name)
+    _check_length("externalId", resource.external_id)
+    _check_length("displayName", resource.display_name)
+    member.user_name_key = _checked(identity_key, user_name)
+    for entry in resource.emails or []:
+        if entry.value is not None:
+            _check_length("emails.value", entry.value)
+            _checked(email_key, entry.value)
+    member.email_key = email_key(email) if email else None
+    member.user_name = user_name
+    member.external_id = resource.external_id
+    member.display_name = resource.display_name
+    member.email = email
+    member.scim = stored_user(resource)
+
+
+def primary_email(resource: Any) -> str | None:
+    """Return the primary email, or else the first one (RFC 7643 §2.4)."""
+    emails = [email for email in resource.emails or [] if email.value]
+    chosen = next((email for email in emails if email.primary), emails[0] if emails else None)
+    return str(chosen.value) if chosen else None
+
+
+def write_group(group: ScimGroup, resource: Any) -> None:
+    """Copy a validated Group onto its row; members are kept in their own table."""
+    _check_length("displayName", resource.display_name)
+    _check_length("externalId", resource.external_id)
+    group.display_name_key = _checked(identity_key, resource.display_name, what="displayName")
+    group.display_name = resource.display_name
+    group.external_id = resource.external_id
+    payload = resource.model_dump(scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST, scim_policy=POLICY)
+    payload["schemas"] = [str(GroupResource.__schema__)]
+    # Membership lives in its own table; only the labels a client gave are kept here.
+    payload["members"] = [
+        {"value": entry.value, "display": entry.display}
+        for entry in resource.members or []
+        if entry.value and entry.display
+    ]
+    group.scim = payload
+
+
+def member_ids(resource: Any) -> list[str]:
+    """Return the ids of a Group's members, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for entry in resource.members or []:
+        if entry.value:
+            seen.setdefault(str(entry.value), None)
+    return list(seen)
+
+
+def _checked(rule: Callable[..., str], value: str, **options: Any) -> str:
+    """Return the comparison key a seat_core rule gives value, its refusal as invalidValue."""
+    try:
+        return rule(value, **options)
+    except InvalidIdentity as error:
+        raise invalid_value(error.message) from None
+
+
+def _check_length(attribute: str, value: str | None) -> None:
+    limit = LIMITS[attribute]
+    if value is not None and len(value) > limit:
+        raise invalid_value(f"{attribute} is longer than {limit} characters")
