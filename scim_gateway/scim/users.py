@@ -17,6 +17,7 @@ from seat_core.models import GroupMembership, Member, ScimGroup, Seat
 
 from .auth import base_url, organization_id
 from .mapping import USER_ATTRIBUTES, USER_SORTS
+from .projection import shown_user
 from .resources import UserResource, echo_seat_extension, user_resource, written_user
 from .storage import list_written_seat_extension, write_user
 from .views import Commit, ResourceType, bump, serve
@@ -56,6 +57,12 @@ class Users(ResourceType):
             )
             for member in rows
         ]
+
+    def show(self, rows: list[Member], extras: Extras) -> list[dict[str, Any]]:
+        # Straight from the stored JSON: see projection.py for why it equals the dump.
+        _, groups = extras
+        root = base_url()
+        return [shown_user(m, base_url=root, groups=groups.get(m.id, ())) for m in rows]
 
     def written(self, resource: Any, row: Member, extras: Extras) -> Any:
         seats, groups = extras

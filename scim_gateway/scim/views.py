@@ -23,6 +23,7 @@ from . import bp
 from .auth import organization_id
 from .errors import MethodNotAllowed, scim_response
 from .policy import POLICY, check_patch
+from .projection import list_payload
 from .queries import (
     body,
     check_if_match,
@@ -109,6 +110,13 @@ class ResourceType:
     def patched(self, resource: Any, operations: Any) -> None:
         """Adjust a patched resource; nothing by default."""
 
+    def show(self, rows: list[Any], extras: Extras) -> list[dict[str, Any]] | None:
+        """Dump the resources of rows as a read naming no attributes shows them, or None.
+
+        None (the default) means the type has no such shortcut: build() then a dump.
+        """
+        return None
+
     def finish(self, payload: dict[str, Any], row: Any) -> dict[str, Any]:
         """Adjust a dumped resource as the type shows it; as it is by default."""
         return payload
@@ -127,7 +135,11 @@ def search(kind: ResourceType, parameters: Any) -> Response:
             sorts=kind.sorts,
             tiebreak=(kind.row.created_at, kind.row.id),
         )
-        resources = kind.build(rows, kind.extras(session, rows, parameters))
+        extras = kind.extras(session, rows, parameters)
+        shown = kind.show(rows, extras) if plain(parameters) else None
+        if shown is not None:
+            return scim_response(list_payload(parameters.start_index or 1, total, shown))
+        resources = kind.build(rows, extras)
     return scim_response(list_response(kind.model, parameters, total, resources))
 
 
@@ -138,7 +150,13 @@ def get(kind: ResourceType, resource_id: str) -> Response:
         if not_modified(etag(row.version)):
             return Response(status=304, headers={"ETag": etag(row.version)})
         parameters = response_parameters(kind.model)
-        resource = kind.build([row], kind.extras(session, [row], parameters))[0]
+        extras = kind.extras(session, [row], parameters)
+        shown = kind.show([row], extras) if plain(parameters) else None
+        if shown is not None:
+            meta = shown[0]["meta"]
+            headers = {"ETag": meta["version"], "Location": meta["location"]}
+            return scim_response(kind.finish(shown[0], row), 200, headers)
+        resource = kind.build([row], extras)[0]
     return respond(kind, resource, 200, parameters, row)
 
 
@@ -244,6 +262,11 @@ def respond(kind: ResourceType, resource: Any, status: int, parameters: Any, row
         payload = kind.finish(payload, row)
     headers = {"ETag": resource.meta.version, "Location": resource.meta.location}
     return scim_response(payload, status, headers)
+
+
+def plain(parameters: Any) -> bool:
+    """Tell whether a read names neither attributes nor excludedAttributes (RFC 7644 §3.9)."""
+    return not parameters.attributes and not parameters.excluded_attributes
 
 
 def bump(row: Any, at: datetime) -> None:
