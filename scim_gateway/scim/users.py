@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from seat_core import add_member, new_member, release_seat, take_seat
@@ -20,10 +20,21 @@ from .mapping import USER_ATTRIBUTES, USER_SORTS
 from .projection import shown_user
 from .resources import UserResource, echo_seat_extension, user_resource, written_user
 from .storage import list_written_seat_extension, write_user
-from .views import Commit, ResourceType, bump, serve
+from .views import Commit, ResourceType, bump, plain, serve
 
-# Each member's seat (when it took it) and groups.
-Extras = tuple[dict[str, Any], dict[str, list[ScimGroup]]]
+# Each member's seat (when it took it) and groups (rows with the group's id and display_name).
+Extras = tuple[dict[str, Any], dict[str, list[Any]]]
+
+# Built once: only the ids change from one request to the next, and building a statement
+# costs more than SQLAlchemy's cached compilation of it.
+_IDS = bindparam("ids", expanding=True)
+_SEATS = select(Seat.member_id, Seat.taken_at).where(Seat.member_id.in_(_IDS))
+_GROUPS = (
+    select(GroupMembership.member_id, ScimGroup.id, ScimGroup.display_name)
+    .join(ScimGroup, GroupMembership.group_id == ScimGroup.id)
+    .where(GroupMembership.member_id.in_(_IDS))
+    .order_by(ScimGroup.display_name_key)
+)
 
 
 class Users(ResourceType):
@@ -42,8 +53,10 @@ class Users(ResourceType):
         return f"A user with userName {row.user_name!r} exists."
 
     def extras(self, session: Session, rows: list[Member], parameters: Any) -> Extras:
-        """Load each member's seat and groups, in one query each."""
-        return _extras(session, rows)
+        """Load each member's groups, and its seat unless the read cannot show it."""
+        # The seat extension is returned on request only: a read naming no attributes
+        # never shows it (writes pass no parameters, and get the seats).
+        return _extras(session, rows, seats=parameters is None or not plain(parameters))
 
     def build(self, rows: list[Member], extras: Extras) -> list[Any]:
         seats, groups = extras
@@ -143,23 +156,18 @@ def resources_of(session: Session, members: list[Member]) -> list[Any]:
     return USERS.build(members, _extras(session, members))
 
 
-def _extras(session: Session, members: list[Member]) -> Extras:
+def _extras(session: Session, members: list[Member], *, seats: bool = True) -> Extras:
     """Load what a User shows besides its row: the seat and the groups of each member."""
     if not members:
         return {}, {}
-    ids = [member.id for member in members]
-    seats = dict(
-        session.execute(select(Seat.member_id, Seat.taken_at).where(Seat.member_id.in_(ids))).all()
-    )
-    groups: dict[str, list[ScimGroup]] = {}
-    for member_id, group in session.execute(
-        select(GroupMembership.member_id, ScimGroup)
-        .join(ScimGroup, GroupMembership.group_id == ScimGroup.id)
-        .where(GroupMembership.member_id.in_(ids))
-        .order_by(ScimGroup.display_name_key)
-    ):
-        groups.setdefault(member_id, []).append(group)
-    return seats, groups
+    ids = {"ids": [member.id for member in members]}
+    taken = dict(session.execute(_SEATS, ids).all()) if seats else {}
+    groups: dict[str, list[Any]] = {}
+    # Columns, not ORM entities: the groups are only read, and loading entities into the
+    # session costs several times the query.
+    for row in session.execute(_GROUPS, ids):
+        groups.setdefault(row.member_id, []).append(row)
+    return taken, groups
 
 
 serve(USERS)
