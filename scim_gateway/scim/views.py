@@ -153,9 +153,7 @@ def get(kind: ResourceType, resource_id: str) -> Response:
         extras = kind.extras(session, [row], parameters)
         shown = kind.show([row], extras) if plain(parameters) else None
         if shown is not None:
-            meta = shown[0]["meta"]
-            headers = {"ETag": meta["version"], "Location": meta["location"]}
-            return scim_response(kind.finish(shown[0], row), 200, headers)
+            return respond_shown(kind, shown[0], 200, row)
         resource = kind.build([row], extras)[0]
     return respond(kind, resource, 200, parameters, row)
 
@@ -171,8 +169,12 @@ def create(kind: ResourceType) -> Response:
         ensure_unique(session, kind.unique_key, row, kind.clash(row))
         extras = kind.add(session, row, resource, at)
     # Built after commit, from what is known: no lock is held while the response is made.
+    parameters = response_parameters(kind.model)
+    shown = kind.show([row], extras) if plain(parameters) else None
+    if shown is not None:
+        return respond_shown(kind, shown[0], 201, row)
     created = kind.written(resource, row, extras)
-    return respond(kind, created, 201, response_parameters(kind.model), row)
+    return respond(kind, created, 201, parameters, row)
 
 
 def replace(kind: ResourceType, resource_id: str) -> Response:
@@ -267,6 +269,13 @@ def respond(kind: ResourceType, resource: Any, status: int, parameters: Any, row
 def plain(parameters: Any) -> bool:
     """Tell whether a read names neither attributes nor excludedAttributes (RFC 7644 §3.9)."""
     return not parameters.attributes and not parameters.excluded_attributes
+
+
+def respond_shown(kind: ResourceType, payload: dict[str, Any], status: int, row: Any) -> Response:
+    """Return a resource already dumped by kind.show as its response, as respond does."""
+    meta = payload["meta"]
+    headers = {"ETag": meta["version"], "Location": meta["location"]}
+    return scim_response(kind.finish(payload, row), status, headers)
 
 
 def bump(row: Any, at: datetime) -> None:

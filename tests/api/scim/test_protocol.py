@@ -144,7 +144,7 @@ def test_an_unexpected_error_is_a_500_without_its_traceback(
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(users, "written_user", explode)
+    monkeypatch.setattr(users, "shown_user", explode)
 
     body = assert_scim_error(scim.post("/Users", user("ann")), 500)
 
