@@ -111,10 +111,8 @@ class ResourceType:
         """Adjust a patched resource; nothing by default."""
 
     def show(self, rows: list[Any], extras: Extras) -> list[dict[str, Any]] | None:
-        """Dump the resources of rows as a read naming no attributes shows them, or None.
-
-        None (the default) means the type has no such shortcut: build() then a dump.
-        """
+        """Dump the resources of rows as a read naming no attributes shows them, or None."""
+        # None (the default) means the type has no such shortcut: build() then a dump.
         return None
 
     def finish(self, payload: dict[str, Any], row: Any) -> dict[str, Any]:
