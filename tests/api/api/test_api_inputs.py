@@ -132,8 +132,11 @@ def test_unknown_paths_and_methods_get_problem_json_not_html(
 ) -> None:
     missing = client.get("/api/v1/orgs/acme/nothing-here", headers=auth(tokens["owner"]))
     method = client.delete("/api/v1/orgs/acme/seats", headers=auth(tokens["owner"]))
+    # An invoice number holding a slash matches no route at all.
+    slashed = client.get("/api/v1/orgs/acme/invoices/INV-1/2", headers=auth(tokens["owner"]))
 
     assert_problem(missing, 404)
+    assert_problem(slashed, 404)
     assert_problem(method, 405)
     assert "GET" in method.headers["Allow"]
 
