@@ -20,7 +20,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from seat_core.models import Member, ScimGroup
 
-from .resources import SEAT_SCHEMA, UserResource, etag, location
+from .resources import UserResource, etag, location, overlaid_user
 
 # Layout of a model's dump: each attribute's name, in the order the dump writes it, with
 # the model of its values when they are complex.
@@ -67,18 +67,8 @@ def shown_user(
     # The seat extension is returned on request only, so it is not shown here; the view
     # still echoes it as written (resources.echo_seat_extension).
     stored = member.scim or {}
-    data = {key: value for key, value in stored.items() if key not in ("id", "meta", "groups")}
-    data.pop(SEAT_SCHEMA, None)
     # The same overlay as resources.user_resource: the columns are the truth.
-    data["userName"] = member.user_name
-    if "active" in data or member.active or not member.scim:
-        data["active"] = member.active
-    if member.external_id is not None:
-        data["externalId"] = member.external_id
-    if member.display_name and not data.get("displayName"):
-        data["displayName"] = member.display_name
-    if member.email and not data.get("emails"):
-        data["emails"] = [{"value": member.email, "primary": True}]
+    data = overlaid_user(member)
     data["id"] = member.id
     data["meta"] = {
         "resourceType": "User",

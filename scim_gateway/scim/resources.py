@@ -97,6 +97,12 @@ def user_resource(
     groups: Iterable[ScimGroup] = (),
 ) -> Any:
     """Build the SCIM User of a member: its stored JSON, overlaid with its columns."""
+    resource = UserResource.model_validate(overlaid_user(member), scim_policy=POLICY)
+    return dress_user(resource, member, base_url=base_url, taken_at=taken_at, groups=groups)
+
+
+def overlaid_user(member: Member) -> dict[str, Any]:
+    """Return the member's stored User JSON overlaid with its columns, without id or meta."""
     data: dict[str, Any] = {
         key: value
         for key, value in (member.scim or {}).items()
@@ -112,8 +118,7 @@ def user_resource(
         data["displayName"] = member.display_name
     if member.email and not data.get("emails"):
         data["emails"] = [{"value": member.email, "primary": True}]
-    resource = UserResource.model_validate(data, scim_policy=POLICY)
-    return dress_user(resource, member, base_url=base_url, taken_at=taken_at, groups=groups)
+    return data
 
 
 def written_user(
