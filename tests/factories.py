@@ -7,10 +7,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from scim_gateway.crypto import encrypt
 from seat_core import add_owner, create_organization, identity_key, take_seat, web_sessions
-from seat_core.models import Member, Organization
+from seat_core.models import Member, Organization, SsoConfig
 
 AT = datetime(2025, 3, 1, 12, tzinfo=UTC)
+# Nothing listens on port 9: SSO pointed here fails at the provider, never at the app.
+UNREACHABLE_ISSUER = "http://127.0.0.1:9"
 
 
 def gen_organization(
@@ -105,3 +108,19 @@ def gen_web_session(
         at=datetime.now(UTC),
         lifetime=timedelta(hours=1),
     )
+
+
+def gen_sso_config(session: Session, organization: Organization) -> SsoConfig:
+    """Give the organization JIT SSO for acme.test at an unreachable provider (app context)."""
+    config = SsoConfig(
+        organization_id=organization.id,
+        issuer=UNREACHABLE_ISSUER,
+        client_id="c",
+        client_secret_encrypted=encrypt("s"),
+        allowed_domains="acme.test",
+        jit=True,
+        product_url="https://product.example",
+        updated_at=datetime.now(UTC),
+    )
+    session.add(config)
+    return config

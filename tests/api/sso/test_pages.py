@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from scim_gateway.crypto import encrypt
 from scim_gateway.db import transaction
 from scim_gateway.sso.sessions import MEMBER
-from seat_core.models import Member, SsoConfig
-from tests.factories import gen_member, gen_organization, gen_web_session
-
-# Nothing listens on port 9: the provider is unreachable.
-UNREACHABLE = "http://127.0.0.1:9"
+from seat_core.models import Member
+from tests.factories import (
+    gen_member,
+    gen_organization,
+    gen_sso_config,
+    gen_web_session,
+)
 
 
 @pytest.fixture
@@ -24,18 +23,7 @@ def acme(sqlite_app: Flask) -> Flask:
     with sqlite_app.app_context(), transaction() as session:
         organization = gen_organization(session, seats=1)
         gen_member(session, organization, "ann@acme.test")
-        session.add(
-            SsoConfig(
-                organization_id=organization.id,
-                issuer=UNREACHABLE,
-                client_id="c",
-                client_secret_encrypted=encrypt("s"),
-                allowed_domains="acme.test",
-                jit=True,
-                product_url="https://product.example",
-                updated_at=datetime.now(UTC),
-            )
-        )
+        gen_sso_config(session, organization)
     return sqlite_app
 
 

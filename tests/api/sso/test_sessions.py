@@ -11,33 +11,21 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
-from scim_gateway.crypto import encrypt
 from scim_gateway.db import transaction
 from scim_gateway.sso.sessions import FLOWS, MEMBER
 from scim_gateway.tokens import issue_token
 from seat_core import web_sessions
-from seat_core.models import Member, Organization, SsoConfig, WebSession
+from seat_core.models import Member, WebSession
 from seat_core.web_sessions import Flow
-from tests.factories import gen_member, gen_organization, gen_owner, gen_web_session
+from tests.factories import (
+    gen_member,
+    gen_organization,
+    gen_owner,
+    gen_sso_config,
+    gen_web_session,
+)
 
-# Nothing listens on port 9: the provider is unreachable, so sign-out ends at the app.
-UNREACHABLE = "http://127.0.0.1:9"
 PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-
-
-def add_sso(session: Any, organization: Organization) -> None:
-    session.add(
-        SsoConfig(
-            organization_id=organization.id,
-            issuer=UNREACHABLE,
-            client_id="c",
-            client_secret_encrypted=encrypt("s"),
-            allowed_domains="acme.test",
-            jit=True,
-            product_url="https://product.example",
-            updated_at=datetime.now(UTC),
-        )
-    )
 
 
 @pytest.fixture
@@ -46,12 +34,12 @@ def acme(app: Flask) -> dict[str, Any]:
     at = datetime.now(UTC)
     with app.app_context(), transaction() as session:
         organization = gen_organization(session, seats=2, start=at.date().replace(day=1), at=at)
-        add_sso(session, organization)
+        gen_sso_config(session, organization)
         ann = gen_member(session, organization, "ann@acme.test", email="ann@acme.test", at=at)
         owner = gen_owner(session, organization, "olga@acme.test")
         _, token = issue_token(session, organization, kind="scim", at=at)
         globex = gen_organization(session, slug="globex", name="Globex", at=at)
-        add_sso(session, globex)
+        gen_sso_config(session, globex)
         return {
             "id": organization.id,
             "ann": ann.id,
