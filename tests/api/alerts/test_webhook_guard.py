@@ -52,6 +52,21 @@ def stored_urls(app):
         return session.scalars(select(WebhookEndpoint.url)).all()
 
 
+def queue_test_webhook(app, url, secret, policy):
+    """Give a new organization a webhook endpoint saved under policy, with one message due."""
+    with app.extensions["db"].sessions.begin() as session:
+        organization = gen_organization(session, seats=1, start=NOW.date())
+        add_webhook_endpoint(
+            session,
+            organization,
+            url=url,
+            secret_encrypted=encrypt(secret, TEST_CONFIG["ENCRYPTION_KEY"]),
+            at=NOW,
+            policy=policy,
+        )
+        enqueue(session, organization_id=organization.id, event="webhook.test", payload={}, at=NOW)
+
+
 def deliveries(app):
     with app.extensions["db"].sessions() as session:
         return session.scalars(select(AlertDelivery).order_by(AlertDelivery.id)).all()
@@ -94,18 +109,8 @@ def test_an_operator_allowed_network_can_be_saved_and_nothing_else_private(app, 
 
 
 def test_a_name_that_turned_private_after_it_was_saved_is_refused_at_delivery(app):
-    with app.extensions["db"].sessions.begin() as session:
-        organization = gen_organization(session, seats=1, start=NOW.date())
-        # The name resolved to a public address when the owner saved it ...
-        add_webhook_endpoint(
-            session,
-            organization,
-            url="https://hooks.example.com/seats",
-            secret_encrypted=encrypt("whsec_c2VjcmV0", TEST_CONFIG["ENCRYPTION_KEY"]),
-            at=NOW,
-            policy=PUBLIC_NAMES,
-        )
-        enqueue(session, organization_id=organization.id, event="webhook.test", payload={}, at=NOW)
+    # The name resolved to a public address when the owner saved it ...
+    queue_test_webhook(app, "https://hooks.example.com/seats", "whsec_c2VjcmV0", PUBLIC_NAMES)
 
     # ... and to an internal one when the worker sends (DNS rebinding).
     first = deliver_once(app, now=lambda: NOW, resolve=resolving_to("10.0.0.1"))
@@ -123,19 +128,8 @@ def test_the_worker_connects_to_the_address_it_checked_and_names_the_host(app):
     with start_webhook_receiver() as receiver:
         port = receiver.url.rsplit(":", 1)[1]
         app.config["WEBHOOK_ALLOWED_NETWORKS"] = LOOPBACK_ALLOWED
-        with app.extensions["db"].sessions.begin() as session:
-            organization = gen_organization(session, seats=1, start=NOW.date())
-            add_webhook_endpoint(
-                session,
-                organization,
-                url=f"http://hooks.example.com:{port}/seats?v=1",
-                secret_encrypted=encrypt(receiver.secret, TEST_CONFIG["ENCRYPTION_KEY"]),
-                at=NOW,
-                policy=PUBLIC_NAMES,
-            )
-            enqueue(
-                session, organization_id=organization.id, event="webhook.test", payload={}, at=NOW
-            )
+        url = f"http://hooks.example.com:{port}/seats?v=1"
+        queue_test_webhook(app, url, receiver.secret, PUBLIC_NAMES)
 
         report = deliver_once(app, resolve=resolving_to("127.0.0.1"))
 
@@ -151,19 +145,7 @@ def test_a_redirect_is_a_failed_delivery_and_its_target_is_never_contacted(app):
     with start_webhook_receiver() as target, start_webhook_receiver() as endpoint:
         endpoint.redirect_to(f"{target.url}/elsewhere")
         app.config["WEBHOOK_ALLOWED_NETWORKS"] = LOOPBACK_ALLOWED
-        with app.extensions["db"].sessions.begin() as session:
-            organization = gen_organization(session, seats=1, start=NOW.date())
-            add_webhook_endpoint(
-                session,
-                organization,
-                url=f"{endpoint.url}/hooks",
-                secret_encrypted=encrypt(endpoint.secret, TEST_CONFIG["ENCRYPTION_KEY"]),
-                at=NOW,
-                policy=RECEIVERS_ALLOWED,
-            )
-            enqueue(
-                session, organization_id=organization.id, event="webhook.test", payload={}, at=NOW
-            )
+        queue_test_webhook(app, f"{endpoint.url}/hooks", endpoint.secret, RECEIVERS_ALLOWED)
 
         report = deliver_once(app, now=lambda: NOW)
 
