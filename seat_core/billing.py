@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import alerts
-from .contracts import contract_of, record_seat_event
+from .contracts import contract_of
 from .errors import (
     IdempotencyKeyInFlight,
     IdempotencyKeyReused,
@@ -21,6 +21,7 @@ from .errors import (
     PurchaseOutsideTerm,
     SeatError,
 )
+from .fastpath import record_event
 from .invoices import Seller, issue_invoice, seats_text, tax_on
 from .models import Contract, IdempotencyKey, Invoice, InvoiceLine, Organization
 from .terms import Term, prorate
@@ -220,7 +221,7 @@ def purchase_seats(
     )
     if key_row is not None:
         key_row.invoice_id = invoice.id
-    record_seat_event(session, contract.id, None, "purchase", counts, on=on, at=at)
+    record_event(session.connection(), contract.id, None, "purchase", counts, on=on, at=at)
     alerts.seats_purchased(session, organization=organization, invoice=invoice, at=at)
     return Purchase(invoice=invoice, replayed=False)
 

@@ -8,7 +8,8 @@ from sqlalchemy import case, insert, select, update
 from sqlalchemy.orm import Session
 
 from . import alerts
-from .contracts import contract_of, record_seat_event
+from .contracts import contract_of
+from .fastpath import record_event
 from .invoices import Seller, issue_invoice, seats_text
 from .models import Contract, ContractTerm, Invoice, InvoiceLine
 from .terms import Term, local_date
@@ -88,7 +89,8 @@ def renew(
                 amount_minor=seats_purchased * fresh.price_per_seat_year_minor,
             ),
         )
-        record_seat_event(session, current.id, None, "renew", counts, on=next_term.start, at=at)
+        connection = session.connection()
+        record_event(connection, current.id, None, "renew", counts, on=next_term.start, at=at)
         alerts.contract_renewed(session, contract=fresh, invoice=invoice, at=at)
         invoices.append(invoice)
 
@@ -101,7 +103,7 @@ def _expire(session: Session, contract: Contract, *, at: datetime, on: date) -> 
         .returning(Contract.seats_used, Contract.seats_purchased, Contract.term_index)
     ).one_or_none()
     if expired is not None:
-        record_seat_event(session, contract.id, None, "expire", expired, on=on, at=at)
+        record_event(session.connection(), contract.id, None, "expire", expired, on=on, at=at)
         alerts.contract_expired(session, contract=contract, at=at)
 
 
