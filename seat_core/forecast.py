@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
 from statistics import median
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from .billing import MAX_SEATS_PER_PURCHASE, quote_purchase
 from .contracts import contract_of
 from .models import Contract, Organization, SeatEvent
-from .terms import local_date
+from .terms import format_money, local_date
 
 # Days of history the pace is measured over, and the fewest that give a pace at all.
 WINDOW_DAYS = 90
@@ -65,6 +66,19 @@ class Forecast:
     def seats_per_30_days(self) -> float:
         """The pace in seats per 30 days, to one decimal."""
         return round(float(self.per_day * 30), 1)
+
+    def summary(self) -> dict[str, Any]:
+        """Describe the forecast as JSON: the command line's and the alerts' "forecast"."""
+        return {
+            "runs_out_on": self.runs_out_on.isoformat() if self.runs_out_on else None,
+            "seats_per_30_days": self.seats_per_30_days,
+            "recommended_add": self.recommended_add,
+            "recommended_amount": format_money(self.recommended_amount_minor, self.currency),
+            "currency": self.currency,
+            "term_end": self.term_end.isoformat(),
+            "basis": self.basis,
+            "history_days": self.history_days,
+        }
 
 
 def daily_peaks(
