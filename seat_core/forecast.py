@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 from statistics import median
 from typing import Any
@@ -231,3 +231,10 @@ def forecast_of(
         currency=contract.currency,
         term_end=contract.term_end,
     )
+
+
+def alert_projection(session: Session, organization_id: int, at: datetime) -> dict[str, Any]:
+    """Return the forecast a usage alert carries, on the day of at in the billing zone."""
+    organization = session.get_one(Organization, organization_id)
+    today = local_date(at, contract_of(session, organization_id).timezone)
+    return forecast_of(session, organization, today=today).summary()

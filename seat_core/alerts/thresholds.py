@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..contracts import contract_of
 from ..db import upsert
 from ..fastpath import statements
-from ..models import Contract, Organization, ThresholdState
-from ..terms import local_date
+from ..models import Contract, ThresholdState
 from .outbox import enqueue
 from .settings import DEFAULT_THRESHOLDS, alert_settings_of, parse_thresholds
 
@@ -45,10 +43,12 @@ def usage_changed(
     at: datetime,
     thresholds: Iterable[int] | None = None,
     rising: bool = False,
+    projection: Callable[[], dict[str, Any]] | None = None,
 ) -> None:
     """Fire each threshold usage has reached, once, and re-arm those it fell well below.
 
-    A rising count (a seat taken) cannot fall below anything: it skips the re-arming.
+    A rising count (a seat taken) cannot fall below anything: it skips the re-arming. An
+    alert carries what projection returns, the seat forecast, asked only when one fires.
     """
     if thresholds is None:
         thresholds = alert_settings_of(session, organization_id).thresholds
@@ -86,20 +86,10 @@ def usage_changed(
                 "seats_in_use": seats_used,
                 "seats_purchased": seats_purchased,
                 "term_index": term_index,
-                "forecast": _forecast(session, organization_id, at),
+                **({"forecast": projection()} if projection is not None else {}),
             },
             at=at,
         )
-
-
-def _forecast(session: Session, organization_id: int, at: datetime) -> dict[str, Any]:
-    """The projection a threshold alert carries: when seats run out, and what lasts."""
-    # Imported here: the forecast prices with billing, and billing writes alerts.
-    from ..forecast import forecast_of
-
-    organization = session.get_one(Organization, organization_id)
-    today = local_date(at, contract_of(session, organization_id).timezone)
-    return forecast_of(session, organization, today=today).summary()
 
 
 def thresholds_from(text: str | None) -> tuple[int, ...]:
