@@ -156,6 +156,9 @@ def test_billing_and_usage_show_the_run_out_day_one_click_from_the_review(
     screenshot(page, "billing")
     page.get_by_role("link", name="Usage").click()
     expect(page.get_by_test_id("runs-out-on")).to_have_text(runs_out)
+    expect(
+        page.get_by_role("img", name=f"at the current pace 50 in use on {runs_out}")
+    ).to_be_visible()
     screenshot(page, "usage")
     page.get_by_role("link", name=f"Review adding {seats} seats").click()
 
