@@ -41,5 +41,5 @@ def accept_assertion(
         if session.get_bind().dialect.name == "postgresql"
         else sqlite.insert(SamlAssertion)
     )
-    result = session.execute(insert.values(**values).on_conflict_do_nothing())
-    return bool(getattr(result, "rowcount", 0) == 1)
+    statement = insert.values(**values).on_conflict_do_nothing()
+    return session.execute(statement.returning(SamlAssertion.assertion_id)).first() is not None

@@ -16,7 +16,7 @@ import threading
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, SAMLError
@@ -25,6 +25,7 @@ from saml2.config import SPConfig
 from saml2.metadata import create_metadata_string
 from saml2.response import AuthnResponse
 from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NAMEID_FORMAT_PERSISTENT, NameID
+from saml2.samlp import response_from_string
 from saml2.sigver import get_xmlsec_binary
 from saml2.time_util import str_to_time
 
@@ -191,18 +192,36 @@ def verify_response(
     :raises SignInFailed: for every Response that does not prove who the person is.
     """
     client = client_of(provider)
+    _check_destination(provider, encoded)
     try:
         response = client.parse_authn_request_response(
             encoded, BINDING_HTTP_POST, outstanding=dict(outstanding)
         )
     except Exception as error:  # pysaml2 raises a dozen kinds; every one means "refused"
-        raise _refused(provider, error) from None
+        raise _refused(error, _expired_at(encoded)) from None
     if response is None or response.assertion is None:
         raise SignInFailed(
             f"The identity provider's answer could not be verified. {AGAIN}",
             detail="pysaml2 returned no verified response",
         )
     return _checked(provider, response)
+
+
+def _check_destination(provider: SamlProvider, encoded: str) -> None:
+    """Refuse a Response addressed to another ACS (another organization's, say) at once.
+
+    Read before any signature is checked, to refuse, never to accept: the verified
+    Response's Destination is checked again below.
+    """
+    try:
+        destination = response_from_string(base64.b64decode(encoded).decode()).destination
+    except Exception:  # unreadable: pysaml2 says why below
+        return
+    if destination is not None and destination != provider.acs_url:
+        raise SignInFailed(
+            f"This answer was meant for another address. {AGAIN}",
+            detail=f"Destination {destination!r} is not the ACS URL {provider.acs_url!r}",
+        )
 
 
 def _checked(provider: SamlProvider, response: AuthnResponse) -> Assertion:
@@ -283,19 +302,36 @@ def _instant(value: str) -> datetime:
     return datetime(*str_to_time(value)[:6], tzinfo=UTC)
 
 
-def _refused(provider: SamlProvider, error: Exception) -> SignInFailed:
+def _expired_at(encoded: str) -> datetime | None:
+    """Return when the refused Response's assertion ended, if it has (to say so, not to judge)."""
+    try:
+        response = response_from_string(base64.b64decode(encoded).decode())
+        ends = [
+            _instant(assertion.conditions.not_on_or_after)
+            for assertion in response.assertion
+            if assertion.conditions is not None and assertion.conditions.not_on_or_after
+        ]
+    except Exception:  # unreadable: the refusal's own reason says enough
+        return None
+    past = [end for end in ends if end <= datetime.now(UTC) - timedelta(seconds=SKEW)]
+    return min(past) if past else None
+
+
+def _refused(error: Exception, expired_at: datetime | None) -> SignInFailed:
     kind = type(error).__name__
     text = str(error) or kind
-    if kind == "ToEarly" or kind == "TooEarly" or "not valid yet" in text.lower():
-        message = f"The identity provider's answer is not valid yet; check its clock. {AGAIN}"
-    elif kind in ("ResponseLifetimeExceed",) or "too old" in text.lower() or "Timeout" in kind:
+    lowered = text.lower()
+    if expired_at is not None or kind == "ResponseLifetimeExceed":
         message = f"The identity provider's answer has expired. {AGAIN}"
-    elif "unsolicited" in text.lower():
+        text += f" (assertion expired at {expired_at.isoformat() if expired_at else '?'})"
+    elif kind == "ToEarly":
+        message = f"The identity provider's answer is not valid yet; check its clock. {AGAIN}"
+    elif "unsolicited" in lowered:
         message = (
             "Sign-in started at the identity provider is not allowed here, or this sign-in "
             f"was not started in this browser. {AGAIN}"
         )
-    elif "signature" in text.lower() or "Signature" in kind or "signed" in text.lower():
+    elif "signed" in lowered or "signature" in lowered:
         message = f"The identity provider's answer is not signed by its certificate. {AGAIN}"
     else:
         message = f"The identity provider's answer could not be verified. {AGAIN}"

@@ -31,6 +31,7 @@ from saml2.config import IdPConfig
 from saml2.metadata import create_metadata_string
 from saml2.saml import NAME_FORMAT_UNSPECIFIED, NAMEID_FORMAT_EMAILADDRESS, NameID
 from saml2.server import Server
+from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from tests.support.ports import free_port
 
@@ -122,6 +123,8 @@ class SamlIdp:
     base_url: str
     server: Server
     key_dir: Path
+    # The same IdP signing with its second certificate, the one a rollover moves to.
+    next_server: Server | None = None
     names: dict[str, str] = field(default_factory=lambda: dict(PLAIN))
     # The AuthnRequests it received, newest last: (request id, ACS URL, SP entity id).
     requests: list[tuple[str, str, str]] = field(default_factory=list)
@@ -133,6 +136,11 @@ class SamlIdp:
     def entity_id(self) -> str:
         return f"{self.base_url}/metadata"
 
+    @property
+    def product_url(self) -> str:
+        """A stand-in product page, served beside the IdP."""
+        return f"{self.base_url}/product"
+
     def metadata(self) -> str:
         """Return the IdP's metadata XML, both certificates listed for signing."""
         return bytes(
@@ -141,7 +149,9 @@ class SamlIdp:
 
     def trust(self, sp_metadata: str) -> None:
         """Load an SP's metadata, so the IdP knows its ACS URL."""
-        self.server.metadata.load("inline", sp_metadata)
+        for server in (self.server, self.next_server):
+            if server is not None:
+                server.metadata.load("inline", sp_metadata)
 
     def response(
         self,
@@ -157,8 +167,11 @@ class SamlIdp:
         sign_assertion: bool = False,
         minutes: int | None = None,
         destination: str | None = None,
+        next_key: bool = False,
     ) -> str:
         """Return a signed Response (base64) for email, as the IdP makes it."""
+        server = self.next_server if next_key else self.server
+        assert server is not None, "started without a second key"
         names = names or self.names
         identity = {
             names["email"]: [email],
@@ -167,9 +180,9 @@ class SamlIdp:
         }
         policy = None
         if minutes is not None:
-            policy = Policy(_policy(minutes=minutes), self.server.metadata)
+            policy = Policy(_policy(minutes=minutes), server.metadata)
         name_id = NameID(format=NAMEID_FORMAT_EMAILADDRESS, text=email)
-        response = self.server.create_authn_response(
+        response = server.create_authn_response(
             identity,
             in_response_to=in_response_to,
             destination=destination or acs,
@@ -179,12 +192,15 @@ class SamlIdp:
             sign_assertion=sign_assertion,
             authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"},
             release_policy=policy,
+            sign_alg=SIG_RSA_SHA256,
+            digest_alg=DIGEST_SHA256,
         )
         encoded = base64.b64encode(str(response).encode()).decode()
         return encoded
 
     def wsgi(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        """Serve /metadata, /sso/redirect (the form), /sso/login (its POST), /slo/redirect."""
+        """Serve /metadata, /sso/redirect (the form), /sso/login (its POST), /slo/redirect
+        and /product."""
         path = environ["PATH_INFO"]
         query = parse_qs(environ.get("QUERY_STRING", ""))
         if path == "/metadata":
@@ -227,6 +243,10 @@ class SamlIdp:
             )
             start_response("200 OK", [("Content-Type", "text/html")])
             return [body.encode()]
+        if path == "/product":
+            # A stand-in for the product members land on after signing in.
+            start_response("200 OK", [("Content-Type", "text/html")])
+            return [b"<!doctype html><title>Product</title><p>Signed in to the product"]
         if path == "/slo/redirect":
             self.logouts.append(environ.get("QUERY_STRING", ""))
             start_response("200 OK", [("Content-Type", "text/html")])
@@ -241,16 +261,22 @@ class _Quiet(WSGIRequestHandler):
 
 
 @contextmanager
-def start_saml_idp(*, slo: bool = True, rollover: bool = True) -> Iterator[SamlIdp]:
-    """Run the IdP on a free loopback port; its signing key is the first of its two."""
+def start_saml_idp(
+    *, slo: bool = True, rollover: bool = True, current_days: int = 365
+) -> Iterator[SamlIdp]:
+    """Run the IdP on a free loopback port; it signs with the first of its two keys."""
     with tempfile.TemporaryDirectory() as directory:
         key_dir = Path(directory)
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
-        current = make_key_pair(key_dir, "current")
-        extra = [make_key_pair(key_dir, "next", days=20)[1]] if rollover else []
-        server = Server(config=_idp_config(base_url, current, extra, slo))
-        idp = SamlIdp(base_url, server, key_dir)
+        current = make_key_pair(key_dir, "current", days=current_days)
+        server = Server(config=_idp_config(base_url, current, [], slo))
+        next_server = None
+        if rollover:
+            following = make_key_pair(key_dir, "next", days=current_days + 365)
+            server = Server(config=_idp_config(base_url, current, [following[1]], slo))
+            next_server = Server(config=_idp_config(base_url, following, [current[1]], slo))
+        idp = SamlIdp(base_url, server, key_dir, next_server=next_server)
         httpd: WSGIServer = make_server("127.0.0.1", port, idp.wsgi, handler_class=_Quiet)
         thread = threading.Thread(target=httpd.serve_forever, daemon=True)
         thread.start()
