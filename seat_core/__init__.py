@@ -53,6 +53,7 @@ from .errors import (
     Requester,
     SeatError,
 )
+from .forecast import Forecast, forecast_of
 from .identity import InvalidIdentity, email_domain, email_key, identity_key
 from .invoices import (
     InvalidBillingDetails,
@@ -112,6 +113,7 @@ __all__ = [
     "ContractExpired",
     "ContractNotStarted",
     "DuplicateOrganization",
+    "Forecast",
     "IdempotencyKeyInFlight",
     "IdempotencyKeyReused",
     "Identity",
@@ -164,6 +166,7 @@ __all__ = [
     "find_owner",
     "find_purchase",
     "find_request",
+    "forecast_of",
     "format_money",
     "format_months",
     "format_months_and_days",
