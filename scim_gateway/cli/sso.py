@@ -18,7 +18,6 @@ from seat_core.outbound import OutboundPolicy, parse_networks
 from ..clock import now
 from ..crypto import encrypt
 from ..sso.clients import SCOPES, redirect_uri
-from ..sso.idp_metadata import BadMetadata, fetch_metadata, read_metadata
 from ..sso.saml import SamlProvider
 from . import Context, cli, pass_context
 
@@ -159,6 +158,9 @@ def sso_set(ctx: Context, slug: str, as_json: bool, **options: Any) -> None:
 @pass_context
 def sso_set_saml(ctx: Context, slug: str, as_json: bool, **options: Any) -> None:
     """Make the organization sign in over SAML 2.0; options left out keep their value."""
+    # pysaml2 loads its XML schemas at import: only this command needs them.
+    from ..sso.idp_metadata import BadMetadata, fetch_metadata, read_metadata
+
     file, url = options["idp_metadata_file"], options["idp_metadata_url"]
     if file is not None and url is not None:
         raise click.UsageError("give --idp-metadata-file or --idp-metadata-url, not both")

@@ -19,7 +19,10 @@ from ..db import transaction
 from . import bp, pages, sessions, views
 from .clients import Provider
 from .errors import SignInFailed
-from .saml import SamlProvider, login_redirect, logout_redirect, sp_metadata, verify_response
+from .saml import SamlProvider
+
+# saml_sp (pysaml2) is imported in the views that use it: loading it costs a worker's start
+# a second or more, which organizations without SAML never need.
 
 log = logging.getLogger("scim_gateway.sso")
 # Marks the ACS form posted again from the gateway's own page (see acs()).
@@ -37,12 +40,16 @@ def saml_of(org: str) -> tuple[Provider, SamlProvider]:
 @bp.get("/<org>/saml/metadata")
 def metadata(org: str) -> Any:
     """Return the SP metadata: entity id, ACS URL and single logout URL."""
+    from .saml_sp import sp_metadata
+
     _, saml = saml_of(org)
     return Response(sp_metadata(saml), mimetype="application/samlmetadata+xml")
 
 
 def login(provider: Provider, *, admin: bool) -> Any:
     """Send the person to the IdP with an AuthnRequest this browser will be asked for."""
+    from .saml_sp import login_redirect
+
     assert provider.saml is not None
     request_id = "_" + web_sessions.new_key()
     sessions.begin_flow(provider, admin=admin, nonce=request_id)
@@ -63,6 +70,8 @@ def login(provider: Provider, *, admin: bool) -> Any:
 @bp.post("/<org>/saml/acs")
 def acs(org: str) -> Any:
     """Verify the IdP's Response (HTTP-POST binding), then let the person in."""
+    from .saml_sp import verify_response
+
     provider, saml = saml_of(org)
     encoded = request.form.get("SAMLResponse", "")
     cookie = current_app.config["SESSION_COOKIE_NAME"]
@@ -131,6 +140,8 @@ def _post_again(provider: Provider, encoded: str, relay_state: str) -> Any:
 
 def logout(provider: Provider, id_token: str | None) -> Any:
     """Return the redirect to the IdP's single logout, or None when there is none to do."""
+    from .saml_sp import logout_redirect
+
     assert provider.saml is not None
     try:
         subject = json.loads(id_token or "")["saml"]

@@ -64,7 +64,7 @@ class SamlWorld:
                     updated_at=datetime.now(UTC),
                 )
             )
-        metadata = requests.get(self.entity_id(slug), timeout=10)
+        metadata = requests.get(self.entity_id(slug), timeout=30)
         assert metadata.status_code == 200, metadata.text
         self.idp.trust(metadata.text)
 
@@ -74,13 +74,13 @@ class SamlWorld:
         """Start a sign-in at the app; return the browser and the AuthnRequest's id."""
         browser = browser or requests.Session()
         answer = browser.get(
-            f"{self.base_url}/sso/{slug}/login", params=params, allow_redirects=False, timeout=10
+            f"{self.base_url}/sso/{slug}/login", params=params, allow_redirects=False, timeout=30
         )
         assert answer.status_code == 302, answer.text
         location = answer.headers["Location"]
         assert location.startswith(self.idp.base_url + "/sso/redirect?")
         # The IdP reads the AuthnRequest as it would before showing its form.
-        shown = browser.get(location, timeout=10)
+        shown = browser.get(location, timeout=30)
         assert shown.status_code == 200
         return browser, self.idp.requests[-1][0]
 
@@ -92,12 +92,12 @@ class SamlWorld:
         page's script would.
         """
         answer = browser.post(
-            self.acs(slug), data={"SAMLResponse": encoded}, allow_redirects=False, timeout=10
+            self.acs(slug), data={"SAMLResponse": encoded}, allow_redirects=False, timeout=30
         )
         if answer.status_code == 200 and 'id="again"' in answer.text:
             fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', answer.text))
             assert unescape(fields["SAMLResponse"]) == encoded and fields["again"] == "1"
-            answer = browser.post(self.acs(slug), data=fields, allow_redirects=False, timeout=10)
+            answer = browser.post(self.acs(slug), data=fields, allow_redirects=False, timeout=30)
         return answer
 
     def sign_in(
@@ -115,7 +115,7 @@ class SamlWorld:
         return browser, self.post(browser, slug, encoded), encoded
 
     def me(self, browser: requests.Session, slug: str) -> requests.Response:
-        return browser.get(f"{self.base_url}/sso/{slug}/me", timeout=10)
+        return browser.get(f"{self.base_url}/sso/{slug}/me", timeout=30)
 
     def logged(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -216,7 +216,7 @@ def test_an_unsigned_response_is_refused(world: SamlWorld) -> None:
 def test_a_response_for_another_audience_is_refused(world: SamlWorld) -> None:
     world.organization("audience", seats=3)
     other = "https://other.example/sp"
-    metadata = requests.get(world.entity_id("audience"), timeout=10).text
+    metadata = requests.get(world.entity_id("audience"), timeout=30).text
     world.idp.trust(metadata.replace(world.entity_id("audience"), other))
     browser, request_id = world.start("audience")
 
@@ -363,7 +363,7 @@ def test_an_owner_reaches_the_admin_pages_through_saml_without_a_seat(world: Sam
     assert answer.status_code == 302 and answer.headers["Location"].endswith(
         "/admin/owners/billing"
     )
-    billing = browser.get(world.base_url + "/admin/owners/billing", timeout=10)
+    billing = browser.get(world.base_url + "/admin/owners/billing", timeout=30)
     assert billing.status_code == 200 and "pam@acme.test" in billing.text
     assert members_of(world, "owners") == [] and seats_in_use(world, "owners") == 0
 
@@ -372,7 +372,7 @@ def test_logout_ends_the_session_and_sends_a_logout_request_to_the_idp(world: Sa
     world.organization("slo", seats=1)
     browser, signed_in, _ = world.sign_in("slo", "ola@acme.test")
     assert signed_in.status_code == 302 and world.me(browser, "slo").status_code == 200
-    confirm = browser.get(f"{world.base_url}/sso/slo/logout", timeout=10)
+    confirm = browser.get(f"{world.base_url}/sso/slo/logout", timeout=30)
     token = re.search(r'name="csrf_token" value="([^"]+)"', confirm.text)
     assert token is not None
 
@@ -380,7 +380,7 @@ def test_logout_ends_the_session_and_sends_a_logout_request_to_the_idp(world: Sa
         f"{world.base_url}/sso/slo/logout",
         data={"csrf_token": token[1]},
         allow_redirects=False,
-        timeout=10,
+        timeout=30,
     )
 
     assert out.status_code == 302 and out.headers["Location"].startswith(
@@ -389,5 +389,5 @@ def test_logout_ends_the_session_and_sends_a_logout_request_to_the_idp(world: Sa
     request = saml_request_of(out.headers["Location"])
     assert "LogoutRequest" in request and ">ola@acme.test<" in request
     assert world.me(browser, "slo").status_code == 401
-    back = browser.get(f"{world.base_url}/sso/slo/saml/slo", allow_redirects=False, timeout=10)
+    back = browser.get(f"{world.base_url}/sso/slo/saml/slo", allow_redirects=False, timeout=30)
     assert back.status_code == 302 and back.headers["Location"].endswith("/sso/slo/signed-out")
