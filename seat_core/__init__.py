@@ -85,6 +85,7 @@ from .orgs import (
     owners_of,
 )
 from .renewal import renew, renew_due, renewal_preview
+from .saml import accept_assertion
 from .seat_requests import record_refusal, record_request
 from .terms import (
     Term,
@@ -141,6 +142,7 @@ __all__ = [
     "StaleQuote",
     "Term",
     "Usage",
+    "accept_assertion",
     "add_member",
     "add_owner",
     "add_recipient",
