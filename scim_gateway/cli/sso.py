@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from seat_core import get_organization, parse_domains
+from seat_core import get_organization, parse_domains, record_sso_configured
 from seat_core.models import SsoConfig
 
 from ..clock import now
@@ -123,6 +123,7 @@ def sso_set(ctx: Context, slug: str, as_json: bool, **options: Any) -> None:
         # The app re-registers its OpenID client when this changes.
         config.updated_at = at
         session.flush()
+        record_sso_configured(session, config, at=at, secret_changed=bool(secret))
         summary = describe(config, slug, ctx.app.config["PUBLIC_URL"])
     show(summary, as_json)
 
