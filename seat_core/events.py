@@ -155,7 +155,8 @@ def parse_cursor(text: str) -> Cursor:
     return Cursor(int(xact), int(ident))
 
 
-START = Cursor(-1, 0)
+# Before every event: ids start at 1, and transaction ids (0 on SQLite) are never negative.
+START = Cursor(0, 0)
 
 
 @dataclass(frozen=True)

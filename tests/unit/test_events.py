@@ -20,9 +20,9 @@ from seat_core import (
     remove_member,
 )
 from seat_core.events import (
+    START,
     SYSTEM,
     Actor,
-    Cursor,
     InvalidCursor,
     acting_as,
     current_actor,
@@ -197,7 +197,7 @@ def test_the_cursor_walks_the_log_page_by_page_each_event_once(sessions):
         record(session, other.id, "member.updated", at=AT, subject="not acme's")
 
     seen = []
-    cursor = Cursor(-1, 0)
+    cursor = START
     with sessions.begin() as session:
         while True:
             page = read_after(session, organization.id, after=cursor, limit=7)
