@@ -62,9 +62,10 @@ def init_app(app: Flask) -> None:
     # Each request starts as the system; its blueprint names who acts once it knows.
     # A worker thread serves request after request: no actor may outlive its request.
     app.before_request(_system_acts)
+    app.teardown_request(_system_acts)
 
 
-def _system_acts() -> None:
+def _system_acts(*_: object) -> None:
     events.act_as(events.SYSTEM)
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -52,6 +52,7 @@ __all__ = [
     "SYSTEM",
     "Actor",
     "Cursor",
+    "Filters",
     "InvalidCursor",
     "Page",
     "act_as",
@@ -62,6 +63,7 @@ __all__ = [
     "prune_events",
     "read_after",
     "record",
+    "search_events",
 ]
 
 
@@ -242,3 +244,48 @@ def prune_events(session: Session, *, at: datetime, days: int = DEFAULT_RETENTIO
     """
     result = session.execute(delete(Event).where(Event.occurred_at < at - timedelta(days=days)))
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What an owner looks for in the log: types, an actor's text, UTC days from and to."""
+
+    types: Sequence[str] = ()
+    actor: str = ""
+    since: date | None = None
+    until: date | None = None
+
+
+def search_events(
+    session: Session,
+    organization_id: int,
+    filters: Filters,
+    *,
+    before: int | None = None,
+    limit: int | None = 50,
+) -> Sequence[Event]:
+    """Return the organization's matching events, newest first, with ids below before.
+
+    The actor's text matches the actor's label or id, ignoring case; the days include both.
+    """
+    query = select(Event).where(Event.organization_id == organization_id)
+    if filters.types:
+        query = query.where(Event.type.in_(filters.types))
+    if filters.actor:
+        text_ = filters.actor.lower()
+        query = query.where(
+            func.lower(Event.actor_label).contains(text_, autoescape=True)
+            | (Event.actor_id == filters.actor)
+            | (Event.actor_type == text_)
+        )
+    if filters.since is not None:
+        query = query.where(Event.occurred_at >= _midnight(filters.since))
+    if filters.until is not None:
+        query = query.where(Event.occurred_at < _midnight(filters.until + timedelta(days=1)))
+    if before is not None:
+        query = query.where(Event.id < before)
+    return session.scalars(query.order_by(Event.id.desc()).limit(limit)).all()
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
