@@ -56,6 +56,7 @@ from .errors import (
     SeatError,
 )
 from .events import prune_events
+from .forecast import Forecast, forecast_of
 from .identity import InvalidIdentity, email_domain, email_key, identity_key
 from .invoices import (
     InvalidBillingDetails,
@@ -100,6 +101,7 @@ from .orgs import (
     record_owner_sign_in_failure,
 )
 from .renewal import renew, renew_due, renewal_preview
+from .saml import accept_assertion
 from .seat_requests import dismiss_request, record_refusal, record_request
 from .terms import (
     Term,
@@ -134,6 +136,7 @@ __all__ = [
     "ContractExpired",
     "ContractNotStarted",
     "DuplicateOrganization",
+    "Forecast",
     "IdempotencyKeyInFlight",
     "IdempotencyKeyReused",
     "Identity",
@@ -162,6 +165,7 @@ __all__ = [
     "StaleQuote",
     "Term",
     "Usage",
+    "accept_assertion",
     "add_member",
     "add_owner",
     "add_recipient",
@@ -188,6 +192,7 @@ __all__ = [
     "find_owner",
     "find_purchase",
     "find_request",
+    "forecast_of",
     "format_money",
     "format_months",
     "format_months_and_days",

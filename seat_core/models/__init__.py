@@ -27,6 +27,7 @@ from .people import (
     GroupMembership,
     Member,
     Owner,
+    SamlAssertion,
     ScimGroup,
     SsoConfig,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "Outbox",
     "Owner",
     "RefusalWindow",
+    "SamlAssertion",
     "ScimGroup",
     "Seat",
     "SeatEvent",
