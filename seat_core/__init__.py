@@ -53,6 +53,7 @@ from .errors import (
     Requester,
     SeatError,
 )
+from .forecast import Forecast, forecast_of
 from .identity import InvalidIdentity, email_domain, email_key, identity_key
 from .invoices import (
     InvalidBillingDetails,
@@ -84,6 +85,7 @@ from .orgs import (
     owners_of,
 )
 from .renewal import renew, renew_due, renewal_preview
+from .saml import accept_assertion
 from .seat_requests import record_refusal, record_request
 from .terms import (
     Term,
@@ -111,6 +113,7 @@ __all__ = [
     "ContractExpired",
     "ContractNotStarted",
     "DuplicateOrganization",
+    "Forecast",
     "IdempotencyKeyInFlight",
     "IdempotencyKeyReused",
     "Identity",
@@ -139,6 +142,7 @@ __all__ = [
     "StaleQuote",
     "Term",
     "Usage",
+    "accept_assertion",
     "add_member",
     "add_owner",
     "add_recipient",
@@ -162,6 +166,7 @@ __all__ = [
     "find_owner",
     "find_purchase",
     "find_request",
+    "forecast_of",
     "format_money",
     "format_months",
     "format_months_and_days",

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from .errors import Refusal
+from .fastpath import can_join, insert_member
 from .identity import InvalidIdentity, email_key, identity_key
 from .ledger import take_seat
 from .models import Member, SeatRequest, new_id
@@ -59,14 +60,19 @@ def new_member(
 def add_member(session: Session, member: Member, *, at: datetime, active: bool) -> bool:
     """Add a new member to the session and, if it is to be active, give it a seat.
 
-    The member is not flushed first: on PostgreSQL its INSERT then joins the take's
-    single statement (fastpath.identity_map.can_join). Return whether a seat was taken.
+    The member is not flushed first: its INSERT is one prepared statement (on PostgreSQL,
+    part of the take's single statement), not the ORM's flush, when it is the session's
+    one change (fastpath.identity_map.can_join). Return whether a seat was taken.
 
     :raises NoSeatAvailable: when every purchased seat is in use.
     :raises ContractExpired: when the term has ended and the contract was not renewed.
     """
     session.add(member)
-    return take_seat(session, member, at=at) if active else False
+    if active:
+        return take_seat(session, member, at=at)
+    if can_join(session, member):
+        insert_member(session, member)
+    return False
 
 
 def member_for(session: Session, seat_request: SeatRequest, *, at: datetime) -> Member:

@@ -37,6 +37,7 @@ from ..config import seller
 from ..db import read_only, transaction
 from . import bp
 from .auth import owner_required
+from .forecast import forecast_for
 from .formatting import amount, plural
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -116,6 +117,7 @@ def _billing_page(form: dict[str, str] | None = None, error: str | None = None) 
             details=session.get_one(Organization, g.organization.id),
             form=form,
             details_error=error,
+            forecast=forecast_for(session, contract),
         ), (400 if error else 200)
 
 

@@ -16,6 +16,7 @@ from seat_core import add_member, new_member, release_seat, take_seat
 from seat_core.models import GroupMembership, Member, ScimGroup, Seat
 
 from .auth import base_url, organization_id
+from .lookup import lookup
 from .mapping import USER_ATTRIBUTES, USER_SORTS
 from .projection import shown_user
 from .resources import UserResource, echo_seat_extension, user_resource, written_user
@@ -146,6 +147,10 @@ class Users(ResourceType):
 
     def finish(self, payload: dict[str, Any], row: Member) -> dict[str, Any]:
         return echo_seat_extension(payload, row)
+
+    def lookup(self) -> dict[str, Any] | None:
+        # userName and externalId lookups by prebuilt statements (lookup.py).
+        return lookup(organization_id(), base_url())
 
 
 USERS = Users()

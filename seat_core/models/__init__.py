@@ -26,6 +26,7 @@ from .people import (
     GroupMembership,
     Member,
     Owner,
+    SamlAssertion,
     ScimGroup,
     SsoConfig,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "Outbox",
     "Owner",
     "RefusalWindow",
+    "SamlAssertion",
     "ScimGroup",
     "Seat",
     "SeatEvent",
