@@ -65,7 +65,7 @@ LATENCY = Histogram(
 )
 REFUSALS = Counter(
     "scim_gateway_seat_refusals",
-    "People refused a seat, by channel (scim, sso) and reason (no_seat, contract_expired).",
+    "People refused and recorded as seat requests, by channel (scim, sso) and reason.",
     ["channel", "reason"],
     registry=LOCAL,
 )

@@ -24,16 +24,12 @@ def remember(refusal: Refusal, *, channel: str) -> int | None:
 
     The refused request's transaction has rolled back by now: the seat request and its
     alert are written apart, so that they survive it. A refusal naming nobody, such as an
-    unverified email, records nothing. Every refusal is counted and logged.
+    unverified email, records nothing. Each one recorded is counted and logged.
     """
-    metrics.seat_refused(channel=channel, reason=refusal.reason)
-    log.info(
-        "seat refused: %s",
-        refusal.message,
-        extra={"event": "seat.refused"},
-    )
     if refusal.requester is None or refusal.organization_id is None:
         return None
+    metrics.seat_refused(channel=channel, reason=refusal.reason)
+    log.info("seat refused: %s", refusal.message, extra={"event": "seat.refused"})
     with transaction() as session:
         organization = session.get_one(Organization, refusal.organization_id)
         request = record_request(
