@@ -2,18 +2,21 @@
 
 from .admission import REQUESTABLE, Admission, SignInRefused, admit, find_request
 from .alerts import (
+    CERTIFICATE_NOTICE_DAYS,
     AlertNotFound,
     AlertSettingsView,
     InvalidAlertSettings,
     add_recipient,
     add_webhook_endpoint,
     alert_settings_of,
+    certificate_expiring,
     check_webhook_url,
     close_digests,
     delete_webhook_endpoint,
     email_recipients,
     enqueue,
     get_webhook_endpoint,
+    notify_certificates,
     notify_renewals,
     parse_thresholds,
     recent_deliveries,
@@ -104,6 +107,7 @@ from .text import InvalidText, check_strings, check_text, refused_character
 from .trust import Identity, Policy, parse_domains, trusted_email, verified_email
 
 __all__ = [
+    "CERTIFICATE_NOTICE_DAYS",
     "MAX_SEATS_PER_PURCHASE",
     "REQUESTABLE",
     "Admission",
@@ -152,6 +156,7 @@ __all__ = [
     "admit_waiting",
     "alert_settings_of",
     "anniv",
+    "certificate_expiring",
     "check_strings",
     "check_text",
     "check_webhook_url",
@@ -183,6 +188,7 @@ __all__ = [
     "mark_invoice_paid",
     "member_for",
     "new_member",
+    "notify_certificates",
     "notify_renewals",
     "owners_of",
     "parse_domains",

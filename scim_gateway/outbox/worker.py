@@ -13,7 +13,7 @@ from datetime import datetime
 from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
-from seat_core import close_digests, notify_renewals
+from seat_core import close_digests, notify_certificates, notify_renewals
 from seat_core.outbound import Resolver, resolve_host
 
 from ..clock import now as clock_now
@@ -35,6 +35,7 @@ class Report:
     dead: int = 0
     digests: int = 0
     renewal_notices: int = 0
+    certificate_notices: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -110,6 +111,7 @@ def deliver_once(
         with sessions.begin() as session:
             if renewals:
                 report.renewal_notices = notify_renewals(session, at=now())
+                report.certificate_notices = notify_certificates(session, at=now())
             report.digests = len(close_digests(session, at=now()))
         sender = Sender(options, resolve)
         try:
