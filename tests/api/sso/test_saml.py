@@ -14,11 +14,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from click.testing import CliRunner
 from flask import Flask
+from sqlalchemy import select
 
 from scim_gateway import create_app
 from scim_gateway.cli import cli
 from seat_core import notify_certificates
-from seat_core.models import Organization, Outbox, SignInFlow, SsoConfig
+from seat_core.models import Event, Organization, Outbox, SignInFlow, SsoConfig
 from seat_core.web_sessions import hash_key
 from tests.api.admin.conftest import CHEAP_HASH, PRIMARY, sign_in
 from tests.conftest import TEST_CONFIG
@@ -107,6 +108,12 @@ def test_set_saml_stores_the_metadata_and_show_prints_the_sp_urls(
     assert config.idp_cert_expires_at is not None
     left = config.idp_cert_expires_at - datetime.now(UTC)
     assert timedelta(days=383) < left < timedelta(days=386)
+    app = app_of()
+    with app.app_context(), app.extensions["db"].sessions() as session:
+        [event] = session.scalars(select(Event).where(Event.type == "sso.configured")).all()
+    assert event.subject == idp.entity_id
+    assert (event.data["protocol"], event.data["idp_initiated"]) == ("saml", False)
+    assert "saml_metadata" not in event.data
 
 
 def test_set_saml_switches_idp_initiated_and_keeps_what_is_not_given(
