@@ -12,7 +12,14 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from seat_core import add_member, new_member, release_seat, take_seat
+from seat_core import (
+    add_member,
+    deactivate_member,
+    new_member,
+    record_update,
+    remove_member,
+    take_seat,
+)
 from seat_core.models import GroupMembership, Member, ScimGroup, Seat
 
 from .auth import base_url, organization_id
@@ -120,16 +127,18 @@ class Users(ResourceType):
             # Taking or releasing the seat gives the member its new version itself.
             if wants_active and not was_active:
                 take_seat(session, row, at=at)
+                record_update(session, row, at=at, active=True)
             elif was_active and not wants_active:
-                release_seat(session, row, at=at)
+                deactivate_member(session, row, at=at)
             else:
                 bump(row, at)
+                record_update(session, row, at=at)
 
         return (seats, groups), commit
 
     def remove(self, session: Session, row: Member, at: datetime) -> None:
         # Releasing is never refused; the seat is free the moment this commits.
-        release_seat(session, row, at=at)
+        remove_member(session, row, at=at)
         group_ids = select(GroupMembership.group_id).where(GroupMembership.member_id == row.id)
         session.execute(
             update(ScimGroup)

@@ -21,6 +21,7 @@ from .contracts import (
     SeatEvent,
     SeatRequest,
 )
+from .events import ACTOR_TYPES, EVENT_TYPES, Event
 from .people import (
     ApiToken,
     GroupMembership,
@@ -33,6 +34,8 @@ from .people import (
 from .sessions import SignInFlow, WebSession
 
 __all__ = [
+    "ACTOR_TYPES",
+    "EVENT_TYPES",
     "MAX_ID",
     "NAMING",
     "AlertDelivery",
@@ -42,6 +45,7 @@ __all__ = [
     "Base",
     "Contract",
     "ContractTerm",
+    "Event",
     "GroupMembership",
     "IdempotencyKey",
     "Invoice",
