@@ -39,6 +39,7 @@ EVENT_NAMES = {
     "contract.expiring": "Contract ends in 30 days",
     "contract.renewed": "Contract renewed",
     "contract.expired": "Contract expired",
+    "sso.certificate_expiring": "SAML certificate expires in 30 days",
     "webhook.test": "Test",
 }
 
