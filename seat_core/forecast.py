@@ -43,9 +43,10 @@ class Trend:
 
     basis: str
     per_day: Fraction
-    # Seats in use today on the fitted line, and on the term's last day.
+    # Seats in use today on the fitted line.
     level: Fraction
     runs_out_on: date | None
+    # Seats in use on the term's last day on the line, rounded up.
     seats_needed: int
 
 
