@@ -74,6 +74,7 @@ from .ledger import (
     take_seat,
     usage,
 )
+from .licensing import Synced, admit_pending, release_and_refill, set_group_members, sync_members
 from .members import Admitted, add_member, admit_request, admit_waiting, member_for, new_member
 from .orgs import (
     InvalidOwner,
@@ -83,7 +84,9 @@ from .orgs import (
     get_organization,
     owners_of,
 )
+from .reclaim import Dormant, Reclaimed, reclaim_due
 from .renewal import renew, renew_due, renewal_preview
+from .seat_policy import InvalidPolicy, PolicyView, policy_of, set_policy
 from .seat_requests import record_refusal, record_request
 from .terms import (
     Term,
@@ -110,6 +113,7 @@ __all__ = [
     "AlertSettingsView",
     "ContractExpired",
     "ContractNotStarted",
+    "Dormant",
     "DuplicateOrganization",
     "IdempotencyKeyInFlight",
     "IdempotencyKeyReused",
@@ -121,6 +125,7 @@ __all__ = [
     "InvalidMoney",
     "InvalidOwner",
     "InvalidPayment",
+    "InvalidPolicy",
     "InvalidQuantity",
     "InvalidText",
     "InvoiceNotFound",
@@ -128,15 +133,18 @@ __all__ = [
     "NoSeatAvailable",
     "OrganizationNotFound",
     "Policy",
+    "PolicyView",
     "Purchase",
     "PurchaseOutsideTerm",
     "Quote",
+    "Reclaimed",
     "Refusal",
     "Requester",
     "SeatError",
     "Seller",
     "SignInRefused",
     "StaleQuote",
+    "Synced",
     "Term",
     "Usage",
     "add_member",
@@ -144,6 +152,7 @@ __all__ = [
     "add_recipient",
     "add_webhook_endpoint",
     "admit",
+    "admit_pending",
     "admit_request",
     "admit_waiting",
     "alert_settings_of",
@@ -184,14 +193,17 @@ __all__ = [
     "parse_money",
     "parse_tax_rate",
     "parse_thresholds",
+    "policy_of",
     "prorate",
     "purchase_seats",
     "quote_purchase",
     "recent_deliveries",
     "recipients_of",
+    "reclaim_due",
     "record_refusal",
     "record_request",
     "refused_character",
+    "release_and_refill",
     "release_seat",
     "remaining_months",
     "remove_recipient",
@@ -204,7 +216,10 @@ __all__ = [
     "send_test_webhook",
     "set_alert_settings",
     "set_billing_details",
+    "set_group_members",
+    "set_policy",
     "set_tax_rate",
+    "sync_members",
     "take_seat",
     "tax_on",
     "term_on",

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from .errors import Refusal
 from .identity import InvalidIdentity, email_key, identity_key
 from .ledger import take_seat
+from .licensing import licensed
 from .models import Member, SeatRequest, new_id
 
 
@@ -59,6 +60,8 @@ def new_member(
 def add_member(session: Session, member: Member, *, at: datetime, active: bool) -> bool:
     """Add a new member to the session and, if it is to be active, give it a seat.
 
+    Under licensed groups an active new member holds no seat until it joins one.
+
     The member is not flushed first: on PostgreSQL its INSERT then joins the take's
     single statement (fastpath.identity_map.can_join). Return whether a seat was taken.
 
@@ -66,6 +69,10 @@ def add_member(session: Session, member: Member, *, at: datetime, active: bool) 
     :raises ContractExpired: when the term has ended and the contract was not renewed.
     """
     session.add(member)
+    if active and licensed(session, member.organization_id):
+        # Licensed groups: a new member is in none yet, so it holds no seat (licensing.py).
+        member.active = True
+        return False
     return take_seat(session, member, at=at) if active else False
 
 

@@ -29,10 +29,12 @@ from .people import (
     ScimGroup,
     SsoConfig,
 )
+from .policy import MIN_RECLAIM_DAYS, PolicyGroup, SeatPolicy
 from .sessions import SignInFlow, WebSession
 
 __all__ = [
     "MAX_ID",
+    "MIN_RECLAIM_DAYS",
     "NAMING",
     "AlertDelivery",
     "AlertRecipient",
@@ -49,10 +51,12 @@ __all__ = [
     "Organization",
     "Outbox",
     "Owner",
+    "PolicyGroup",
     "RefusalWindow",
     "ScimGroup",
     "Seat",
     "SeatEvent",
+    "SeatPolicy",
     "SeatRequest",
     "SignInFlow",
     "SsoConfig",

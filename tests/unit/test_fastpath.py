@@ -84,6 +84,7 @@ def arrange(session: Session) -> dict[str, dict[str, Any]]:
             "term_index": 0,
             "on": day,
             "at": AT,
+            "reason": None,
         },
     }
 
