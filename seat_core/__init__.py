@@ -86,7 +86,7 @@ from .orgs import (
 )
 from .reclaim import Dormant, Reclaimed, reclaim_due
 from .renewal import renew, renew_due, renewal_preview
-from .seat_policy import InvalidPolicy, PolicyView, policy_of, set_policy
+from .seat_policy import KEEP, InvalidPolicy, PolicyView, policy_of, set_policy
 from .seat_requests import record_refusal, record_request
 from .terms import (
     Term,
@@ -105,6 +105,7 @@ from .text import InvalidText, check_strings, check_text, refused_character
 from .trust import Identity, Policy, parse_domains, trusted_email, verified_email
 
 __all__ = [
+    "KEEP",
     "MAX_SEATS_PER_PURCHASE",
     "REQUESTABLE",
     "Admission",

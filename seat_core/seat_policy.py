@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from .db import upsert
 from .errors import SeatError
-from .identity import InvalidIdentity, identity_key
+from .identity import fold
 from .licensing import EXEMPT, LICENSED, Synced, group_names, sync_members
 from .models import MIN_RECLAIM_DAYS, PolicyGroup, SeatPolicy
 from .text import InvalidText, check_text
@@ -128,10 +128,12 @@ def parse_groups(names: list[str], *, what: str) -> dict[str, str]:
             raise InvalidPolicy(f"A group name in {what} is longer than 256 characters.")
         try:
             check_text(name, what=f"a group name in {what}")
-            key = identity_key(name, what=f"a group name in {what}")
-        except (InvalidText, InvalidIdentity) as error:
+        except InvalidText as error:
             raise InvalidPolicy(str(error)) from None
-        keyed.setdefault(key, name)
+        if not name.strip() or name != name.strip():
+            raise InvalidPolicy(f"A group name in {what} is empty or begins or ends with a space.")
+        # Compared as a group's displayName is; a name no group can have matches none.
+        keyed.setdefault(fold(name), name)
     return keyed
 
 

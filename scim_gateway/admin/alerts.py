@@ -39,6 +39,7 @@ EVENT_NAMES = {
     "contract.expiring": "Contract ends in 30 days",
     "contract.renewed": "Contract renewed",
     "contract.expired": "Contract expired",
+    "seats.reclaim_upcoming": "Seats to be reclaimed",
     "webhook.test": "Test",
 }
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
-from seat_core import close_digests, notify_renewals
+from seat_core import close_digests, notify_renewals, reclaim_due
 from seat_core.outbound import Resolver, resolve_host
 
 from ..clock import now as clock_now
@@ -35,6 +35,7 @@ class Report:
     dead: int = 0
     digests: int = 0
     renewal_notices: int = 0
+    seats_reclaimed: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -110,6 +111,9 @@ def deliver_once(
         with sessions.begin() as session:
             if renewals:
                 report.renewal_notices = notify_renewals(session, at=now())
+                # Idempotent within a day: the warnings and releases of dormant seats.
+                reclaimed = reclaim_due(session, at=now())
+                report.seats_reclaimed = sum(len(result.released) for result in reclaimed)
             report.digests = len(close_digests(session, at=now()))
         sender = Sender(options, resolve)
         try:
@@ -177,7 +181,7 @@ def _send_batch(
 
 
 def run_worker(app: Flask, stop: threading.Event) -> None:
-    """Deliver in a loop until stop is set; look for renewal notices every few minutes."""
+    """Deliver in a loop until stop is set; renewal notices and reclamation every few minutes."""
     options = Options.from_config(app.config)
     last_renewal_check = float("-inf")
     while not stop.is_set():
