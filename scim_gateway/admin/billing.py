@@ -38,6 +38,7 @@ from ..db import read_only, transaction
 from . import bp
 from .auth import owner_required
 from .formatting import amount, plural
+from .policy import seat_policy
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 BILLING_FIELDS = ("billing_name", "billing_address", "billing_tax_id")
@@ -116,6 +117,7 @@ def _billing_page(form: dict[str, str] | None = None, error: str | None = None) 
             details=session.get_one(Organization, g.organization.id),
             form=form,
             details_error=error,
+            seat_policy=seat_policy(session),
         ), (400 if error else 200)
 
 
