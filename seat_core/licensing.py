@@ -183,7 +183,7 @@ def sync_members(
         session.scalars(
             select(Member)
             .where(*scope, Member.active.is_(True), ~holds, in_groups(organization_id, LICENSED))
-            .order_by(Member.created_at, Member.id)
+            .order_by(Member.created_at, Member.user_name_key, Member.id)
         )
     )
     for member in joining:
