@@ -95,13 +95,25 @@ def is_licensed_member(session: Session, member: Member) -> bool:
 def add_to_group(
     session: Session, group: ScimGroup, member_ids: Iterable[str], *, at: datetime
 ) -> Synced:
-    """Add members (already checked to be the group's organization's) to a group, and sync."""
-    current = set(
+    """Add members (already checked to be the group's organization's) to a group, and sync.
+
+    Adds only: members that others add or remove meanwhile are left as they are.
+    """
+    wanted = list(dict.fromkeys(member_ids))
+    present = set(
         session.scalars(
-            select(GroupMembership.member_id).where(GroupMembership.group_id == group.id)
+            select(GroupMembership.member_id).where(
+                GroupMembership.group_id == group.id, GroupMembership.member_id.in_(wanted)
+            )
         )
     )
-    return set_group_members(session, group, [*current, *member_ids], at=at)
+    added = [member_id for member_id in wanted if member_id not in present]
+    if not added:
+        return Synced()
+    session.execute(
+        insert(GroupMembership), [{"group_id": group.id, "member_id": m} for m in added]
+    )
+    return sync_members(session, group.organization_id, added, at=at)
 
 
 def set_group_members(
