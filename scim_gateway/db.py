@@ -8,11 +8,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from seat_core import make_engine, make_read_sessionmaker, make_sessionmaker
+from seat_core.db import READ_ONLY
 
 
 class Database:
@@ -23,6 +24,7 @@ class Database:
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
         self._read_sessions: sessionmaker[Session] | None = None
+        self._read_engine: Engine | None = None
         self._pid: int | None = None
 
     @property
@@ -35,6 +37,7 @@ class Database:
             self._engine = make_engine(self.url)
             self._sessions = make_sessionmaker(self._engine)
             self._read_sessions = make_read_sessionmaker(self._engine)
+            self._read_engine = self._engine.execution_options(**{READ_ONLY: True})
             self._pid = os.getpid()
         return self._engine
 
@@ -49,6 +52,12 @@ class Database:
         _ = self.engine  # creates the session factory with it
         assert self._read_sessions is not None
         return self._read_sessions
+
+    @property
+    def read_engine(self) -> Engine:
+        _ = self.engine  # creates the read-only engine with it
+        assert self._read_engine is not None
+        return self._read_engine
 
     def dispose(self) -> None:
         if self._engine is not None:
@@ -90,3 +99,14 @@ def read_only() -> Iterator[Session]:
         yield session
         session.expunge_all()
         session.commit()
+
+
+@contextmanager
+def read_connection() -> Iterator[Connection]:
+    """Open a read-only transaction on a bare connection, for prebuilt statements alone.
+
+    What read_only() does without an ORM session around it (about 200 µs of Python a
+    request): a deferred BEGIN on SQLite, and a COMMIT at the end on both databases.
+    """
+    with database().read_engine.connect() as connection, connection.begin():
+        yield connection

@@ -53,6 +53,7 @@ from .errors import (
     Requester,
     SeatError,
 )
+from .forecast import Forecast, forecast_of
 from .identity import InvalidIdentity, email_domain, email_key, identity_key
 from .invoices import (
     InvalidBillingDetails,
@@ -116,6 +117,7 @@ __all__ = [
     "ContractNotStarted",
     "Dormant",
     "DuplicateOrganization",
+    "Forecast",
     "IdempotencyKeyInFlight",
     "IdempotencyKeyReused",
     "Identity",
@@ -172,6 +174,7 @@ __all__ = [
     "find_owner",
     "find_purchase",
     "find_request",
+    "forecast_of",
     "format_money",
     "format_months",
     "format_months_and_days",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import NoReturn
 
 from sqlalchemy import inspect, select
@@ -13,6 +14,7 @@ from . import alerts
 from .contracts import contract_of
 from .errors import ContractExpired, NoSeatAvailable, Refusal, Requester
 from .fastpath import record_event, statements, sync_contract, take_for
+from .forecast import alert_projection
 from .models import Contract, Member, Organization
 from .renewal import renew
 from .seat_requests import pending_requests
@@ -112,6 +114,7 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
         at=at,
         thresholds=alerts.thresholds_from(taken.thresholds),
         rising=True,
+        projection=partial(alert_projection, session, member.organization_id, at),
     )
     return True
 
@@ -204,6 +207,7 @@ def release_seat(
         seats_purchased=released.seats_purchased,
         term_index=released.term_index,
         at=at,
+        projection=partial(alert_projection, session, member.organization_id, at),
     )
     return True
 

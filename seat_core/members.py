@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from .errors import Refusal
+from .fastpath import can_join, insert_member
 from .identity import InvalidIdentity, email_key, identity_key
 from .ledger import take_seat
 from .licensing import licensed
@@ -60,20 +61,22 @@ def new_member(
 def add_member(session: Session, member: Member, *, at: datetime, active: bool) -> bool:
     """Add a new member to the session and, if it is to be active, give it a seat.
 
-    Under licensed groups an active new member holds no seat until it joins one.
-
-    The member is not flushed first: on PostgreSQL its INSERT then joins the take's
-    single statement (fastpath.identity_map.can_join). Return whether a seat was taken.
+    The member is not flushed first: its INSERT is one prepared statement (on PostgreSQL,
+    part of the take's single statement), not the ORM's flush, when it is the session's
+    one change (fastpath.identity_map.can_join). Return whether a seat was taken. Under
+    licensed groups an active new member holds no seat until it joins one (licensing.py).
 
     :raises NoSeatAvailable: when every purchased seat is in use.
     :raises ContractExpired: when the term has ended and the contract was not renewed.
     """
     session.add(member)
-    if active and licensed(session, member.organization_id):
-        # Licensed groups: a new member is in none yet, so it holds no seat (licensing.py).
+    if active:
+        if not licensed(session, member.organization_id):
+            return take_seat(session, member, at=at)
         member.active = True
-        return False
-    return take_seat(session, member, at=at) if active else False
+    if can_join(session, member):
+        insert_member(session, member)
+    return False
 
 
 def member_for(session: Session, seat_request: SeatRequest, *, at: datetime) -> Member:

@@ -37,6 +37,7 @@ from ..config import seller
 from ..db import read_only, transaction
 from . import bp
 from .auth import owner_required
+from .forecast import forecast_for
 from .formatting import amount, plural
 from .policy import seat_policy
 
@@ -118,6 +119,7 @@ def _billing_page(form: dict[str, str] | None = None, error: str | None = None) 
             form=form,
             details_error=error,
             seat_policy=seat_policy(session),
+            forecast=forecast_for(session, contract),
         ), (400 if error else 200)
 
 

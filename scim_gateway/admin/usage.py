@@ -15,6 +15,7 @@ from ..db import read_only
 from . import bp
 from .auth import owner_required
 from .chart import Point, draw
+from .forecast import forecast_for
 
 
 @bp.get("/<org>/usage")
@@ -55,5 +56,9 @@ def usage_history(org: str) -> Any:
         today = today_for(contract)
         chart = draw(points, start=contract.term_start, end=contract.term_end, until=today)
         return render_template(
-            "admin/usage.html", chart=chart, contract=contract, points=points[-10:][::-1]
+            "admin/usage.html",
+            chart=chart,
+            contract=contract,
+            points=points[-10:][::-1],
+            forecast=forecast_for(session, contract),
         )

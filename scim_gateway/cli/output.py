@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from seat_core import contract_of, format_money, format_months
+from seat_core import Forecast, contract_of, format_money, format_months
 from seat_core.models import Invoice, Organization
 
 
@@ -63,3 +63,19 @@ def emit_new_token(secret: str, token_id: int, expires_at: Any, as_json: bool) -
         click.echo(json.dumps({"token": secret, "id": token_id, "expires_at": expiry}))
     else:
         click.echo(secret)
+
+
+def forecast_text(forecast: Forecast) -> str:
+    """Say a seat forecast in one line for a person."""
+    pace = f"{forecast.seats_per_30_days:+g} seats per 30 days"
+    if forecast.basis == "runs_out":
+        amount = format_money(forecast.recommended_amount_minor, forecast.currency)
+        return (
+            f"runs out on {forecast.runs_out_on} at {pace}; adding {forecast.recommended_add} "
+            f"lasts to {forecast.term_end} for {amount} {forecast.currency}"
+        )
+    return {
+        "not_enough_history": f"not enough history ({forecast.history_days} days)",
+        "not_growing": f"no run-out date ({pace})",
+        "lasts_the_term": f"seats last the term ({pace})",
+    }.get(forecast.basis, "no forecast: the term has ended")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from seat_core import (
     contract_of,
+    forecast_of,
     format_money,
     format_months,
     get_organization,
@@ -24,7 +25,7 @@ from seat_core.models import Organization
 from ..clock import now, today_for
 from ..config import seller
 from . import Context, cli, pass_context
-from .output import emit, invoice_summary
+from .output import emit, forecast_text, invoice_summary
 
 
 @cli.group()
@@ -112,9 +113,10 @@ def seats_buy(
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
 def seats_usage(ctx: Context, slug: str, as_json: bool) -> None:
-    """Show seats purchased, in use and free, and how many people are waiting."""
+    """Show seats purchased, in use and free, who is waiting, and when seats run out."""
     with ctx.transaction() as session:
-        current = usage(session, get_organization(session, slug))
+        organization = get_organization(session, slug)
+        current = usage(session, organization)
         emit(
             {
                 "seats_purchased": current.seats_purchased,
@@ -124,9 +126,21 @@ def seats_usage(ctx: Context, slug: str, as_json: bool) -> None:
                 "term_start": current.term_start.isoformat(),
                 "term_end": current.term_end.isoformat(),
                 "status": current.status,
+                "forecast": _forecast(ctx, session, organization, as_json),
             },
             as_json,
         )
+
+
+def _forecast(ctx: Context, session: Session, organization: Organization, as_json: bool) -> Any:
+    """The usage's forecast: an object for a program, a line for a person."""
+    forecast = forecast_of(
+        session,
+        organization,
+        today=today_for(contract_of(session, organization.id)),
+        max_seats=ctx.app.config["MAX_SEATS_PER_PURCHASE"],
+    )
+    return forecast.summary() if as_json else forecast_text(forecast)
 
 
 @cli.command("renew-due")

@@ -51,6 +51,34 @@ def seats_to_add(threshold: int, seats_in_use: int, seats_purchased: int) -> int
     return max(needed, 1)
 
 
+def forecast_paragraphs(forecast: dict[str, Any]) -> list[str]:
+    """Say a threshold alert's projection: when seats run out and what lasts the term."""
+    if not forecast:
+        return []
+    basis = forecast.get("basis")
+    pace = f"{forecast['seats_per_30_days']:+g} seats per 30 days"
+    if basis == "runs_out":
+        return [
+            f"Projection: at the current pace ({pace}) seats run out on {forecast['runs_out_on']}.",
+            f"Recommended: add {_seats(forecast['recommended_add'])}, which last to the end "
+            f"of the term on {forecast['term_end']}, for {forecast['recommended_amount']} "
+            f"{forecast['currency']} (prorated).",
+        ]
+    if basis == "not_enough_history":
+        return [
+            f"Projection: not enough history yet ({forecast['history_days']} days) to say "
+            "when seats run out."
+        ]
+    if basis == "lasts_the_term":
+        return [
+            f"Projection: at the current pace ({pace}) the seats last to the end of the "
+            f"term on {forecast['term_end']}."
+        ]
+    if basis == "not_growing":
+        return [f"Projection: usage is not growing ({pace}), so no run-out date."]
+    return []
+
+
 def content_of(item: Claim, public_url: str) -> Content:
     """Return what the alert of a claimed delivery says, with a link where owners act."""
     p = item.payload
@@ -63,6 +91,10 @@ def content_of(item: Claim, public_url: str) -> Content:
     if item.event == "usage.threshold":
         used, bought, threshold = p["seats_in_use"], p["seats_purchased"], p["threshold"]
         full = used >= bought
+        to_add = seats_to_add(threshold, used, bought)
+        forecast = p.get("forecast") or {}
+        if forecast.get("recommended_add"):
+            to_add = int(forecast["recommended_add"])  # enough for the rest of the term
         return Content(
             subject=f"[{org}] {used} of {bought} seats in use" + (": none left" if full else ""),
             headline=f"{org} has reached {threshold} % of its seats",
@@ -73,9 +105,10 @@ def content_of(item: Claim, public_url: str) -> Content:
                     if full
                     else " When every seat is taken, new people are refused until seats are added."
                 ),
+                *forecast_paragraphs(forecast),
             ],
-            action_label=f"Add {_seats(seats_to_add(threshold, used, bought))}",
-            action_url=review(seats_to_add(threshold, used, bought)),
+            action_label=f"Add {_seats(to_add)}",
+            action_url=review(to_add),
         )
     if item.event == "seat.refused":
         who = _name(p)

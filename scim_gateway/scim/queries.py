@@ -84,9 +84,18 @@ def response_parameters(model: Any) -> Any:
         for key in ("attributes", "excludedAttributes")
         if key in request.args
     }
+    if not values:
+        # Naming neither, as most requests do: the same empty parameters every time.
+        return _no_parameters(model)
     if "attributes" in values:
         values["attributes"] = _expand_seat(values["attributes"])
     return parametrized(ResponseParameters, model).model_validate(values, scim_policy=POLICY)
+
+
+@cache
+def _no_parameters(model: Any) -> Any:
+    """Return the response parameters of a request that names none, built once per model."""
+    return parametrized(ResponseParameters, model).model_validate({}, scim_policy=POLICY)
 
 
 def search_request(model: Any, payload: Mapping[str, Any] | None = None) -> Any:

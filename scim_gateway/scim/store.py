@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from functools import cache
+from typing import Any, NamedTuple, TypeVar
 
 from scim2_models import NotFoundException, UniquenessException
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from seat_core.fastpath import Prepared
 
 from .auth import organization_id
 
@@ -41,19 +44,37 @@ def ensure_unique(session: Session, key: InstrumentedAttribute[Any], row: Any, d
 
     :raises UniquenessException: when another row of the organization has the key.
     """
-    model = key.class_
-    # Without autoflush: flushing the row's new key first would break the UNIQUE index
-    # before the question is even asked.
-    with session.no_autoflush:
-        clash = session.scalar(
-            select(model.id).where(
-                model.organization_id == row.organization_id,
-                key == getattr(row, key.key),
-                model.id != row.id,
-            )
-        )
-    if clash is not None:
+    # On the session's connection, which never flushes: flushing the row's new key first
+    # would break the UNIQUE index before the question is even asked.
+    parameters = {
+        "organization_id": row.organization_id,
+        "key": getattr(row, key.key),
+        "id": row.id,
+    }
+    if _clash(key).first(session.connection(), parameters) is not None:
         raise UniquenessException(detail=detail)
+
+
+class Clash(NamedTuple):
+    """Another row of the organization holding the key."""
+
+    id: Any
+
+
+@cache
+def _clash(key: InstrumentedAttribute[Any]) -> Prepared[Clash]:
+    """Return the statement finding another row with the key, built once per key."""
+    model = key.class_
+    return Prepared(
+        select(model.id)
+        .where(
+            model.organization_id == bindparam("organization_id"),
+            key == bindparam("key"),
+            model.id != bindparam("id"),
+        )
+        .limit(1),
+        Clash,
+    )
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from seat_core.licensing import activate, licensed, release_and_refill
 from seat_core.models import GroupMembership, Member, ScimGroup, Seat
 
 from .auth import base_url, organization_id
+from .lookup import lookup
 from .mapping import USER_ATTRIBUTES, USER_SORTS
 from .projection import shown_user
 from .resources import UserResource, echo_seat_extension, user_resource, written_user
@@ -155,6 +156,10 @@ class Users(ResourceType):
 
     def finish(self, payload: dict[str, Any], row: Member) -> dict[str, Any]:
         return echo_seat_extension(payload, row)
+
+    def lookup(self) -> dict[str, Any] | None:
+        # userName and externalId lookups by prebuilt statements (lookup.py).
+        return lookup(organization_id(), base_url())
 
 
 USERS = Users()

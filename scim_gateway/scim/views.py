@@ -119,6 +119,10 @@ class ResourceType:
         """Adjust a dumped resource as the type shows it; as it is by default."""
         return payload
 
+    def lookup(self) -> dict[str, Any] | None:
+        """Answer a GET of the list the type can answer by a shortcut, or return None."""
+        return None
+
 
 def search(kind: ResourceType, parameters: Any) -> Response:
     """List or filter resources, a page at a time (RFC 7644 §3.4.2)."""
@@ -295,6 +299,9 @@ def serve(kind: ResourceType) -> None:
 
     def collection() -> Response:
         if request.method == "GET":
+            found = kind.lookup()
+            if found is not None:
+                return scim_response(found)
             return search(kind, search_request(model))
         if request.method == "POST":
             return create(kind)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -42,10 +43,12 @@ def usage_changed(
     at: datetime,
     thresholds: Iterable[int] | None = None,
     rising: bool = False,
+    projection: Callable[[], dict[str, Any]] | None = None,
 ) -> None:
     """Fire each threshold usage has reached, once, and re-arm those it fell well below.
 
-    A rising count (a seat taken) cannot fall below anything: it skips the re-arming.
+    A rising count (a seat taken) cannot fall below anything: it skips the re-arming. An
+    alert carries what projection returns, the seat forecast, asked only when one fires.
     """
     if thresholds is None:
         thresholds = alert_settings_of(session, organization_id).thresholds
@@ -83,6 +86,7 @@ def usage_changed(
                 "seats_in_use": seats_used,
                 "seats_purchased": seats_purchased,
                 "term_index": term_index,
+                **({"forecast": projection()} if projection is not None else {}),
             },
             at=at,
         )

@@ -1,10 +1,10 @@
 """The seat path's fast lane: prepared statements with named results, one take per
 database, and the fix-ups that keep the session in step with what they wrote."""
 
-from .identity_map import sync_contract
+from .identity_map import can_join, sync_contract
 from .prepared import NoRow, Prepared
 from .statements import Deleted, Released, Taken
-from .takes import Take, record_event, take_for
+from .takes import Take, insert_member, record_event, take_for
 
 __all__ = [
     "Deleted",
@@ -13,6 +13,8 @@ __all__ = [
     "Released",
     "Take",
     "Taken",
+    "can_join",
+    "insert_member",
     "record_event",
     "sync_contract",
     "take_for",

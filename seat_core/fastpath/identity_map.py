@@ -32,15 +32,20 @@ def can_join(session: Session, member: Member) -> bool:
 def new_row(member: Member) -> dict[str, Any]:
     """Return the parameters of a new member's INSERT (m_<column>), defaults applied.
 
-    A default is set on the object too, as a flush would set it.
+    A default is set on the object too, as a flush would set it, and so is every value
+    never set (None): once written, the object then holds every column, and reading one
+    costs no SELECT.
     """
     row = {}
+    given = vars(member)
     for column in member_table.c:
         value = getattr(member, column.key)
         if value is None and column.default is not None:
             default: Any = column.default
             # SQLAlchemy's ColumnDefault takes the execution context; none is needed here.
             value = default.arg(None) if default.is_callable else default.arg
+            setattr(member, column.key, value)
+        elif column.key not in given:
             setattr(member, column.key, value)
         row[f"m_{column.name}"] = value
     return row

@@ -260,13 +260,13 @@ TAKE_SEAT_AT_ONCE = Prepared(_taken_row.add_cte(_held, _recorded, _admitted), Ta
 # an active user costs no more round trips than creating an inactive one. Each column is
 # a parameter m_<column>. The member is written even when no seat is free; the caller's
 # refusal then sets it inactive, as on SQLite, where it is flushed before the take.
-_joined = (
-    insert(member)
-    .values({column.name: bindparam(f"m_{column.name}", type_=column.type) for column in member.c})
-    .returning(member.c.id)
-    .cte("joined")
-)
+_member_row = {column.name: bindparam(f"m_{column.name}", type_=column.type) for column in member.c}
+_joined = insert(member).values(_member_row).returning(member.c.id).cte("joined")
 TAKE_SEAT_JOINING = Prepared(_taken_row.add_cte(_joined, _held, _recorded, _admitted), Taken)
+
+# A new member alone, with the same parameters: what SQLite writes before its take, and
+# an inactive member, instead of the ORM's flush of it.
+INSERT_MEMBER = Prepared(insert(member).values(_member_row), NoRow)
 
 HOLDS_SEAT = select(seat.c.id).where(seat.c.member_id == bindparam("member_id"))
 

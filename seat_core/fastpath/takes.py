@@ -48,10 +48,17 @@ class SqliteTake(Take):
 
     approximates_day = True
 
+    def joins(self, session: Session, member: Member) -> bool:
+        return can_join(session, member)
+
     def take(
         self, session: Session, member: Member, *, at: datetime, on: date | None, joining: bool
     ) -> Taken | None:
         connection = session.connection()
+        if joining:
+            # Written first by its own INSERT (a default id is set on the member here),
+            # seat or no seat, as the ORM's flush would have written it.
+            insert_member(session, member)
         common = {"p_organization_id": member.organization_id, "p_member_id": member.id, "p_at": at}
         if on is None:
             # The term covers the local day if it covers the days either side of UTC's.
@@ -99,6 +106,12 @@ class PostgresqlTake(Take):
 
 
 _TAKES: dict[str, Take] = {"sqlite": SqliteTake(), "postgresql": PostgresqlTake()}
+
+
+def insert_member(session: Session, member: Member) -> None:
+    """Write a new member, the session's one change, by one prepared INSERT, not a flush."""
+    statements.INSERT_MEMBER.run(session.connection(), new_row(member))
+    written(session, member)
 
 
 def take_for(session: Session) -> Take:

@@ -9,7 +9,14 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from seat_core import identity_key, make_engine, make_sessionmaker, record_refusal, take_seat
+from seat_core import (
+    add_member,
+    identity_key,
+    make_engine,
+    make_sessionmaker,
+    record_refusal,
+    take_seat,
+)
 from seat_core.fastpath import Prepared, statements
 from seat_core.fastpath.identity_map import new_row
 from seat_core.fastpath.takes import identity_keys
@@ -72,6 +79,7 @@ def arrange(session: Session) -> dict[str, dict[str, Any]]:
             **row,
         },
         "INSERT_SEAT": {**common, "p_contract_id": contract_id},
+        "INSERT_MEMBER": row,
         "ADMIT_REQUESTS": {**common, **keys},
         "DELETE_SEAT": {"p_member_id": holder.id},
         "RELEASE_SEAT": {"p_contract_id": contract_id},
@@ -226,3 +234,31 @@ def test_taking_a_seat_for_a_written_member_costs_a_fixed_number_of_statements(s
 
     # SQLite: TAKE_SEAT, INSERT_SEAT and INSERT_SEAT_EVENT; PostgreSQL: TAKE_SEAT_AT_ONCE.
     assert len(executed) == (3 if sqlite else 1), executed
+
+
+@pytest.mark.parametrize("active", [True, False])
+def test_a_new_member_is_written_by_prepared_statements_not_a_flush(sessions, active):
+    with sessions.begin() as session:
+        organization = gen_organization(session, seats=2)
+        session.flush()
+        cy = new_member(organization, "cy")
+        executed = count_statements(session)
+        try:
+            assert add_member(session, cy, at=AT, active=active) is active
+            # Nothing left for the ORM to flush at COMMIT.
+            assert not session.new and not session.dirty
+        finally:
+            stop_counting(session)
+        sqlite = session.get_bind().dialect.name == "sqlite"
+
+    # SQLite: the member's INSERT, then TAKE_SEAT, INSERT_SEAT and INSERT_SEAT_EVENT;
+    # PostgreSQL: the joined take. Inactive: the INSERT alone.
+    assert len(executed) == ((4 if sqlite else 1) if active else 1), executed
+    assert "INSERT INTO member" in executed[0]
+    with sessions() as session:
+        stored = session.scalars(select(Member).where(Member.user_name == "cy")).one()
+        assert (stored.id, stored.active, stored.version) == (cy.id, active, 1)
+        assert stored.user_name_key == identity_key("cy")
+        assert stored.created_at == AT
+        seats = session.scalar(text("SELECT count(*) FROM seat WHERE member_id = :m"), {"m": cy.id})
+        assert seats == (1 if active else 0)

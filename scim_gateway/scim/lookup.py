@@ -1,0 +1,145 @@
+"""The lookups identity providers poll with, answered by two prebuilt statements.
+
+Before each create or update, an IdP asks `GET /Users?filter=userName eq "x"` (or
+`externalId eq "x"`). Read through the general path, such a lookup validates a
+SearchRequest, parses its filter with scim2-models' grammar, builds an SQL expression and
+loads the row into an ORM session: about two thirds of its CPU. Here a filter of exactly
+that shape (a plain string without escapes, no other parameter than startIndex=1 and a
+count) is read by one regular expression, the member by a statement built once, and the
+response is the projection of its stored JSON (projection.py), as the general path gives
+it. Anything else, or a result the shortcut cannot count exactly, goes the general way:
+`lookup` then returns None. tests/unit/test_lookup.py compares both answers over
+generated filters.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from flask import current_app, request
+from sqlalchemy import bindparam, select
+
+from seat_core.fastpath import Prepared
+from seat_core.models import GroupMembership, Member, ScimGroup
+
+from ..db import read_connection
+from .policy import comparison_key
+from .projection import list_payload, shown_user
+
+# scim2-models' grammar skips these between tokens; its STRING takes any character but a
+# quote, a backslash and controls unescaped. Names and operators compare without case.
+_SPACE = r"[ \t\f\r\n]"
+_FILTER = re.compile(
+    rf'{_SPACE}*(userName|externalId){_SPACE}+eq{_SPACE}*"([^"\\\x00-\x1f]*)"{_SPACE}*',
+    re.IGNORECASE,
+)
+_COUNT = re.compile(r"[0-9]{1,9}")
+_PARAMETERS = frozenset(("filter", "startIndex", "count"))
+
+
+class MemberRow(NamedTuple):
+    """The columns a User's projection reads, named as the Member's attributes."""
+
+    id: str
+    scim: dict[str, Any]
+    user_name: str
+    active: bool
+    external_id: str | None
+    display_name: str | None
+    email: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class GroupOf(NamedTuple):
+    """A group a member belongs to, as a User lists it."""
+
+    member_id: str
+    id: str
+    display_name: str
+
+
+_COLUMNS = (
+    Member.id,
+    Member.scim,
+    Member.user_name,
+    Member.active,
+    Member.external_id,
+    Member.display_name,
+    Member.email,
+    Member.version,
+    Member.created_at,
+    Member.updated_at,
+)
+_ORG = bindparam("organization_id")
+# Two rows at most: a second one means the shortcut cannot tell the total by itself.
+BY_USER_NAME = Prepared(
+    select(*_COLUMNS)
+    .where(Member.organization_id == _ORG, Member.user_name_key == bindparam("key"))
+    .limit(2),
+    MemberRow,
+)
+BY_EXTERNAL_ID = Prepared(
+    select(*_COLUMNS)
+    .where(Member.organization_id == _ORG, Member.external_id == bindparam("key"))
+    .order_by(Member.created_at, Member.id)
+    .limit(2),
+    MemberRow,
+)
+GROUPS_OF = Prepared(
+    select(GroupMembership.member_id, ScimGroup.id, ScimGroup.display_name)
+    .join(ScimGroup, GroupMembership.group_id == ScimGroup.id)
+    .where(GroupMembership.member_id == bindparam("member_id"))
+    .order_by(ScimGroup.display_name_key),
+    GroupOf,
+)
+
+
+def simple_filter(text: str) -> tuple[str, str] | None:
+    """Return ("userName" or "externalId", the value) of a filter of the shortcut's shape."""
+    match = _FILTER.fullmatch(text)
+    if match is None:
+        return None
+    attribute, value = match.groups()
+    return ("userName" if attribute.lower() == "username" else "externalId"), value
+
+
+def lookup(organization_id: int, base_url: str) -> dict[str, Any] | None:
+    """Return the ListResponse of a userName or externalId lookup, or None to search in full."""
+    args = request.args
+    if not args or not _PARAMETERS.issuperset(args.keys()):
+        return None
+    if any(len(values) != 1 for values in args.listvalues()):
+        return None
+    if args.get("startIndex", "1") != "1":
+        return None
+    count = args.get("count")
+    if count is not None and (not _COUNT.fullmatch(count) or int(count) < 1):
+        return None
+    text = args.get("filter")
+    if text is None or len(text) > current_app.config["SCIM_MAX_FILTER_LENGTH"]:
+        return None
+    simple = simple_filter(text)
+    if simple is None:
+        return None
+    attribute, value = simple
+    # Compared as filters.compare compares them: userName by its key, externalId
+    # (caseExact) in NFKC.
+    if attribute == "userName":
+        statement, key = BY_USER_NAME, comparison_key(None, value)
+    else:
+        statement, key = BY_EXTERNAL_ID, unicodedata.normalize("NFKC", value)
+    with read_connection() as connection:
+        rows = statement.rows(connection, {"organization_id": organization_id, "key": key})
+        if len(rows) > 1:
+            return None
+        groups = [GROUPS_OF.rows(connection, {"member_id": row.id}) for row in rows]
+    shown = [
+        shown_user(row, base_url=base_url, groups=member_groups)  # type: ignore[arg-type]
+        for row, member_groups in zip(rows, groups, strict=True)
+    ]
+    return list_payload(1, len(shown), shown)

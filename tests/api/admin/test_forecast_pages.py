@@ -1,0 +1,109 @@
+"""The forecast on Billing settings and Usage, and its one click to the review."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from scim_gateway.admin.formatting import amount, day
+from scim_gateway.db import transaction
+from seat_core import contract_of, get_organization, quote_purchase
+from tests.factories import gen_organization, gen_owner
+from tests.support.histories import seed
+
+from .conftest import CHEAP_HASH, OWNER, PRIMARY, sign_in
+
+TODAY = datetime.now(UTC).date()
+
+
+@pytest.fixture
+def grown(app, client):
+    """Return grow(shape): acme, 50 seats, a term from 100 days ago, with that history."""
+
+    def grow(shape: str, *, role: str = "primary_owner"):
+        with app.app_context(), transaction() as session:
+            organization = gen_organization(
+                session, seats=50, start=TODAY - timedelta(days=100), at=datetime.now(UTC)
+            )
+            gen_owner(session, organization, PRIMARY, password_hash=CHEAP_HASH)
+            gen_owner(session, organization, OWNER, role="owner", password_hash=CHEAP_HASH)
+            seed(session, "acme", shape, today=TODAY)
+        sign_in(client, PRIMARY if role == "primary_owner" else OWNER)
+        return client
+
+    return grow
+
+
+def expected_purchase(app):
+    """The purchase that lasts the term for a history of one more seat a day, 40 today."""
+    with app.app_context(), transaction() as session:
+        organization = get_organization(session, "acme")
+        contract = contract_of(session, organization.id)
+        seats = 40 + (contract.term_end - timedelta(days=1) - TODAY).days - 50
+        quote = quote_purchase(session, organization, seats=seats, on=TODAY)
+        return seats, amount(quote.amount_minor, quote.currency)
+
+
+@pytest.mark.parametrize("path", ["billing", "usage"])
+def test_steady_growth_shows_the_run_out_day_and_the_purchase_that_lasts(grown, app, path):
+    client = grown("steady")
+    seats, price = expected_purchase(app)
+
+    page = client.get(f"/admin/acme/{path}").text
+
+    assert 'data-basis="runs_out"' in page
+    assert 'data-testid="forecast-pace">+30 seats per 30 days<' in page
+    # 40 of 50 seats in use, one more a day: the last is taken ten days from now.
+    assert f'data-testid="runs-out-on">{day(TODAY + timedelta(days=10))}<' in page
+    assert f'data-testid="recommended-add">{seats} seats<' in page
+    assert f'data-testid="recommended-amount">{price}<' in page
+    assert f'href="/admin/acme/billing/seats/review?seats={seats}"' in page
+
+
+def test_the_recommendation_opens_the_review_with_its_seats_and_price(grown, app):
+    client = grown("steady")
+    seats, price = expected_purchase(app)
+
+    review = client.get(f"/admin/acme/billing/seats/review?seats={seats}", follow_redirects=True)
+
+    assert review.status_code == 200
+    assert f'data-testid="seats-added">{seats}<' in review.text
+    assert f'data-testid="prorated-amount">{price}<' in review.text
+
+
+def test_a_spike_shows_the_same_forecast_as_steady_growth(grown, app):
+    client = grown("spike")
+    seats, price = expected_purchase(app)
+
+    page = client.get("/admin/acme/billing").text
+
+    assert f'data-testid="runs-out-on">{day(TODAY + timedelta(days=10))}<' in page
+    assert f'data-testid="recommended-add">{seats} seats<' in page
+    assert f'data-testid="recommended-amount">{price}<' in page
+
+
+def test_a_flat_history_shows_no_run_out_day_and_no_purchase(grown):
+    client = grown("flat")
+
+    for path in ("billing", "usage"):
+        page = client.get(f"/admin/acme/{path}").text
+        assert 'data-basis="not_growing"' in page
+        assert "no run-out date" in page
+        assert 'data-testid="runs-out-on"' not in page
+        assert "Review adding" not in page
+
+
+def test_an_owner_sees_the_forecast_without_the_purchase_button(grown):
+    client = grown("steady", role="owner")
+
+    page = client.get("/admin/acme/billing").text
+
+    assert 'data-testid="runs-out-on"' in page
+    assert "Review adding" not in page
+    assert "The Primary Owner can add them." in page
+
+
+def test_a_new_organization_says_it_has_not_enough_history(primary):
+    page = primary.get("/admin/acme/usage").text
+
+    assert 'data-basis="not_enough_history"' in page
+    assert "Not enough history yet" in page

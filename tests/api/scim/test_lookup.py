@@ -1,0 +1,115 @@
+"""userName and externalId lookups answered by the shortcut equal the general search's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from scim_gateway.scim import lookup as shortcut
+from scim_gateway.scim import users
+
+from .conftest import GROUP_SCHEMA, SEAT_SCHEMA, Scim
+
+# (query string, whether the shortcut answers it)
+QUERIES: list[tuple[dict[str, str], bool]] = [
+    ({"filter": 'userName eq "isaac.brock@okta.local"'}, True),
+    ({"filter": 'userName eq "ISAAC.BROCK@OKTA.LOCAL"'}, True),
+    ({"filter": 'username EQ "éva"'}, True),
+    # Fullwidth ANN: equal to ann once NFKC-normalized and case-folded.
+    ({"filter": 'userName eq "\uff21\uff2e\uff2e"'}, True),
+    ({"filter": 'userName eq "nobody"'}, True),
+    ({"filter": 'externalId eq "00ujl29u0le5T6Aj10h7"'}, True),
+    ({"filter": 'externalId eq "00UJL29U0LE5T6AJ10H7"'}, True),
+    # Two users share it: the total is counted the general way.
+    ({"filter": 'externalId eq "E-1"'}, False),
+    ({"filter": 'externalId eq "E-1"', "count": "1"}, False),
+    ({"filter": 'userName eq "isaac.brock@okta.local"', "startIndex": "1", "count": "100"}, True),
+    ({"filter": 'userName eq "isaac.brock@okta.local"', "count": "0"}, False),
+    ({"filter": 'userName eq "isaac.brock@okta.local"', "startIndex": "2"}, False),
+    ({"filter": 'userName eq "isaac.brock@okta.local"', "attributes": "userName"}, False),
+    ({"filter": 'userName eq "isaac.brock@okta.local"', "excludedAttributes": "groups"}, False),
+    ({"filter": 'userName eq "isaac.brock\\u0040okta.local"'}, False),
+    ({"filter": 'userName eq "isaac.brock@okta.local" or userName eq "bob"'}, False),
+]
+
+
+@pytest.fixture
+def people(scim: Scim) -> Scim:
+    """Users with groups, a seat extension written, an inactive one, a shared externalId."""
+    isaac = scim.create_user(
+        "isaac.brock@okta.local",
+        externalId="00ujl29u0le5T6Aj10h7",
+        name={"givenName": "Isaac", "familyName": "Brock"},
+        emails=[{"value": "isaac.brock@okta.local", "type": "work", "primary": True}],
+        schemas=[
+            "urn:ietf:params:scim:schemas:core:2.0:User",
+            SEAT_SCHEMA,
+        ],
+    )
+    scim.create_user("Éva", active=False, displayName="Éva Nagy")
+    scim.create_user("ann", externalId="E-1")
+    scim.create_user("bob", externalId="E-1")
+    for name in ("Sales", "Engineering"):
+        body = {"schemas": [GROUP_SCHEMA], "displayName": name, "members": [{"value": isaac["id"]}]}
+        assert scim.post("/Groups", body).status_code == 201
+    return scim
+
+
+def answers(scim: Scim, query: dict[str, str]) -> tuple[int, Any]:
+    response = scim.get("/Users", query_string=query)
+    return response.status_code, response.json
+
+
+@pytest.mark.parametrize(("query", "short"), QUERIES)
+def test_a_lookup_reads_as_the_general_search_reads_it(
+    people: Scim, monkeypatch: pytest.MonkeyPatch, query: dict[str, str], short: bool
+) -> None:
+    taken: list[bool] = []
+    lookup = shortcut.lookup
+
+    def spy(*args: Any) -> Any:
+        found = lookup(*args)
+        taken.append(found is not None)
+        return found
+
+    monkeypatch.setattr(users, "lookup", spy)
+    fast = answers(people, query)
+    monkeypatch.setattr(users.Users, "lookup", lambda self: None)
+    general = answers(people, query)
+    assert fast == general
+    assert fast[0] == 200
+    assert taken == [short]
+
+
+def test_a_lookup_finds_a_user_with_its_groups_in_order(people: Scim) -> None:
+    status, body = answers(people, {"filter": 'userName eq "ISAAC.BROCK@okta.local"'})
+    assert status == 200
+    assert body["totalResults"] == 1
+    (found,) = body["Resources"]
+    assert found["userName"] == "isaac.brock@okta.local"
+    assert [group["display"] for group in found["groups"]] == ["Engineering", "Sales"]
+    assert SEAT_SCHEMA not in found
+
+
+def test_a_lookup_sees_a_change_at_once(people: Scim) -> None:
+    query = {"filter": 'userName eq "ann"'}
+    (ann,) = answers(people, query)[1]["Resources"]
+    patch = [{"op": "replace", "path": "active", "value": False}]
+    assert people.patch(f"/Users/{ann['id']}", patch).status_code == 200
+    (after,) = answers(people, query)[1]["Resources"]
+    assert after["active"] is False
+    assert after["meta"]["version"] != ann["meta"]["version"]
+    assert people.delete(f"/Users/{ann['id']}").status_code == 204
+    assert answers(people, query)[1]["totalResults"] == 0
+
+
+def test_another_organizations_user_is_not_found(
+    people: Scim, make_scim: Callable[..., Scim], app: Flask
+) -> None:
+    other = make_scim("globex")
+    body = answers(other, {"filter": 'userName eq "ann"'})[1]
+    assert body["totalResults"] == 0
+    assert body["Resources"] == []
