@@ -75,7 +75,14 @@ from .ledger import (
     take_seat,
     usage,
 )
-from .licensing import Synced, admit_pending, release_and_refill, set_group_members, sync_members
+from .licensing import (
+    Synced,
+    admit_pending,
+    purchase_and_admit,
+    release_and_refill,
+    set_group_members,
+    sync_members,
+)
 from .members import Admitted, add_member, admit_request, admit_waiting, member_for, new_member
 from .orgs import (
     InvalidOwner,
@@ -199,6 +206,7 @@ __all__ = [
     "parse_thresholds",
     "policy_of",
     "prorate",
+    "purchase_and_admit",
     "purchase_seats",
     "quote_purchase",
     "recent_deliveries",

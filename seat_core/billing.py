@@ -23,7 +23,6 @@ from .errors import (
 )
 from .fastpath import record_event
 from .invoices import Seller, issue_invoice, seats_text, tax_on
-from .licensing import admit_pending
 from .models import Contract, IdempotencyKey, Invoice, InvoiceLine, Organization
 from .terms import Term, prorate
 
@@ -224,8 +223,6 @@ def purchase_seats(
         key_row.invoice_id = invoice.id
     record_event(session.connection(), contract.id, None, "purchase", counts, on=on, at=at)
     alerts.seats_purchased(session, organization=organization, invoice=invoice, at=at)
-    # Licensed members waiting for a seat get the new ones, oldest first.
-    admit_pending(session, organization.id, at=at)
     return Purchase(invoice=invoice, replayed=False)
 
 

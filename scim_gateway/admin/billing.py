@@ -24,7 +24,7 @@ from seat_core import (
     StaleQuote,
     contract_of,
     find_purchase,
-    purchase_seats,
+    purchase_and_admit,
     quote_purchase,
     renewal_preview,
     set_billing_details,
@@ -204,7 +204,7 @@ def buy_seats(org: str) -> Any:
     try:
         with transaction() as session:
             contract = contract_of(session, g.organization.id)
-            purchase = purchase_seats(
+            purchase = purchase_and_admit(
                 session,
                 g.organization,
                 seats=seats,

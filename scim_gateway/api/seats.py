@@ -13,7 +13,7 @@ from seat_core import (
     InvalidQuantity,
     PurchaseOutsideTerm,
     contract_of,
-    purchase_seats,
+    purchase_and_admit,
     quote_purchase,
     renewal_preview,
     usage,
@@ -121,7 +121,7 @@ def buy_seats(org: str) -> Any:
         seats = seats_body()
         contract = contract_of(session, organization.id)
         try:
-            purchase = purchase_seats(
+            purchase = purchase_and_admit(
                 session,
                 organization,
                 seats=seats,

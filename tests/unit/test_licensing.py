@@ -9,7 +9,7 @@ from seat_core import (
     InvalidPolicy,
     admit_pending,
     policy_of,
-    purchase_seats,
+    purchase_and_admit,
     release_and_refill,
     set_group_members,
     set_policy,
@@ -198,7 +198,7 @@ def test_added_seats_admit_the_waiting_licensed_members(sessions, acme):
 
     with sessions.begin() as session:
         organization = session.get_one(Organization, organization_id)
-        purchase_seats(session, organization, seats=1, on=AT.date(), at=LATER)
+        purchase_and_admit(session, organization, seats=1, on=AT.date(), at=LATER)
 
     with sessions.begin() as session:
         assert seats_of(session, organization_id) == (3, 3, ["ann", "bob", "cy"])
