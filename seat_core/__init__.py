@@ -94,6 +94,7 @@ from .orgs import (
 )
 from .reclaim import Dormant, Reclaimed, reclaim_due
 from .renewal import renew, renew_due, renewal_preview
+from .saml import accept_assertion
 from .seat_policy import KEEP, InvalidPolicy, PolicyView, policy_of, set_policy
 from .seat_requests import record_refusal, record_request
 from .terms import (
@@ -157,6 +158,7 @@ __all__ = [
     "Synced",
     "Term",
     "Usage",
+    "accept_assertion",
     "add_member",
     "add_owner",
     "add_recipient",

@@ -26,6 +26,7 @@ from .people import (
     GroupMembership,
     Member,
     Owner,
+    SamlAssertion,
     ScimGroup,
     SsoConfig,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "Owner",
     "PolicyGroup",
     "RefusalWindow",
+    "SamlAssertion",
     "ScimGroup",
     "Seat",
     "SeatEvent",
