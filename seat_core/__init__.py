@@ -1,5 +1,6 @@
 """The seat core: seats, contracts, proration and renewal, with no web framework inside."""
 
+from . import events
 from .admission import REQUESTABLE, Admission, SignInRefused, admit, find_request
 from .alerts import (
     AlertNotFound,
@@ -25,6 +26,7 @@ from .alerts import (
     set_alert_settings,
     webhook_endpoints_of,
 )
+from .alerts.subscriptions import push_events, subscribe
 from .billing import (
     MAX_SEATS_PER_PURCHASE,
     Purchase,
@@ -53,6 +55,7 @@ from .errors import (
     Requester,
     SeatError,
 )
+from .events import prune_events
 from .forecast import Forecast, forecast_of
 from .identity import InvalidIdentity, email_domain, email_key, identity_key
 from .invoices import (
@@ -83,20 +86,33 @@ from .licensing import (
     set_group_members,
     sync_members,
 )
-from .members import Admitted, add_member, admit_request, admit_waiting, member_for, new_member
+from .members import (
+    Admitted,
+    add_member,
+    admit_request,
+    admit_waiting,
+    deactivate_member,
+    member_for,
+    new_member,
+    record_update,
+    remove_member,
+)
 from .orgs import (
     InvalidOwner,
     add_owner,
     create_organization,
     find_owner,
     get_organization,
+    owner_actor,
     owners_of,
+    record_owner_sign_in,
+    record_owner_sign_in_failure,
 )
 from .reclaim import Dormant, Reclaimed, reclaim_due
 from .renewal import renew, renew_due, renewal_preview
 from .saml import accept_assertion
 from .seat_policy import KEEP, InvalidPolicy, PolicyView, policy_of, set_policy
-from .seat_requests import record_refusal, record_request
+from .seat_requests import dismiss_request, record_refusal, record_request
 from .terms import (
     Term,
     anniv,
@@ -111,7 +127,14 @@ from .terms import (
     term_on,
 )
 from .text import InvalidText, check_strings, check_text, refused_character
-from .trust import Identity, Policy, parse_domains, trusted_email, verified_email
+from .trust import (
+    Identity,
+    Policy,
+    parse_domains,
+    record_sso_configured,
+    trusted_email,
+    verified_email,
+)
 
 __all__ = [
     "KEEP",
@@ -175,11 +198,14 @@ __all__ = [
     "close_digests",
     "contract_of",
     "create_organization",
+    "deactivate_member",
     "delete_webhook_endpoint",
+    "dismiss_request",
     "email_domain",
     "email_key",
     "email_recipients",
     "enqueue",
+    "events",
     "find_owner",
     "find_purchase",
     "find_request",
@@ -201,6 +227,7 @@ __all__ = [
     "member_for",
     "new_member",
     "notify_renewals",
+    "owner_actor",
     "owners_of",
     "parse_domains",
     "parse_money",
@@ -208,18 +235,25 @@ __all__ = [
     "parse_thresholds",
     "policy_of",
     "prorate",
+    "prune_events",
     "purchase_and_admit",
     "purchase_seats",
+    "push_events",
     "quote_purchase",
     "recent_deliveries",
     "recipients_of",
     "reclaim_due",
+    "record_owner_sign_in",
+    "record_owner_sign_in_failure",
     "record_refusal",
     "record_request",
+    "record_sso_configured",
+    "record_update",
     "refused_character",
     "release_and_refill",
     "release_seat",
     "remaining_months",
+    "remove_member",
     "remove_recipient",
     "renew",
     "renew_due",
@@ -233,6 +267,7 @@ __all__ = [
     "set_group_members",
     "set_policy",
     "set_tax_rate",
+    "subscribe",
     "sync_members",
     "take_seat",
     "tax_on",

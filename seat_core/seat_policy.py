@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from . import events
 from .db import upsert
 from .errors import SeatError
 from .identity import fold
@@ -93,6 +94,14 @@ def set_policy(
     if exempt_groups is not KEEP:
         _replace_groups(session, organization_id, EXEMPT, exempt_groups)
     after = policy_of(session, organization_id)
+    if after != before:
+        events.record(
+            session,
+            organization_id,
+            "policy.changed",
+            at=at,
+            data={"before": before.as_json(), "after": after.as_json()},
+        )
     synced = Synced()
     if after.licensed_groups != before.licensed_groups:
         synced = sync_members(session, organization_id, None, at=at)

@@ -1,4 +1,4 @@
-"""Owners' pages under /admin: usage, seats, invoices, members, requests, alerts."""
+"""Owners' pages under /admin: usage, seats, invoices, members, requests, activity, alerts."""
 
 from datetime import timedelta
 
@@ -22,6 +22,7 @@ def _session_lifetime(state: BlueprintSetupState) -> None:
 
 
 from . import (  # noqa: E402  (register their views and filters on bp)
+    activity,
     alerts,
     billing,
     formatting,
@@ -35,6 +36,7 @@ from . import (  # noqa: E402  (register their views and filters on bp)
 )
 
 __all__ = [
+    "activity",
     "alerts",
     "billing",
     "bp",

@@ -185,7 +185,7 @@ def alerts_delete_webhook(org: str, endpoint_id: int) -> Any:
     """Delete an endpoint; what was still to be sent to it is given up."""
     try:
         with transaction() as session:
-            delete_webhook_endpoint(session, g.organization, endpoint_id)
+            delete_webhook_endpoint(session, g.organization, endpoint_id, at=now())
     except SeatError as error:
         return page(status=404, error=error.message)
     flash("Webhook endpoint deleted.", "success")

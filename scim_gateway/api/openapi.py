@@ -9,6 +9,7 @@ from flask import current_app, jsonify
 from . import bp
 from .openapi_parts import (
     AUTH_ERRORS,
+    EVENT_PAGING,
     INPUT_ERRORS,
     ORG,
     PAGING,
@@ -34,7 +35,7 @@ def document(max_seats: int) -> dict[str, Any]:
         "info": {
             "title": "SCIM Seat Gateway owners' API",
             "version": "1.0.0",
-            "description": "Seats, quotes, purchases, invoices and seat requests of an "
+            "description": "Seats, quotes, purchases, invoices, seat requests and events of an "
             "organization, for its owners. Authenticate with an owner's API token "
             "(`scim-gateway owner token`). Only a Primary Owner can buy seats.",
         },
@@ -166,6 +167,21 @@ def document(max_seats: int) -> dict[str, Any]:
                         ),
                     },
                 },
+            },
+            "/orgs/{org}/events": {
+                "get": {
+                    "operationId": "listEvents",
+                    "summary": "The organization's events, oldest first, after a cursor.",
+                    "description": "Poll with the previous page's next_cursor: every event "
+                    "comes exactly once, in the order its transaction committed, even while "
+                    "events are being written. An empty page keeps the cursor.",
+                    "parameters": [ORG, *EVENT_PAGING],
+                    "responses": {
+                        "200": json_response("A page of events.", ref("EventList")),
+                        "400": problem("Bad cursor, limit or event type."),
+                        **AUTH_ERRORS,
+                    },
+                }
             },
             "/orgs/{org}/seat-requests": {
                 "get": {

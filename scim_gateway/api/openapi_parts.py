@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from seat_core.events import MAX_PAGE
+from seat_core.models import ACTOR_TYPES, EVENT_TYPES
 from seat_core.text import REFUSED_CONTROLS
 
 
@@ -84,6 +86,31 @@ PAGING = [
         "required": False,
         "description": "Return items older than this id (from the previous page's next link).",
         "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+    },
+]
+
+EVENT_PAGING = [
+    {
+        "name": "after",
+        "in": "query",
+        "required": False,
+        "description": "The next_cursor of the previous page; from the first event if absent.",
+        "schema": {"type": "string", "pattern": "^[0-9]{1,19}-[0-9]{1,19}$"},
+    },
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 100},
+    },
+    {
+        "name": "type",
+        "in": "query",
+        "required": False,
+        "description": "Only events of these types (repeat the parameter for several).",
+        "schema": {"type": "array", "items": {"enum": list(EVENT_TYPES)}},
+        "style": "form",
+        "explode": True,
     },
 ]
 
@@ -208,6 +235,28 @@ def schemas(max_seats: int) -> dict[str, Any]:
                 "attempts": {"type": "integer", "minimum": 1},
                 "first_attempt_at": DATETIME,
                 "last_attempt_at": DATETIME,
+            }
+        ),
+        "Event": _object(
+            {
+                "id": {"type": "string"},
+                "type": {"enum": list(EVENT_TYPES)},
+                "occurred_at": DATETIME,
+                "actor": _object(
+                    {
+                        "type": {"enum": list(ACTOR_TYPES)},
+                        "id": NULLABLE_TEXT,
+                        "label": NULLABLE_TEXT,
+                    }
+                ),
+                "subject": NULLABLE_TEXT,
+                "data": {"type": "object"},
+            }
+        ),
+        "EventList": _object(
+            {
+                "data": {"type": "array", "items": ref("Event")},
+                "next_cursor": {"type": "string"},
             }
         ),
         "SeatRequestList": _object(

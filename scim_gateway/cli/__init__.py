@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from seat_core import SeatError
+from seat_core import SeatError, events
 
 from ..config import ConfigurationError
 
@@ -53,6 +53,8 @@ pass_context = click.make_pass_decorator(Context, ensure=True)
 def cli(ctx: click.Context) -> None:
     """Operate SCIM Seat Gateway: database, organizations, seats, tokens, alerts."""
     ctx.call_on_close(ctx.ensure_object(Context).close)
+    # What an operator does here is logged as the system's (docs/events.md, "Actors").
+    events.act_as(events.Actor("system", None, "command line"))
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from seat_core import get_organization, parse_domains
+from seat_core import get_organization, parse_domains, record_sso_configured
 from seat_core.models import SsoConfig
 from seat_core.outbound import OutboundPolicy, parse_networks
 
@@ -130,6 +130,7 @@ def sso_set(ctx: Context, slug: str, as_json: bool, **options: Any) -> None:
         # The app re-registers its OpenID client when this changes.
         config.updated_at = at
         session.flush()
+        record_sso_configured(session, config, at=at, secret_changed=bool(secret))
         summary = describe(config, slug, ctx.app.config["PUBLIC_URL"])
     show(summary, as_json)
 

@@ -255,6 +255,14 @@ def render_email(content: Content) -> tuple[str, str]:
     return text, html
 
 
+def event_data(item: Claim) -> dict[str, Any]:
+    """Return the webhook's data for an event of the log: the event and its organization."""
+    return {
+        **item.payload,
+        "organization": {"slug": item.organization_slug, "name": item.organization_name},
+    }
+
+
 def webhook_data(item: Claim, content: Content) -> dict[str, Any]:
     """Return the webhook's data: the event's fields, the organization and the summary."""
     return {

@@ -13,7 +13,8 @@ from datetime import datetime
 from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
-from seat_core import close_digests, notify_renewals, reclaim_due
+from seat_core import close_digests, events, notify_renewals, prune_events, push_events, reclaim_due
+from seat_core.alerts.subscriptions import OUTBOX_PREFIX
 from seat_core.outbound import Resolver, resolve_host
 
 from ..clock import now as clock_now
@@ -26,6 +27,9 @@ from .options import Options
 log = logging.getLogger("scim_gateway.outbox")
 
 
+WORKER = events.Actor("system", None, "worker")
+
+
 @dataclass
 class Report:
     """What one pass did."""
@@ -35,6 +39,8 @@ class Report:
     dead: int = 0
     digests: int = 0
     renewal_notices: int = 0
+    events_queued: int = 0
+    events_pruned: int = 0
     seats_reclaimed: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -53,9 +59,9 @@ class Sender:
 
         :raises mail.MailFailed: or webhooks.WebhookFailed, or UnreadableSecret.
         """
-        content = messages.content_of(item, self.options.public_url)
         if item.channel == "email":
             assert item.recipient is not None
+            content = messages.content_of(item, self.options.public_url)
             text, html = messages.render_email(content)
             message = mail.compose(
                 self.options,
@@ -71,6 +77,12 @@ class Sender:
             return
         if item.url is None or item.secret_encrypted is None:
             raise webhooks.WebhookFailed("The endpoint was deleted")
+        if item.event.startswith(OUTBOX_PREFIX):
+            # An event of the log the endpoint subscribed to (email never gets these).
+            kind, data = item.event.removeprefix(OUTBOX_PREFIX), messages.event_data(item)
+        else:
+            content = messages.content_of(item, self.options.public_url)
+            kind, data = item.event, messages.webhook_data(item, content)
         webhooks.post(
             item.url,
             policy=self.policy,
@@ -78,9 +90,7 @@ class Sender:
             secret=decrypt(item.secret_encrypted),
             message_id=f"msg_{item.message_id}",
             timestamp=int(at.timestamp()),
-            body=webhooks.body_of(
-                item.event, item.created_at.isoformat(), messages.webhook_data(item, content)
-            ),
+            body=webhooks.body_of(kind, item.created_at.isoformat(), data),
             timeout=self.options.send_timeout_seconds,
         )
 
@@ -106,15 +116,19 @@ def deliver_once(
     options = Options.from_config(app.config)
     report = Report()
     stop = stop or threading.Event()
-    with app.app_context():
+    with app.app_context(), events.acting_as(WORKER):
         sessions = database().sessions
         with sessions.begin() as session:
             if renewals:
                 report.renewal_notices = notify_renewals(session, at=now())
+                # Pruned as often as renewals are looked for: a day's events at most.
+                days = app.config["EVENT_RETENTION_DAYS"]
+                report.events_pruned = prune_events(session, at=now(), days=days)
                 # Idempotent within a day: the warnings and releases of dormant seats.
                 reclaimed = reclaim_due(session, at=now())
                 report.seats_reclaimed = sum(len(result.released) for result in reclaimed)
             report.digests = len(close_digests(session, at=now()))
+            report.events_queued = push_events(session, at=now())
         sender = Sender(options, resolve)
         try:
             while not stop.is_set():

@@ -12,8 +12,15 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from seat_core import add_member, new_member, take_seat
-from seat_core.licensing import activate, licensed, release_and_refill
+from seat_core import (
+    add_member,
+    deactivate_member,
+    new_member,
+    record_update,
+    remove_member,
+    take_seat,
+)
+from seat_core.licensing import activate, licensed
 from seat_core.models import GroupMembership, Member, ScimGroup, Seat
 
 from .auth import base_url, organization_id
@@ -129,16 +136,20 @@ class Users(ResourceType):
             # Taking or releasing the seat gives the member its new version itself.
             if activating and not decided:
                 take_seat(session, row, at=at)
+                record_update(session, row, at=at, active=True)
             elif was_active and not wants_active:
-                release_and_refill(session, row, at=at)
-            elif not decided:
+                deactivate_member(session, row, at=at)
+            elif decided:
+                record_update(session, row, at=at, active=True)
+            else:
                 bump(row, at)
+                record_update(session, row, at=at)
 
         return (seats, groups), commit
 
     def remove(self, session: Session, row: Member, at: datetime) -> None:
         # Releasing is never refused; the seat is free the moment this commits.
-        release_and_refill(session, row, at=at)
+        remove_member(session, row, at=at)
         group_ids = select(GroupMembership.group_id).where(GroupMembership.member_id == row.id)
         session.execute(
             update(ScimGroup)

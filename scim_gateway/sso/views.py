@@ -12,9 +12,11 @@ from seat_core import (
     Identity,
     SignInRefused,
     admit,
+    events,
     find_owner,
     find_request,
     holds_seat,
+    record_owner_sign_in_failure,
     record_request,
     verified_email,
 )
@@ -83,6 +85,7 @@ def let_in(provider: Provider, identity: Identity, next: str, id_token: str | No
         return owner_sign_in(provider, identity, id_token)
     org = provider.slug
     at = now()
+    events.act_as(events.Actor("member", None, identity.email or identity.subject))
     # A refusal leaves the transaction and is answered by refused() below.
     with transaction() as db:
         organization = db.get_one(Organization, provider.organization_id)
@@ -137,6 +140,9 @@ def owner_sign_in(provider: Provider, identity: Identity, id_token: str | None) 
         owner = find_owner(db, organization, email) if email else None
         if owner is not None:
             login_owner(owner, via="sso", id_token=id_token)
+        else:
+            failed_email = email or identity.email or identity.subject
+            record_owner_sign_in_failure(db, organization, email=failed_email, via="sso", at=now())
     if owner is None:
         log.warning(
             "admin sign-in of %s refused: not an owner",

@@ -21,6 +21,7 @@ from .contracts import (
     SeatEvent,
     SeatRequest,
 )
+from .events import ACTOR_TYPES, EVENT_TYPES, Event
 from .people import (
     ApiToken,
     GroupMembership,
@@ -34,6 +35,8 @@ from .policy import MIN_RECLAIM_DAYS, PolicyGroup, SeatPolicy
 from .sessions import SignInFlow, WebSession
 
 __all__ = [
+    "ACTOR_TYPES",
+    "EVENT_TYPES",
     "MAX_ID",
     "MIN_RECLAIM_DAYS",
     "NAMING",
@@ -44,6 +47,7 @@ __all__ = [
     "Base",
     "Contract",
     "ContractTerm",
+    "Event",
     "GroupMembership",
     "IdempotencyKey",
     "Invoice",

@@ -16,6 +16,7 @@ from seat_core import (
 )
 from seat_core.models import (
     Contract,
+    Event,
     GroupMembership,
     Member,
     Organization,
@@ -84,6 +85,7 @@ def test_the_policy_is_read_back_as_set_and_off_by_default(sessions):
 
     with sessions.begin() as session:
         stored = policy_of(session, organization.id)
+        changes = session.scalars(select(Event).where(Event.type == "policy.changed")).all()
 
     assert default.as_json() == {
         "licensed_groups": [],
@@ -96,6 +98,9 @@ def test_the_policy_is_read_back_as_set_and_off_by_default(sessions):
         "reclaim_after_days": 30,
         "exempt_groups": ["Executives"],
     }
+    (change,) = changes
+    assert change.data["before"]["licensed_groups"] == []
+    assert change.data["after"] == stored.as_json()
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 
 from seat_core import reclaim_due, set_group_members, set_policy
-from seat_core.models import Contract, Member, Outbox, ScimGroup, Seat, SeatEvent
+from seat_core.models import Contract, Event, Member, Outbox, ScimGroup, Seat, SeatEvent
 
 from ..factories import AT, gen_group, gen_member, gen_organization, gen_owner
 
@@ -83,6 +83,10 @@ def test_owners_are_warned_once_seven_days_ahead_then_the_seat_is_reclaimed(sess
             select(SeatEvent).where(SeatEvent.member_id == ann_id, SeatEvent.kind == "release")
         ).one()
         assert (event.reason, event.on) == ("reclaimed", date(2025, 3, 31))
+        logged = session.scalars(
+            select(Event).where(Event.type == "seat.released", Event.subject == "ann")
+        ).one()
+        assert logged.data["reason"] == "reclaimed"
 
 
 def test_owners_and_exempt_groups_are_never_reclaimed(sessions):
