@@ -38,3 +38,8 @@ def init_app(app: Flask) -> None:
     logger.propagate = False
     app.logger.handlers[:] = [handler]
     app.logger.setLevel(app.config["LOG_LEVEL"])
+    # pysaml2 reports each refused SAML Response with tracebacks and xmlsec1's output, as
+    # plain text; the gateway logs every refusal itself, in one line that says why.
+    saml2 = logging.getLogger("saml2")
+    saml2.handlers[:] = [logging.NullHandler()]
+    saml2.propagate = False

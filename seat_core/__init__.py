@@ -3,18 +3,21 @@
 from . import events
 from .admission import REQUESTABLE, Admission, SignInRefused, admit, find_request
 from .alerts import (
+    CERTIFICATE_NOTICE_DAYS,
     AlertNotFound,
     AlertSettingsView,
     InvalidAlertSettings,
     add_recipient,
     add_webhook_endpoint,
     alert_settings_of,
+    certificate_expiring,
     check_webhook_url,
     close_digests,
     delete_webhook_endpoint,
     email_recipients,
     enqueue,
     get_webhook_endpoint,
+    notify_certificates,
     notify_renewals,
     parse_thresholds,
     recent_deliveries,
@@ -137,6 +140,7 @@ from .trust import (
 )
 
 __all__ = [
+    "CERTIFICATE_NOTICE_DAYS",
     "KEEP",
     "MAX_SEATS_PER_PURCHASE",
     "REQUESTABLE",
@@ -192,6 +196,7 @@ __all__ = [
     "admit_waiting",
     "alert_settings_of",
     "anniv",
+    "certificate_expiring",
     "check_strings",
     "check_text",
     "check_webhook_url",
@@ -226,6 +231,7 @@ __all__ = [
     "mark_invoice_paid",
     "member_for",
     "new_member",
+    "notify_certificates",
     "notify_renewals",
     "owner_actor",
     "owners_of",

@@ -61,6 +61,8 @@ class Forecast:
     recommended_amount_minor: int
     currency: str
     term_end: date
+    # Seats in use today on the fitted line (the count itself without enough history).
+    level: Fraction = Fraction(0)
 
     @property
     def seats_per_30_days(self) -> float:
@@ -230,6 +232,7 @@ def forecast_of(
         recommended_amount_minor=amount,
         currency=contract.currency,
         term_end=contract.term_end,
+        level=trend.level,
     )
 
 

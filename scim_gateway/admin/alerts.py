@@ -40,6 +40,7 @@ EVENT_NAMES = {
     "contract.renewed": "Contract renewed",
     "contract.expired": "Contract expired",
     "seats.reclaim_upcoming": "Seats to be reclaimed",
+    "sso.certificate_expiring": "SAML certificate expires in 30 days",
     "webhook.test": "Test",
 }
 

@@ -188,6 +188,20 @@ def content_of(item: Claim, public_url: str) -> Content:
             action_label="Open billing",
             action_url=f"{admin}/billing",
         )
+    if item.event == "sso.certificate_expiring":
+        expires_on = str(p["expires_at"])[:10]
+        return Content(
+            subject=f"[{org}] The SAML sign-in certificate expires on {expires_on}",
+            headline=f"SAML certificate expires in {p['days_left']} days",
+            paragraphs=[
+                f"The signing certificate of the identity provider {p['idp_entity_id']} "
+                f"expires on {expires_on}. After that nobody can sign in over SAML. Add the "
+                "new certificate at the identity provider, then load its metadata again "
+                "with `scim-gateway sso set-saml`: both certificates are accepted meanwhile."
+            ],
+            action_label="Open billing",
+            action_url=f"{admin}/billing",
+        )
     if item.event == "contract.renewed":
         return Content(
             subject=f"[{org}] Contract renewed until {p['term_end']}: "

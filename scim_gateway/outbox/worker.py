@@ -13,7 +13,15 @@ from datetime import datetime
 from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
-from seat_core import close_digests, events, notify_renewals, prune_events, push_events, reclaim_due
+from seat_core import (
+    close_digests,
+    events,
+    notify_certificates,
+    notify_renewals,
+    prune_events,
+    push_events,
+    reclaim_due,
+)
 from seat_core.alerts.subscriptions import OUTBOX_PREFIX
 from seat_core.outbound import Resolver, resolve_host
 
@@ -39,6 +47,7 @@ class Report:
     dead: int = 0
     digests: int = 0
     renewal_notices: int = 0
+    certificate_notices: int = 0
     events_queued: int = 0
     events_pruned: int = 0
     seats_reclaimed: int = 0
@@ -121,6 +130,7 @@ def deliver_once(
         with sessions.begin() as session:
             if renewals:
                 report.renewal_notices = notify_renewals(session, at=now())
+                report.certificate_notices = notify_certificates(session, at=now())
                 # Pruned as often as renewals are looked for: a day's events at most.
                 days = app.config["EVENT_RETENTION_DAYS"]
                 report.events_pruned = prune_events(session, at=now(), days=days)
