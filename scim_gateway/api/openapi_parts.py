@@ -156,6 +156,28 @@ def schemas(max_seats: int) -> dict[str, Any]:
                         _object({"on": DATE, "seats": COUNT, "amount": ref("Money")}),
                     ]
                 },
+                "forecast": ref("Forecast"),
+            }
+        ),
+        # The same object as `scim-gateway seats usage --json` prints (docs/forecast.md).
+        "Forecast": _object(
+            {
+                "seats_per_30_days": {"type": "number"},
+                "recommended_add": COUNT,
+                "recommended_amount": {"type": "string", "pattern": r"^\d+(\.\d+)?$"},
+                "currency": {"type": "string"},
+                "term_end": DATE,
+                "basis": {
+                    "enum": [
+                        "not_enough_history",
+                        "not_growing",
+                        "lasts_the_term",
+                        "runs_out",
+                        "contract_ended",
+                    ]
+                },
+                "history_days": COUNT,
+                "runs_out_on": {"oneOf": [{"type": "null"}, DATE]},
             }
         ),
         "Quote": _object(
