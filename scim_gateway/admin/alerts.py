@@ -43,6 +43,8 @@ EVENT_NAMES = {
     "contract.expiring": "Contract ends in 30 days",
     "contract.renewed": "Contract renewed",
     "contract.expired": "Contract expired",
+    "seats.reclaim_upcoming": "Seats to be reclaimed",
+    "sso.certificate_expiring": "SAML certificate expires in 30 days",
     "webhook.test": "Test",
 }
 

@@ -37,7 +37,7 @@ from seat_core.models import Organization, Owner, WebSession
 
 from ..clock import now
 from ..db import read_only, transaction
-from .banner import pending_banner
+from .banner import pending_banner, saml_certificate
 
 OWNER = "owner_session"
 CSRF_FIELD = "csrf_token"
@@ -126,8 +126,8 @@ def forbidden(message: str) -> Any:
 def owner_required(primary: bool = False) -> Callable[[View], View]:
     """Let only owners of the view's ``org`` in (only Primary Owners when primary is True).
 
-    Sets ``g.owner`` and ``g.organization`` (detached, read-only copies) and ``g.banner``
-    (the pending seat requests banner) before the view runs.
+    Sets ``g.owner`` and ``g.organization`` (detached, read-only copies), ``g.banner``
+    (the pending seat requests banner) and ``g.saml_certificate`` before the view runs.
     """
 
     def decorate(view: View) -> View:
@@ -156,6 +156,7 @@ def owner_required(primary: bool = False) -> Callable[[View], View]:
                 events.act_as(owner_actor(owner))
                 g.role_name = ROLE_NAMES.get(owner.role, owner.role)
                 g.banner = pending_banner(db_session, organization)
+                g.saml_certificate = saml_certificate(db_session, organization.id)
             if primary and g.owner.role != "primary_owner":
                 return forbidden("Only a Primary Owner can do this.")
             return view(*args, **kwargs)

@@ -215,8 +215,10 @@ def sso_set_saml(ctx: Context, slug: str, as_json: bool, **options: Any) -> None
             config.allowed_domains = domains
         if product_url:
             config.product_url = product_url
-        config.updated_at = now()
+        at = now()
+        config.updated_at = at
         session.flush()
+        record_sso_configured(session, config, at=at, secret_changed=False)
         summary = describe(config, slug, ctx.app.config["PUBLIC_URL"])
     show(summary, as_json)
 

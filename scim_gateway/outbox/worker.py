@@ -13,7 +13,15 @@ from datetime import datetime
 from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
-from seat_core import close_digests, events, notify_renewals, prune_events, push_events
+from seat_core import (
+    close_digests,
+    events,
+    notify_certificates,
+    notify_renewals,
+    prune_events,
+    push_events,
+    reclaim_due,
+)
 from seat_core.alerts.subscriptions import OUTBOX_PREFIX
 from seat_core.outbound import Resolver, resolve_host
 
@@ -39,8 +47,10 @@ class Report:
     dead: int = 0
     digests: int = 0
     renewal_notices: int = 0
+    certificate_notices: int = 0
     events_queued: int = 0
     events_pruned: int = 0
+    seats_reclaimed: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -120,9 +130,13 @@ def deliver_once(
         with sessions.begin() as session:
             if renewals:
                 report.renewal_notices = notify_renewals(session, at=now())
+                report.certificate_notices = notify_certificates(session, at=now())
                 # Pruned as often as renewals are looked for: a day's events at most.
                 days = app.config["EVENT_RETENTION_DAYS"]
                 report.events_pruned = prune_events(session, at=now(), days=days)
+                # Idempotent within a day: the warnings and releases of dormant seats.
+                reclaimed = reclaim_due(session, at=now())
+                report.seats_reclaimed = sum(len(result.released) for result in reclaimed)
             report.digests = len(close_digests(session, at=now()))
             report.events_queued = push_events(session, at=now())
         sender = Sender(options, resolve)
@@ -191,7 +205,7 @@ def _send_batch(
 
 
 def run_worker(app: Flask, stop: threading.Event) -> None:
-    """Deliver in a loop until stop is set; look for renewal notices every few minutes."""
+    """Deliver in a loop until stop is set; renewal notices and reclamation every few minutes."""
     options = Options.from_config(app.config)
     last_renewal_check = float("-inf")
     while not stop.is_set():

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 import requests
 from playwright.sync_api import Browser, Page
+from sqlalchemy import select
 
 from seat_core import add_owner, purchase_seats, usage
+from seat_core.models import Event
 from tests.support.saml_idp import ENTRA, OKTA, SamlIdp, start_saml_idp
 
 from .saml_world import (
@@ -152,7 +154,9 @@ def refused_clearly(world: SamlWorld, answer: requests.Response, message: str, w
     page = text_of(answer)
     assert re.search(message, page) and "Sign in again" in page
     assert "Traceback" not in answer.text and "saml2" not in answer.text
-    assert re.search(why, world.logged()), f"the log does not say {why!r}"
+    logged = world.logged()
+    assert re.search(why, logged), f"the log does not say {why!r}"
+    assert "Traceback" not in logged
 
 
 def test_a_replayed_response_is_refused(world: SamlWorld) -> None:
@@ -366,6 +370,35 @@ def test_an_owner_reaches_the_admin_pages_through_saml_without_a_seat(world: Sam
     billing = browser.get(world.base_url + "/admin/owners/billing", timeout=30)
     assert billing.status_code == 200 and "pam@acme.test" in billing.text
     assert members_of(world, "owners") == [] and seats_in_use(world, "owners") == 0
+    with world.sessions() as session:
+        organization = organization_of(session, "owners")
+        signed_in = session.scalars(
+            select(Event).where(
+                Event.organization_id == organization.id, Event.type == "owner.signed_in"
+            )
+        ).all()
+    assert [(e.actor_label, e.data.get("via")) for e in signed_in] == [("pam@acme.test", "sso")]
+
+    stranger, request_id = world.start("owners", next="admin")
+    refused = world.post(
+        stranger,
+        "owners",
+        world.idp.response(
+            "quy@acme.test",
+            acs=world.acs("owners"),
+            audience=world.entity_id("owners"),
+            in_response_to=request_id,
+        ),
+    )
+
+    assert refused.status_code == 403 and "not an owner" in text_of(refused)
+    with world.sessions() as session:
+        failed = session.scalars(
+            select(Event.subject).where(
+                Event.organization_id == organization.id, Event.type == "owner.sign_in_failed"
+            )
+        ).all()
+    assert failed == ["quy@acme.test"]
 
 
 def test_logout_ends_the_session_and_sends_a_logout_request_to_the_idp(world: SamlWorld) -> None:

@@ -15,7 +15,8 @@ import requests
 from tests.support.ports import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-STARTUP_TIMEOUT = 20.0
+# Generous: on a loaded 2-core machine two workers importing the app can take 20 s.
+STARTUP_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
 
 
