@@ -16,6 +16,7 @@ from scim_gateway.db import transaction
 from seat_core import get_organization, usage
 from seat_core.alerts.outbox import enqueue
 from seat_core.models import AlertDelivery
+from tests.api.admin.conftest import PRIMARY, create_acme, sign_in
 from tests.api.scim.conftest import BASE, Scim, make_organization, user
 from tests.conftest import TEST_CONFIG
 from tests.factories import gen_owner
@@ -143,6 +144,22 @@ def test_rate_limit_rejections_are_counted_by_limit(database_url: str) -> None:
     assert statuses == [200, 200, 429, 429]
     name = "scim_gateway_rate_limited_total"
     assert value(after, name, limit="scim") - value(before, name, limit="scim") == 2
+
+
+def test_owner_sign_in_rejections_are_counted_under_their_own_limit(database_url: str) -> None:
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url, "LOGIN_RATE_LIMIT": "1/minute"})
+    create_acme(app)
+    client = app.test_client()
+    before = scrape(client)
+
+    statuses = [sign_in(client, PRIMARY, "wrong password!").status_code for _ in range(3)]
+    after = scrape(client)
+    app.extensions["db"].dispose()
+
+    assert statuses == [401, 429, 429]
+    name, labels = "scim_gateway_rate_limited_total", {"limit": "owner-sign-in"}
+    assert value(after, name, **labels) - value(before, name, **labels) == 2
+    assert value(after, name, limit="scim") == value(before, name, limit="scim")
 
 
 def test_a_database_that_is_down_is_counted_as_a_503() -> None:
