@@ -79,11 +79,13 @@ def write_user(member: Member, resource: Any) -> None:
     _check_length("externalId", resource.external_id)
     _check_length("displayName", resource.display_name)
     member.user_name_key = _checked(identity_key, user_name)
+    keys = {}
     for entry in resource.emails or []:
         if entry.value is not None:
             _check_length("emails.value", entry.value)
-            _checked(email_key, entry.value)
-    member.email_key = email_key(email) if email else None
+            keys[entry.value] = _checked(email_key, entry.value)
+    # The primary email is one of those just checked: its key is not computed again.
+    member.email_key = (keys.get(email) or email_key(email)) if email else None
     member.user_name = user_name
     member.external_id = resource.external_id
     member.display_name = resource.display_name
