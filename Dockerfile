@@ -8,6 +8,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     SCIM_GATEWAY_DATABASE_URL=sqlite:////data/scim-gateway.db \
     WEB_CONCURRENCY=4
 
+# xmlsec1 checks the signatures of SAML sign-ins.
+RUN apt-get update && apt-get install -y --no-install-recommends xmlsec1 \
+    && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system app && useradd --system --gid app --home-dir /app app \
     && mkdir -p /app /data && chown app:app /data
 

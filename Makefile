@@ -15,11 +15,11 @@ MAILDIR := instance/mail
 WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 PYTEST_WORKERS ?= $(shell nproc)
 
-.PHONY: install run test lint bench clean browser
+.PHONY: install run test lint bench clean browser xmlsec
 
 install: $(INSTALLED)
 
-$(INSTALLED): setup.cfg pyproject.toml
+$(INSTALLED): setup.cfg pyproject.toml | xmlsec
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,run]'
@@ -35,6 +35,15 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else \
 	    echo "Chromium is missing: run 'sudo apt-get install chromium'" >&2; exit 1; \
+	  fi; }
+
+# SAML signatures are checked by xmlsec1, Debian's package of the same name.
+xmlsec:
+	@command -v xmlsec1 >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xmlsec1 >/dev/null; \
+	  else \
+	    echo "xmlsec1 is missing: run 'sudo apt-get install xmlsec1'" >&2; exit 1; \
 	  fi; }
 
 $(SECRETS): | $(INSTALLED)

@@ -43,6 +43,8 @@ DEFAULTS: dict[str, Any] = {
     "INVOICE_NET_DAYS": 30,
     # A TrueType font for invoice PDFs; without one they use Helvetica (Latin-1 only).
     "INVOICE_PDF_FONT": None,
+    # Days the event log keeps an event; the alert worker prunes older ones (docs/events.md).
+    "EVENT_RETENTION_DAYS": 400,
     # Seconds a 503 tells clients to wait before retrying.
     "RETRY_AFTER_SECONDS": 5,
     "LOG_LEVEL": "INFO",
@@ -81,6 +83,7 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         "SMTP_PORT",
         "INVOICE_NET_DAYS",
         "SCIM_TOKEN_CACHE_SECONDS",
+        "EVENT_RETENTION_DAYS",
     ):
         try:
             app.config[name] = int(app.config[name])
@@ -93,6 +96,8 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     except ValueError as error:
         raise ConfigurationError(f"SCIM_GATEWAY_WEBHOOK_ALLOWED_NETWORKS: {error}") from None
     app.config["WEBHOOK_ALLOWED_NETWORKS"] = networks
+    if app.config["EVENT_RETENTION_DAYS"] < 1:
+        raise ConfigurationError("SCIM_GATEWAY_EVENT_RETENTION_DAYS must be at least 1 day")
     if not 0 <= app.config["INVOICE_NET_DAYS"] <= 365:
         raise ConfigurationError("SCIM_GATEWAY_INVOICE_NET_DAYS must be from 0 to 365 days")
 

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from seat_core import make_engine, make_read_sessionmaker, make_sessionmaker
+from seat_core import events, make_engine, make_read_sessionmaker, make_sessionmaker
 from seat_core.db import READ_ONLY
 
 
@@ -68,6 +68,14 @@ class Database:
 def init_app(app: Flask) -> None:
     """Attach the database to the app."""
     app.extensions["db"] = Database(app.config["DATABASE_URL"])
+    # Each request starts as the system; its blueprint names who acts once it knows.
+    # A worker thread serves request after request: no actor may outlive its request.
+    app.before_request(_system_acts)
+    app.teardown_request(_system_acts)
+
+
+def _system_acts(*_: object) -> None:
+    events.act_as(events.SYSTEM)
 
 
 def database() -> Database:

@@ -9,6 +9,7 @@ from flask import Flask, Response, jsonify
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from . import metrics
 from .db import database
 
 log = logging.getLogger("scim_gateway.health")
@@ -27,8 +28,9 @@ def init_app(app: Flask) -> None:
         """Tell whether the database answers and accepts writes."""
         try:
             reason = unwritable_reason(database().engine)
-        except DBAPIError:
+        except DBAPIError as error:
             log.warning("database not reachable", exc_info=True)
+            metrics.database_error(error, 503)
             return database_unavailable()
         if reason is not None:
             log.warning("database not writable: %s", reason)
@@ -38,6 +40,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def operational_error(error: OperationalError) -> tuple[Response, int, dict[str, str]]:
         log.error("database unavailable: %s", error.orig)
+        metrics.database_error(error, 503)
         return database_unavailable()
 
 

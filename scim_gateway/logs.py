@@ -1,4 +1,4 @@
-"""JSON logs on stderr, one object a line."""
+"""JSON logs on stderr, one object a line, each written during a request with its id."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import sys
 from datetime import UTC, datetime
 
 from flask import Flask
+
+from . import request_id
 
 
 class JsonFormatter(logging.Formatter):
@@ -20,6 +22,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        current_id = request_id.current()
+        if current_id is not None:
+            entry["request_id"] = current_id
         for key in ("organization", "event", "status", "path", "method"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
@@ -38,3 +43,8 @@ def init_app(app: Flask) -> None:
     logger.propagate = False
     app.logger.handlers[:] = [handler]
     app.logger.setLevel(app.config["LOG_LEVEL"])
+    # pysaml2 reports each refused SAML Response with tracebacks and xmlsec1's output, as
+    # plain text; the gateway logs every refusal itself, in one line that says why.
+    saml2 = logging.getLogger("saml2")
+    saml2.handlers[:] = [logging.NullHandler()]
+    saml2.propagate = False

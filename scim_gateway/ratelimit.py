@@ -13,6 +13,8 @@ from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from . import metrics
+
 # Limits are parsed once: the text comes from the configuration and rarely varies.
 parse_limit = functools.lru_cache(maxsize=64)(parse)
 
@@ -99,6 +101,12 @@ def init_app(app: Flask) -> None:
 
 
 def hit(limit: str, *keys: str) -> int | None:
-    """Count a hit against the current app's limits; return the seconds to wait, if any."""
+    """Count a hit against the current app's limits; return the seconds to wait, if any.
+
+    keys[0] names the limit (a literal at every call site): refusals are counted under it.
+    """
     limits: RateLimits = current_app.extensions["ratelimits"]
-    return limits.hit(limit, *keys)
+    wait = limits.hit(limit, *keys)
+    if wait is not None:
+        metrics.rate_limited(keys[0])
+    return wait

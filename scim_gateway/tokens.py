@@ -13,6 +13,7 @@ from typing import NamedTuple
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from seat_core import events
 from seat_core.models import ApiToken, Organization
 
 PREFIXES = {"scim": "scim_", "api": "sgw_"}
@@ -50,7 +51,20 @@ def issue_token(
     )
     session.add(row)
     session.flush()
+    events.record(
+        session,
+        organization.id,
+        "token.issued",
+        at=at,
+        subject=label,
+        data=_described(row),
+    )
     return row, secret
+
+
+def _described(row: ApiToken) -> dict[str, object]:
+    """Return what an event tells of a token: never its secret, hash or prefix."""
+    return {"token_id": row.id, "kind": row.kind, "label": row.label, "owner_id": row.owner_id}
 
 
 def find_token(session: Session, secret: str, *, kind: str, at: datetime) -> ApiToken | None:
@@ -68,17 +82,19 @@ def find_token(session: Session, secret: str, *, kind: str, at: datetime) -> Api
 
 
 class LiveToken(NamedTuple):
-    """What a request needs of a live token: its id, organization and end, if any."""
+    """What a request needs of a live token: its id, organization, end and label."""
 
     id: int
     organization_id: int
     expires_at: datetime | None
+    # Names the token in the event log (seat_core/events.py).
+    label: str | None = None
 
 
 def load_token(session: Session, token_hash: str, *, kind: str, at: datetime) -> LiveToken | None:
-    """Return the live token of that kind with that hash, as three columns, or None."""
+    """Return the live token of that kind with that hash, as four columns, or None."""
     row = session.execute(
-        select(ApiToken.id, ApiToken.organization_id, ApiToken.expires_at).where(
+        select(ApiToken.id, ApiToken.organization_id, ApiToken.expires_at, ApiToken.label).where(
             ApiToken.token_hash == token_hash,
             ApiToken.kind == kind,
             ApiToken.revoked_at.is_(None),
@@ -149,7 +165,7 @@ def revoke_token(
     session: Session, organization: Organization, token_id: int, *, at: datetime
 ) -> bool:
     """Revoke a token of the organization; return False if there was no live one."""
-    result = session.execute(
+    row = session.scalars(
         update(ApiToken)
         .where(
             ApiToken.id == token_id,
@@ -157,5 +173,10 @@ def revoke_token(
             ApiToken.revoked_at.is_(None),
         )
         .values(revoked_at=at)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+        .returning(ApiToken)
+    ).first()
+    if row is None:
+        return False
+    data = _described(row)
+    events.record(session, organization.id, "token.revoked", at=at, subject=row.label, data=data)
+    return True

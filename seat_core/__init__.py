@@ -1,19 +1,23 @@
 """The seat core: seats, contracts, proration and renewal, with no web framework inside."""
 
+from . import events
 from .admission import REQUESTABLE, Admission, SignInRefused, admit, find_request
 from .alerts import (
+    CERTIFICATE_NOTICE_DAYS,
     AlertNotFound,
     AlertSettingsView,
     InvalidAlertSettings,
     add_recipient,
     add_webhook_endpoint,
     alert_settings_of,
+    certificate_expiring,
     check_webhook_url,
     close_digests,
     delete_webhook_endpoint,
     email_recipients,
     enqueue,
     get_webhook_endpoint,
+    notify_certificates,
     notify_renewals,
     parse_thresholds,
     recent_deliveries,
@@ -25,6 +29,7 @@ from .alerts import (
     set_alert_settings,
     webhook_endpoints_of,
 )
+from .alerts.subscriptions import push_events, subscribe
 from .billing import (
     MAX_SEATS_PER_PURCHASE,
     Purchase,
@@ -53,6 +58,7 @@ from .errors import (
     Requester,
     SeatError,
 )
+from .events import prune_events
 from .forecast import Forecast, forecast_of
 from .identity import InvalidIdentity, email_domain, email_key, identity_key
 from .invoices import (
@@ -75,17 +81,41 @@ from .ledger import (
     take_seat,
     usage,
 )
-from .members import Admitted, add_member, admit_request, admit_waiting, member_for, new_member
+from .licensing import (
+    Synced,
+    admit_pending,
+    purchase_and_admit,
+    release_and_refill,
+    set_group_members,
+    sync_members,
+)
+from .members import (
+    Admitted,
+    add_member,
+    admit_request,
+    admit_waiting,
+    deactivate_member,
+    member_for,
+    new_member,
+    record_update,
+    remove_member,
+)
 from .orgs import (
     InvalidOwner,
     add_owner,
     create_organization,
     find_owner,
     get_organization,
+    owner_actor,
     owners_of,
+    record_owner_sign_in,
+    record_owner_sign_in_failure,
 )
+from .reclaim import Dormant, Reclaimed, reclaim_due
 from .renewal import renew, renew_due, renewal_preview
-from .seat_requests import record_refusal, record_request
+from .saml import accept_assertion
+from .seat_policy import KEEP, InvalidPolicy, PolicyView, policy_of, set_policy
+from .seat_requests import dismiss_request, record_refusal, record_request
 from .terms import (
     Term,
     anniv,
@@ -100,9 +130,18 @@ from .terms import (
     term_on,
 )
 from .text import InvalidText, check_strings, check_text, refused_character
-from .trust import Identity, Policy, parse_domains, trusted_email, verified_email
+from .trust import (
+    Identity,
+    Policy,
+    parse_domains,
+    record_sso_configured,
+    trusted_email,
+    verified_email,
+)
 
 __all__ = [
+    "CERTIFICATE_NOTICE_DAYS",
+    "KEEP",
     "MAX_SEATS_PER_PURCHASE",
     "REQUESTABLE",
     "Admission",
@@ -111,6 +150,7 @@ __all__ = [
     "AlertSettingsView",
     "ContractExpired",
     "ContractNotStarted",
+    "Dormant",
     "DuplicateOrganization",
     "Forecast",
     "IdempotencyKeyInFlight",
@@ -123,6 +163,7 @@ __all__ = [
     "InvalidMoney",
     "InvalidOwner",
     "InvalidPayment",
+    "InvalidPolicy",
     "InvalidQuantity",
     "InvalidText",
     "InvoiceNotFound",
@@ -130,37 +171,46 @@ __all__ = [
     "NoSeatAvailable",
     "OrganizationNotFound",
     "Policy",
+    "PolicyView",
     "Purchase",
     "PurchaseOutsideTerm",
     "Quote",
+    "Reclaimed",
     "Refusal",
     "Requester",
     "SeatError",
     "Seller",
     "SignInRefused",
     "StaleQuote",
+    "Synced",
     "Term",
     "Usage",
+    "accept_assertion",
     "add_member",
     "add_owner",
     "add_recipient",
     "add_webhook_endpoint",
     "admit",
+    "admit_pending",
     "admit_request",
     "admit_waiting",
     "alert_settings_of",
     "anniv",
+    "certificate_expiring",
     "check_strings",
     "check_text",
     "check_webhook_url",
     "close_digests",
     "contract_of",
     "create_organization",
+    "deactivate_member",
     "delete_webhook_endpoint",
+    "dismiss_request",
     "email_domain",
     "email_key",
     "email_recipients",
     "enqueue",
+    "events",
     "find_owner",
     "find_purchase",
     "find_request",
@@ -181,22 +231,35 @@ __all__ = [
     "mark_invoice_paid",
     "member_for",
     "new_member",
+    "notify_certificates",
     "notify_renewals",
+    "owner_actor",
     "owners_of",
     "parse_domains",
     "parse_money",
     "parse_tax_rate",
     "parse_thresholds",
+    "policy_of",
     "prorate",
+    "prune_events",
+    "purchase_and_admit",
     "purchase_seats",
+    "push_events",
     "quote_purchase",
     "recent_deliveries",
     "recipients_of",
+    "reclaim_due",
+    "record_owner_sign_in",
+    "record_owner_sign_in_failure",
     "record_refusal",
     "record_request",
+    "record_sso_configured",
+    "record_update",
     "refused_character",
+    "release_and_refill",
     "release_seat",
     "remaining_months",
+    "remove_member",
     "remove_recipient",
     "renew",
     "renew_due",
@@ -207,7 +270,11 @@ __all__ = [
     "send_test_webhook",
     "set_alert_settings",
     "set_billing_details",
+    "set_group_members",
+    "set_policy",
     "set_tax_rate",
+    "subscribe",
+    "sync_members",
     "take_seat",
     "tax_on",
     "term_on",

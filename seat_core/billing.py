@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import alerts
+from . import alerts, events
 from .contracts import contract_of
 from .errors import (
     IdempotencyKeyInFlight,
@@ -222,6 +222,20 @@ def purchase_seats(
     if key_row is not None:
         key_row.invoice_id = invoice.id
     record_event(session.connection(), contract.id, None, "purchase", counts, on=on, at=at)
+    events.record(
+        session,
+        organization.id,
+        "seats.purchased",
+        at=at,
+        subject=invoice.number,
+        data={
+            "seats": seats,
+            "seats_purchased": counts[1],
+            "invoice_number": invoice.number,
+            "amount_minor": invoice.total_minor,
+            "currency": invoice.currency,
+        },
+    )
     alerts.seats_purchased(session, organization=organization, invoice=invoice, at=at)
     return Purchase(invoice=invoice, replayed=False)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from statistics import median
 from typing import Any
@@ -61,6 +61,8 @@ class Forecast:
     recommended_amount_minor: int
     currency: str
     term_end: date
+    # Seats in use today on the fitted line (the count itself without enough history).
+    level: Fraction = Fraction(0)
 
     @property
     def seats_per_30_days(self) -> float:
@@ -163,35 +165,39 @@ def history(
     creation or at its first event, whichever is earlier, and never before the contract.
     """
     ours = SeatEvent.contract_id == contract.id
-    first_event = session.scalar(select(func.min(SeatEvent.on)).where(ours))
+    # Every read below walks the (contract, at) index: an event's local day is within a
+    # day of its UTC instant's, so these bounds on at keep the days wanted, and few more.
+    first_event = session.scalar(select(SeatEvent.on).where(ours).order_by(SeatEvent.at).limit(1))
     created = local_date(organization.created_at, contract.timezone)
     begins = min(created, first_event) if first_event is not None else created
     first = max(begins, contract.origin, today - timedelta(days=WINDOW_DAYS - 1))
     if first > today:
         return today, []
-    in_window = ours & (SeatEvent.on >= first) & (SeatEvent.on <= today)
-    # The last event of a day is its closing count.
-    closing_ids = select(func.max(SeatEvent.id)).where(in_window).group_by(SeatEvent.on)
-    closes: dict[date, int] = {
-        day: used
-        for day, used in session.execute(
-            select(SeatEvent.on, SeatEvent.seats_used).where(SeatEvent.id.in_(closing_ids))
-        )
-    }
-    peaks = session.execute(
-        select(SeatEvent.on, func.max(SeatEvent.seats_used))
-        .where(in_window)
+    after = datetime.combine(first - timedelta(days=1), time(), UTC)
+    before = datetime.combine(first + timedelta(days=2), time(), UTC)
+    days = session.execute(
+        select(SeatEvent.on, func.max(SeatEvent.seats_used), func.max(SeatEvent.id))
+        .where(ours, SeatEvent.at >= after, SeatEvent.on >= first, SeatEvent.on <= today)
         .group_by(SeatEvent.on)
         .order_by(SeatEvent.on)
-    )
+    ).all()
+    # The last event of a day is its closing count.
+    closes: dict[int, int] = {
+        event_id: used
+        for event_id, used in session.execute(
+            select(SeatEvent.id, SeatEvent.seats_used).where(
+                SeatEvent.id.in_([last for _, _, last in days])
+            )
+        )
+    }
     opening = session.scalar(
         select(SeatEvent.seats_used)
-        .where(ours, SeatEvent.on < first)
-        .order_by(SeatEvent.id.desc())
+        .where(ours, SeatEvent.at < before, SeatEvent.on < first)
+        .order_by(SeatEvent.at.desc(), SeatEvent.id.desc())
         .limit(1)
     )
-    days = [(day, int(peak), closes[day]) for day, peak in peaks]
-    return first, daily_peaks(opening or 0, days, first=first, last=today)
+    changes = [(day, int(peak), closes[last]) for day, peak, last in days]
+    return first, daily_peaks(opening or 0, changes, first=first, last=today)
 
 
 def forecast_of(
@@ -230,6 +236,7 @@ def forecast_of(
         recommended_amount_minor=amount,
         currency=contract.currency,
         term_end=contract.term_end,
+        level=trend.level,
     )
 
 

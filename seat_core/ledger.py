@@ -10,7 +10,7 @@ from typing import NoReturn
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from . import alerts
+from . import alerts, events
 from .contracts import contract_of
 from .errors import ContractExpired, NoSeatAvailable, Refusal, Requester
 from .fastpath import record_event, statements, sync_contract, take_for
@@ -103,6 +103,17 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
             _refuse(session, member, contract, on=day, stored=stored)
     if stored and not early:
         _bump(member, at)
+    if not path.logs_taken:
+        # On PostgreSQL the take's own statement logged it (fastpath/statements.py).
+        data = {
+            "member_id": member.id,
+            "seats_used": taken.seats_used,
+            "seats_purchased": taken.seats_purchased,
+        }
+        subject = member.user_name
+        events.record(
+            session, member.organization_id, "seat.taken", at=at, subject=subject, data=data
+        )
     sync_contract(session, taken.contract_id, taken.seats_used)
     alerts.usage_changed(
         session,
@@ -158,8 +169,20 @@ def _bump(member: Member, at: datetime) -> None:
     member.updated_at = at
 
 
-def release_seat(session: Session, member: Member, *, at: datetime, on: date | None = None) -> bool:
-    """Free the member's seat and make it inactive, ending their sessions; False if no seat."""
+def release_seat(
+    session: Session,
+    member: Member,
+    *,
+    at: datetime,
+    on: date | None = None,
+    deactivate: bool = True,
+    reason: str | None = None,
+) -> bool:
+    """Free the member's seat and make it inactive, ending their sessions; False if no seat.
+
+    A seat policy frees seats of members that stay active (deactivate=False), saying why
+    in reason ('reclaimed', 'unlicensed'), which the seat's event records.
+    """
     state = inspect(member)
     before = (member.version, member.updated_at)
     # As in take_seat: a member with changes to flush gets its new version with them.
@@ -167,7 +190,7 @@ def release_seat(session: Session, member: Member, *, at: datetime, on: date | N
     if early:
         _bump(member, at)
     session.flush()
-    if member.active:
+    if deactivate and member.active:
         member.active = False
     # Signed-in browsers go with the seat, in this transaction: reactivation revives none.
     end_member_sessions(session, member.id)
@@ -186,7 +209,20 @@ def release_seat(session: Session, member: Member, *, at: datetime, on: date | N
     counts = (released.seats_used, released.seats_purchased, released.term_index)
     sync_contract(session, contract_id, released.seats_used)
     on = on or local_date(at, released.timezone)
-    record_event(connection, contract_id, member.id, "release", counts, on=on, at=at)
+    record_event(connection, contract_id, member.id, "release", counts, on=on, at=at, reason=reason)
+    events.record(
+        connection,
+        member.organization_id,
+        "seat.released",
+        at=at,
+        subject=member.user_name,
+        data={
+            "member_id": member.id,
+            "seats_used": released.seats_used,
+            "seats_purchased": released.seats_purchased,
+            **({"reason": reason} if reason else {}),
+        },
+    )
     alerts.usage_changed(
         session,
         contract_id=contract_id,

@@ -8,10 +8,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import events
 from .errors import Refusal
 from .fastpath import can_join, insert_member
 from .identity import InvalidIdentity, email_key, identity_key
 from .ledger import take_seat
+from .licensing import licensed, release_and_refill
 from .models import Member, SeatRequest, new_id
 
 
@@ -62,17 +64,58 @@ def add_member(session: Session, member: Member, *, at: datetime, active: bool) 
 
     The member is not flushed first: its INSERT is one prepared statement (on PostgreSQL,
     part of the take's single statement), not the ORM's flush, when it is the session's
-    one change (fastpath.identity_map.can_join). Return whether a seat was taken.
+    one change (fastpath.identity_map.can_join). Return whether a seat was taken. Under
+    licensed groups an active new member holds no seat until it joins one (licensing.py).
 
     :raises NoSeatAvailable: when every purchased seat is in use.
     :raises ContractExpired: when the term has ended and the contract was not renewed.
     """
     session.add(member)
+    if member.id is None:
+        member.id = new_id()  # the event names it before anything is written
+    log_member(session, member, "member.created", at=at, active=active, source=member.source)
     if active:
-        return take_seat(session, member, at=at)
+        if not licensed(session, member.organization_id):
+            return take_seat(session, member, at=at)
+        member.active = True
     if can_join(session, member):
         insert_member(session, member)
     return False
+
+
+def log_member(
+    session: Session, member: Member, type: str, *, at: datetime, **data: object
+) -> None:
+    """Append an event about the member to its organization's log."""
+    events.record(
+        session,
+        member.organization_id,
+        type,
+        at=at,
+        subject=member.user_name,
+        data={"member_id": member.id, **data},
+    )
+
+
+def record_update(session: Session, member: Member, *, at: datetime, **data: object) -> None:
+    """Log that the member's attributes changed (their seat's changes log themselves)."""
+    log_member(session, member, "member.updated", at=at, **data)
+
+
+def deactivate_member(session: Session, member: Member, *, at: datetime) -> bool:
+    """Make the member inactive, releasing its seat; return False if it held none.
+
+    Under licensed groups the seat goes to the oldest waiting member at once.
+    """
+    released = release_and_refill(session, member, at=at)
+    log_member(session, member, "member.deactivated", at=at)
+    return released
+
+
+def remove_member(session: Session, member: Member, *, at: datetime) -> None:
+    """Release the member's seat and log its deletion; the caller deletes the row."""
+    release_and_refill(session, member, at=at)
+    log_member(session, member, "member.deleted", at=at)
 
 
 def member_for(session: Session, seat_request: SeatRequest, *, at: datetime) -> Member:
@@ -104,6 +147,7 @@ def member_for(session: Session, seat_request: SeatRequest, *, at: datetime) -> 
             display_name=seat_request.display_name,
         )
         session.add(member)
+        log_member(session, member, "member.created", at=at, active=True, source=member.source)
     return member
 
 
@@ -117,6 +161,14 @@ def admit_request(session: Session, seat_request: SeatRequest, *, at: datetime) 
     take_seat(session, member, at=at)
     seat_request.status, seat_request.resolved_at = "admitted", at
     seat_request.member_id = member.id
+    events.record(
+        session,
+        seat_request.organization_id,
+        "seat_request.admitted",
+        at=at,
+        subject=seat_request.identity,
+        data={"seat_request_id": seat_request.id, "member_id": member.id},
+    )
     return member
 
 

@@ -9,10 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from . import events
 from .errors import DuplicateOrganization, InvalidContract, OrganizationNotFound, SeatError
+from .events import Actor
 from .identity import email_key
 from .models import Contract, ContractTerm, Organization, Owner
 from .terms import Term, minor_digits, zone
+from .text import refused_character
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 ROLES = ("primary_owner", "owner")
@@ -157,4 +160,40 @@ def owners_of(session: Session, organization_id: int) -> list[Owner]:
             .where(Owner.organization_id == organization_id)
             .order_by(Owner.role.desc(), Owner.email_key)
         )
+    )
+
+
+def owner_actor(owner: Owner) -> Actor:
+    """Return the owner as the actor of the events it causes."""
+    return Actor("owner", str(owner.id), owner.email)
+
+
+def record_owner_sign_in(session: Session, owner: Owner, *, via: str, at: datetime) -> None:
+    """Log that the owner signed in to the admin pages."""
+    events.record(
+        session,
+        owner.organization_id,
+        "owner.signed_in",
+        at=at,
+        subject=owner.email,
+        actor=owner_actor(owner),
+        data={"via": via, "role": owner.role},
+    )
+
+
+def record_owner_sign_in_failure(
+    session: Session, organization: Organization, *, email: str, via: str, at: datetime
+) -> None:
+    """Log a refused sign-in to the admin pages under the email given (never the password)."""
+    # Whatever was typed, as text both databases can store (docs/input.md).
+    if not email or refused_character(email) is not None:
+        email = "(not readable)" if email else "(none)"
+    events.record(
+        session,
+        organization.id,
+        "owner.sign_in_failed",
+        at=at,
+        subject=email,
+        actor=Actor("owner", None, email),
+        data={"via": via},
     )

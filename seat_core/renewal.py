@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import case, insert, select, update
 from sqlalchemy.orm import Session
 
-from . import alerts
+from . import alerts, events
 from .contracts import contract_of
 from .fastpath import record_event
 from .invoices import Seller, issue_invoice, seats_text
@@ -92,6 +92,23 @@ def renew(
         connection = session.connection()
         record_event(connection, current.id, None, "renew", counts, on=next_term.start, at=at)
         alerts.contract_renewed(session, contract=fresh, invoice=invoice, at=at)
+        # Renewal is the system's, whichever request or job happened to trigger it.
+        events.record(
+            session,
+            fresh.organization_id,
+            "contract.renewed",
+            at=at,
+            subject=invoice.number,
+            actor=events.SYSTEM,
+            data={
+                "term_start": next_term.start.isoformat(),
+                "term_end": next_term.end.isoformat(),
+                "seats_purchased": seats_purchased,
+                "invoice_number": invoice.number,
+                "amount_minor": invoice.total_minor,
+                "currency": invoice.currency,
+            },
+        )
         invoices.append(invoice)
 
 
@@ -105,6 +122,14 @@ def _expire(session: Session, contract: Contract, *, at: datetime, on: date) -> 
     if expired is not None:
         record_event(session.connection(), contract.id, None, "expire", expired, on=on, at=at)
         alerts.contract_expired(session, contract=contract, at=at)
+        events.record(
+            session,
+            contract.organization_id,
+            "contract.expired",
+            at=at,
+            actor=events.SYSTEM,
+            data={"term_end": contract.term_end.isoformat(), "seats_used": expired[0]},
+        )
 
 
 def renew_due(session: Session, *, at: datetime, seller: Seller | None = None) -> list[Invoice]:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import alerts
+from . import alerts, events
 from .db import upsert
 from .errors import Requester
 from .models import Organization, SeatRequest
@@ -74,8 +74,29 @@ def record_refusal(
         .where(SeatRequest.id == request_id)
         .execution_options(populate_existing=True)
     ).one()
+    data = {"seat_request_id": request.id, "channel": channel, "reason": reason}
+    if member_id is not None:
+        data["member_id"] = member_id
+    events.record(session, organization.id, "seat.refused", at=at, subject=identity, data=data)
+    if request.attempts == 1:
+        events.record(
+            session, organization.id, "seat_request.created", at=at, subject=identity, data=data
+        )
     alerts.seat_refused(session, organization=organization, request=request, reason=reason, at=at)
     return request
+
+
+def dismiss_request(session: Session, seat_request: SeatRequest, *, at: datetime) -> None:
+    """Dismiss a pending seat request: its person is no longer waiting."""
+    seat_request.status, seat_request.resolved_at = "dismissed", at
+    events.record(
+        session,
+        seat_request.organization_id,
+        "seat_request.dismissed",
+        at=at,
+        subject=seat_request.identity,
+        data={"seat_request_id": seat_request.id},
+    )
 
 
 def record_request(

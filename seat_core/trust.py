@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from sqlalchemy.orm import Session
+
+from . import events
 from .identity import InvalidIdentity, email_domain, email_key
 from .models import SsoConfig
 
@@ -80,3 +84,41 @@ def verified_email(identity: Identity, policy: Policy) -> str | None:
     if identity.email_verified is None and email_domain(email) in policy.domains:
         return email
     return None
+
+
+def record_sso_configured(
+    session: Session, config: SsoConfig, *, at: datetime, secret_changed: bool
+) -> None:
+    """Log the organization's SSO settings as they are now; the client secret never.
+
+    For SAML the issuer is the IdP's entity id; the metadata itself is not copied.
+    """
+    data: dict[str, object] = {
+        "issuer": config.issuer,
+        "client_id": config.client_id,
+        "client_secret_changed": secret_changed,
+        "jit": config.jit,
+        "allowed_domains": config.allowed_domains,
+        "product_url": config.product_url,
+    }
+    if config.protocol == "saml":
+        data = {
+            "protocol": "saml",
+            "issuer": config.issuer,
+            "idp_metadata_url": config.saml_metadata_url,
+            "idp_certificate_expires_at": (
+                config.idp_cert_expires_at.isoformat() if config.idp_cert_expires_at else None
+            ),
+            "idp_initiated": config.idp_initiated,
+            "jit": config.jit,
+            "allowed_domains": config.allowed_domains,
+            "product_url": config.product_url,
+        }
+    events.record(
+        session,
+        config.organization_id,
+        "sso.configured",
+        at=at,
+        subject=config.issuer,
+        data=data,
+    )

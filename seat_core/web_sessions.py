@@ -153,6 +153,26 @@ def start_flow(
     )
 
 
+def requests_of(
+    session: Session, states: list[str], *, organization_id: int, at: datetime
+) -> dict[str, str]:
+    """Return the live, unused flows of the states as {nonce: state}.
+
+    A SAML flow keeps its AuthnRequest id as its nonce: this maps the requests a browser
+    started to the states its cookie holds, for the Response's InResponseTo.
+    """
+    by_hash = {hash_key(state): state for state in states}
+    rows = session.execute(
+        select(SignInFlow.state_hash, SignInFlow.nonce).where(
+            SignInFlow.state_hash.in_(list(by_hash)),
+            SignInFlow.organization_id == organization_id,
+            SignInFlow.used_at.is_(None),
+            SignInFlow.expires_at > at,
+        )
+    )
+    return {row.nonce: by_hash[row.state_hash] for row in rows}
+
+
 def take_flow(session: Session, state: str, *, organization_id: int, at: datetime) -> Flow | None:
     """Use the organization's live flow of the state, once; None if there is none to use."""
     # One guarded UPDATE: of two callbacks racing with the same state, one gets the flow.

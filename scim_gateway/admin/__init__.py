@@ -1,4 +1,4 @@
-"""Owners' pages under /admin: usage, seats, invoices, members, requests, alerts."""
+"""Owners' pages under /admin: usage, seats, invoices, members, requests, activity, alerts."""
 
 from datetime import timedelta
 
@@ -22,11 +22,13 @@ def _session_lifetime(state: BlueprintSetupState) -> None:
 
 
 from . import (  # noqa: E402  (register their views and filters on bp)
+    activity,
     alerts,
     billing,
     formatting,
     invoices,
     members,
+    policy,
     refused,
     requests,
     sign_in,
@@ -34,12 +36,14 @@ from . import (  # noqa: E402  (register their views and filters on bp)
 )
 
 __all__ = [
+    "activity",
     "alerts",
     "billing",
     "bp",
     "formatting",
     "invoices",
     "members",
+    "policy",
     "refused",
     "requests",
     "sign_in",

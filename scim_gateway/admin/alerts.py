@@ -39,6 +39,8 @@ EVENT_NAMES = {
     "contract.expiring": "Contract ends in 30 days",
     "contract.renewed": "Contract renewed",
     "contract.expired": "Contract expired",
+    "seats.reclaim_upcoming": "Seats to be reclaimed",
+    "sso.certificate_expiring": "SAML certificate expires in 30 days",
     "webhook.test": "Test",
 }
 
@@ -184,7 +186,7 @@ def alerts_delete_webhook(org: str, endpoint_id: int) -> Any:
     """Delete an endpoint; what was still to be sent to it is given up."""
     try:
         with transaction() as session:
-            delete_webhook_endpoint(session, g.organization, endpoint_id)
+            delete_webhook_endpoint(session, g.organization, endpoint_id, at=now())
     except SeatError as error:
         return page(status=404, error=error.message)
     flash("Webhook endpoint deleted.", "success")

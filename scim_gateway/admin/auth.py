@@ -32,12 +32,12 @@ from flask import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
-from seat_core import web_sessions
+from seat_core import events, owner_actor, record_owner_sign_in, web_sessions
 from seat_core.models import Organization, Owner, WebSession
 
 from ..clock import now
 from ..db import read_only, transaction
-from .banner import pending_banner
+from .banner import pending_banner, saml_certificate
 
 OWNER = "owner_session"
 CSRF_FIELD = "csrf_token"
@@ -75,6 +75,8 @@ def login_owner(owner: Owner, *, via: str = "password", id_token: str | None = N
     db_session = object_session(owner)
     assert db_session is not None, "login_owner needs an owner loaded in a session"
     web_sessions.end_session(db_session, session.get(OWNER), kind="owner")
+    at = now()
+    record_owner_sign_in(db_session, owner, via=via, at=at)
     session[OWNER] = web_sessions.open_session(
         db_session,
         kind="owner",
@@ -82,7 +84,7 @@ def login_owner(owner: Owner, *, via: str = "password", id_token: str | None = N
         owner_id=owner.id,
         via=via,
         id_token=id_token,
-        at=now(),
+        at=at,
         lifetime=lifetime(),
     )
     # A new key and a new CSRF token: nothing planted before the sign-in survives it.
@@ -124,8 +126,8 @@ def forbidden(message: str) -> Any:
 def owner_required(primary: bool = False) -> Callable[[View], View]:
     """Let only owners of the view's ``org`` in (only Primary Owners when primary is True).
 
-    Sets ``g.owner`` and ``g.organization`` (detached, read-only copies) and ``g.banner``
-    (the pending seat requests banner) before the view runs.
+    Sets ``g.owner`` and ``g.organization`` (detached, read-only copies), ``g.banner``
+    (the pending seat requests banner) and ``g.saml_certificate`` before the view runs.
     """
 
     def decorate(view: View) -> View:
@@ -151,8 +153,10 @@ def owner_required(primary: bool = False) -> Callable[[View], View]:
                     )
                 g.owner = owner
                 g.organization = organization
+                events.act_as(owner_actor(owner))
                 g.role_name = ROLE_NAMES.get(owner.role, owner.role)
                 g.banner = pending_banner(db_session, organization)
+                g.saml_certificate = saml_certificate(db_session, organization.id)
             if primary and g.owner.role != "primary_owner":
                 return forbidden("Only a Primary Owner can do this.")
             return view(*args, **kwargs)

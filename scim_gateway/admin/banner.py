@@ -1,16 +1,17 @@
-"""The banner shown on every admin page while people are waiting for a seat."""
+"""The banners of every admin page: people waiting for a seat, a SAML certificate expiring."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from seat_core import SeatError, quote_purchase
-from seat_core.models import Organization, SeatRequest
+from seat_core import SeatError, certificate_expiring, quote_purchase
+from seat_core.models import Organization, SeatRequest, SsoConfig
 
-from ..clock import today_for
+from ..clock import now, today_for
 
 
 @dataclass(frozen=True)
@@ -68,3 +69,21 @@ def pending_banner(session: Session, organization: Organization) -> Banner | Non
             # Outside the term (expired contract): the banner still says who is waiting.
             amount = None
     return Banner(waiting=waiting, free=free, amount_minor=amount, currency=contract.currency)
+
+
+@dataclass(frozen=True)
+class SamlCertificate:
+    """When the organization's SAML IdP's last signing certificate expires."""
+
+    idp_entity_id: str
+    expires_at: datetime
+    expiring: bool
+
+
+def saml_certificate(session: Session, organization_id: int) -> SamlCertificate | None:
+    """Return the SAML IdP's certificate expiry, or None without SAML sign-in."""
+    config = session.get(SsoConfig, organization_id)
+    if config is None or config.protocol != "saml" or config.idp_cert_expires_at is None:
+        return None
+    expires_at = config.idp_cert_expires_at
+    return SamlCertificate(config.issuer, expires_at, certificate_expiring(expires_at, at=now()))

@@ -20,6 +20,16 @@ class Point:
     seats_purchased: int
 
 
+@dataclass(frozen=True)
+class Projection:
+    """The forecast's line: seats in use from its value today to a later day."""
+
+    start: date
+    start_value: float
+    end: date
+    end_value: float
+
+
 def _ticks(top: int) -> list[int]:
     step = max(1, top // 4)
     for nice in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000):
@@ -29,17 +39,29 @@ def _ticks(top: int) -> list[int]:
     return list(range(0, top + 1, step))
 
 
-def draw(points: list[Point], *, start: date, end: date, until: date) -> Markup:
-    """Draw the chart from start to end, with lines up to until; points are sorted by day."""
+def draw(
+    points: list[Point],
+    *,
+    start: date,
+    end: date,
+    until: date,
+    projection: Projection | None = None,
+) -> Markup:
+    """Draw the chart from start to end, with lines up to until; points are sorted by day.
+
+    A projection is drawn as a dotted line from its start to its end.
+    """
     span = max((end - start).days, 1)
+    projected = [projection.start_value, projection.end_value] if projection else []
     top = max([p.seats_purchased for p in points] + [p.seats_used for p in points] + [1])
+    top = int(max([top, *projected]))
     top = int(top * 1.1) + 1
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def x(day: date) -> float:
         return LEFT + plot_w * min(max((day - start).days, 0), span) / span
 
-    def y(value: int) -> float:
+    def y(value: float) -> float:
         return TOP + plot_h * (1 - value / top)
 
     def path(values: list[tuple[date, int]]) -> str:
@@ -73,6 +95,16 @@ def draw(points: list[Point], *, start: date, end: date, until: date) -> Markup:
     label = f"Seats in use and purchased from {start:%-d %b %Y} to {min(until, end):%-d %b %Y}" + (
         f": now {last.seats_used} in use of {last.seats_purchased}" if last else ""
     )
+    forecast = ""
+    if projection is not None:
+        label += (
+            f"; at the current pace {projection.end_value:.0f} in use on {projection.end:%-d %b %Y}"
+        )
+        forecast = (
+            f'<path d="M{x(projection.start):.1f},{y(projection.start_value):.1f}'
+            f'L{x(projection.end):.1f},{y(projection.end_value):.1f}" fill="none" '
+            'stroke="#c2410c" stroke-width="2.5" stroke-dasharray="2 4"/>'
+        )
     svg = (
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">'
@@ -83,6 +115,7 @@ def draw(points: list[Point], *, start: date, end: date, until: date) -> Markup:
         + f'<path d="{bought}" fill="none" stroke="#8a94a6" stroke-width="2.5" '
         'stroke-dasharray="6 4"/>'
         + f'<path d="{used}" fill="none" stroke="#2b59c3" stroke-width="2.5"/>'
+        + forecast
         + "</svg>"
     )
     return Markup(svg)

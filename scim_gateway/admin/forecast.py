@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
@@ -9,6 +11,7 @@ from seat_core import Forecast, forecast_of
 from seat_core.models import Contract
 
 from ..clock import today_for
+from .chart import Projection
 
 
 def forecast_for(session: Session, contract: Contract) -> Forecast:
@@ -19,3 +22,12 @@ def forecast_for(session: Session, contract: Contract) -> Forecast:
         today=today_for(contract),
         max_seats=int(current_app.config["MAX_SEATS_PER_PURCHASE"]),
     )
+
+
+def projection_of(forecast: Forecast, today: date) -> Projection | None:
+    """Return the forecast's line for the Usage chart: to the run-out day, or the term's end."""
+    if forecast.basis not in ("runs_out", "lasts_the_term", "not_growing"):
+        return None
+    end = forecast.runs_out_on or forecast.term_end - timedelta(days=1)
+    value = forecast.level + forecast.per_day * (end - today).days
+    return Projection(today, float(forecast.level), end, max(float(value), 0.0))

@@ -35,6 +35,14 @@ def rate(basis_points: int) -> str:
     return f"{whole} %" if not rest else f"{whole}.{rest:02d}".rstrip("0") + " %"
 
 
+def csv_cell(text: str) -> str:
+    """Return text safe as a CSV cell: one starting with = + - @ gets a leading quote.
+
+    Spreadsheets run such a cell as a formula (CSV injection).
+    """
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """Return "1 seat" or "5 seats"."""
     return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"

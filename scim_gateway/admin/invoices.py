@@ -17,7 +17,7 @@ from seat_core.models import MAX_ID, Invoice
 from ..db import read_only
 from . import bp
 from .auth import owner_required
-from .formatting import months
+from .formatting import csv_cell, months
 from .invoice_pdf import invoice_pdf
 
 PAGE_SIZE = 50
@@ -114,7 +114,7 @@ def invoice_csv(org: str, number: str) -> Any:
             [
                 found.number,
                 found.issued_on.isoformat(),
-                _cell(line.description),
+                csv_cell(line.description),
                 line.seats,
                 line.period_start.isoformat(),
                 (line.period_end - timedelta(days=1)).isoformat(),
@@ -150,8 +150,3 @@ def invoice_csv(org: str, number: str) -> Any:
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{found.number}.csv"'},
     )
-
-
-def _cell(text: str) -> str:
-    # A cell starting with = + - @ runs as a formula in spreadsheets (CSV injection).
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

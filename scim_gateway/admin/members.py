@@ -7,7 +7,7 @@ from typing import Any
 from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import Select, func, or_, select
 
-from seat_core import identity_key, release_seat, take_seat
+from seat_core import deactivate_member, identity_key, take_seat
 from seat_core.identity import InvalidIdentity
 from seat_core.models import Member
 
@@ -149,7 +149,7 @@ def unassign(org: str, member_id: str) -> Any:
         if member is None:
             flash("No such member.", "error")
             return redirect(back(org))
-        released = release_seat(session, member, at=at)
+        released = deactivate_member(session, member, at=at)
         name, source = member.display_name or member.user_name, member.source
     if not released:
         flash(f"{name} holds no seat.", "info")

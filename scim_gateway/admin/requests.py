@@ -7,7 +7,7 @@ from typing import Any
 from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from seat_core import admit_request, admit_waiting, contract_of
+from seat_core import admit_request, admit_waiting, contract_of, dismiss_request
 from seat_core.models import MAX_ID, SeatRequest
 
 from ..clock import now
@@ -99,6 +99,6 @@ def dismiss(org: str, request_id: int) -> Any:
             )
         ).first()
         if row is not None:
-            row.status, row.resolved_at = "dismissed", at
+            dismiss_request(session, row, at=at)
     flash("Request dismissed." if row else "That request is no longer pending.", "info")
     return redirect(url_for("admin.seat_requests", org=org))

@@ -7,10 +7,17 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
-from seat_core import OrganizationNotFound, email_key, find_owner, get_organization
+from seat_core import (
+    OrganizationNotFound,
+    email_key,
+    find_owner,
+    get_organization,
+    record_owner_sign_in_failure,
+)
 from seat_core.errors import SeatError
 from seat_core.models import SsoConfig
 
+from ..clock import now
 from ..db import read_only, transaction
 from ..passwords import verify_password
 from ..ratelimit import hit
@@ -74,6 +81,9 @@ def login(org: str) -> Any:
         owner = find_owner(session, organization, email) if email else None
         # Verified even for an unknown email, so that a miss takes as long as a hit.
         if not verify_password(owner.password_hash if owner else None, password) or not owner:
+            record_owner_sign_in_failure(
+                session, organization, email=email, via="password", at=now()
+            )
             flash("Wrong email or password.", "error")
             return (
                 render_template(

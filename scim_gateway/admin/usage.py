@@ -15,7 +15,7 @@ from ..db import read_only
 from . import bp
 from .auth import owner_required
 from .chart import Point, draw
-from .forecast import forecast_for
+from .forecast import forecast_for, projection_of
 
 
 @bp.get("/<org>/usage")
@@ -54,11 +54,18 @@ def usage_history(org: str) -> Any:
         if not points:
             points = [Point(contract.term_start, contract.seats_used, contract.seats_purchased)]
         today = today_for(contract)
-        chart = draw(points, start=contract.term_start, end=contract.term_end, until=today)
+        forecast = forecast_for(session, contract)
+        chart = draw(
+            points,
+            start=contract.term_start,
+            end=contract.term_end,
+            until=today,
+            projection=projection_of(forecast, today),
+        )
         return render_template(
             "admin/usage.html",
             chart=chart,
             contract=contract,
             points=points[-10:][::-1],
-            forecast=forecast_for(session, contract),
+            forecast=forecast,
         )

@@ -7,7 +7,7 @@ from typing import Any, NoReturn
 from flask import Response, abort, jsonify, make_response, request
 from sqlalchemy.orm import Session
 
-from seat_core import OrganizationNotFound, get_organization
+from seat_core import OrganizationNotFound, events, get_organization, owner_actor
 from seat_core.models import ApiToken, Organization, Owner
 
 from ..clock import now
@@ -58,6 +58,11 @@ def authenticate(session: Session, slug: str) -> tuple[Organization, ApiToken]:
         organization = None
     if organization is None or organization.id != token.organization_id:
         fail(404, "Not Found", f"No organization {slug!r} for this token.")
+    owner = session.get(Owner, token.owner_id) if token.owner_id is not None else None
+    if owner is not None:
+        events.act_as(owner_actor(owner))
+    else:
+        events.act_as(events.Actor("api_token", str(token.id), token.label))
     return organization, token
 
 

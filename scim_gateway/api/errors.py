@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, current_app
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from seat_core import SignInRefused
 
+from .. import metrics
 from ..jsonbody import RefusedJson
 from ..refusals import remember
 from .auth import problem
@@ -53,6 +54,7 @@ def init(bp: Blueprint) -> None:
     def database_unavailable(error: OperationalError) -> Response:
         # The transaction was rolled back, so retrying later is safe.
         log.error("database unavailable: %s", error.orig)
+        metrics.database_error(error, 503)
         response = problem(503, "Service Unavailable", "The database is unavailable; retry later.")
         response.headers["Retry-After"] = str(current_app.config["RETRY_AFTER_SECONDS"])
         return response
@@ -60,6 +62,8 @@ def init(bp: Blueprint) -> None:
     @bp.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
         log.exception("unexpected error in an API request")
+        if isinstance(error, SQLAlchemyError):
+            metrics.database_error(error, 500)
         return problem(
             500, "Internal Server Error", "Internal error; it was logged for the operator."
         )

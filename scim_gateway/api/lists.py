@@ -24,8 +24,8 @@ _DIGITS = re.compile("[0-9]{1,19}")
 def paging(*other: str) -> tuple[int, int | None]:
     """Read limit (1 to 200, default 50) and before (an id) from the query string."""
     only_params("limit", "before", *other)
-    limit = _whole_number("limit", request.args.get("limit", "50"))
-    before = _whole_number("before", request.args["before"]) if "before" in request.args else None
+    limit = whole_number("limit", request.args.get("limit", "50"))
+    before = whole_number("before", request.args["before"]) if "before" in request.args else None
     if not 1 <= limit <= MAX_LIMIT:
         fail(400, "Bad Request", f"limit must be between 1 and {MAX_LIMIT}.")
     if before == 0:
@@ -35,7 +35,7 @@ def paging(*other: str) -> tuple[int, int | None]:
     return limit, before
 
 
-def _whole_number(name: str, text: str) -> int:
+def whole_number(name: str, text: str) -> int:
     """Return a query parameter's ASCII digits as an int; fail with 400 on anything else."""
     # int() would also take "1_000", " 7" and other scripts' digits; more than 19 digits
     # is past any id either database stores, so it is refused before it is converted.

@@ -9,6 +9,7 @@ from flask import current_app, jsonify
 from . import bp
 from .openapi_parts import (
     AUTH_ERRORS,
+    EVENT_PAGING,
     INPUT_ERRORS,
     ORG,
     PAGING,
@@ -34,7 +35,7 @@ def document(max_seats: int) -> dict[str, Any]:
         "info": {
             "title": "SCIM Seat Gateway owners' API",
             "version": "1.0.0",
-            "description": "Seats, quotes, purchases, invoices and seat requests of an "
+            "description": "Seats, quotes, purchases, invoices, seat requests and events of an "
             "organization, for its owners. Authenticate with an owner's API token "
             "(`scim-gateway owner token`). Only a Primary Owner can buy seats.",
         },
@@ -132,6 +133,52 @@ def document(max_seats: int) -> dict[str, Any]:
                     ],
                     "responses": {
                         "200": json_response("The invoice.", ref("Invoice")),
+                        **AUTH_ERRORS,
+                    },
+                }
+            },
+            "/orgs/{org}/seat-policy": {
+                "get": {
+                    "operationId": "getSeatPolicy",
+                    "summary": "The seat policy: licensed groups, reclamation, exempt groups.",
+                    "parameters": [ORG],
+                    "responses": {
+                        "200": json_response("The seat policy.", ref("SeatPolicy")),
+                        **AUTH_ERRORS,
+                    },
+                },
+                "put": {
+                    "operationId": "putSeatPolicy",
+                    "summary": "Replace the seat policy (Primary Owner).",
+                    "description": "Every field is required: [] or null turns a part off. "
+                    "Changing the licensed groups gives and takes seats at once.",
+                    "parameters": [ORG],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": ref("SeatPolicy")}},
+                    },
+                    "responses": {
+                        "200": json_response("The seat policy now.", ref("SeatPolicy")),
+                        "400": problem("The body is not a JSON object with only the fields."),
+                        **AUTH_ERRORS,
+                        "422": problem(
+                            "A field is missing, a group name is invalid, or the days are "
+                            "out of range."
+                        ),
+                    },
+                },
+            },
+            "/orgs/{org}/events": {
+                "get": {
+                    "operationId": "listEvents",
+                    "summary": "The organization's events, oldest first, after a cursor.",
+                    "description": "Poll with the previous page's next_cursor: every event "
+                    "comes exactly once, in the order its transaction committed, even while "
+                    "events are being written. An empty page keeps the cursor.",
+                    "parameters": [ORG, *EVENT_PAGING],
+                    "responses": {
+                        "200": json_response("A page of events.", ref("EventList")),
+                        "400": problem("Bad cursor, limit or event type."),
                         **AUTH_ERRORS,
                     },
                 }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from seat_core.events import MAX_PAGE
+from seat_core.models import ACTOR_TYPES, EVENT_TYPES
 from seat_core.text import REFUSED_CONTROLS
 
 
@@ -41,6 +43,19 @@ NULLABLE_TEXT = {"type": ["string", "null"]}
 
 # Text in a path or query parameter: what the request guard lets through (docs/input.md).
 TEXT = {"type": "string", "minLength": 1, "pattern": f"^[^{REFUSED_CONTROLS}]+$"}
+# IdP groups named by displayName: no surrounding space, no control character.
+_CONTROLS = r"\x00-\x1f\x7f-\x9f"
+_NAME_CHAR = f"[^\\s{_CONTROLS}]"
+GROUP_NAMES = {
+    "type": "array",
+    "maxItems": 100,
+    "items": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 256,
+        "pattern": f"^{_NAME_CHAR}(?:[^{_CONTROLS}]*{_NAME_CHAR})?$",
+    },
+}
 # Every operation may answer these, before its own checks run.
 INPUT_ERRORS = {
     "400": problem("Malformed input: a character, JSON body or parameter the API refuses."),
@@ -71,6 +86,31 @@ PAGING = [
         "required": False,
         "description": "Return items older than this id (from the previous page's next link).",
         "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+    },
+]
+
+EVENT_PAGING = [
+    {
+        "name": "after",
+        "in": "query",
+        "required": False,
+        "description": "The next_cursor of the previous page; from the first event if absent.",
+        "schema": {"type": "string", "pattern": "^[0-9]{1,19}-[0-9]{1,19}$"},
+    },
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 100},
+    },
+    {
+        "name": "type",
+        "in": "query",
+        "required": False,
+        "description": "Only events of these types (repeat the parameter for several).",
+        "schema": {"type": "array", "items": {"enum": list(EVENT_TYPES)}},
+        "style": "form",
+        "explode": True,
     },
 ]
 
@@ -112,6 +152,20 @@ def schemas(max_seats: int) -> dict[str, Any]:
             "required": ["seats"],
             "properties": {"seats": {"type": "integer", "minimum": 1, "maximum": max_seats}},
         },
+        "SeatPolicy": _object(
+            {
+                "licensed_groups": GROUP_NAMES,
+                "reclaim_after_days": {
+                    "type": ["integer", "null"],
+                    "minimum": 14,
+                    "maximum": 3650,
+                    "description": "Release a seat whose holder has not signed in for this "
+                    "many days; null: never.",
+                },
+                "exempt_groups": GROUP_NAMES,
+            }
+        )
+        | {"additionalProperties": False},
         "Seats": _object(
             {
                 "organization": {"type": "string"},
@@ -129,6 +183,28 @@ def schemas(max_seats: int) -> dict[str, Any]:
                         _object({"on": DATE, "seats": COUNT, "amount": ref("Money")}),
                     ]
                 },
+                "forecast": ref("Forecast"),
+            }
+        ),
+        # The same object as `scim-gateway seats usage --json` prints (docs/forecast.md).
+        "Forecast": _object(
+            {
+                "seats_per_30_days": {"type": "number"},
+                "recommended_add": COUNT,
+                "recommended_amount": {"type": "string", "pattern": r"^\d+(\.\d+)?$"},
+                "currency": {"type": "string"},
+                "term_end": DATE,
+                "basis": {
+                    "enum": [
+                        "not_enough_history",
+                        "not_growing",
+                        "lasts_the_term",
+                        "runs_out",
+                        "contract_ended",
+                    ]
+                },
+                "history_days": COUNT,
+                "runs_out_on": {"oneOf": [{"type": "null"}, DATE]},
             }
         ),
         "Quote": _object(
@@ -181,6 +257,28 @@ def schemas(max_seats: int) -> dict[str, Any]:
                 "attempts": {"type": "integer", "minimum": 1},
                 "first_attempt_at": DATETIME,
                 "last_attempt_at": DATETIME,
+            }
+        ),
+        "Event": _object(
+            {
+                "id": {"type": "string"},
+                "type": {"enum": list(EVENT_TYPES)},
+                "occurred_at": DATETIME,
+                "actor": _object(
+                    {
+                        "type": {"enum": list(ACTOR_TYPES)},
+                        "id": NULLABLE_TEXT,
+                        "label": NULLABLE_TEXT,
+                    }
+                ),
+                "subject": NULLABLE_TEXT,
+                "data": {"type": "object"},
+            }
+        ),
+        "EventList": _object(
+            {
+                "data": {"type": "array", "items": ref("Event")},
+                "next_cursor": {"type": "string"},
             }
         ),
         "SeatRequestList": _object(

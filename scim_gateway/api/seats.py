@@ -13,7 +13,8 @@ from seat_core import (
     InvalidQuantity,
     PurchaseOutsideTerm,
     contract_of,
-    purchase_seats,
+    forecast_of,
+    purchase_and_admit,
     quote_purchase,
     renewal_preview,
     usage,
@@ -75,15 +76,20 @@ def idempotency_key() -> str:
 
 @bp.get("/orgs/<org>/seats")
 def get_seats(org: str) -> Any:
-    """Return seats purchased, in use and free, pending requests, term and renewal."""
+    """Return seats purchased, in use and free, pending requests, term, renewal and forecast."""
     only_params()
     with read_only() as session:
         organization, token = authenticate(session, org)
         require_owner(session, token)
         contract = contract_of(session, organization.id)
-        return jsonify(
-            seats_json(org, usage(session, organization), contract, renewal_preview(contract))
+        forecast = forecast_of(
+            session,
+            organization,
+            today=today_for(contract),
+            max_seats=int(current_app.config["MAX_SEATS_PER_PURCHASE"]),
         )
+        seats = seats_json(org, usage(session, organization), contract, renewal_preview(contract))
+        return jsonify({**seats, "forecast": forecast.summary()})
 
 
 @bp.post("/orgs/<org>/seats/quote")
@@ -121,7 +127,7 @@ def buy_seats(org: str) -> Any:
         seats = seats_body()
         contract = contract_of(session, organization.id)
         try:
-            purchase = purchase_seats(
+            purchase = purchase_and_admit(
                 session,
                 organization,
                 seats=seats,

@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from seat_core import SeatError
+from seat_core import SeatError, events
 
 from ..config import ConfigurationError
 
@@ -53,6 +53,8 @@ pass_context = click.make_pass_decorator(Context, ensure=True)
 def cli(ctx: click.Context) -> None:
     """Operate SCIM Seat Gateway: database, organizations, seats, tokens, alerts."""
     ctx.call_on_close(ctx.ensure_object(Context).close)
+    # What an operator does here is logged as the system's (docs/events.md, "Actors").
+    events.act_as(events.Actor("system", None, "command line"))
 
 
 def main(argv: list[str] | None = None) -> Any:
@@ -73,7 +75,7 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(1)
 
 
-from . import alerts, database, invoices, orgs, owners, seats, sso, tokens  # noqa: E402  (commands register on cli)
+from . import alerts, database, invoices, orgs, owners, policy, seats, sso, tokens  # noqa: E402  (commands register on cli)
 
 __all__ = [
     "Context",
@@ -85,6 +87,7 @@ __all__ = [
     "orgs",
     "owners",
     "pass_context",
+    "policy",
     "seats",
     "sso",
     "tokens",

@@ -188,6 +188,20 @@ def content_of(item: Claim, public_url: str) -> Content:
             action_label="Open billing",
             action_url=f"{admin}/billing",
         )
+    if item.event == "sso.certificate_expiring":
+        expires_on = str(p["expires_at"])[:10]
+        return Content(
+            subject=f"[{org}] The SAML sign-in certificate expires on {expires_on}",
+            headline=f"SAML certificate expires in {p['days_left']} days",
+            paragraphs=[
+                f"The signing certificate of the identity provider {p['idp_entity_id']} "
+                f"expires on {expires_on}. After that nobody can sign in over SAML. Add the "
+                "new certificate at the identity provider, then load its metadata again "
+                "with `scim-gateway sso set-saml`: both certificates are accepted meanwhile."
+            ],
+            action_label="Open billing",
+            action_url=f"{admin}/billing",
+        )
     if item.event == "contract.renewed":
         return Content(
             subject=f"[{org}] Contract renewed until {p['term_end']}: "
@@ -212,6 +226,8 @@ def content_of(item: Claim, public_url: str) -> Content:
             action_label="Open billing",
             action_url=f"{admin}/billing",
         )
+    if item.event == "seats.reclaim_upcoming":
+        return _reclaim_upcoming(p, org, admin)
     return Content(
         subject=f"[{org}] Test alert",
         headline="Test alert",
@@ -221,11 +237,44 @@ def content_of(item: Claim, public_url: str) -> Content:
     )
 
 
+def _reclaim_upcoming(p: dict[str, Any], org: str, admin: str) -> Content:
+    """The warning, 7 days ahead, of dormant seats to be reclaimed: who, and on which day."""
+    people = p.get("people") or []
+    count = int(p.get("people_count") or len(people))
+    names = [
+        f"{_name({'identity': person.get('user_name'), **person})}: reclaimed on "
+        f"{person['reclaim_on']}"
+        for person in people
+    ]
+    first = min((person["reclaim_on"] for person in people), default=p.get("on"))
+    return Content(
+        subject=f"[{org}] {_seats(count)} to be reclaimed from {first}",
+        headline=f"{_seats(count)} will be reclaimed",
+        paragraphs=[
+            f"These people have not signed in for {p['reclaim_after_days']} days. Their seats "
+            "go back to the pool on the day shown, unless they sign in before. They keep "
+            "their data, and their next sign-in takes a seat again if one is free."
+        ],
+        action_label="Open billing settings",
+        action_url=f"{admin}/billing",
+        names=names,
+        more_names=max(count - len(names), 0),
+    )
+
+
 def render_email(content: Content) -> tuple[str, str]:
     """Return the plain-text and HTML bodies of an alert email."""
     text = render_template("email/alert.txt", c=content)
     html = render_template("email/alert.html", c=content)
     return text, html
+
+
+def event_data(item: Claim) -> dict[str, Any]:
+    """Return the webhook's data for an event of the log: the event and its organization."""
+    return {
+        **item.payload,
+        "organization": {"slug": item.organization_slug, "name": item.organization_name},
+    }
 
 
 def webhook_data(item: Claim, content: Content) -> dict[str, Any]:

@@ -90,7 +90,7 @@ def post(
         "webhook-timestamp": str(timestamp),
         "webhook-signature": sign(secret, message_id, timestamp, body),
     }
-    connection = _connect(destination, timeout, tls or ssl.create_default_context())
+    connection = connect(destination, timeout, tls or ssl.create_default_context())
     try:
         connection.request("POST", destination.target, body=body, headers=headers)
         response = connection.getresponse()
@@ -107,7 +107,7 @@ def post(
         raise WebhookFailed(f"HTTP {status} {reason or ''}".strip())
 
 
-def _connect(
+def connect(
     destination: Destination, timeout: float, tls: ssl.SSLContext
 ) -> http.client.HTTPConnection:
     """Open a connection to one of the destination's checked addresses, never another."""

@@ -13,7 +13,16 @@ from datetime import datetime
 from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
-from seat_core import close_digests, notify_renewals
+from seat_core import (
+    close_digests,
+    events,
+    notify_certificates,
+    notify_renewals,
+    prune_events,
+    push_events,
+    reclaim_due,
+)
+from seat_core.alerts.subscriptions import OUTBOX_PREFIX
 from seat_core.outbound import Resolver, resolve_host
 
 from ..clock import now as clock_now
@@ -26,6 +35,9 @@ from .options import Options
 log = logging.getLogger("scim_gateway.outbox")
 
 
+WORKER = events.Actor("system", None, "worker")
+
+
 @dataclass
 class Report:
     """What one pass did."""
@@ -35,6 +47,10 @@ class Report:
     dead: int = 0
     digests: int = 0
     renewal_notices: int = 0
+    certificate_notices: int = 0
+    events_queued: int = 0
+    events_pruned: int = 0
+    seats_reclaimed: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -52,9 +68,9 @@ class Sender:
 
         :raises mail.MailFailed: or webhooks.WebhookFailed, or UnreadableSecret.
         """
-        content = messages.content_of(item, self.options.public_url)
         if item.channel == "email":
             assert item.recipient is not None
+            content = messages.content_of(item, self.options.public_url)
             text, html = messages.render_email(content)
             message = mail.compose(
                 self.options,
@@ -70,6 +86,12 @@ class Sender:
             return
         if item.url is None or item.secret_encrypted is None:
             raise webhooks.WebhookFailed("The endpoint was deleted")
+        if item.event.startswith(OUTBOX_PREFIX):
+            # An event of the log the endpoint subscribed to (email never gets these).
+            kind, data = item.event.removeprefix(OUTBOX_PREFIX), messages.event_data(item)
+        else:
+            content = messages.content_of(item, self.options.public_url)
+            kind, data = item.event, messages.webhook_data(item, content)
         webhooks.post(
             item.url,
             policy=self.policy,
@@ -77,9 +99,7 @@ class Sender:
             secret=decrypt(item.secret_encrypted),
             message_id=f"msg_{item.message_id}",
             timestamp=int(at.timestamp()),
-            body=webhooks.body_of(
-                item.event, item.created_at.isoformat(), messages.webhook_data(item, content)
-            ),
+            body=webhooks.body_of(kind, item.created_at.isoformat(), data),
             timeout=self.options.send_timeout_seconds,
         )
 
@@ -105,12 +125,20 @@ def deliver_once(
     options = Options.from_config(app.config)
     report = Report()
     stop = stop or threading.Event()
-    with app.app_context():
+    with app.app_context(), events.acting_as(WORKER):
         sessions = database().sessions
         with sessions.begin() as session:
             if renewals:
                 report.renewal_notices = notify_renewals(session, at=now())
+                report.certificate_notices = notify_certificates(session, at=now())
+                # Pruned as often as renewals are looked for: a day's events at most.
+                days = app.config["EVENT_RETENTION_DAYS"]
+                report.events_pruned = prune_events(session, at=now(), days=days)
+                # Idempotent within a day: the warnings and releases of dormant seats.
+                reclaimed = reclaim_due(session, at=now())
+                report.seats_reclaimed = sum(len(result.released) for result in reclaimed)
             report.digests = len(close_digests(session, at=now()))
+            report.events_queued = push_events(session, at=now())
         sender = Sender(options, resolve)
         try:
             while not stop.is_set():
@@ -177,7 +205,7 @@ def _send_batch(
 
 
 def run_worker(app: Flask, stop: threading.Event) -> None:
-    """Deliver in a loop until stop is set; look for renewal notices every few minutes."""
+    """Deliver in a loop until stop is set; renewal notices and reclamation every few minutes."""
     options = Options.from_config(app.config)
     last_renewal_check = float("-inf")
     while not stop.is_set():

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from flask import current_app, g, request
 
+from seat_core import events
+
 from .. import ratelimit
 from ..clock import now
 from ..db import read_only
@@ -28,6 +30,7 @@ def authenticate() -> None:
         raise Unauthorized(detail="The bearer token is unknown, revoked or expired.")
     g.scim_organization_id = token.organization_id
     g.scim_token_id = token.id
+    events.act_as(events.Actor("scim_token", str(token.id), token.label))
     wait = ratelimit.hit(current_app.config["SCIM_RATE_LIMIT"], "scim", str(token.id))
     if wait is not None:
         raise TooManyRequests(

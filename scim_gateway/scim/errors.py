@@ -14,11 +14,12 @@ from scim2_models import (
     InvalidValueException,
     SCIMException,
 )
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from seat_core import NoSeatAvailable, Refusal
 
+from .. import metrics
 from ..jsonbody import InvalidJsonValue, MalformedJson
 from ..refusals import remember
 
@@ -129,6 +130,7 @@ def init(bp: Blueprint) -> None:
         # A database that is down, restarting or locked: tell the identity provider to
         # retry; the transaction was rolled back, so nothing was half-written.
         log.error("database unavailable: %s", error.orig)
+        metrics.database_error(error, 503)
         retry = str(current_app.config["RETRY_AFTER_SECONDS"])
         return error_response(
             Error(status=503, detail="The database is unavailable; retry later."),
@@ -138,6 +140,8 @@ def init(bp: Blueprint) -> None:
     @bp.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
         log.exception("unexpected error in a SCIM request")
+        if isinstance(error, SQLAlchemyError):
+            metrics.database_error(error, 500)
         return error_response(
             Error(status=500, detail="Internal error; it was logged for the operator.")
         )

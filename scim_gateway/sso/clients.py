@@ -18,20 +18,12 @@ from seat_core.models import Organization, SsoConfig
 
 from ..crypto import decrypt
 from . import bp
+from .errors import SignInFailed
+from .saml import SamlProvider
 
 SCOPES = "openid email profile"
 # Seconds to wait for the identity provider before telling the person it is unreachable.
 TIMEOUT = 10
-
-
-class SignInFailed(Exception):
-    """The sign-in could not be verified; the message is safe to show."""
-
-    def __init__(self, message: str, *, detail: str | None = None, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.detail = detail or message
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -47,6 +39,8 @@ class Provider:
     policy: Policy
     product_url: str
     updated_at: datetime
+    # Set when the organization signs in over SAML 2.0 instead of OpenID Connect.
+    saml: SamlProvider | None = None
 
     @property
     def redirect_uri(self) -> str:
@@ -78,16 +72,25 @@ def load_provider(session: Session, slug: str) -> Provider | None:
     if row is None:
         return None
     organization, config = row
+    saml = None
+    if config.protocol == "saml":
+        saml = SamlProvider(
+            slug=organization.slug,
+            public_url=current_app.config["PUBLIC_URL"],
+            idp_metadata=config.saml_metadata or "",
+            idp_initiated=config.idp_initiated,
+        )
     return Provider(
         organization_id=organization.id,
         slug=organization.slug,
         name=organization.name,
         issuer=config.issuer.rstrip("/"),
-        client_id=config.client_id,
-        client_secret=decrypt(config.client_secret_encrypted),
+        client_id=config.client_id or "",
+        client_secret=decrypt(config.client_secret_encrypted) if saml is None else "",
         policy=Policy.of(config),
         product_url=config.product_url,
         updated_at=config.updated_at,
+        saml=saml,
     )
 
 

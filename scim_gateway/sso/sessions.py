@@ -37,12 +37,15 @@ FLOW_LIFETIME = timedelta(minutes=10)
 MAX_FLOWS = 4
 
 
-def begin_flow(provider: Provider, *, admin: bool) -> tuple[str, Flow]:
-    """Remember a new sign-in of this browser; return its state and flow (verifier, nonce)."""
+def begin_flow(provider: Provider, *, admin: bool, nonce: str | None = None) -> tuple[str, Flow]:
+    """Remember a new sign-in of this browser; return its state and flow (verifier, nonce).
+
+    A SAML sign-in passes its AuthnRequest id as the nonce.
+    """
     state = web_sessions.new_key()
     flow = Flow(
         code_verifier=web_sessions.new_key(),
-        nonce=web_sessions.new_key(),
+        nonce=nonce or web_sessions.new_key(),
         next="admin" if admin else "member",
     )
     with transaction() as db:
@@ -57,6 +60,17 @@ def begin_flow(provider: Provider, *, admin: bool) -> tuple[str, Flow]:
     states = [s for s in session.get(FLOWS, []) if isinstance(s, str)]
     session[FLOWS] = [*states, state][-MAX_FLOWS:]
     return state, flow
+
+
+def started_requests(provider: Provider) -> dict[str, str]:
+    """Return the SAML requests this browser started at the organization, {request id: state}."""
+    states = [s for s in session.get(FLOWS, []) if isinstance(s, str)]
+    if not states:
+        return {}
+    with read_only() as db:
+        return web_sessions.requests_of(
+            db, states, organization_id=provider.organization_id, at=now()
+        )
 
 
 def take_flow(provider: Provider, state: str) -> Flow:

@@ -12,9 +12,11 @@ from seat_core import (
     Identity,
     SignInRefused,
     admit,
+    events,
     find_owner,
     find_request,
     holds_seat,
+    record_owner_sign_in_failure,
     record_request,
     verified_email,
 )
@@ -25,7 +27,7 @@ from ..clock import now
 from ..crypto import UnreadableSecret
 from ..db import read_only, transaction
 from ..refusals import remember
-from . import bp, pages, sessions
+from . import bp, pages, saml_views, sessions
 from .clients import Provider, SignInFailed, client_for, load_provider, metadata_of
 from .verify import verify_callback
 
@@ -49,6 +51,8 @@ def provider_or_abort(slug: str) -> Provider:
 def login(org: str) -> Any:
     """Send the person to the organization's identity provider (next=admin for owners)."""
     provider = provider_or_abort(org)
+    if provider.saml is not None:
+        return saml_views.login(provider, admin=request.args.get("next") == "admin")
     client = client_for(provider)
     try:
         metadata_of(client, provider)
@@ -65,14 +69,23 @@ def login(org: str) -> Any:
 def callback(org: str) -> Any:
     """Verify the identity provider's answer, then let the person in through the seat gate."""
     provider = provider_or_abort(org)
+    if provider.saml is not None:
+        return failed(provider, SignInFailed("This organization signs in with SAML.", status=404))
     try:
         flow = sessions.take_flow(provider, request.args.get("state", ""))
         identity, id_token = verify_callback(provider, client_for(provider), flow)
     except SignInFailed as failure:
         return failed(provider, failure)
-    if flow.next == "admin":
+    return let_in(provider, identity, flow.next, id_token)
+
+
+def let_in(provider: Provider, identity: Identity, next: str, id_token: str | None) -> Any:
+    """Sign a verified person in: an owner to the admin pages, a member through the gate."""
+    if next == "admin":
         return owner_sign_in(provider, identity, id_token)
+    org = provider.slug
     at = now()
+    events.act_as(events.Actor("member", None, identity.email or identity.subject))
     # A refusal leaves the transaction and is answered by refused() below.
     with transaction() as db:
         organization = db.get_one(Organization, provider.organization_id)
@@ -127,6 +140,9 @@ def owner_sign_in(provider: Provider, identity: Identity, id_token: str | None) 
         owner = find_owner(db, organization, email) if email else None
         if owner is not None:
             login_owner(owner, via="sso", id_token=id_token)
+        else:
+            failed_email = email or identity.email or identity.subject
+            record_owner_sign_in_failure(db, organization, email=failed_email, via="sso", at=now())
     if owner is None:
         log.warning(
             "admin sign-in of %s refused: not an owner",
@@ -258,6 +274,8 @@ def logout(org: str) -> Any:
             provider = None
     if provider is None:
         return signed_out
+    if provider.saml is not None:
+        return saml_views.logout(provider, id_token) or signed_out
     client = client_for(provider)
     try:
         metadata = metadata_of(client, provider)

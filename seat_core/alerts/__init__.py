@@ -1,5 +1,6 @@
 """Alerts for owners: thresholds, refusal digests and outbox writes in the caller's transaction."""
 
+from .certificates import CERTIFICATE_NOTICE_DAYS, certificate_expiring, notify_certificates
 from .events import (
     RENEWAL_NOTICE_DAYS,
     close_digests,
@@ -41,6 +42,7 @@ from .thresholds import (
 )
 
 __all__ = [
+    "CERTIFICATE_NOTICE_DAYS",
     "DEFAULT_DIGEST_MINUTES",
     "DEFAULT_THRESHOLDS",
     "REARM_POINTS",
@@ -51,6 +53,7 @@ __all__ = [
     "add_recipient",
     "add_webhook_endpoint",
     "alert_settings_of",
+    "certificate_expiring",
     "check_webhook_url",
     "close_digests",
     "contract_expired",
@@ -61,6 +64,7 @@ __all__ = [
     "enqueue",
     "fan_out",
     "get_webhook_endpoint",
+    "notify_certificates",
     "notify_renewals",
     "parse_thresholds",
     "rearm_all",

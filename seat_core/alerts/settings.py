@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from .. import events
 from ..errors import SeatError
 from ..identity import email_key
 from ..models import AlertDelivery, AlertRecipient, AlertSettings, Organization, WebhookEndpoint
@@ -252,6 +253,7 @@ def add_webhook_endpoint(
     )
     session.add(endpoint)
     session.flush()
+    endpoint_changed(session, endpoint, "added", at=at)
     return endpoint
 
 
@@ -271,10 +273,13 @@ def rotate_webhook_secret(
     endpoint.secret_encrypted = secret_encrypted
     endpoint.secret_rotated_at = at
     session.flush()
+    endpoint_changed(session, endpoint, "secret_rotated", at=at)
     return endpoint
 
 
-def delete_webhook_endpoint(session: Session, organization: Organization, endpoint_id: int) -> None:
+def delete_webhook_endpoint(
+    session: Session, organization: Organization, endpoint_id: int, *, at: datetime
+) -> None:
     """Delete an endpoint; what was still to be sent to it is given up.
 
     :raises AlertNotFound: when the organization has no such endpoint.
@@ -285,5 +290,21 @@ def delete_webhook_endpoint(session: Session, organization: Organization, endpoi
         .where(AlertDelivery.endpoint_id == endpoint.id, AlertDelivery.status == "pending")
         .values(status="dead", last_error="The endpoint was deleted", lease_until=None)
     )
+    endpoint_changed(session, endpoint, "deleted", at=at)
     session.delete(endpoint)
     session.flush()
+
+
+def endpoint_changed(
+    session: Session, endpoint: WebhookEndpoint, change: str, *, at: datetime
+) -> None:
+    """Log a change of a webhook endpoint: its URL and what changed, never its secret."""
+    types = [each for each in endpoint.event_types.split(",") if each]
+    events.record(
+        session,
+        endpoint.organization_id,
+        "webhook.endpoint_changed",
+        at=at,
+        subject=endpoint.url,
+        data={"endpoint_id": endpoint.id, "change": change, "event_types": types},
+    )

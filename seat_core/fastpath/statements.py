@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Table,
+    Text,
     bindparam,
     delete,
     func,
@@ -26,6 +28,7 @@ from sqlalchemy import cast as sql_cast
 from ..models import (
     AlertSettings,
     Contract,
+    Event,
     Member,
     Seat,
     SeatEvent,
@@ -41,6 +44,7 @@ seat_request = cast(Table, SeatRequest.__table__)
 threshold_state = cast(Table, ThresholdState.__table__)
 alert_settings = cast(Table, AlertSettings.__table__)
 member = cast(Table, Member.__table__)
+event = cast(Table, Event.__table__)
 
 CONTRACT_OF = (
     select(Contract)
@@ -244,6 +248,43 @@ _recorded = (
     .returning(seat_event.c.id)
     .cte("recorded")
 )
+# The event log's seat.taken (seat_core/events.py), with who took it.
+_logged = (
+    insert(event)
+    .from_select(
+        [
+            "organization_id",
+            "type",
+            "occurred_at",
+            "actor_type",
+            "actor_id",
+            "actor_label",
+            "subject",
+            "data",
+            "xact_id",
+        ],
+        select(
+            _organization_id,
+            literal("seat.taken", event.c.type.type),
+            _at,
+            bindparam("p_actor_type", type_=event.c.actor_type.type),
+            bindparam("p_actor_id", type_=event.c.actor_id.type),
+            bindparam("p_actor_label", type_=event.c.actor_label.type),
+            bindparam("p_subject", type_=event.c.subject.type),
+            func.json_build_object(
+                "member_id",
+                _member_id,
+                "seats_used",
+                _taken.c.seats_used,
+                "seats_purchased",
+                _taken.c.seats_purchased,
+            ),
+            sql_cast(sql_cast(func.pg_current_xact_id(), Text), BigInteger),
+        ),
+    )
+    .returning(event.c.id)
+    .cte("logged")
+)
 _admitted = (
     _admit.where(select(_taken.c.contract_id).exists()).returning(seat_request.c.id).cte("admitted")
 )
@@ -254,7 +295,7 @@ _taken_row = select(
     _taken.c.term_index,
     _taken.c.thresholds,
 )
-TAKE_SEAT_AT_ONCE = Prepared(_taken_row.add_cte(_held, _recorded, _admitted), Taken)
+TAKE_SEAT_AT_ONCE = Prepared(_taken_row.add_cte(_held, _recorded, _logged, _admitted), Taken)
 
 # The same for a member not yet written: its INSERT joins the statement, so that creating
 # an active user costs no more round trips than creating an inactive one. Each column is
@@ -262,7 +303,9 @@ TAKE_SEAT_AT_ONCE = Prepared(_taken_row.add_cte(_held, _recorded, _admitted), Ta
 # refusal then sets it inactive, as on SQLite, where it is flushed before the take.
 _member_row = {column.name: bindparam(f"m_{column.name}", type_=column.type) for column in member.c}
 _joined = insert(member).values(_member_row).returning(member.c.id).cte("joined")
-TAKE_SEAT_JOINING = Prepared(_taken_row.add_cte(_joined, _held, _recorded, _admitted), Taken)
+TAKE_SEAT_JOINING = Prepared(
+    _taken_row.add_cte(_joined, _held, _recorded, _logged, _admitted), Taken
+)
 
 # A new member alone, with the same parameters: what SQLite writes before its take, and
 # an inactive member, instead of the ORM's flush of it.
@@ -292,7 +335,10 @@ RELEASE_SEAT = Prepared(
 
 INSERT_SEAT_EVENT = Prepared(
     insert(seat_event).values(
-        {name: bindparam(name, type_=seat_event.c[name].type) for name in _event_columns}
+        {
+            name: bindparam(name, type_=seat_event.c[name].type)
+            for name in (*_event_columns, "reason")
+        }
     ),
     NoRow,
 )

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from ..actors import current_actor
 from ..models import Member
 from ..terms import local_date
 from . import statements
@@ -28,6 +29,8 @@ class Take:
     # True when a take given no day may refuse near a term's first or last day though a
     # seat is free: the caller then asks again for the contract's local day.
     approximates_day = False
+    # True when the take logs its seat.taken event itself; else the caller logs it.
+    logs_taken = False
 
     def joins(self, session: Session, member: Member) -> bool:
         """Tell whether the member's INSERT can be written by the take itself."""
@@ -82,6 +85,8 @@ class SqliteTake(Take):
 class PostgresqlTake(Take):
     """One statement, a round trip, joined by a new member's INSERT when it can be."""
 
+    logs_taken = True
+
     def joins(self, session: Session, member: Member) -> bool:
         return can_join(session, member)
 
@@ -97,6 +102,7 @@ class PostgresqlTake(Take):
             "p_at": at,
             "p_on": on,
             **identity_keys(member),
+            **actor_parameters(member),
         }
         if not joining:
             return statements.TAKE_SEAT_AT_ONCE.first(connection, parameters)
@@ -125,6 +131,20 @@ def identity_keys(member: Member) -> dict[str, str]:
     return {"p_key": member.user_name_key, "p_other_key": other}
 
 
+def actor_parameters(member: Member) -> dict[str, str | None]:
+    """Return who takes the seat and for whom, for the seat.taken the take logs itself.
+
+    The same columns as seat_core/events.py's record writes on SQLite.
+    """
+    actor = current_actor()
+    return {
+        "p_actor_type": actor.type,
+        "p_actor_id": actor.id,
+        "p_actor_label": None if actor.label is None else actor.label[:320],
+        "p_subject": member.user_name[:320],
+    }
+
+
 def record_event(
     connection: Connection,
     contract_id: int,
@@ -134,6 +154,7 @@ def record_event(
     *,
     on: date,
     at: datetime,
+    reason: str | None = None,
 ) -> None:
     """Record a change of seats for the usage history, on the connection's transaction."""
     seats_used, seats_purchased, term_index = counts
@@ -148,5 +169,6 @@ def record_event(
             "term_index": term_index,
             "on": on,
             "at": at,
+            "reason": reason,
         },
     )

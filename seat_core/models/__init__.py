@@ -21,18 +21,24 @@ from .contracts import (
     SeatEvent,
     SeatRequest,
 )
+from .events import ACTOR_TYPES, EVENT_TYPES, Event
 from .people import (
     ApiToken,
     GroupMembership,
     Member,
     Owner,
+    SamlAssertion,
     ScimGroup,
     SsoConfig,
 )
+from .policy import MIN_RECLAIM_DAYS, PolicyGroup, SeatPolicy
 from .sessions import SignInFlow, WebSession
 
 __all__ = [
+    "ACTOR_TYPES",
+    "EVENT_TYPES",
     "MAX_ID",
+    "MIN_RECLAIM_DAYS",
     "NAMING",
     "AlertDelivery",
     "AlertRecipient",
@@ -41,6 +47,7 @@ __all__ = [
     "Base",
     "Contract",
     "ContractTerm",
+    "Event",
     "GroupMembership",
     "IdempotencyKey",
     "Invoice",
@@ -49,10 +56,13 @@ __all__ = [
     "Organization",
     "Outbox",
     "Owner",
+    "PolicyGroup",
     "RefusalWindow",
+    "SamlAssertion",
     "ScimGroup",
     "Seat",
     "SeatEvent",
+    "SeatPolicy",
     "SeatRequest",
     "SignInFlow",
     "SsoConfig",

@@ -95,6 +95,10 @@ class WebhookEndpoint(Base):
     secret_encrypted: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     secret_rotated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The event log's types it also gets, comma-separated (docs/events.md); none by default.
+    event_types: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Where in the log its events were last pushed from (seat_core/events.py's cursor).
+    events_cursor: Mapped[str | None] = mapped_column(String(48))
 
 
 class AlertDelivery(Base):

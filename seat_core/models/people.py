@@ -17,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 from .base import Base, UtcDateTime, new_id
 
@@ -130,16 +131,46 @@ class GroupMembership(Base):
 
 
 class SsoConfig(Base):
-    """An organization's OpenID Connect identity provider."""
+    """An organization's single sign-on: an OpenID Connect provider or a SAML 2.0 IdP."""
 
     __tablename__ = "sso_config"
+    __table_args__ = (
+        CheckConstraint("protocol IN ('oidc', 'saml')", name="protocol_known"),
+        # Each protocol has what it needs: a client for OIDC, the IdP's metadata for SAML.
+        CheckConstraint(
+            "(protocol = 'oidc' AND client_id IS NOT NULL AND client_secret_encrypted IS NOT NULL)"
+            " OR (protocol = 'saml' AND saml_metadata IS NOT NULL)",
+            name="protocol_complete",
+        ),
+    )
 
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), primary_key=True)
+    protocol: Mapped[str] = mapped_column(String(8), default="oidc", server_default="oidc")
+    # The OIDC issuer, or the SAML IdP's entity id: members are matched by (issuer, subject).
     issuer: Mapped[str] = mapped_column(String(512))
-    client_id: Mapped[str] = mapped_column(String(256))
+    client_id: Mapped[str | None] = mapped_column(String(256))
     # Encrypted with the configured key (Fernet); never stored in clear.
-    client_secret_encrypted: Mapped[str] = mapped_column(Text)
+    client_secret_encrypted: Mapped[str | None] = mapped_column(Text)
     allowed_domains: Mapped[str] = mapped_column(Text, default="")
     jit: Mapped[bool] = mapped_column(Boolean, default=True)
     product_url: Mapped[str] = mapped_column(String(1024))
+    # SAML: the IdP's metadata XML as stored, where it came from, and whether sign-ins
+    # started at the IdP (no AuthnRequest of this browser) are accepted.
+    saml_metadata: Mapped[str | None] = mapped_column(Text)
+    saml_metadata_url: Mapped[str | None] = mapped_column(String(1024))
+    idp_initiated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # When the last of the IdP's signing certificates expires.
+    idp_cert_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SamlAssertion(Base):
+    """An assertion id accepted once: a replay of it is refused until it expires."""
+
+    __tablename__ = "saml_assertion"
+    __table_args__ = (Index("ix_saml_assertion_expires", "not_on_or_after"),)
+
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), primary_key=True)
+    assertion_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    not_on_or_after: Mapped[datetime] = mapped_column(UtcDateTime)
+    accepted_at: Mapped[datetime] = mapped_column(UtcDateTime)

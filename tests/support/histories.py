@@ -15,8 +15,10 @@ SPIKE = 25
 
 
 def noon(day: date) -> datetime:
-    """Return noon UTC of a day, when its seats change hands."""
-    return datetime.combine(day, time(12), UTC)
+    """Return when a day's seats change hands: noon UTC, or now for today (no alert of the
+    day waits for noon to be delivered)."""
+    now = datetime.now(UTC)
+    return now if day == now.date() else datetime.combine(day, time(12), UTC)
 
 
 def seed(session: Session, slug: str, shape: str, *, today: date) -> None:

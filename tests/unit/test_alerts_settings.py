@@ -128,7 +128,7 @@ def test_deleting_an_endpoint_gives_up_what_was_still_to_be_sent_to_it(sessions)
         )
         send_test_webhook(session, organization, endpoint.id, at=AT)
 
-        delete_webhook_endpoint(session, organization, endpoint.id)
+        delete_webhook_endpoint(session, organization, endpoint.id, at=AT)
 
         delivery = session.scalars(select(AlertDelivery)).one()
         assert (delivery.status, delivery.last_error) == ("dead", "The endpoint was deleted")

@@ -28,7 +28,7 @@ from ..factories import AT, gen_member, gen_organization
 POSTGRESQL_ONLY = {"TAKE_SEAT_AT_ONCE", "TAKE_SEAT_JOINING"}
 PREPARED = sorted(name for name, value in vars(statements).items() if isinstance(value, Prepared))
 # What a statement may change; ids from sequences are left out (PostgreSQL's do not roll back).
-TABLES = ("contract", "seat", "seat_event", "seat_request", "member", "threshold_state")
+TABLES = ("contract", "seat", "seat_event", "seat_request", "member", "threshold_state", "event")
 
 
 def new_member(organization, user_name):
@@ -62,6 +62,13 @@ def arrange(session: Session) -> dict[str, dict[str, Any]]:
     session.flush()
     common = {"p_organization_id": organization.id, "p_member_id": ann.id, "p_at": AT}
     keys = identity_keys(ann)
+    # Who takes the seat, for the seat.taken event the PostgreSQL takes log themselves.
+    actor = {
+        "p_actor_type": "scim_token",
+        "p_actor_id": "7",
+        "p_actor_label": "Okta",
+        "p_subject": "ann",
+    }
     day = AT.date()
     return {
         "TAKE_SEAT": {
@@ -70,10 +77,11 @@ def arrange(session: Session) -> dict[str, dict[str, Any]]:
             "p_on": day - timedelta(days=1),
             "p_until": day + timedelta(days=1),
         },
-        "TAKE_SEAT_AT_ONCE": {**common, **keys, "p_on": None},
+        "TAKE_SEAT_AT_ONCE": {**common, **keys, **actor, "p_on": None},
         "TAKE_SEAT_JOINING": {
             **common,
             **identity_keys(joining),
+            **actor,
             "p_member_id": joining.id,
             "p_on": None,
             **row,
@@ -92,6 +100,7 @@ def arrange(session: Session) -> dict[str, dict[str, Any]]:
             "term_index": 0,
             "on": day,
             "at": AT,
+            "reason": None,
         },
     }
 
@@ -231,8 +240,10 @@ def test_taking_a_seat_for_a_written_member_costs_a_fixed_number_of_statements(s
             stop_counting(session)
         sqlite = session.get_bind().dialect.name == "sqlite"
 
-    # SQLite: TAKE_SEAT, INSERT_SEAT and INSERT_SEAT_EVENT; PostgreSQL: TAKE_SEAT_AT_ONCE.
-    assert len(executed) == (3 if sqlite else 1), executed
+    # SQLite: TAKE_SEAT, INSERT_SEAT, INSERT_SEAT_EVENT and the event log's INSERT_EVENT;
+    # PostgreSQL: TAKE_SEAT_AT_ONCE, which logs the event too.
+    assert len(executed) == (4 if sqlite else 1), executed
+    assert ("INSERT INTO event" in executed[-1]) if sqlite else ("INSERT INTO event" in executed[0])
 
 
 @pytest.mark.parametrize("active", [True, False])
@@ -250,9 +261,14 @@ def test_a_new_member_is_written_by_prepared_statements_not_a_flush(sessions, ac
             stop_counting(session)
         sqlite = session.get_bind().dialect.name == "sqlite"
 
-    # SQLite: the member's INSERT, then TAKE_SEAT, INSERT_SEAT and INSERT_SEAT_EVENT;
-    # PostgreSQL: the joined take. Inactive: the INSERT alone.
-    assert len(executed) == ((4 if sqlite else 1) if active else 1), executed
+    # The event log's member.created first; then, when active, the seat policy's
+    # licensed-groups lookup and on SQLite the member's INSERT, TAKE_SEAT, INSERT_SEAT,
+    # INSERT_SEAT_EVENT and the seat.taken event; on PostgreSQL the joined take, which logs
+    # seat.taken itself. Inactive: the INSERT alone.
+    assert len(executed) == ((7 if sqlite else 3) if active else 2), executed
+    assert "INSERT INTO event" in executed.pop(0)
+    if active:
+        assert "FROM seat_policy_group" in executed.pop(0)
     assert "INSERT INTO member" in executed[0]
     with sessions() as session:
         stored = session.scalars(select(Member).where(Member.user_name == "cy")).one()

@@ -187,3 +187,33 @@ def test_a_run_out_date_falls_inside_the_term_and_only_on_growth(peaks):
     else:
         assert trend.basis in (NOT_GROWING, LASTS_THE_TERM)
         assert recommended_seats(trend, 150, max_seats=10_000) == 0
+
+
+@given(
+    st.integers(min_value=0, max_value=50),
+    st.lists(
+        st.tuples(st.integers(min_value=0, max_value=9), st.integers(min_value=-3, max_value=3)),
+        max_size=40,
+    ),
+)
+def test_daily_peaks_are_the_highest_count_each_day_saw(opening, changes):
+    first = date(2025, 5, 1)
+    events = sorted(changes, key=lambda change: change[0])  # in the order they happened
+    counts, count = {}, opening
+    seen = {offset: [] for offset in range(10)}
+    for offset, delta in events:
+        count = max(count + delta, 0)
+        seen[offset].append(count)
+    days = []
+    for offset in range(10):
+        if seen[offset]:
+            days.append((first + timedelta(days=offset), max(seen[offset]), seen[offset][-1]))
+    count = opening
+    for offset in range(10):
+        # A day's peak: what it opened with, or higher if a change took it there.
+        counts[offset] = max([count, *seen[offset]])
+        count = seen[offset][-1] if seen[offset] else count
+
+    peaks = daily_peaks(opening, days, first=first, last=first + timedelta(days=9))
+
+    assert peaks == [counts[offset] for offset in range(10)]

@@ -117,3 +117,21 @@ def test_an_expired_contract_has_no_forecast(sessions):
 
     assert forecast.basis == CONTRACT_ENDED
     assert (forecast.runs_out_on, forecast.recommended_add) == (None, 0)
+
+
+def test_a_long_history_is_read_over_the_last_ninety_days_from_the_count_before_them(sessions):
+    today = date(2025, 6, 30)
+    with sessions.begin() as session:
+        organization = gen_organization(session, seats=400, timezone="Asia/Tokyo")
+        # One seat a day from 1 February: 150 days, the last 90 of them in the window.
+        grow_one_a_day(session, organization, first=date(2025, 2, 1), last=today)
+
+    with sessions.begin() as session:
+        first, peaks = history(
+            session, contract_of(session, organization.id), organization, today=today
+        )
+        forecast = forecast_of(session, organization, today=today)
+
+    assert first == today - timedelta(days=89)
+    assert peaks == list(range(61, 151))
+    assert (forecast.history_days, forecast.per_day, forecast.level) == (90, 1, 150)

@@ -107,3 +107,31 @@ def test_a_new_organization_says_it_has_not_enough_history(primary):
 
     assert 'data-basis="not_enough_history"' in page
     assert "Not enough history yet" in page
+
+
+def test_the_usage_chart_draws_the_projection_to_the_run_out_day(grown):
+    client = grown("steady")
+
+    page = client.get("/admin/acme/usage").text
+
+    runs_out = TODAY + timedelta(days=10)
+    assert f"at the current pace 50 in use on {runs_out:%-d %b %Y}" in page
+    assert 'stroke="#c2410c"' in page and "At the current pace</span>" in page
+
+
+def test_the_usage_chart_draws_a_flat_projection_to_the_end_of_the_term(grown, app):
+    client = grown("flat")
+    with app.app_context(), transaction() as session:
+        last_day = contract_of(session, get_organization(session, "acme").id).term_end
+    last_day -= timedelta(days=1)
+
+    page = client.get("/admin/acme/usage").text
+
+    assert f"at the current pace 10 in use on {last_day:%-d %b %Y}" in page
+
+
+def test_a_chart_without_enough_history_draws_no_projection(primary):
+    page = primary.get("/admin/acme/usage").text
+
+    assert "at the current pace" not in page
+    assert 'stroke="#c2410c"' not in page

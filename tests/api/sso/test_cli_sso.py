@@ -74,7 +74,7 @@ def test_changes_only_the_options_given_and_show_prints_the_result(run: Run) -> 
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (("--issuer", "https://idp.example"), "has no SSO yet"),
+        (("--issuer", "https://idp.example"), "has no OpenID Connect SSO yet"),
         (("--issuer", "http://idp.example", *FULL[2:]), "not an https URL"),
         ((*FULL[:-2], "--product-url", "javascript:alert(1)"), "not an https URL"),
         ((*FULL[:5], "--domains", "acme test", *FULL[7:]), "not a domain"),

@@ -1,0 +1,40 @@
+"""The event log over JSON: oldest first, paged by a cursor that never skips or repeats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request
+
+from seat_core.events import MAX_PAGE, START, InvalidCursor, as_dict, parse_cursor, read_after
+from seat_core.models import EVENT_TYPES
+
+from ..db import read_only
+from . import bp
+from .auth import authenticate, fail, only_params, require_owner
+from .lists import whole_number
+
+DEFAULT_LIMIT = 100
+
+
+@bp.get("/orgs/<org>/events")
+def list_events(org: str) -> Any:
+    """List the organization's events after a cursor, oldest first."""
+    only_params("after", "limit", "type")
+    try:
+        after = parse_cursor(request.args["after"]) if "after" in request.args else START
+    except InvalidCursor as error:
+        fail(400, "Bad Request", f"after: {error}; send a next_cursor this API returned.")
+    limit = whole_number("limit", request.args.get("limit", str(DEFAULT_LIMIT)))
+    if not 1 <= limit <= MAX_PAGE:
+        fail(400, "Bad Request", f"limit must be between 1 and {MAX_PAGE}.")
+    types = request.args.getlist("type")
+    unknown = sorted(set(types) - set(EVENT_TYPES))
+    if unknown:
+        fail(400, "Bad Request", f"Unknown event type {unknown[0][:60]!r}.")
+    with read_only() as session:
+        organization, token = authenticate(session, org)
+        require_owner(session, token)
+        page = read_after(session, organization.id, after=after, limit=limit, types=types)
+        data = [as_dict(event) for event in page.events]
+    return jsonify({"data": data, "next_cursor": page.next_cursor.text()})
