@@ -1,6 +1,7 @@
 """Run the benchmarks: `python -m bench [--databases sqlite,postgresql] [--seconds 5]`.
 
-Then the gateway beside scim2-server and bare Flask (`--peer-only` for that alone).
+Then the gateway beside scim2-server and bare Flask (`--peer-only` for that alone), and
+the event log's cost on POST /Users in process (`python -m bench.events` alone).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import peer
+from . import events, peer
 from .report import targets, write
 from .runner import Settings, run_database
 
@@ -113,6 +114,10 @@ def main(argv: list[str]) -> int:
             results.append(result)
         if comparison is not None:
             compared = peer.run_comparison(kinds, settings, comparison, Path(directory))
+    # The event log's cost on POST /Users, in process (bench/events.py).
+    logged = (
+        [events.measure(kind, members=1000, requests=1000) for kind in kinds] if main_run else []
+    )
     about["total_seconds"] = round(time.monotonic() - started, 1)
     for path in write(out, date, about, results) if results else []:
         print(f"wrote {path}")
@@ -127,6 +132,10 @@ def main(argv: list[str]) -> int:
         for check in result["targets"]
         if not check["passed"]
     ]
+    for result in logged:
+        verdict = "PASS" if result["passed"] else "FAIL"
+        cost = result["cost_p50_ms"]
+        print(f"{verdict} event log on POST /Users, {result['database']}: {cost} ms at p50")
     for line in failed:
         print(f"FAIL {line}")
     print(f"benchmark took {about['total_seconds']:.0f} s")

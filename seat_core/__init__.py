@@ -81,6 +81,14 @@ from .ledger import (
     take_seat,
     usage,
 )
+from .licensing import (
+    Synced,
+    admit_pending,
+    purchase_and_admit,
+    release_and_refill,
+    set_group_members,
+    sync_members,
+)
 from .members import (
     Admitted,
     add_member,
@@ -103,8 +111,10 @@ from .orgs import (
     record_owner_sign_in,
     record_owner_sign_in_failure,
 )
+from .reclaim import Dormant, Reclaimed, reclaim_due
 from .renewal import renew, renew_due, renewal_preview
 from .saml import accept_assertion
+from .seat_policy import KEEP, InvalidPolicy, PolicyView, policy_of, set_policy
 from .seat_requests import dismiss_request, record_refusal, record_request
 from .terms import (
     Term,
@@ -131,6 +141,7 @@ from .trust import (
 
 __all__ = [
     "CERTIFICATE_NOTICE_DAYS",
+    "KEEP",
     "MAX_SEATS_PER_PURCHASE",
     "REQUESTABLE",
     "Admission",
@@ -139,6 +150,7 @@ __all__ = [
     "AlertSettingsView",
     "ContractExpired",
     "ContractNotStarted",
+    "Dormant",
     "DuplicateOrganization",
     "Forecast",
     "IdempotencyKeyInFlight",
@@ -151,6 +163,7 @@ __all__ = [
     "InvalidMoney",
     "InvalidOwner",
     "InvalidPayment",
+    "InvalidPolicy",
     "InvalidQuantity",
     "InvalidText",
     "InvoiceNotFound",
@@ -158,15 +171,18 @@ __all__ = [
     "NoSeatAvailable",
     "OrganizationNotFound",
     "Policy",
+    "PolicyView",
     "Purchase",
     "PurchaseOutsideTerm",
     "Quote",
+    "Reclaimed",
     "Refusal",
     "Requester",
     "SeatError",
     "Seller",
     "SignInRefused",
     "StaleQuote",
+    "Synced",
     "Term",
     "Usage",
     "accept_assertion",
@@ -175,6 +191,7 @@ __all__ = [
     "add_recipient",
     "add_webhook_endpoint",
     "admit",
+    "admit_pending",
     "admit_request",
     "admit_waiting",
     "alert_settings_of",
@@ -222,13 +239,16 @@ __all__ = [
     "parse_money",
     "parse_tax_rate",
     "parse_thresholds",
+    "policy_of",
     "prorate",
     "prune_events",
+    "purchase_and_admit",
     "purchase_seats",
     "push_events",
     "quote_purchase",
     "recent_deliveries",
     "recipients_of",
+    "reclaim_due",
     "record_owner_sign_in",
     "record_owner_sign_in_failure",
     "record_refusal",
@@ -236,6 +256,7 @@ __all__ = [
     "record_sso_configured",
     "record_update",
     "refused_character",
+    "release_and_refill",
     "release_seat",
     "remaining_months",
     "remove_member",
@@ -249,8 +270,11 @@ __all__ = [
     "send_test_webhook",
     "set_alert_settings",
     "set_billing_details",
+    "set_group_members",
+    "set_policy",
     "set_tax_rate",
     "subscribe",
+    "sync_members",
     "take_seat",
     "tax_on",
     "term_on",

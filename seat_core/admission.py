@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from .errors import ContractExpired, NoSeatAvailable, Refusal, Requester
 from .identity import InvalidIdentity, email_key
 from .ledger import take_seat, usage
+from .licensing import LICENSED, group_names, is_licensed_member, licensed
 from .members import add_member, new_member
 from .models import Member, Organization, SeatRequest
 from .trust import Identity, Policy, trusted_email
@@ -57,6 +58,8 @@ class SignInRefused(Refusal):
         self.identity = identity
         self.seats_in_use = seats_in_use
         self.seats_purchased = seats_purchased
+        # The groups that grant a seat, for a not_licensed refusal.
+        self.licensed_groups: list[str] = []
         # Plain values: the member row is gone once the transaction rolls back.
         key = _request_key(identity, member)
         self.requester = (
@@ -110,6 +113,7 @@ def admit(
     member.sso_issuer, member.sso_subject = identity.issuer, identity.subject
     if identity.name and not member.display_name:
         member.display_name = identity.name
+    _check_licensed(session, organization, identity, member, created=created)
     try:
         # A new member is added, unflushed, by the take: one statement on PostgreSQL.
         if created:
@@ -140,6 +144,37 @@ def admit(
     member.last_sign_in_at = at
     session.flush()
     return Admission(member=member, seat_taken=taken, created=created)
+
+
+def _check_licensed(
+    session: Session,
+    organization: Organization,
+    identity: Identity,
+    member: Member,
+    *,
+    created: bool,
+) -> None:
+    """Refuse a member outside every licensed group, naming the groups that grant a seat.
+
+    :raises SignInRefused: not_licensed, when the organization has licensed groups and
+        the member (a new one is in no group) is in none of them.
+    """
+    if not licensed(session, organization.id):
+        return
+    if not created and is_licensed_member(session, member):
+        return
+    groups = group_names(session, organization.id, LICENSED)
+    named = " or ".join(repr(name) for name in groups)
+    refusal = _refusal(
+        session,
+        organization,
+        identity,
+        "not_licensed",
+        f"You are not licensed to use {organization.name}: a seat comes with membership of "
+        f"the group {named} in your identity provider. Ask its administrator to add you.",
+    )
+    refusal.licensed_groups = groups
+    raise refusal
 
 
 def find_request(

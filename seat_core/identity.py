@@ -42,6 +42,11 @@ def identity_key(text: str, *, what: str = "userName") -> str:
             raise InvalidIdentity(
                 f"{what} contains the invisible or control character U+{ord(char):04X}"
             )
+    return fold(text)
+
+
+def fold(text: str) -> str:
+    """Return text as names are compared: NFKC, casefolded, NFKC again (no checks)."""
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
 
 

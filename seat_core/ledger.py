@@ -169,8 +169,20 @@ def _bump(member: Member, at: datetime) -> None:
     member.updated_at = at
 
 
-def release_seat(session: Session, member: Member, *, at: datetime, on: date | None = None) -> bool:
-    """Free the member's seat and make it inactive, ending their sessions; False if no seat."""
+def release_seat(
+    session: Session,
+    member: Member,
+    *,
+    at: datetime,
+    on: date | None = None,
+    deactivate: bool = True,
+    reason: str | None = None,
+) -> bool:
+    """Free the member's seat and make it inactive, ending their sessions; False if no seat.
+
+    A seat policy frees seats of members that stay active (deactivate=False), saying why
+    in reason ('reclaimed', 'unlicensed'), which the seat's event records.
+    """
     state = inspect(member)
     before = (member.version, member.updated_at)
     # As in take_seat: a member with changes to flush gets its new version with them.
@@ -178,7 +190,7 @@ def release_seat(session: Session, member: Member, *, at: datetime, on: date | N
     if early:
         _bump(member, at)
     session.flush()
-    if member.active:
+    if deactivate and member.active:
         member.active = False
     # Signed-in browsers go with the seat, in this transaction: reactivation revives none.
     end_member_sessions(session, member.id)
@@ -197,7 +209,7 @@ def release_seat(session: Session, member: Member, *, at: datetime, on: date | N
     counts = (released.seats_used, released.seats_purchased, released.term_index)
     sync_contract(session, contract_id, released.seats_used)
     on = on or local_date(at, released.timezone)
-    record_event(connection, contract_id, member.id, "release", counts, on=on, at=at)
+    record_event(connection, contract_id, member.id, "release", counts, on=on, at=at, reason=reason)
     events.record(
         connection,
         member.organization_id,
@@ -208,6 +220,7 @@ def release_seat(session: Session, member: Member, *, at: datetime, on: date | N
             "member_id": member.id,
             "seats_used": released.seats_used,
             "seats_purchased": released.seats_purchased,
+            **({"reason": reason} if reason else {}),
         },
     )
     alerts.usage_changed(

@@ -12,7 +12,8 @@ from . import events
 from .errors import Refusal
 from .fastpath import can_join, insert_member
 from .identity import InvalidIdentity, email_key, identity_key
-from .ledger import release_seat, take_seat
+from .ledger import take_seat
+from .licensing import licensed, release_and_refill
 from .models import Member, SeatRequest, new_id
 
 
@@ -63,7 +64,8 @@ def add_member(session: Session, member: Member, *, at: datetime, active: bool) 
 
     The member is not flushed first: its INSERT is one prepared statement (on PostgreSQL,
     part of the take's single statement), not the ORM's flush, when it is the session's
-    one change (fastpath.identity_map.can_join). Return whether a seat was taken.
+    one change (fastpath.identity_map.can_join). Return whether a seat was taken. Under
+    licensed groups an active new member holds no seat until it joins one (licensing.py).
 
     :raises NoSeatAvailable: when every purchased seat is in use.
     :raises ContractExpired: when the term has ended and the contract was not renewed.
@@ -73,7 +75,9 @@ def add_member(session: Session, member: Member, *, at: datetime, active: bool) 
         member.id = new_id()  # the event names it before anything is written
     log_member(session, member, "member.created", at=at, active=active, source=member.source)
     if active:
-        return take_seat(session, member, at=at)
+        if not licensed(session, member.organization_id):
+            return take_seat(session, member, at=at)
+        member.active = True
     if can_join(session, member):
         insert_member(session, member)
     return False
@@ -99,15 +103,18 @@ def record_update(session: Session, member: Member, *, at: datetime, **data: obj
 
 
 def deactivate_member(session: Session, member: Member, *, at: datetime) -> bool:
-    """Make the member inactive, releasing its seat; return False if it held none."""
-    released = release_seat(session, member, at=at)
+    """Make the member inactive, releasing its seat; return False if it held none.
+
+    Under licensed groups the seat goes to the oldest waiting member at once.
+    """
+    released = release_and_refill(session, member, at=at)
     log_member(session, member, "member.deactivated", at=at)
     return released
 
 
 def remove_member(session: Session, member: Member, *, at: datetime) -> None:
     """Release the member's seat and log its deletion; the caller deletes the row."""
-    release_seat(session, member, at=at)
+    release_and_refill(session, member, at=at)
     log_member(session, member, "member.deleted", at=at)
 
 

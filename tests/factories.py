@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from scim_gateway.crypto import encrypt
 from seat_core import add_owner, create_organization, identity_key, take_seat, web_sessions
-from seat_core.models import Member, Organization, SsoConfig
+from seat_core.models import Member, Organization, ScimGroup, SsoConfig
 
 AT = datetime(2025, 3, 1, 12, tzinfo=UTC)
 # Nothing listens on port 9: SSO pointed here fails at the provider, never at the app.
@@ -124,3 +124,19 @@ def gen_sso_config(session: Session, organization: Organization) -> SsoConfig:
     )
     session.add(config)
     return config
+
+
+def gen_group(session: Session, organization: Organization, display_name: str) -> ScimGroup:
+    """Create an empty SCIM group of the organization."""
+    group = ScimGroup(
+        organization_id=organization.id,
+        display_name=display_name,
+        display_name_key=identity_key(display_name, what="displayName"),
+        scim={"displayName": display_name},
+        version=1,
+        created_at=AT,
+        updated_at=AT,
+    )
+    session.add(group)
+    session.flush()
+    return group

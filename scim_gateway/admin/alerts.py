@@ -7,6 +7,7 @@ from typing import Any
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 
 from seat_core import (
+    AlertNotFound,
     SeatError,
     add_recipient,
     add_webhook_endpoint,
@@ -20,8 +21,11 @@ from seat_core import (
     rotate_webhook_secret,
     send_test_webhook,
     set_alert_settings,
+    subscribe,
     webhook_endpoints_of,
 )
+from seat_core.alerts.subscriptions import event_types_of
+from seat_core.models import EVENT_TYPES
 
 from ..clock import now
 from ..crypto import encrypt
@@ -39,6 +43,7 @@ EVENT_NAMES = {
     "contract.expiring": "Contract ends in 30 days",
     "contract.renewed": "Contract renewed",
     "contract.expired": "Contract expired",
+    "seats.reclaim_upcoming": "Seats to be reclaimed",
     "sso.certificate_expiring": "SAML certificate expires in 30 days",
     "webhook.test": "Test",
 }
@@ -62,6 +67,7 @@ def page(
             endpoints=webhook_endpoints_of(session, organization_id),
             deliveries=recent_deliveries(session, organization_id),
             event_names=EVENT_NAMES,
+            event_types=EVENT_TYPES,
             error=error,
             secret=secret,
             form=form or {},
@@ -177,6 +183,24 @@ def alerts_test_webhook(org: str, endpoint_id: int) -> Any:
         return page(status=404, error=error.message)
     flash("Test message queued: its delivery shows below within seconds.", "success")
     return redirect(url_for("admin.alerts", org=org) + "#deliveries")
+
+
+@bp.post("/<org>/alerts/webhooks/<int:endpoint_id>/events")
+@owner_required()
+def alerts_subscribe_webhook(org: str, endpoint_id: int) -> Any:
+    """Choose the event log's types an endpoint gets besides the alerts."""
+    types = request.form.getlist("types")
+    try:
+        with transaction() as session:
+            endpoint = subscribe(session, g.organization, endpoint_id, types, at=now())
+            chosen = event_types_of(endpoint)
+    except AlertNotFound as error:
+        return page(status=404, error=error.message)
+    except SeatError as error:
+        return page(status=400, error=error.message)
+    what = ", ".join(chosen) if chosen else "no events, only the alerts"
+    flash(f"The endpoint gets {what}.", "success")
+    return redirect(url_for("admin.alerts", org=org))
 
 
 @bp.post("/<org>/alerts/webhooks/<int:endpoint_id>/delete")

@@ -24,7 +24,7 @@ from seat_core import (
     StaleQuote,
     contract_of,
     find_purchase,
-    purchase_seats,
+    purchase_and_admit,
     quote_purchase,
     renewal_preview,
     set_billing_details,
@@ -39,6 +39,7 @@ from . import bp
 from .auth import owner_required
 from .forecast import forecast_for
 from .formatting import amount, plural
+from .policy import seat_policy
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 BILLING_FIELDS = ("billing_name", "billing_address", "billing_tax_id")
@@ -117,6 +118,7 @@ def _billing_page(form: dict[str, str] | None = None, error: str | None = None) 
             details=session.get_one(Organization, g.organization.id),
             form=form,
             details_error=error,
+            seat_policy=seat_policy(session),
             forecast=forecast_for(session, contract),
         ), (400 if error else 200)
 
@@ -202,7 +204,7 @@ def buy_seats(org: str) -> Any:
     try:
         with transaction() as session:
             contract = contract_of(session, g.organization.id)
-            purchase = purchase_seats(
+            purchase = purchase_and_admit(
                 session,
                 g.organization,
                 seats=seats,

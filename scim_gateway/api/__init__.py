@@ -4,8 +4,8 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import errors, events, lists, openapi, seats, sign_ins  # noqa: E402  (register their views on bp)
+from . import errors, events, lists, openapi, policy, seats, sign_ins  # noqa: E402  (register their views on bp)
 
 errors.init(bp)
 
-__all__ = ["bp", "errors", "events", "lists", "openapi", "seats", "sign_ins"]
+__all__ = ["bp", "errors", "events", "lists", "openapi", "policy", "seats", "sign_ins"]

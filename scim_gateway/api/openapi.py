@@ -137,6 +137,37 @@ def document(max_seats: int) -> dict[str, Any]:
                     },
                 }
             },
+            "/orgs/{org}/seat-policy": {
+                "get": {
+                    "operationId": "getSeatPolicy",
+                    "summary": "The seat policy: licensed groups, reclamation, exempt groups.",
+                    "parameters": [ORG],
+                    "responses": {
+                        "200": json_response("The seat policy.", ref("SeatPolicy")),
+                        **AUTH_ERRORS,
+                    },
+                },
+                "put": {
+                    "operationId": "putSeatPolicy",
+                    "summary": "Replace the seat policy (Primary Owner).",
+                    "description": "Every field is required: [] or null turns a part off. "
+                    "Changing the licensed groups gives and takes seats at once.",
+                    "parameters": [ORG],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": ref("SeatPolicy")}},
+                    },
+                    "responses": {
+                        "200": json_response("The seat policy now.", ref("SeatPolicy")),
+                        "400": problem("The body is not a JSON object with only the fields."),
+                        **AUTH_ERRORS,
+                        "422": problem(
+                            "A field is missing, a group name is invalid, or the days are "
+                            "out of range."
+                        ),
+                    },
+                },
+            },
             "/orgs/{org}/events": {
                 "get": {
                     "operationId": "listEvents",

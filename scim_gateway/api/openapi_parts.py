@@ -43,6 +43,19 @@ NULLABLE_TEXT = {"type": ["string", "null"]}
 
 # Text in a path or query parameter: what the request guard lets through (docs/input.md).
 TEXT = {"type": "string", "minLength": 1, "pattern": f"^[^{REFUSED_CONTROLS}]+$"}
+# IdP groups named by displayName: no surrounding space, no control character.
+_CONTROLS = r"\x00-\x1f\x7f-\x9f"
+_NAME_CHAR = f"[^\\s{_CONTROLS}]"
+GROUP_NAMES = {
+    "type": "array",
+    "maxItems": 100,
+    "items": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 256,
+        "pattern": f"^{_NAME_CHAR}(?:[^{_CONTROLS}]*{_NAME_CHAR})?$",
+    },
+}
 # Every operation may answer these, before its own checks run.
 INPUT_ERRORS = {
     "400": problem("Malformed input: a character, JSON body or parameter the API refuses."),
@@ -139,6 +152,20 @@ def schemas(max_seats: int) -> dict[str, Any]:
             "required": ["seats"],
             "properties": {"seats": {"type": "integer", "minimum": 1, "maximum": max_seats}},
         },
+        "SeatPolicy": _object(
+            {
+                "licensed_groups": GROUP_NAMES,
+                "reclaim_after_days": {
+                    "type": ["integer", "null"],
+                    "minimum": 14,
+                    "maximum": 3650,
+                    "description": "Release a seat whose holder has not signed in for this "
+                    "many days; null: never.",
+                },
+                "exempt_groups": GROUP_NAMES,
+            }
+        )
+        | {"additionalProperties": False},
         "Seats": _object(
             {
                 "organization": {"type": "string"},

@@ -14,7 +14,7 @@ from seat_core import (
     PurchaseOutsideTerm,
     contract_of,
     forecast_of,
-    purchase_seats,
+    purchase_and_admit,
     quote_purchase,
     renewal_preview,
     usage,
@@ -127,7 +127,7 @@ def buy_seats(org: str) -> Any:
         seats = seats_body()
         contract = contract_of(session, organization.id)
         try:
-            purchase = purchase_seats(
+            purchase = purchase_and_admit(
                 session,
                 organization,
                 seats=seats,

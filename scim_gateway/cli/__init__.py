@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(1)
 
 
-from . import alerts, database, invoices, orgs, owners, seats, sso, tokens  # noqa: E402  (commands register on cli)
+from . import alerts, database, invoices, orgs, owners, policy, seats, sso, tokens  # noqa: E402  (commands register on cli)
 
 __all__ = [
     "Context",
@@ -87,6 +87,7 @@ __all__ = [
     "orgs",
     "owners",
     "pass_context",
+    "policy",
     "seats",
     "sso",
     "tokens",

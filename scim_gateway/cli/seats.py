@@ -15,7 +15,7 @@ from seat_core import (
     format_money,
     format_months,
     get_organization,
-    purchase_seats,
+    purchase_and_admit,
     quote_purchase,
     renew_due,
     usage,
@@ -95,7 +95,7 @@ def seats_buy(
     """Buy seats now and issue the prorated invoice."""
     with ctx.transaction() as session:
         organization, day = _organization_on(session, slug, on)
-        purchase = purchase_seats(
+        purchase = purchase_and_admit(
             session,
             organization,
             seats=count,

@@ -226,12 +226,39 @@ def content_of(item: Claim, public_url: str) -> Content:
             action_label="Open billing",
             action_url=f"{admin}/billing",
         )
+    if item.event == "seats.reclaim_upcoming":
+        return _reclaim_upcoming(p, org, admin)
     return Content(
         subject=f"[{org}] Test alert",
         headline="Test alert",
         paragraphs=["This is a test of the alert delivery. Nothing happened."],
         action_label="Open alert settings",
         action_url=f"{admin}/alerts",
+    )
+
+
+def _reclaim_upcoming(p: dict[str, Any], org: str, admin: str) -> Content:
+    """The warning, 7 days ahead, of dormant seats to be reclaimed: who, and on which day."""
+    people = p.get("people") or []
+    count = int(p.get("people_count") or len(people))
+    names = [
+        f"{_name({'identity': person.get('user_name'), **person})}: reclaimed on "
+        f"{person['reclaim_on']}"
+        for person in people
+    ]
+    first = min((person["reclaim_on"] for person in people), default=p.get("on"))
+    return Content(
+        subject=f"[{org}] {_seats(count)} to be reclaimed from {first}",
+        headline=f"{_seats(count)} will be reclaimed",
+        paragraphs=[
+            f"These people have not signed in for {p['reclaim_after_days']} days. Their seats "
+            "go back to the pool on the day shown, unless they sign in before. They keep "
+            "their data, and their next sign-in takes a seat again if one is free."
+        ],
+        action_label="Open billing settings",
+        action_url=f"{admin}/billing",
+        names=names,
+        more_names=max(count - len(names), 0),
     )
 
 

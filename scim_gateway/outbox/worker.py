@@ -20,6 +20,7 @@ from seat_core import (
     notify_renewals,
     prune_events,
     push_events,
+    reclaim_due,
 )
 from seat_core.alerts.subscriptions import OUTBOX_PREFIX
 from seat_core.outbound import Resolver, resolve_host
@@ -49,6 +50,7 @@ class Report:
     certificate_notices: int = 0
     events_queued: int = 0
     events_pruned: int = 0
+    seats_reclaimed: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -132,6 +134,9 @@ def deliver_once(
                 # Pruned as often as renewals are looked for: a day's events at most.
                 days = app.config["EVENT_RETENTION_DAYS"]
                 report.events_pruned = prune_events(session, at=now(), days=days)
+                # Idempotent within a day: the warnings and releases of dormant seats.
+                reclaimed = reclaim_due(session, at=now())
+                report.seats_reclaimed = sum(len(result.released) for result in reclaimed)
             report.digests = len(close_digests(session, at=now()))
             report.events_queued = push_events(session, at=now())
         sender = Sender(options, resolve)
@@ -200,7 +205,7 @@ def _send_batch(
 
 
 def run_worker(app: Flask, stop: threading.Event) -> None:
-    """Deliver in a loop until stop is set; look for renewal notices every few minutes."""
+    """Deliver in a loop until stop is set; renewal notices and reclamation every few minutes."""
     options = Options.from_config(app.config)
     last_renewal_check = float("-inf")
     while not stop.is_set():

@@ -1,4 +1,4 @@
-"""/Groups: groups of the organization's users; membership never takes or frees a seat.
+"""/Groups: groups of the organization's users; under licensed groups, membership holds seats.
 
 The views are scim/views.py's; what is a group's own is here: its members, kept in a
 table of their own.
@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from seat_core.licensing import set_group_members
 from seat_core.models import GroupMembership, Member, ScimGroup, new_id
 
 from .auth import base_url, organization_id
@@ -64,24 +65,28 @@ class Groups(ResourceType):
         members = _members(session, row, member_ids(resource))
         session.add(row)
         session.flush()
-        _set_members(session, row, [member.id for member in members])
+        set_group_members(session, row, [member.id for member in members], at=at)
         return {row.id: members}
 
     def apply(
         self, session: Session, row: ScimGroup, updated: Any, extras: Extras, at: datetime
     ) -> tuple[Extras, Commit]:
         members = _members(session, row, member_ids(updated))
+        old_key = row.display_name_key
         write_group(row, updated)
 
         def commit() -> None:
             bump(row, at)
             session.flush()
-            _set_members(session, row, [member.id for member in members])
+            # A renamed group may start or stop being licensed for all its members.
+            renamed = row.display_name_key != old_key
+            wanted = [member.id for member in members]
+            set_group_members(session, row, wanted, at=at, renamed=renamed)
 
         return {row.id: members}, commit
 
     def remove(self, session: Session, row: ScimGroup, at: datetime) -> None:
-        session.execute(delete(GroupMembership).where(GroupMembership.group_id == row.id))
+        set_group_members(session, row, [], at=at)
 
 
 GROUPS = Groups()
@@ -108,26 +113,6 @@ def _members(session: Session, row: ScimGroup, wanted: list[str]) -> list[Member
     if unknown:
         raise invalid_value(f"No user with id {unknown[0]!r} in this organization.")
     return members
-
-
-def _set_members(session: Session, row: ScimGroup, wanted: list[str]) -> None:
-    """Make the group's members exactly the wanted users, already checked by _members."""
-    current = set(
-        session.scalars(select(GroupMembership.member_id).where(GroupMembership.group_id == row.id))
-    )
-    removed = current - set(wanted)
-    added = [member_id for member_id in wanted if member_id not in current]
-    if removed:
-        session.execute(
-            delete(GroupMembership).where(
-                GroupMembership.group_id == row.id, GroupMembership.member_id.in_(removed)
-            )
-        )
-    if added:
-        session.execute(
-            insert(GroupMembership),
-            [{"group_id": row.id, "member_id": member_id} for member_id in added],
-        )
 
 
 def resource_of(session: Session, row: ScimGroup) -> Any:

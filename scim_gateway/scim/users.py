@@ -20,6 +20,7 @@ from seat_core import (
     remove_member,
     take_seat,
 )
+from seat_core.licensing import activate, licensed
 from seat_core.models import GroupMembership, Member, ScimGroup, Seat
 
 from .auth import base_url, organization_id
@@ -116,20 +117,30 @@ class Users(ResourceType):
         # Only true activates: a PATCH that removes "active" deactivates the user.
         wants_active = updated.active is True
         write_user(row, updated)
+        activating = wants_active and not was_active
+        # Under licensed groups an activation may hold no seat: it is decided now (a
+        # change of "active" is always written), so that the response tells the truth.
+        decided = activating and licensed(session, row.organization_id)
+        if decided:
+            bump(row, at)
+            if activate(session, row, at=at):
+                seats[row.id] = at
         # Written with the other changes; taking or releasing the seat sets it too.
         row.active = wants_active
-        if wants_active and not was_active:
+        if activating and not decided:
             seats[row.id] = at
         elif was_active and not wants_active:
             seats.pop(row.id, None)
 
         def commit() -> None:
             # Taking or releasing the seat gives the member its new version itself.
-            if wants_active and not was_active:
+            if activating and not decided:
                 take_seat(session, row, at=at)
                 record_update(session, row, at=at, active=True)
             elif was_active and not wants_active:
                 deactivate_member(session, row, at=at)
+            elif decided:
+                record_update(session, row, at=at, active=True)
             else:
                 bump(row, at)
                 record_update(session, row, at=at)

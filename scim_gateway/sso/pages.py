@@ -52,7 +52,13 @@ def refused(provider: Provider, refusal: SignInRefused) -> Response:
     return _page(
         "sso/refused.html",
         403,
-        title="No seat for you yet" if refusal.requester else "Sign-in refused",
+        title=(
+            "Not licensed"
+            if refusal.reason == "not_licensed"
+            else "No seat for you yet"
+            if refusal.requester
+            else "Sign-in refused"
+        ),
         organization=provider.name,
         slug=provider.slug,
         refusal=refusal,

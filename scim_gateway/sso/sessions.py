@@ -5,7 +5,8 @@ The cookie contract (the rows behind the keys are seat_core.web_sessions'):
 - ``session["member_session"]``: the key of the member's web session, one organization at a
   time; the row holds who, where, until when, and the ID token for the provider's logout;
 - ``session["sso_flows"]``: the OAuth states of this browser's sign-ins in progress (the
-  newest few); the PKCE verifier and nonce stay in their sign_in_flow rows;
+  newest few); the PKCE verifier and nonce stay in their sign_in_flow rows (a SAML
+  sign-in's nonce is its AuthnRequest id, which the Response's InResponseTo must name);
 - ``session["sso_refusal"]``: the last refused person, for the "Request a seat" button.
 
 The owner's session key and the CSRF token of every form are admin.auth's.

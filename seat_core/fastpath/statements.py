@@ -335,7 +335,10 @@ RELEASE_SEAT = Prepared(
 
 INSERT_SEAT_EVENT = Prepared(
     insert(seat_event).values(
-        {name: bindparam(name, type_=seat_event.c[name].type) for name in _event_columns}
+        {
+            name: bindparam(name, type_=seat_event.c[name].type)
+            for name in (*_event_columns, "reason")
+        }
     ),
     NoRow,
 )

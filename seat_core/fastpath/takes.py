@@ -154,6 +154,7 @@ def record_event(
     *,
     on: date,
     at: datetime,
+    reason: str | None = None,
 ) -> None:
     """Record a change of seats for the usage history, on the connection's transaction."""
     seats_used, seats_purchased, term_index = counts
@@ -168,5 +169,6 @@ def record_event(
             "term_index": term_index,
             "on": on,
             "at": at,
+            "reason": reason,
         },
     )

@@ -31,12 +31,14 @@ from .people import (
     ScimGroup,
     SsoConfig,
 )
+from .policy import MIN_RECLAIM_DAYS, PolicyGroup, SeatPolicy
 from .sessions import SignInFlow, WebSession
 
 __all__ = [
     "ACTOR_TYPES",
     "EVENT_TYPES",
     "MAX_ID",
+    "MIN_RECLAIM_DAYS",
     "NAMING",
     "AlertDelivery",
     "AlertRecipient",
@@ -54,11 +56,13 @@ __all__ = [
     "Organization",
     "Outbox",
     "Owner",
+    "PolicyGroup",
     "RefusalWindow",
     "SamlAssertion",
     "ScimGroup",
     "Seat",
     "SeatEvent",
+    "SeatPolicy",
     "SeatRequest",
     "SignInFlow",
     "SsoConfig",

@@ -100,6 +100,9 @@ class Seat(Base):
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"))
     member_id: Mapped[str] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), unique=True)
     taken_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The reclamation day the owners were warned of; a sign-in moves the day, and a new
+    # day gets its own warning.
+    reclaim_warned_for: Mapped[date | None] = mapped_column(Date)
 
 
 class SeatEvent(Base):
@@ -122,6 +125,9 @@ class SeatEvent(Base):
     term_index: Mapped[int] = mapped_column(Integer)
     on: Mapped[date] = mapped_column(Date)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Why a seat was released, when it was not its member's own doing ('reclaimed',
+    # 'unlicensed'); None otherwise.
+    reason: Mapped[str | None] = mapped_column(String(16))
 
 
 class SeatRequest(Base):

@@ -1,4 +1,4 @@
-"""Fixtures for the end-to-end tests: real SMTP, webhook, browser and artifacts."""
+"""Fixtures for the end-to-end tests: real SMTP, webhook, SAML IdP, browser and artifacts."""
 
 import os
 from collections.abc import Callable, Iterator
@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tests.e2e.saml_world import SamlWorld, world_of
 from tests.support.browser import launch_chromium, save_screenshot
+from tests.support.saml_idp import SamlIdp, start_saml_idp
 from tests.support.smtp import SmtpServer, start_smtp_server
 from tests.support.webhooks import WebhookReceiver, start_webhook_receiver
 
@@ -70,3 +72,20 @@ def screenshot(artifacts_dir: Path, request: pytest.FixtureRequest) -> Callable[
         return save_screenshot(page, artifacts_dir, f"{request.node.name}-{name}")
 
     return take
+
+
+@pytest.fixture(scope="module")
+def saml_idp() -> Iterator[SamlIdp]:
+    """Run a real SAML IdP (pysaml2's) on 127.0.0.1, with two signing certificates."""
+    with start_saml_idp() as running:
+        yield running
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def saml_world(
+    request: pytest.FixtureRequest, saml_idp: SamlIdp, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SamlWorld]:
+    """Run the app under gunicorn on SQLite, then on PostgreSQL, beside the IdP."""
+    yield from world_of(request.param, tmp_path_factory.mktemp(request.param), saml_idp)

@@ -15,7 +15,8 @@ from seat_core import (
     renew_due,
     take_seat,
 )
-from seat_core.models import Member
+from seat_core.licensing import add_to_group
+from seat_core.models import Member, ScimGroup
 
 AT = datetime(2025, 3, 1, 12, tzinfo=UTC)
 
@@ -102,3 +103,42 @@ def race_to_renew(url: str, at: datetime, barrier: Any) -> int:
         issued = len(renew_due(session, at=at))
     engine.dispose()
     return issued
+
+
+def race_to_join(url: str, group_id: str, member_ids: list[str], barrier: Any) -> dict[str, int]:
+    """Add each member to the licensed group from a thread of its own, all at once."""
+    engine = (
+        make_engine(url, pool_size=len(member_ids), max_overflow=0)
+        if url.startswith("postgresql")
+        else make_engine(url)
+    )
+    sessions = make_sessionmaker(engine)
+    outcomes = {"taken": 0, "queued": 0}
+    lock = threading.Lock()
+    local_barrier = threading.Barrier(len(member_ids))
+
+    errors: list[str] = []
+
+    def join(member_id: str) -> None:
+        local_barrier.wait()
+        try:
+            with sessions.begin() as session:
+                group = session.get_one(ScimGroup, group_id)
+                synced = add_to_group(session, group, [member_id], at=AT)
+        except Exception as error:  # reported to the test, which fails on it
+            errors.append(repr(error))
+            return
+        with lock:
+            outcomes["taken"] += len(synced.taken)
+            outcomes["queued"] += len(synced.queued)
+
+    barrier.wait()
+    workers = [threading.Thread(target=join, args=(member_id,)) for member_id in member_ids]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    engine.dispose()
+    if errors:
+        raise RuntimeError(errors[0])
+    return outcomes

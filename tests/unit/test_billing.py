@@ -18,6 +18,7 @@ from seat_core import (
     take_seat,
     usage,
 )
+from seat_core.events import Actor, acting_as, read_after
 from seat_core.models import Contract, Invoice, Outbox
 
 from ..factories import AT, gen_member, gen_organization
@@ -177,3 +178,23 @@ def test_a_contract_that_does_not_auto_renew_expires_and_members_keep_their_data
             quote_purchase(session, organization, seats=1, on=at.date())
         # Releasing is never refused, even after expiry.
         assert release_seat(session, member, at=at)
+
+
+def test_a_renewal_and_an_expiry_are_logged_as_the_systems_whoever_triggered_them(sessions):
+    at = datetime(2026, 1, 1, 0, 30, tzinfo=UTC)
+    with sessions.begin() as session:
+        renewing = gen_organization(session, seats=10)
+        gen_member(session, renewing, "ann")
+        ending = gen_organization(session, slug="ending", seats=10, auto_renew=False)
+        with acting_as(Actor("scim_token", "1", "Okta")):
+            renew_due(session, at=at)
+
+    with sessions.begin() as session:
+        renewed = read_after(session, renewing.id, types=["contract.renewed"]).events
+        expired = read_after(session, ending.id, types=["contract.expired"]).events
+        invoice = session.scalars(select(Invoice).where(Invoice.kind == "renewal")).one()
+    assert [(e.subject, e.data["seats_purchased"], e.data["amount_minor"]) for e in renewed] == [
+        (invoice.number, 1, 36000)
+    ]
+    assert [e.data["term_end"] for e in expired] == ["2026-01-01"]
+    assert {e.actor_type for e in [*renewed, *expired]} == {"system"}

@@ -4,10 +4,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from seat_core.models import Contract, Invoice, Seat
+from seat_core import set_group_members, set_policy
+from seat_core.models import Contract, GroupMembership, Invoice, Member, Seat, SeatRequest
 
-from ..factories import gen_member, gen_organization
-from .race import race_for_seats, race_to_renew, run_in_processes
+from ..factories import AT, gen_group, gen_member, gen_organization
+from .race import race_for_seats, race_to_join, race_to_renew, run_in_processes
 
 PROCESSES = 4
 THREADS = 16
@@ -43,3 +44,44 @@ def test_two_processes_renewing_at_once_renew_the_term_exactly_once(sessions, da
         renewals = session.scalars(select(Invoice).where(Invoice.kind == "renewal")).all()
         assert len(renewals) == 1
         assert session.scalars(select(Contract.term_index)).one() == 1
+
+
+def test_fifty_licensed_group_joins_at_once_admit_exactly_ten_and_queue_forty(
+    sessions, database_url
+):
+    with sessions.begin() as session:
+        organization = gen_organization(session, seats=12)
+        gen_member(session, organization, "ann")
+        gen_member(session, organization, "bob")
+        set_policy(session, organization.id, at=AT, licensed_groups=["Engineering"])
+        group = gen_group(session, organization, "Engineering")
+        # ann and bob keep their seats as licensed members: 10 seats stay free.
+        set_group_members(session, group, [m.id for m in session.scalars(select(Member))], at=AT)
+        joiners = []
+        for index in range(50):
+            member = gen_member(session, organization, f"joiner{index}", active=False)
+            member.active = True
+            joiners.append(member.id)
+    batches = [(database_url, group.id, joiners[p::5]) for p in range(5)]
+
+    results = run_in_processes(race_to_join, batches)
+
+    assert sum(r["taken"] for r in results) == 10
+    assert sum(r["queued"] for r in results) == 40
+    with sessions.begin() as session:
+        contract = session.scalars(select(Contract)).one()
+        holders = session.scalar(select(func.count()).select_from(Seat))
+        assert contract.seats_used == holders == 12 == contract.seats_purchased
+        in_group = session.scalar(
+            select(func.count())
+            .select_from(GroupMembership)
+            .where(GroupMembership.group_id == group.id)
+        )
+        assert in_group == 52
+        waiting = session.scalars(
+            select(SeatRequest.member_id).where(SeatRequest.status == "pending")
+        ).all()
+        seated = set(session.scalars(select(Seat.member_id))) & set(joiners)
+        # Every joiner either holds one of the 10 seats or waits for one, never both.
+        assert (len(seated), len(waiting)) == (10, 40)
+        assert seated | set(waiting) == set(joiners)

@@ -100,6 +100,7 @@ def arrange(session: Session) -> dict[str, dict[str, Any]]:
             "term_index": 0,
             "on": day,
             "at": AT,
+            "reason": None,
         },
     }
 
@@ -260,12 +261,15 @@ def test_a_new_member_is_written_by_prepared_statements_not_a_flush(sessions, ac
             stop_counting(session)
         sqlite = session.get_bind().dialect.name == "sqlite"
 
-    # The event log's member.created first; then on SQLite the member's INSERT, TAKE_SEAT,
-    # INSERT_SEAT, INSERT_SEAT_EVENT and the seat.taken event; on PostgreSQL the joined
-    # take, which logs seat.taken itself. Inactive: the INSERT alone.
-    assert len(executed) == ((6 if sqlite else 2) if active else 2), executed
-    assert "INSERT INTO event" in executed[0]
-    assert "INSERT INTO member" in executed[1]
+    # The event log's member.created first; then, when active, the seat policy's
+    # licensed-groups lookup and on SQLite the member's INSERT, TAKE_SEAT, INSERT_SEAT,
+    # INSERT_SEAT_EVENT and the seat.taken event; on PostgreSQL the joined take, which logs
+    # seat.taken itself. Inactive: the INSERT alone.
+    assert len(executed) == ((7 if sqlite else 3) if active else 2), executed
+    assert "INSERT INTO event" in executed.pop(0)
+    if active:
+        assert "FROM seat_policy_group" in executed.pop(0)
+    assert "INSERT INTO member" in executed[0]
     with sessions() as session:
         stored = session.scalars(select(Member).where(Member.user_name == "cy")).one()
         assert (stored.id, stored.active, stored.version) == (cy.id, active, 1)

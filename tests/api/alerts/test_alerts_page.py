@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from scim_gateway.crypto import decrypt
 from seat_core import alert_settings_of, get_organization, recipients_of
-from seat_core.models import AlertDelivery, WebhookEndpoint
+from seat_core.models import AlertDelivery, Event, WebhookEndpoint
 from tests.conftest import TEST_CONFIG
 from tests.factories import gen_member, gen_organization, gen_owner
 from tests.support.webhooks import PUBLIC_ADDRESS
@@ -205,3 +205,25 @@ def test_a_form_without_the_csrf_token_is_refused(sqlite_app, owner, acme):
     assert response.status_code == 400
     with sessions(sqlite_app)() as session:
         assert recipients_of(session, acme["id"]) == []
+
+
+def test_an_endpoint_subscribes_to_event_types_and_the_change_is_logged(sqlite_app, owner):
+    post(owner, "/webhooks", url=f"{HOOKS}/siem")
+    with sessions(sqlite_app)() as session:
+        endpoint_id = session.scalar(select(WebhookEndpoint.id))
+
+    saved = post(owner, f"/webhooks/{endpoint_id}/events", types=["seat.refused", "token.revoked"])
+    unknown = post(owner, f"/webhooks/{endpoint_id}/events", types=["seat.stolen"])
+    page = owner.get("/admin/acme/alerts").text
+
+    assert saved.status_code == 302
+    assert unknown.status_code == 400 and "Unknown event type: seat.stolen" in unknown.text
+    assert "2 event types" in page and 'value="seat.refused" checked' in page
+    with sessions(sqlite_app)() as session:
+        endpoint = session.get(WebhookEndpoint, endpoint_id)
+        assert endpoint.event_types == "seat.refused,token.revoked"
+        changes = session.scalars(
+            select(Event.data).where(Event.type == "webhook.endpoint_changed").order_by(Event.id)
+        ).all()
+    assert [change["change"] for change in changes] == ["added", "subscribed"]
+    assert changes[1]["event_types"] == ["seat.refused", "token.revoked"]

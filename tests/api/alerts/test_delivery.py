@@ -1,5 +1,6 @@
 """Delivery in-process: email parts, signed webhooks, retries, giving up, disjoint claims."""
 
+import json
 import random
 import threading
 from datetime import UTC, datetime, timedelta
@@ -10,8 +11,9 @@ from sqlalchemy import select
 from scim_gateway.crypto import encrypt
 from scim_gateway.outbox import Options, deliver_once
 from scim_gateway.outbox.claims import claim, retry_delay
-from seat_core import add_webhook_endpoint, enqueue, record_refusal
-from seat_core.models import AlertDelivery
+from seat_core import add_webhook_endpoint, enqueue, record_refusal, subscribe
+from seat_core.events import record
+from seat_core.models import AlertDelivery, Event, WebhookEndpoint
 from tests.conftest import TEST_CONFIG
 from tests.factories import gen_member, gen_organization, gen_owner
 from tests.support.smtp import start_smtp_server
@@ -203,3 +205,50 @@ def test_retry_delays_double_up_to_the_maximum_with_jitter():
 
     bounds = [(5, 10), (10, 20), (20, 40), (40, 80), (50, 100), (50, 100), (50, 100)]
     assert all(low <= delay <= high for delay, (low, high) in zip(delays, bounds, strict=True))
+
+
+def test_a_subscribed_event_is_pushed_signed_once_with_a_stable_id(app, receiver):
+    organization = organization_in(app, owner=False, endpoint=receiver)
+    with app.extensions["db"].sessions.begin() as session:
+        endpoint_id = session.scalar(select(WebhookEndpoint.id))
+        subscribe(session, organization, endpoint_id, ["seat.refused"], at=NOW)
+    with app.extensions["db"].sessions.begin() as session:
+        record_refusal(
+            session,
+            organization,
+            channel="scim",
+            identity="late@okta.local",
+            identity_key="late@okta.local",
+            at=NOW,
+        )
+    # The refusal's alert and the event: each fails once, then is sent again.
+    receiver.fail_next(2)
+
+    first = deliver_once(app, now=lambda: NOW)
+    later = deliver_once(app, now=lambda: NOW + timedelta(seconds=61))
+    again = deliver_once(app, now=lambda: NOW + timedelta(seconds=122))
+
+    assert (first.events_queued, later.events_queued, again.events_queued) == (1, 0, 0)
+    # The alerts of the refusal go to the endpoint too; the event is the one with an actor.
+    bodies = [(r, json.loads(r.body)) for r in receiver.requests]
+    pushed = [(r, b) for r, b in bodies if b["type"] == "seat.refused" and "actor" in b["data"]]
+    assert len(pushed) == 2 and all(r.signature_valid for r, _ in pushed)
+    event = pushed[-1][1]["data"]
+    assert {r.headers["webhook-id"] for r, _ in pushed} == {f"msg_event-{event['id']}"}
+    assert (event["subject"], event["actor"]["type"]) == ("late@okta.local", "system")
+    assert event["organization"]["slug"] == organization.slug
+
+
+def test_the_worker_prunes_events_past_the_retention(app):
+    organization = organization_in(app, owner=False)
+    app.config["EVENT_RETENTION_DAYS"] = 30
+    with app.extensions["db"].sessions.begin() as session:
+        record(session, organization.id, "member.updated", at=NOW - timedelta(days=31))
+        record(session, organization.id, "member.updated", at=NOW - timedelta(days=29))
+
+    report = deliver_once(app, now=lambda: NOW)
+
+    assert report.events_pruned == 1
+    with app.extensions["db"].sessions() as session:
+        kept = session.scalars(select(Event.occurred_at)).all()
+    assert kept == [NOW - timedelta(days=29)]
