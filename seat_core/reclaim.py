@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import exists, or_, select, update
@@ -91,11 +91,16 @@ def _reclaim_organization(
             or_(Owner.email_key == Member.email_key, Owner.email_key == Member.user_name_key),
         )
     )
+    # Who was active after this cannot be due within the warning's days (a day to spare
+    # for the time zone): only the others are read.
+    since = datetime.combine(today + timedelta(days=WARNING_DAYS + 2 - days), time(), UTC)
     holders = session.execute(
         select(Member, Seat)
         .join(Seat, Seat.member_id == Member.id)
         .where(
             Member.organization_id == organization_id,
+            Seat.taken_at < since,
+            or_(Member.last_sign_in_at.is_(None), Member.last_sign_in_at < since),
             ~owner,
             ~in_groups(organization_id, EXEMPT),
         )

@@ -12,9 +12,9 @@ from playwright.sync_api import Page
 from sqlalchemy import select
 
 from scim_gateway.tokens import issue_token
-from seat_core import add_owner, purchase_seats
+from seat_core import add_owner, holds_seat, purchase_seats, set_group_members, set_policy
 from seat_core.models import Outbox
-from tests.factories import gen_member
+from tests.factories import gen_group, gen_member
 
 from .sso_world import (
     CLIENT_ID,
@@ -358,3 +358,47 @@ def test_an_email_the_organization_cannot_trust_is_refused_without_a_seat_reques
     assert "Request a seat" not in answer.text
     assert refused_without_a_trace(bad, browser, login)
     assert login not in {r.identity for r in requests_of(bad, "bad")}
+
+
+def test_under_licensed_groups_the_refusal_page_says_not_licensed_and_names_the_group(
+    world: World,
+) -> None:
+    world.organization("licensed", seats=2)
+    with world.sessions.begin() as session:
+        organization = organization_of(session, "licensed")
+        set_policy(session, organization.id, at=utc_now(), licensed_groups=["Engineering"])
+        kim = gen_member(
+            session, organization, "kim@acme.test", email="kim@acme.test", at=utc_now()
+        )
+        lee = gen_member(
+            session,
+            organization,
+            "lee@acme.test",
+            email="lee@acme.test",
+            active=False,
+            at=utc_now(),
+        )
+        lee.active = True  # provisioned active, in no licensed group: no seat
+        group = gen_group(session, organization, "Engineering")
+        set_group_members(session, group, [kim.id], at=utc_now())
+
+    _, admitted = world.sign_in("licensed", "kim@acme.test")
+    browser, refused = world.sign_in("licensed", "lee@acme.test")
+    _, stranger = world.sign_in("licensed", "max@acme.test")
+
+    assert admitted.status_code == 302 and admitted.headers["Location"] == PRODUCT
+    assert refused.status_code == 403
+    page = text_of(refused)
+    assert "not licensed" in page and "Engineering" in page
+    assert "Request a seat" not in refused.text
+    assert world.me(browser, "licensed").status_code == 401
+    assert stranger.status_code == 403 and "not licensed" in text_of(stranger)
+    with world.sessions() as session:
+        members = {m.user_name: m for m in members_of(world, "licensed")}
+        assert holds_seat(session, members["kim@acme.test"]) is True
+        assert members["kim@acme.test"].last_sign_in_at is not None
+        # lee stays active without a seat; the stranger left nothing behind.
+        assert members["lee@acme.test"].active is True
+        assert holds_seat(session, members["lee@acme.test"]) is False
+        assert "max@acme.test" not in members
+    assert requests_of(world, "licensed") == []
