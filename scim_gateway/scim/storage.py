@@ -12,7 +12,7 @@ from seat_core.models import Member, ScimGroup
 
 from .errors import invalid_value
 from .policy import POLICY
-from .resources import SEAT_SCHEMA, GroupResource, SeatExtension
+from .resources import SEAT_SCHEMA, GroupResource, SeatExtension, extension_field
 
 # Column widths of the member and group tables; longer values are refused, not cut.
 LIMITS = {"userName": 256, "externalId": 256, "displayName": 256, "emails.value": 320}
@@ -23,7 +23,7 @@ def stored_user(resource: Any) -> dict[str, Any]:
     schemas = _known_schemas(resource)
     resource.password = None
     resource.groups = None
-    resource[SeatExtension] = None
+    setattr(resource, extension_field(SeatExtension), None)
     payload = resource.model_dump(scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST, scim_policy=POLICY)
     payload["schemas"] = schemas
     return payload
@@ -55,7 +55,7 @@ def _known_schemas(resource: Any) -> list[str]:
     listed = {str(urn).lower() for urn in resource.schemas or []}
     schemas = [str(type(resource).__schema__)]
     for urn, extension in type(resource).get_extension_models().items():
-        value = resource[extension]
+        value = getattr(resource, extension_field(extension))
         if urn == SEAT_SCHEMA:
             # The gateway always says whether the user holds a seat; a client never can.
             written = value is not None and value.holds_seat is None
@@ -79,11 +79,13 @@ def write_user(member: Member, resource: Any) -> None:
     _check_length("externalId", resource.external_id)
     _check_length("displayName", resource.display_name)
     member.user_name_key = _checked(identity_key, user_name)
+    keys = {}
     for entry in resource.emails or []:
         if entry.value is not None:
             _check_length("emails.value", entry.value)
-            _checked(email_key, entry.value)
-    member.email_key = email_key(email) if email else None
+            keys[entry.value] = _checked(email_key, entry.value)
+    # The primary email is one of those just checked: its key is not computed again.
+    member.email_key = (keys.get(email) or email_key(email)) if email else None
     member.user_name = user_name
     member.external_id = resource.external_id
     member.display_name = resource.display_name

@@ -57,6 +57,9 @@ class Users(ResourceType):
     duplicate = "A user with that userName exists."
     attributes = USER_ATTRIBUTES
     sorts = USER_SORTS
+    # seat_core.add_member writes the member before or with its seat: a duplicate
+    # userName is 409 uniqueness, never 403, without a query asking first.
+    written_first = True
 
     def clash(self, row: Member) -> str:
         return f"A user with userName {row.user_name!r} exists."

@@ -60,6 +60,9 @@ class ResourceType:
     duplicate: ClassVar[str]
     attributes: ClassVar[Mapping[str, Any]]
     sorts: ClassVar[Mapping[str, Any]]
+    # True when add() writes the new row before anything else it decides, so that the
+    # UNIQUE index refuses a duplicate first and no query needs to ask beforehand.
+    written_first: ClassVar[bool] = False
 
     @property
     def unique_key(self) -> InstrumentedAttribute[Any]:
@@ -167,8 +170,9 @@ def create(kind: ResourceType) -> Response:
     )
     at = now()
     row = kind.new_row(resource, at)
-    with unique(kind.unique_key, kind.duplicate), transaction() as session:
-        ensure_unique(session, kind.unique_key, row, kind.clash(row))
+    with unique(kind.unique_key, kind.clash(row)), transaction() as session:
+        if not kind.written_first:
+            ensure_unique(session, kind.unique_key, row, kind.clash(row))
         extras = kind.add(session, row, resource, at)
     # Built after commit, from what is known: no lock is held while the response is made.
     parameters = response_parameters(kind.model)

@@ -11,6 +11,7 @@ from datetime import datetime
 from cryptography import x509
 from saml2 import BINDING_HTTP_REDIRECT
 from saml2.mdstore import MetadataStore
+from saml2.s_utils import SamlException
 
 from seat_core.outbound import HostNotFound, OutboundPolicy, RefusedDestination, check_destination
 
@@ -67,7 +68,10 @@ def read_metadata(xml: str) -> IdpMetadata:
             raise BadMetadata(f"a signing certificate cannot be read: {error}") from None
     if not expiries:
         raise BadMetadata("the IdP lists no signing certificate")
-    slo = bool(store.single_logout_service(entity_id, BINDING_HTTP_REDIRECT, "idpsso"))
+    try:
+        slo = bool(store.single_logout_service(entity_id, BINDING_HTTP_REDIRECT, "idpsso"))
+    except SamlException:  # UnsupportedBinding: no logout endpoint by that binding
+        slo = False
     return IdpMetadata(str(entity_id), tuple(sorted(expiries)), slo)
 
 

@@ -22,6 +22,7 @@ from saml2.client import Saml2Client
 from saml2.config import SPConfig
 from saml2.metadata import create_metadata_string
 from saml2.response import AuthnResponse
+from saml2.s_utils import SamlException
 from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NAMEID_FORMAT_PERSISTENT, NameID
 from saml2.samlp import response_from_string
 from saml2.sigver import get_xmlsec_binary
@@ -121,7 +122,8 @@ def logout_redirect(provider: SamlProvider, name_id: Mapping[str, Any]) -> str |
         destinations = client.metadata.single_logout_service(
             entity_id, BINDING_HTTP_REDIRECT, "idpsso"
         )
-    except (SAMLError, KeyError, AttributeError):
+    except (SAMLError, SamlException, KeyError, AttributeError):
+        # No logout endpoint by that binding (UnsupportedBinding): nothing to send.
         return None
     if not destinations:
         return None

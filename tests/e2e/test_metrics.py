@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -196,11 +197,23 @@ def test_the_request_id_is_on_the_response_and_in_that_requests_log_lines(
         entry for entry in _json_lines(gateway.error_log) if entry.get("event") == "seat.refused"
     ]
     assert [entry["request_id"] for entry in refusals] == ["idp-7", fresh_id]
-    access = gateway.access_log.read_text()
+    # gunicorn writes a request's access line just after its answer: wait for all three.
+    ids = ["idp-7", fresh_id, missing.headers["X-Request-Id"]]
+    access = _read_once_written(gateway.access_log, [f"request_id={one}\n" for one in ids])
     assert re.search(r'"POST /scim/v2/Users HTTP/1.1" 403 .* request_id=idp-7$', access, re.M)
     assert f"request_id={fresh_id}\n" in access
     assert '"GET /no/such/page HTTP/1.1" 404' in access
     assert f"request_id={missing.headers['X-Request-Id']}\n" in access
+
+
+def _read_once_written(path: Path, texts: list[str], *, within: float = 10.0) -> str:
+    """Return the file's content once it holds every text, waiting at most within seconds."""
+    deadline = time.monotonic() + within
+    content = path.read_text()
+    while any(text not in content for text in texts) and time.monotonic() < deadline:
+        time.sleep(0.05)
+        content = path.read_text()
+    return content
 
 
 def _json_lines(path: Path) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ from scim_gateway.scim.resources import (
     SEAT_SCHEMA,
     UserResource,
     echo_seat_extension,
+    extension_field,
     user_resource,
     written_user,
 )
@@ -209,3 +210,20 @@ def test_a_created_user_is_the_scim2_models_dump_of_the_resource_it_was_validate
     assert json.dumps(echo_seat_extension(projected, member)) == json.dumps(
         echo_seat_extension(expected, member)
     )
+
+
+@given(body=well_formed | user_bodies())
+@bounded(200)
+def test_an_extension_is_read_from_the_field_scim2_models_reads_it_from(
+    body: dict[str, Any],
+) -> None:
+    try:
+        resource = UserResource.model_validate(
+            body, scim_ctx=Context.RESOURCE_CREATION_REQUEST, scim_policy=POLICY
+        )
+    except (SCIMException, ValueError):
+        assume(False)
+    extensions = UserResource.get_extension_models().values()
+    assert {extension.__name__ for extension in extensions} == {"EnterpriseUser", "SeatExtension"}
+    for extension in extensions:
+        assert getattr(resource, extension_field(extension)) is resource[extension]

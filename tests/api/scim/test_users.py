@@ -81,7 +81,10 @@ def test_a_retried_create_of_an_existing_user_is_a_conflict_even_without_seats(
 
     assert response.status_code == 409
     assert response.json["scimType"] == "uniqueness"
+    # Told by the UNIQUE index, which the member's INSERT meets before any seat is taken.
+    assert response.json["detail"] == "A user with userName 'ann' exists."
     assert count(scim.app, SeatRequest) == 0
+    assert count(scim.app, Member) == 1
 
 
 def test_refuses_a_user_name_with_an_invisible_character(scim: Scim) -> None:

@@ -18,6 +18,9 @@ from sqlalchemy import select
 
 from scim_gateway import create_app
 from scim_gateway.cli import cli
+from scim_gateway.sso.idp_metadata import read_metadata
+from scim_gateway.sso.saml import SamlProvider
+from scim_gateway.sso.saml_sp import logout_redirect
 from seat_core import notify_certificates
 from seat_core.models import Event, Organization, Outbox, SignInFlow, SsoConfig
 from seat_core.web_sessions import hash_key
@@ -306,3 +309,24 @@ def test_owners_see_the_certificate_expiry_and_an_alert_within_30_days(
     assert "within 30 days" in soon and 'id="saml-certificate-alert"' in soon
     assert written == [1, 0]
     assert alert.payload["days_left"] in (19, 20)
+
+
+def test_read_metadata_lists_both_certificates_and_the_logout_endpoint() -> None:
+    with start_saml_idp(current_days=20) as with_slo, start_saml_idp(slo=False) as without:
+        rollover = read_metadata(with_slo.metadata())
+        plain = read_metadata(without.metadata())
+        subject = {"text": "ann@acme.test", "format": None, "session_index": "s1"}
+        logouts = [
+            logout_redirect(SamlProvider(slug, PUBLIC, idp.metadata(), False), subject)
+            for slug, idp in (("with", with_slo), ("without", without))
+        ]
+
+    assert rollover.entity_id == with_slo.entity_id and rollover.single_logout is True
+    now = datetime.now(UTC)
+    first, last = rollover.certificates_expire
+    assert timedelta(days=19) < first - now < timedelta(days=21)
+    assert timedelta(days=384) < last - now < timedelta(days=386)
+    assert rollover.last_expiry == last
+    assert plain.single_logout is False and len(plain.certificates_expire) == 2
+    assert logouts[0] is not None and logouts[0].startswith(f"{with_slo.base_url}/slo/redirect?")
+    assert logouts[1] is None
