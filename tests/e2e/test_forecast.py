@@ -26,14 +26,14 @@ pytestmark = pytest.mark.xdist_group("forecast-e2e")
 
 SHAPES = ("steady", "spike", "flat")
 PASSWORD = "a long enough password"
-TODAY = datetime.now(UTC).date()
-START = TODAY - timedelta(days=100)
 
 
 @dataclass(frozen=True)
 class World:
     env: dict[str, str]
     base_url: str
+    # The day the histories end, read when the world is made.
+    today: date
     # The lasting purchase of each organization, asked of the CLI once.
     purchases: dict[str, tuple[int, str]] = field(default_factory=dict)
 
@@ -52,6 +52,8 @@ def world(request, sqlite_template, tmp_path_factory) -> Iterator[World]:
     run the gateway on that database."""
     patient = pytest.MonkeyPatch()
     patient.setattr(servers, "STARTUP_TIMEOUT", 90.0)
+    today = datetime.now(UTC).date()
+    start = today - timedelta(days=100)
     with ExitStack() as stack:
         if request.param == "sqlite":
             url = fresh_sqlite(sqlite_template, tmp_path_factory.mktemp("forecast"))
@@ -66,7 +68,7 @@ def world(request, sqlite_template, tmp_path_factory) -> Iterator[World]:
         for shape in SHAPES:
             commands = [
                 (["org", "create", "--slug", shape, "--name", shape.title(), "--seats", "50",
-                  "--price-per-seat-year", "360.00", "--start", START.isoformat()], None),
+                  "--price-per-seat-year", "360.00", "--start", start.isoformat()], None),
                 (["owner", "add", "--org", shape, "--email", f"ann@{shape}.test", "--role",
                   "primary_owner"], PASSWORD + "\n"),
             ]  # fmt: skip
@@ -76,10 +78,10 @@ def world(request, sqlite_template, tmp_path_factory) -> Iterator[World]:
         engine = make_engine(url)
         with make_sessionmaker(engine).begin() as session:
             for shape in SHAPES:
-                seed(session, shape, shape, today=TODAY)
+                seed(session, shape, shape, today=today)
         engine.dispose()
         base_url = stack.enter_context(start_gunicorn(env, workers=1))
-        yield World(env, base_url)
+        yield World(env, base_url, today)
     patient.undo()
 
 
@@ -89,7 +91,7 @@ def lasting_purchase(world: World, slug: str) -> tuple[int, str]:
     if slug in world.purchases:
         return world.purchases[slug]
     term_end = date.fromisoformat(cli_json(world.env, "seats", "usage", "--org", slug)["term_end"])
-    seats = 40 + (term_end - timedelta(days=1) - TODAY).days - 50
+    seats = 40 + (term_end - timedelta(days=1) - world.today).days - 50
     quote = cli_json(world.env, "seats", "quote", "--org", slug, "--add", str(seats))
     world.purchases[slug] = (seats, quote["amount"])
     return world.purchases[slug]
@@ -104,7 +106,7 @@ def test_seats_usage_projects_growth_and_ignores_the_spike(world, slug):
     assert (usage["seats_in_use"], usage["seats_purchased"]) == (40, 50)
     assert usage["forecast"] == {
         # One seat a day and ten left: the last is taken ten days from today.
-        "runs_out_on": (TODAY + timedelta(days=10)).isoformat(),
+        "runs_out_on": (world.today + timedelta(days=10)).isoformat(),
         "seats_per_30_days": 30.0,
         "recommended_add": seats,
         "recommended_amount": amount,
@@ -148,7 +150,7 @@ def test_billing_and_usage_show_the_run_out_day_one_click_from_the_review(
     world, page, screenshot, slug
 ):
     seats, amount = lasting_purchase(world, slug)
-    runs_out = day(TODAY + timedelta(days=10))
+    runs_out = day(world.today + timedelta(days=10))
     sign_in(page, world, slug)
 
     expect(page.get_by_test_id("runs-out-on")).to_have_text(runs_out)
@@ -191,7 +193,7 @@ def test_the_usage_alerts_mail_the_projection(world, smtp_server):
     for mail in smtp_server.wait_for(4, timeout=60):
         body = mail.message.get_body(("plain",)).get_content()
         mails.setdefault(mail.message["Subject"], []).append((mail.rcpt_tos, body))
-    runs_out = (TODAY + timedelta(days=10)).isoformat()
+    runs_out = (world.today + timedelta(days=10)).isoformat()
     # Steady reaches 80 % (40 of 50) today; the spike reached 80 and 90 % on its spike day
     # (25 extra seats on top of 21) and 80 % again today. Flat stays at 10 of 50.
     assert sorted(mails) == [

@@ -12,56 +12,60 @@ from tests.support.histories import seed
 
 from .conftest import CHEAP_HASH, OWNER, PRIMARY, sign_in
 
-TODAY = datetime.now(UTC).date()
+
+@pytest.fixture
+def today():
+    """Today in UTC, read when the test runs, not when it is collected."""
+    return datetime.now(UTC).date()
 
 
 @pytest.fixture
-def grown(app, client):
+def grown(app, client, today):
     """Return grow(shape): acme, 50 seats, a term from 100 days ago, with that history."""
 
     def grow(shape: str, *, role: str = "primary_owner"):
         with app.app_context(), transaction() as session:
             organization = gen_organization(
-                session, seats=50, start=TODAY - timedelta(days=100), at=datetime.now(UTC)
+                session, seats=50, start=today - timedelta(days=100), at=datetime.now(UTC)
             )
             gen_owner(session, organization, PRIMARY, password_hash=CHEAP_HASH)
             gen_owner(session, organization, OWNER, role="owner", password_hash=CHEAP_HASH)
-            seed(session, "acme", shape, today=TODAY)
+            seed(session, "acme", shape, today=today)
         sign_in(client, PRIMARY if role == "primary_owner" else OWNER)
         return client
 
     return grow
 
 
-def expected_purchase(app):
+def expected_purchase(app, today):
     """The purchase that lasts the term for a history of one more seat a day, 40 today."""
     with app.app_context(), transaction() as session:
         organization = get_organization(session, "acme")
         contract = contract_of(session, organization.id)
-        seats = 40 + (contract.term_end - timedelta(days=1) - TODAY).days - 50
-        quote = quote_purchase(session, organization, seats=seats, on=TODAY)
+        seats = 40 + (contract.term_end - timedelta(days=1) - today).days - 50
+        quote = quote_purchase(session, organization, seats=seats, on=today)
         return seats, amount(quote.amount_minor, quote.currency)
 
 
 @pytest.mark.parametrize("path", ["billing", "usage"])
-def test_steady_growth_shows_the_run_out_day_and_the_purchase_that_lasts(grown, app, path):
+def test_steady_growth_shows_the_run_out_day_and_the_purchase_that_lasts(grown, app, path, today):
     client = grown("steady")
-    seats, price = expected_purchase(app)
+    seats, price = expected_purchase(app, today)
 
     page = client.get(f"/admin/acme/{path}").text
 
     assert 'data-basis="runs_out"' in page
     assert 'data-testid="forecast-pace">+30 seats per 30 days<' in page
     # 40 of 50 seats in use, one more a day: the last is taken ten days from now.
-    assert f'data-testid="runs-out-on">{day(TODAY + timedelta(days=10))}<' in page
+    assert f'data-testid="runs-out-on">{day(today + timedelta(days=10))}<' in page
     assert f'data-testid="recommended-add">{seats} seats<' in page
     assert f'data-testid="recommended-amount">{price}<' in page
     assert f'href="/admin/acme/billing/seats/review?seats={seats}"' in page
 
 
-def test_the_recommendation_opens_the_review_with_its_seats_and_price(grown, app):
+def test_the_recommendation_opens_the_review_with_its_seats_and_price(grown, app, today):
     client = grown("steady")
-    seats, price = expected_purchase(app)
+    seats, price = expected_purchase(app, today)
 
     review = client.get(f"/admin/acme/billing/seats/review?seats={seats}", follow_redirects=True)
 
@@ -70,13 +74,13 @@ def test_the_recommendation_opens_the_review_with_its_seats_and_price(grown, app
     assert f'data-testid="prorated-amount">{price}<' in review.text
 
 
-def test_a_spike_shows_the_same_forecast_as_steady_growth(grown, app):
+def test_a_spike_shows_the_same_forecast_as_steady_growth(grown, app, today):
     client = grown("spike")
-    seats, price = expected_purchase(app)
+    seats, price = expected_purchase(app, today)
 
     page = client.get("/admin/acme/billing").text
 
-    assert f'data-testid="runs-out-on">{day(TODAY + timedelta(days=10))}<' in page
+    assert f'data-testid="runs-out-on">{day(today + timedelta(days=10))}<' in page
     assert f'data-testid="recommended-add">{seats} seats<' in page
     assert f'data-testid="recommended-amount">{price}<' in page
 
@@ -109,12 +113,12 @@ def test_a_new_organization_says_it_has_not_enough_history(primary):
     assert "Not enough history yet" in page
 
 
-def test_the_usage_chart_draws_the_projection_to_the_run_out_day(grown):
+def test_the_usage_chart_draws_the_projection_to_the_run_out_day(grown, today):
     client = grown("steady")
 
     page = client.get("/admin/acme/usage").text
 
-    runs_out = TODAY + timedelta(days=10)
+    runs_out = today + timedelta(days=10)
     assert f"at the current pace 50 in use on {runs_out:%-d %b %Y}" in page
     assert 'stroke="#c2410c"' in page and "At the current pace</span>" in page
 

@@ -12,28 +12,32 @@ from tests.support.histories import seed
 
 from .conftest import auth
 
-TODAY = datetime.now(UTC).date()
+
+@pytest.fixture
+def today():
+    """Today in UTC, read when the test runs, not when it is collected."""
+    return datetime.now(UTC).date()
 
 
 @pytest.fixture
-def grown(app):
+def grown(app, today):
     """Return grow(shape): acme, 50 seats from 100 days ago with that history; its token."""
 
     def grow(shape: str) -> str:
         at = datetime.now(UTC)
         with app.app_context(), transaction() as session:
             organization = gen_organization(
-                session, seats=50, start=TODAY - timedelta(days=100), at=at
+                session, seats=50, start=today - timedelta(days=100), at=at
             )
             owner = gen_owner(session, organization, "bob@acme.test", role="owner")
-            seed(session, "acme", shape, today=TODAY)
+            seed(session, "acme", shape, today=today)
             _, secret = issue_token(session, organization, kind="api", at=at, owner_id=owner.id)
         return f"Bearer {secret}"
 
     return grow
 
 
-def test_steady_growth_gives_the_run_out_day_and_the_lasting_purchase(client, app, grown):
+def test_steady_growth_gives_the_run_out_day_and_the_lasting_purchase(client, app, grown, today):
     token = grown("steady")
 
     seats = client.get("/api/v1/orgs/acme/seats", headers=auth(token))
@@ -41,11 +45,11 @@ def test_steady_growth_gives_the_run_out_day_and_the_lasting_purchase(client, ap
     with app.app_context(), transaction() as session:
         organization = get_organization(session, "acme")
         term_end = organization.contract.term_end
-        add = 40 + (term_end - timedelta(days=1) - TODAY).days - 50
-        quote = quote_purchase(session, organization, seats=add, on=TODAY)
+        add = 40 + (term_end - timedelta(days=1) - today).days - 50
+        quote = quote_purchase(session, organization, seats=add, on=today)
     assert seats.status_code == 200
     assert seats.json["forecast"] == {
-        "runs_out_on": (TODAY + timedelta(days=10)).isoformat(),
+        "runs_out_on": (today + timedelta(days=10)).isoformat(),
         "seats_per_30_days": 30.0,
         "recommended_add": add,
         "recommended_amount": format_money(quote.amount_minor, "USD"),
