@@ -26,12 +26,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from cryptography.fernet import Fernet
-
 import seat_core.events
 from seat_core import make_engine
 
 from .databases import database
+from .inprocess import in_process_app, scim_headers
 from .runner import SEATS
 from .seed import create_org, seed_members
 from .users import user_body
@@ -57,23 +56,9 @@ def measure(kind: str, *, members: int, requests: int) -> dict[str, object]:
         org = create_org(engine, "events", seats=SEATS)
         seed_members(engine, org, 0, members)
         engine.dispose()
-        os.environ.update(
-            {
-                "SCIM_GATEWAY_DATABASE_URL": url,
-                "SCIM_GATEWAY_SECRET_KEY": Fernet.generate_key().decode(),
-                "SCIM_GATEWAY_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-                "SCIM_GATEWAY_SCIM_RATE_LIMIT": "1000000/second",
-                "SCIM_GATEWAY_LOG_LEVEL": "WARNING",
-            }
-        )
-        from scim_gateway import create_app
-
-        app = create_app()
+        app = in_process_app(url)
         client = app.test_client()
-        headers = {
-            "Authorization": f"Bearer {org.scim_token}",
-            "Content-Type": "application/scim+json",
-        }
+        headers = scim_headers(org)
         counter = iter(range(10**9))
 
         def create() -> float:

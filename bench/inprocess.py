@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from cryptography.fernet import Fernet
+from flask import Flask
 
 from scim_gateway.migrate import upgrade
 from seat_core import make_engine
@@ -106,6 +107,31 @@ def median_us(layer: Callable[[], object], runs: int, number: int) -> float:
     return statistics.median(samples)
 
 
+def in_process_app(url: str) -> Flask:
+    """Return the app on that database, configured for timing (no rate limit, quiet logs)."""
+    os.environ.update(
+        {
+            "SCIM_GATEWAY_DATABASE_URL": url,
+            "SCIM_GATEWAY_SECRET_KEY": Fernet.generate_key().decode(),
+            "SCIM_GATEWAY_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+            "SCIM_GATEWAY_SCIM_RATE_LIMIT": "1000000/second",
+            "SCIM_GATEWAY_LOG_LEVEL": "WARNING",
+        }
+    )
+    from scim_gateway import create_app
+
+    return create_app()
+
+
+def scim_headers(org: Org) -> dict[str, str]:
+    """Return the headers of a SCIM request with the organization's token."""
+    return {
+        "Authorization": f"Bearer {org.scim_token}",
+        "Content-Type": "application/scim+json",
+        "Accept": "application/scim+json",
+    }
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.inprocess", description=__doc__)
     parser.add_argument("--members", type=int, default=2000)
@@ -123,24 +149,9 @@ def main(argv: list[str]) -> int:
         org = create_org(engine, "inproc", seats=SEATS)
         seed_members(engine, org, 0, args.members)
         engine.dispose()
-        os.environ.update(
-            {
-                "SCIM_GATEWAY_DATABASE_URL": url,
-                "SCIM_GATEWAY_SECRET_KEY": Fernet.generate_key().decode(),
-                "SCIM_GATEWAY_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-                "SCIM_GATEWAY_SCIM_RATE_LIMIT": "1000000/second",
-                "SCIM_GATEWAY_LOG_LEVEL": "WARNING",
-            }
-        )
-        from scim_gateway import create_app
-
-        app = create_app()
+        app = in_process_app(url)
         client = app.test_client()
-        headers = {
-            "Authorization": f"Bearer {org.scim_token}",
-            "Content-Type": "application/scim+json",
-            "Accept": "application/scim+json",
-        }
+        headers = scim_headers(org)
         counter = iter(range(10**9))
 
         def call(make: Callable[[int], tuple[str, str, bytes | None]]) -> None:
