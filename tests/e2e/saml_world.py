@@ -15,11 +15,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from seat_core import make_engine, make_sessionmaker
-from seat_core.models import Member, Organization, SeatRequest, SsoConfig
+from seat_core.models import SsoConfig
 from tests.conftest import TEST_CONFIG
 from tests.databases import fresh_sqlite, migrated_sqlite_template, postgres_database
 from tests.factories import gen_organization
@@ -149,28 +148,6 @@ def _database(kind: str, directory: Path) -> Iterator[str]:
     else:
         (directory / "template").mkdir(exist_ok=True)
         yield fresh_sqlite(migrated_sqlite_template(directory / "template"), directory)
-
-
-def organization_of(session: Session, slug: str) -> Organization:
-    return session.scalars(select(Organization).where(Organization.slug == slug)).one()
-
-
-def members_of(world: SamlWorld, slug: str) -> list[Member]:
-    with world.sessions() as session:
-        organization = organization_of(session, slug)
-        return list(
-            session.scalars(select(Member).where(Member.organization_id == organization.id))
-        )
-
-
-def requests_of(world: SamlWorld, slug: str) -> list[SeatRequest]:
-    with world.sessions() as session:
-        organization = organization_of(session, slug)
-        return list(
-            session.scalars(
-                select(SeatRequest).where(SeatRequest.organization_id == organization.id)
-            )
-        )
 
 
 def saml_request_of(url: str) -> str:

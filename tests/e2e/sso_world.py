@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from html import unescape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 import requests
@@ -26,6 +26,9 @@ from tests.factories import gen_organization
 from tests.support.oidc import OidcProvider, start_oidc_provider
 from tests.support.ports import free_port
 from tests.support.servers import start_gunicorn
+
+if TYPE_CHECKING:
+    from .saml_world import SamlWorld
 
 CLIENT_ID, CLIENT_SECRET = "seat-gateway", "sso-test-secret"
 KEY = TEST_CONFIG["ENCRYPTION_KEY"]
@@ -181,7 +184,7 @@ def organization_of(session: Session, slug: str) -> Organization:
     return session.scalars(select(Organization).where(Organization.slug == slug)).one()
 
 
-def members_of(world: World, slug: str) -> list[Member]:
+def members_of(world: World | SamlWorld, slug: str) -> list[Member]:
     with world.sessions() as session:
         organization = organization_of(session, slug)
         return list(
@@ -189,7 +192,7 @@ def members_of(world: World, slug: str) -> list[Member]:
         )
 
 
-def requests_of(world: World, slug: str) -> list[SeatRequest]:
+def requests_of(world: World | SamlWorld, slug: str) -> list[SeatRequest]:
     with world.sessions() as session:
         organization = organization_of(session, slug)
         return list(

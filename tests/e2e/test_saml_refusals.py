@@ -8,11 +8,8 @@ import re
 import pytest
 import requests
 
-from .saml_world import (
-    SamlWorld,
-    members_of,
-    text_of,
-)
+from .saml_world import SamlWorld, text_of
+from .sso_world import members_of
 
 pytestmark = pytest.mark.xdist_group("saml-e2e")
 

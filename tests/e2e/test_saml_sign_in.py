@@ -14,15 +14,8 @@ from seat_core import add_owner, purchase_seats, usage
 from seat_core.models import Event
 from tests.support.saml_idp import ENTRA, OKTA
 
-from .saml_world import (
-    SamlWorld,
-    members_of,
-    organization_of,
-    requests_of,
-    saml_request_of,
-    text_of,
-)
-from .sso_world import utc_now, utc_today
+from .saml_world import SamlWorld, saml_request_of, text_of
+from .sso_world import members_of, organization_of, requests_of, utc_now, utc_today
 
 pytestmark = pytest.mark.xdist_group("saml-e2e")
 
