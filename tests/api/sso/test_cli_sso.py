@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from scim_gateway import create_app
-from scim_gateway.cli import cli
 from scim_gateway.sso.clients import load_provider
+from tests.api.sso.cli import Run, acme_cli
 from tests.conftest import TEST_CONFIG
 
-Run = Callable[..., tuple[int, str]]
 SET = ("sso", "set", "--org", "acme", "--json")
 FULL = (
     *("--issuer", "https://acme.okta.example/", "--client-id", "0oa1"),
@@ -26,22 +23,7 @@ FULL = (
 @pytest.fixture
 def run(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Run:
     """Run a command against a database with the organization acme; return (code, output)."""
-    monkeypatch.setenv("SCIM_GATEWAY_DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("SCIM_GATEWAY_SECRET_KEY", TEST_CONFIG["SECRET_KEY"])
-    monkeypatch.setenv("SCIM_GATEWAY_ENCRYPTION_KEY", TEST_CONFIG["ENCRYPTION_KEY"])
-    monkeypatch.setenv("SCIM_GATEWAY_PUBLIC_URL", "https://seats.example")
-    runner = CliRunner()
-
-    def invoke(*args: str, input: str | None = None) -> tuple[int, str]:
-        result = runner.invoke(cli, list(args), input=input)
-        return result.exit_code, result.output
-
-    code, output = invoke(
-        *("org", "create", "--slug", "acme", "--name", "Acme", "--seats", "5"),
-        *("--price-per-seat-year", "360.00", "--start", "2025-01-01"),
-    )
-    assert code == 0, output
-    return invoke
+    return acme_cli(sqlite_url, "https://seats.example", monkeypatch)
 
 
 def test_sets_up_sso_with_the_secret_encrypted_and_prints_what_to_register(

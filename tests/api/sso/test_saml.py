@@ -12,12 +12,10 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import select
 
 from scim_gateway import create_app
-from scim_gateway.cli import cli
 from scim_gateway.sso.idp_metadata import read_metadata
 from scim_gateway.sso.saml import SamlProvider
 from scim_gateway.sso.saml_sp import logout_redirect
@@ -25,11 +23,11 @@ from seat_core import notify_certificates
 from seat_core.models import Event, Organization, Outbox, SignInFlow, SsoConfig
 from seat_core.web_sessions import hash_key
 from tests.api.admin.conftest import CHEAP_HASH, PRIMARY, sign_in
+from tests.api.sso.cli import Run, acme_cli
 from tests.conftest import TEST_CONFIG
 from tests.factories import gen_owner
 from tests.support.saml_idp import SamlIdp, start_saml_idp
 
-Run = Callable[..., tuple[int, str]]
 PUBLIC = "https://seats.example"
 PRODUCT = "https://product.example/acme"
 
@@ -50,22 +48,7 @@ def metadata_file(idp: SamlIdp, tmp_path: Path) -> Path:
 @pytest.fixture
 def run(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Run:
     """Run a command against a database with the organization acme; return (code, output)."""
-    monkeypatch.setenv("SCIM_GATEWAY_DATABASE_URL", database_url)
-    monkeypatch.setenv("SCIM_GATEWAY_SECRET_KEY", TEST_CONFIG["SECRET_KEY"])
-    monkeypatch.setenv("SCIM_GATEWAY_ENCRYPTION_KEY", TEST_CONFIG["ENCRYPTION_KEY"])
-    monkeypatch.setenv("SCIM_GATEWAY_PUBLIC_URL", PUBLIC)
-    runner = CliRunner()
-
-    def invoke(*args: str, input: str | None = None) -> tuple[int, str]:
-        result = runner.invoke(cli, list(args), input=input)
-        return result.exit_code, result.output
-
-    code, output = invoke(
-        *("org", "create", "--slug", "acme", "--name", "Acme", "--seats", "5"),
-        *("--price-per-seat-year", "360.00", "--start", "2025-01-01"),
-    )
-    assert code == 0, output
-    return invoke
+    return acme_cli(database_url, PUBLIC, monkeypatch)
 
 
 @pytest.fixture
