@@ -269,12 +269,39 @@ def assign_seat(session: Session, member: Member, *, at: datetime) -> bool:
     :raises NoSeatAvailable: when every purchased seat is in use.
     :raises ContractExpired: when the term has ended and the contract was not renewed.
     """
-    if licensed(session, member.organization_id) and not is_licensed_member(session, member):
+    if licensed(session, member.organization_id) and not _hold_licence(session, member):
         raise NotLicensed(
             name=member.display_name or member.user_name,
             groups=group_names(session, member.organization_id, LICENSED),
         )
     return take_seat(session, member, at=at)
+
+
+def _hold_licence(session: Session, member: Member) -> bool:
+    """Tell whether the member is in a licensed group, locking what makes it so until commit.
+
+    On PostgreSQL the membership, group and policy rows found are locked (FOR NO KEY
+    UPDATE): a concurrent removal, rename or policy change waits for the seat to be taken
+    and then releases it, or commits first and the lock finds no row. SQLite runs one
+    writing transaction at a time.
+    """
+    found = session.scalar(
+        select(GroupMembership.member_id)
+        .join(ScimGroup, ScimGroup.id == GroupMembership.group_id)
+        .join(
+            PolicyGroup,
+            (PolicyGroup.organization_id == ScimGroup.organization_id)
+            & (PolicyGroup.display_name_key == ScimGroup.display_name_key),
+        )
+        .where(
+            GroupMembership.member_id == member.id,
+            ScimGroup.organization_id == member.organization_id,
+            PolicyGroup.kind == LICENSED,
+        )
+        .limit(1)
+        .with_for_update(of=(GroupMembership, ScimGroup, PolicyGroup), key_share=True)
+    )
+    return found is not None
 
 
 def activate(session: Session, member: Member, *, at: datetime) -> bool:

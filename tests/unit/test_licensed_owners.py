@@ -1,9 +1,10 @@
 """Licensed groups bind owners too: no seat by hand outside them, no silent releases."""
 
+import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from seat_core import (
     NotLicensed,
@@ -18,7 +19,16 @@ from seat_core import (
     set_group_members,
     set_policy,
 )
-from seat_core.models import Contract, Event, Member, Organization, Seat, SeatEvent, SeatRequest
+from seat_core.models import (
+    Contract,
+    Event,
+    Member,
+    Organization,
+    ScimGroup,
+    Seat,
+    SeatEvent,
+    SeatRequest,
+)
 
 from ..factories import AT, gen_group, gen_member, gen_organization
 
@@ -81,6 +91,53 @@ def test_a_seat_by_hand_is_refused_outside_the_licensed_groups_naming_them(sessi
     assert after_refusal == ((0, 0, []), False)
     assert taken is True
     assert after_assign == ((1, 1, ["ann"]), True)
+
+
+def wait_for_a_lock_waiter(engine):
+    """Return once another PostgreSQL transaction waits for a row lock (at most ~30 s)."""
+    with engine.connect() as connection:
+        for _ in range(3000):
+            waiting = connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            ).scalar()
+            connection.rollback()
+            if waiting:
+                return
+            threading.Event().wait(0.01)
+    raise AssertionError("the assignment never waited for the group removal's lock")
+
+
+def test_an_assignment_racing_a_removal_from_the_group_waits_and_is_refused(sessions, engine, acme):
+    _organization_id, ann, _bob = acme
+    removal = sessions()
+    removal.begin()
+    group = removal.scalars(select(ScimGroup).where(ScimGroup.display_name == "Engineering")).one()
+    set_group_members(removal, group, [], at=LATER)
+    removal.flush()
+    outcome = []
+
+    def assign():
+        try:
+            with sessions.begin() as session:
+                outcome.append(assign_seat(session, session.get_one(Member, ann), at=LATER))
+        except NotLicensed as refusal:
+            outcome.append(refusal)
+
+    racer = threading.Thread(target=assign)
+    racer.start()
+    if engine.dialect.name == "postgresql":
+        wait_for_a_lock_waiter(engine)  # SQLite: the racer waits for the write lock itself
+    removal.commit()
+    removal.close()
+    racer.join()
+
+    assert len(outcome) == 1 and isinstance(outcome[0], NotLicensed)
+    with sessions.begin() as session:
+        assert seats_of(session) == (0, 0, [])
+        assert session.get_one(Member, ann).active is False
 
 
 def test_without_licensed_groups_any_member_gets_a_seat_by_hand(sessions):
