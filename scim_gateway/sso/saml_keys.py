@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -54,15 +55,20 @@ _directory: tempfile.TemporaryDirectory[str] | None = None
 def key_files(slug: str, key: str, certificate: str) -> tuple[str, str]:
     """Return the paths of the key and certificate written for pysaml2, which reads files.
 
-    They live in a directory of this process that only its user can read, removed at exit.
+    They live in a directory of this process that only its user can read, removed at exit;
+    each is written aside and renamed into place, so a reader never sees half of one.
     """
     global _directory
     if _directory is None:
         _directory = tempfile.TemporaryDirectory(prefix="scim-gateway-saml-")
     base = Path(_directory.name)
-    key_path, cert_path = base / f"{slug}.key", base / f"{slug}.pem"
-    descriptor = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="ascii") as file:
-        file.write(key)
-    cert_path.write_text(certificate, encoding="ascii")
-    return str(key_path), str(cert_path)
+    paths = (base / f"{slug}.key", base / f"{slug}.pem")
+    for path, text in zip(paths, (key, certificate), strict=True):
+        if path.exists() and path.read_text(encoding="ascii") == text:
+            continue
+        aside = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}")
+        descriptor = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as file:
+            file.write(text)
+        os.replace(aside, path)
+    return str(paths[0]), str(paths[1])
