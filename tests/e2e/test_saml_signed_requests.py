@@ -1,0 +1,56 @@
+"""An IdP that wants signed AuthnRequests lets members in only when the gateway signs them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from playwright.sync_api import Page
+
+from .saml_world import SamlWorld, members_of
+
+pytestmark = pytest.mark.xdist_group("saml-e2e")
+
+
+@pytest.fixture(scope="module")
+def world(saml_world: SamlWorld) -> SamlWorld:
+    """The app under gunicorn beside the IdP, on SQLite, then on PostgreSQL."""
+    return saml_world
+
+
+def test_a_signed_authn_request_is_accepted_by_an_idp_that_wants_it_in_chromium(
+    world: SamlWorld, page: Page, screenshot: Callable[[Page, str], Path]
+) -> None:
+    world.organization("signed", seats=2, sign_requests=True, idp_wants_signed=True)
+
+    page.goto(f"{world.base_url}/sso/signed/login")
+    query = parse_qs(urlsplit(page.url).query)
+    page.fill("input[name=email]", "ann@acme.test")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+    assert query["SigAlg"] == ["http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"]
+    assert page.url == world.idp.product_url and page.title() == "Product"
+    assert world.idp.requests[-1][2] == world.entity_id("signed")
+    [ann] = members_of(world, "signed")
+    assert (ann.user_name, ann.source, ann.active) == ("ann@acme.test", "sso", True)
+    screenshot(page, "product")
+
+
+def test_an_unsigned_authn_request_is_refused_by_an_idp_that_wants_it_signed(
+    world: SamlWorld,
+) -> None:
+    world.organization("unsigned-request", seats=2, idp_wants_signed=True)
+    browser = requests.Session()
+
+    sent = browser.get(
+        f"{world.base_url}/sso/unsigned-request/login", allow_redirects=False, timeout=30
+    )
+    at_idp = browser.get(sent.headers["Location"], timeout=30)
+
+    assert "Signature" not in parse_qs(urlsplit(sent.headers["Location"]).query)
+    assert at_idp.status_code == 403 and "AuthnRequest refused" in at_idp.text
+    assert members_of(world, "unsigned-request") == []
