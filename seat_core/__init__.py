@@ -52,6 +52,7 @@ from .errors import (
     InvalidQuantity,
     MemberNotFound,
     NoSeatAvailable,
+    NotLicensed,
     OrganizationNotFound,
     PurchaseOutsideTerm,
     Refusal,
@@ -84,6 +85,7 @@ from .ledger import (
 from .licensing import (
     Synced,
     admit_pending,
+    assign_seat,
     purchase_and_admit,
     release_and_refill,
     set_group_members,
@@ -114,7 +116,16 @@ from .orgs import (
 from .reclaim import Dormant, Reclaimed, reclaim_due
 from .renewal import renew, renew_due, renewal_preview
 from .saml import accept_assertion
-from .seat_policy import KEEP, InvalidPolicy, PolicyView, policy_of, set_policy
+from .seat_policy import (
+    KEEP,
+    InvalidPolicy,
+    PolicyView,
+    Releases,
+    ReleasesUnconfirmed,
+    policy_of,
+    releases_for,
+    set_policy,
+)
 from .seat_requests import dismiss_request, record_refusal, record_request
 from .terms import (
     Term,
@@ -169,6 +180,7 @@ __all__ = [
     "InvoiceNotFound",
     "MemberNotFound",
     "NoSeatAvailable",
+    "NotLicensed",
     "OrganizationNotFound",
     "Policy",
     "PolicyView",
@@ -177,6 +189,8 @@ __all__ = [
     "Quote",
     "Reclaimed",
     "Refusal",
+    "Releases",
+    "ReleasesUnconfirmed",
     "Requester",
     "SeatError",
     "Seller",
@@ -196,6 +210,7 @@ __all__ = [
     "admit_waiting",
     "alert_settings_of",
     "anniv",
+    "assign_seat",
     "certificate_expiring",
     "check_strings",
     "check_text",
@@ -258,6 +273,7 @@ __all__ = [
     "refused_character",
     "release_and_refill",
     "release_seat",
+    "releases_for",
     "remaining_months",
     "remove_member",
     "remove_recipient",

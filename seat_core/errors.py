@@ -74,6 +74,20 @@ class ContractExpired(Refusal):
         )
 
 
+class NotLicensed(Refusal):
+    """Licensed groups hand out the seats, and the member is in none of them."""
+
+    reason = "unlicensed"
+
+    def __init__(self, *, name: str, groups: list[str]) -> None:
+        self.name = name
+        self.groups = groups
+        super().__init__(
+            f"{name} is in none of the licensed groups ({', '.join(groups)}): only their "
+            "members may hold a seat. Add them to one in your identity provider."
+        )
+
+
 class ContractNotStarted(SeatError):
     """The date lies before the contract's first term."""
 

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, delete, exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from .billing import Purchase, purchase_seats
-from .errors import ContractExpired, NoSeatAvailable
+from .errors import ContractExpired, NoSeatAvailable, NotLicensed
 from .ledger import release_seat, take_seat
 from .models import (
     GroupMembership,
@@ -257,6 +257,51 @@ def release_and_refill(
     if released:
         admit_pending(session, member.organization_id, at=at)
     return released
+
+
+def assign_seat(session: Session, member: Member, *, at: datetime) -> bool:
+    """Take a seat an owner gives by hand or by admitting a request; return whether taken.
+
+    Under licensed groups only a member of one of them may hold a seat: every seat an
+    owner hands out comes through here.
+
+    :raises NotLicensed: under licensed groups, for a member in none of them.
+    :raises NoSeatAvailable: when every purchased seat is in use.
+    :raises ContractExpired: when the term has ended and the contract was not renewed.
+    """
+    if licensed(session, member.organization_id) and not _hold_licence(session, member):
+        raise NotLicensed(
+            name=member.display_name or member.user_name,
+            groups=group_names(session, member.organization_id, LICENSED),
+        )
+    return take_seat(session, member, at=at)
+
+
+def _hold_licence(session: Session, member: Member) -> bool:
+    """Tell whether the member is in a licensed group, locking what makes it so until commit.
+
+    On PostgreSQL the membership, group and policy rows found are locked (FOR NO KEY
+    UPDATE): a concurrent removal, rename or policy change waits for the seat to be taken
+    and then releases it, or commits first and the lock finds no row. SQLite runs one
+    writing transaction at a time.
+    """
+    found = session.scalar(
+        select(GroupMembership.member_id)
+        .join(ScimGroup, ScimGroup.id == GroupMembership.group_id)
+        .join(
+            PolicyGroup,
+            (PolicyGroup.organization_id == ScimGroup.organization_id)
+            & (PolicyGroup.display_name_key == ScimGroup.display_name_key),
+        )
+        .where(
+            GroupMembership.member_id == member.id,
+            ScimGroup.organization_id == member.organization_id,
+            PolicyGroup.kind == LICENSED,
+        )
+        .limit(1)
+        .with_for_update(of=(GroupMembership, ScimGroup, PolicyGroup), key_share=True)
+    )
+    return found is not None
 
 
 def activate(session: Session, member: Member, *, at: datetime) -> bool:

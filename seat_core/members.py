@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import events
-from .errors import Refusal
+from .errors import NotLicensed, Refusal
 from .fastpath import can_join, insert_member
 from .identity import InvalidIdentity, email_key, identity_key
 from .ledger import take_seat
-from .licensing import licensed, release_and_refill
+from .licensing import assign_seat, licensed, release_and_refill
 from .models import Member, SeatRequest, new_id
 
 
@@ -154,11 +154,12 @@ def member_for(session: Session, seat_request: SeatRequest, *, at: datetime) -> 
 def admit_request(session: Session, seat_request: SeatRequest, *, at: datetime) -> Member:
     """Admit a pending seat request: take a seat for its person and mark it admitted.
 
+    :raises NotLicensed: under licensed groups, for a person in none of them.
     :raises NoSeatAvailable: when every purchased seat is in use.
     :raises ContractExpired: when the term has ended and the contract was not renewed.
     """
     member = member_for(session, seat_request, at=at)
-    take_seat(session, member, at=at)
+    assign_seat(session, member, at=at)
     seat_request.status, seat_request.resolved_at = "admitted", at
     seat_request.member_id = member.id
     events.record(
@@ -174,11 +175,15 @@ def admit_request(session: Session, seat_request: SeatRequest, *, at: datetime) 
 
 @dataclass(frozen=True)
 class Admitted:
-    """What admitting the waiting requests did: how many, how many left, and why it stopped."""
+    """What admitting the waiting requests did: how many, how many left, and why it stopped.
+
+    skipped names the people passed over for being in none of the licensed groups.
+    """
 
     admitted: int
     waiting: int
     refusal: Refusal | None
+    skipped: tuple[str, ...] = ()
 
     @property
     def left(self) -> int:
@@ -190,7 +195,8 @@ def admit_waiting(
 ) -> Admitted:
     """Admit pending requests oldest first while seats are free; stop at the first refusal.
 
-    One transaction each, so that a refusal keeps the admissions before it.
+    One transaction each, so that a refusal keeps the admissions before it. A person in
+    none of the licensed groups is skipped (the request stays pending) and named in skipped.
     """
     with sessions.begin() as session:
         waiting = session.scalars(
@@ -202,6 +208,7 @@ def admit_waiting(
             .order_by(SeatRequest.first_seen_at, SeatRequest.id)
         ).all()
     admitted = 0
+    skipped: list[str] = []
     for request_id in waiting:
         try:
             with sessions.begin() as session:
@@ -209,7 +216,10 @@ def admit_waiting(
                 if row is None or row.status != "pending":
                     continue  # admitted or dismissed meanwhile
                 admit_request(session, row, at=at)
+        except NotLicensed as refusal:
+            skipped.append(refusal.name)
+            continue
         except Refusal as refusal:
-            return Admitted(admitted, len(waiting), refusal)
+            return Admitted(admitted, len(waiting), refusal, tuple(skipped))
         admitted += 1
-    return Admitted(admitted, len(waiting), None)
+    return Admitted(admitted, len(waiting), None, tuple(skipped))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from . import events
@@ -14,17 +14,56 @@ from .db import upsert
 from .errors import SeatError
 from .identity import fold
 from .licensing import EXEMPT, LICENSED, Synced, group_names, sync_members
-from .models import MIN_RECLAIM_DAYS, PolicyGroup, SeatPolicy
+from .models import (
+    MIN_RECLAIM_DAYS,
+    GroupMembership,
+    Member,
+    PolicyGroup,
+    ScimGroup,
+    Seat,
+    SeatPolicy,
+)
 from .text import InvalidText, check_text
 
 # A policy names at most this many groups of each kind.
 MAX_GROUPS = 100
 # Reclaiming after more than ten years would never happen within a term.
 MAX_RECLAIM_DAYS = 3650
+# How many of the seat holders a change would release are named before it is confirmed.
+NAMED_RELEASES = 5
 
 
 class InvalidPolicy(SeatError):
     """A seat policy that cannot be set; the message says why."""
+
+
+@dataclass(frozen=True)
+class Releases:
+    """The seat holders a change of licensed groups would release: how many, the first few."""
+
+    count: int
+    names: list[str]
+
+    def as_json(self) -> dict[str, Any]:
+        """Return them as the API and the command line print them."""
+        return {"seats_to_release": self.count, "members": self.names}
+
+    def describe(self) -> str:
+        """Say who would lose a seat, naming the first few."""
+        people = "seat holder" if self.count == 1 else "seat holders"
+        more = f" and {self.count - len(self.names)} more" if self.count > len(self.names) else ""
+        return (
+            f"{self.count} {people} in none of the licensed groups would lose their seat: "
+            f"{', '.join(self.names)}{more}."
+        )
+
+
+class ReleasesUnconfirmed(SeatError):
+    """A change of licensed groups would release seats, and the releases were not confirmed."""
+
+    def __init__(self, releases: Releases) -> None:
+        self.releases = releases
+        super().__init__(f"{releases.describe()} Confirm to release them.")
 
 
 @dataclass(frozen=True)
@@ -68,16 +107,24 @@ def set_policy(
     licensed_groups: list[str] = KEEP,
     reclaim_after_days: int | None = KEEP,
     exempt_groups: list[str] = KEEP,
+    confirm_releases: bool = False,
 ) -> tuple[PolicyView, Synced]:
     """Change the parts of the policy given; return it and what the change did to seats.
 
     Changing the licensed groups syncs every member's seat with them at once (see
-    licensing.sync_members).
+    licensing.sync_members). A change that would release seats is made only with
+    confirm_releases; without it nothing is written.
 
     :raises InvalidPolicy: for a group name no group could have, too many groups, or a
         reclamation period under MIN_RECLAIM_DAYS days.
+    :raises ReleasesUnconfirmed: when the new licensed groups would release seats and
+        confirm_releases is false.
     """
     before = policy_of(session, organization_id)
+    if licensed_groups is not KEEP and not confirm_releases:
+        releases = releases_for(session, organization_id, licensed_groups)
+        if releases.count:
+            raise ReleasesUnconfirmed(releases)
     if reclaim_after_days is not KEEP:
         _check_days(reclaim_after_days)
         statement = upsert(session, SeatPolicy).values(
@@ -106,6 +153,37 @@ def set_policy(
     if after.licensed_groups != before.licensed_groups:
         synced = sync_members(session, organization_id, None, at=at)
     return after, synced
+
+
+def releases_for(session: Session, organization_id: int, licensed_groups: list[str]) -> Releases:
+    """Return the seat holders that making these the licensed groups would release.
+
+    Those are the holders in none of the named groups; with no group named, nobody.
+
+    :raises InvalidPolicy: as set_policy does for the group names.
+    """
+    keys = list(parse_groups(licensed_groups, what="licensed_groups"))
+    if not keys:
+        return Releases(0, [])
+    in_named = exists(
+        select(GroupMembership.member_id)
+        .join(ScimGroup, ScimGroup.id == GroupMembership.group_id)
+        .where(
+            GroupMembership.member_id == Member.id,
+            ScimGroup.organization_id == organization_id,
+            ScimGroup.display_name_key.in_(keys),
+        )
+    )
+    holders = (
+        select(Member.display_name, Member.user_name)
+        .join(Seat, Seat.member_id == Member.id)
+        .where(Member.organization_id == organization_id, ~in_named)
+    )
+    count = session.scalar(select(func.count()).select_from(holders.subquery())) or 0
+    first = session.execute(
+        holders.order_by(Member.user_name_key, Member.id).limit(NAMED_RELEASES)
+    ).all()
+    return Releases(count, [display or user for display, user in first])
 
 
 def _check_days(days: int | None) -> None:

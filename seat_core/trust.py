@@ -110,6 +110,7 @@ def record_sso_configured(
                 config.idp_cert_expires_at.isoformat() if config.idp_cert_expires_at else None
             ),
             "idp_initiated": config.idp_initiated,
+            "sign_requests": config.sign_requests,
             "jit": config.jit,
             "allowed_domains": config.allowed_domains,
             "product_url": config.product_url,

@@ -7,7 +7,7 @@ from typing import Any
 from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import Select, func, or_, select
 
-from seat_core import deactivate_member, identity_key, take_seat
+from seat_core import assign_seat, deactivate_member, identity_key
 from seat_core.identity import InvalidIdentity
 from seat_core.models import Member
 
@@ -167,7 +167,7 @@ def unassign(org: str, member_id: str) -> Any:
 @bp.post("/<org>/members/<member_id>/assign")
 @owner_required()
 def assign(org: str, member_id: str) -> Any:
-    """Give the member a free seat; refused when none is free."""
+    """Give the member a free seat; refused when none is free or it is in no licensed group."""
     at = now()
     # A refusal leaves the transaction and is answered by admin.refused.
     with transaction() as session:
@@ -175,7 +175,7 @@ def assign(org: str, member_id: str) -> Any:
         if member is None:
             flash("No such member.", "error")
             return redirect(back(org))
-        taken = take_seat(session, member, at=at)
+        taken = assign_seat(session, member, at=at)
         name, source = member.display_name or member.user_name, member.source
     if not taken:
         flash(f"{name} already holds a seat.", "info")

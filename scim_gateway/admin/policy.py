@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, redirect, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 
-from seat_core import InvalidPolicy, PolicyView, policy_of, set_policy
+from seat_core import InvalidPolicy, PolicyView, ReleasesUnconfirmed, policy_of, set_policy
 from seat_core.models import MIN_RECLAIM_DAYS
 
 from ..clock import now
@@ -41,7 +41,7 @@ def _days(text: str) -> int | None:
 @bp.post("/<org>/billing/policy")
 @owner_required(primary=True)
 def save_seat_policy(org: str) -> Any:
-    """Save the seat policy; licensed groups apply to seats at once."""
+    """Save the seat policy; a change that would release seats is confirmed first."""
     form = request.form
     try:
         days = _days(form.get("reclaim_after_days", ""))
@@ -53,7 +53,10 @@ def save_seat_policy(org: str) -> Any:
                 licensed_groups=_names(form.get("licensed_groups", "")),
                 reclaim_after_days=days,
                 exempt_groups=_names(form.get("exempt_groups", "")),
+                confirm_releases=form.get("confirm_releases") == "yes",
             )
+    except ReleasesUnconfirmed as error:
+        return render_template("admin/confirm_policy.html", releases=error.releases, form=form)
     except InvalidPolicy as error:
         flash(f"The seat policy was not saved: {error}", "error")
         return redirect(url_for("admin.billing", org=org) + "#policy-heading")

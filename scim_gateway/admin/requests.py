@@ -14,6 +14,7 @@ from ..clock import now
 from ..db import database, read_only, transaction
 from . import bp
 from .auth import owner_required
+from .formatting import plural
 
 PAGE_SIZE = 100
 STATUSES = ("pending", "admitted", "dismissed")
@@ -73,14 +74,21 @@ def admit(org: str, request_id: int) -> Any:
 @bp.post("/<org>/seat-requests/admit-all")
 @owner_required()
 def admit_all(org: str) -> Any:
-    """Admit pending requests oldest first while seats are free; stop at the first refusal."""
+    """Admit pending requests oldest first while seats are free; skip the unlicensed."""
     done = admit_waiting(database().sessions, g.organization.id, at=now())
+    if done.skipped:
+        names = ", ".join(done.skipped[:5]) + (" and others" if len(done.skipped) > 5 else "")
+        flash(
+            f"Skipped {plural(len(done.skipped), 'person', 'people')} in none of the licensed "
+            f"groups: {names}. They stay waiting.",
+            "error",
+        )
     if done.refusal is not None:
         flash(f"Admitted {done.admitted}; {done.left} still waiting. {done.refusal}", "error")
     elif done.admitted:
         people = "person" if done.admitted == 1 else "people"
         flash(f"Admitted {done.admitted} {people}.", "success")
-    else:
+    elif not done.skipped:
         flash("Nobody was waiting.", "info")
     return redirect(url_for("admin.seat_requests", org=org))
 

@@ -151,16 +151,22 @@ def document(max_seats: int) -> dict[str, Any]:
                     "operationId": "putSeatPolicy",
                     "summary": "Replace the seat policy (Primary Owner).",
                     "description": "Every field is required: [] or null turns a part off. "
-                    "Changing the licensed groups gives and takes seats at once.",
+                    "Changing the licensed groups gives and takes seats at once; a change "
+                    "that would release seats needs confirm_releases.",
                     "parameters": [ORG],
                     "requestBody": {
                         "required": True,
-                        "content": {"application/json": {"schema": ref("SeatPolicy")}},
+                        "content": {"application/json": {"schema": ref("SeatPolicyChange")}},
                     },
                     "responses": {
                         "200": json_response("The seat policy now.", ref("SeatPolicy")),
                         "400": problem("The body is not a JSON object with only the fields."),
                         **AUTH_ERRORS,
+                        "409": problem(
+                            "The new licensed groups would release seats and confirm_releases "
+                            "is not true: seats_to_release says how many, members names the "
+                            "first few."
+                        ),
                         "422": problem(
                             "A field is missing, a group name is invalid, or the days are "
                             "out of range."

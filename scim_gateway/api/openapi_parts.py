@@ -166,6 +166,21 @@ def schemas(max_seats: int) -> dict[str, Any]:
             }
         )
         | {"additionalProperties": False},
+        "SeatPolicyChange": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["licensed_groups", "reclaim_after_days", "exempt_groups"],
+            "properties": {
+                "licensed_groups": GROUP_NAMES,
+                "reclaim_after_days": {"type": ["integer", "null"], "minimum": 14, "maximum": 3650},
+                "exempt_groups": GROUP_NAMES,
+                "confirm_releases": {
+                    "type": "boolean",
+                    "description": "true: release the seats of holders in none of the new "
+                    "licensed groups. Without it such a change is refused with 409.",
+                },
+            },
+        },
         "Seats": _object(
             {
                 "organization": {"type": "string"},

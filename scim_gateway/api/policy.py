@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
+from flask import abort, jsonify, make_response
 
-from seat_core import InvalidPolicy, policy_of, set_policy
+from seat_core import InvalidPolicy, ReleasesUnconfirmed, policy_of, set_policy
 
 from ..clock import now
 from ..db import read_only, transaction
 from ..jsonbody import request_json
 from . import bp
-from .auth import authenticate, fail, only_params, require_owner
+from .auth import authenticate, fail, only_params, problem, require_owner
 
 FIELDS = ("licensed_groups", "reclaim_after_days", "exempt_groups")
+# Optional: saying yes to the seat releases a change of licensed groups makes.
+CONFIRM = "confirm_releases"
 
 
 def policy_body() -> dict[str, Any]:
@@ -27,7 +29,7 @@ def policy_body() -> dict[str, Any]:
             'Send a JSON object like {"licensed_groups": ["Engineering"], '
             '"reclaim_after_days": 60, "exempt_groups": []}.',
         )
-    unknown = sorted(set(body) - set(FIELDS))
+    unknown = sorted(set(body) - {*FIELDS, CONFIRM})
     if unknown:
         fail(400, "Bad Request", f"Unknown fields: {', '.join(unknown)}.")
     missing = [name for name in FIELDS if name not in body]
@@ -38,6 +40,8 @@ def policy_body() -> dict[str, Any]:
             f"A PUT replaces the whole policy: send {', '.join(missing)} too "
             "([] or null for none).",
         )
+    if not isinstance(body.get(CONFIRM, False), bool):
+        fail(422, "Unprocessable Content", f"{CONFIRM} must be true or false.")
     days = body["reclaim_after_days"]
     if isinstance(days, float) and days.is_integer() and abs(days) < 2**53:
         body["reclaim_after_days"] = int(days)  # JSON Schema counts 60.0 as the integer 60
@@ -56,14 +60,20 @@ def get_seat_policy(org: str) -> Any:
 
 @bp.put("/orgs/<org>/seat-policy")
 def put_seat_policy(org: str) -> Any:
-    """Replace the seat policy (Primary Owner); licensed groups apply to seats at once."""
+    """Replace the seat policy (Primary Owner); releasing seats needs confirm_releases."""
     only_params()
     with transaction() as session:
         organization, token = authenticate(session, org)
         require_owner(session, token, primary=True)
         body = policy_body()
+        confirm = body.pop(CONFIRM, False)
         try:
-            view, _ = set_policy(session, organization.id, at=now(), **body)
+            view, _ = set_policy(
+                session, organization.id, at=now(), confirm_releases=confirm, **body
+            )
         except InvalidPolicy as error:
             fail(422, "Unprocessable Content", str(error))
+        except ReleasesUnconfirmed as error:
+            detail = f'{error.releases.describe()} Send "{CONFIRM}": true to release them.'
+            abort(make_response(problem(409, "Conflict", detail, **error.releases.as_json())))
         return jsonify(view.as_json())

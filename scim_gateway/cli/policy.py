@@ -8,7 +8,13 @@ from typing import Any
 
 import click
 
-from seat_core import get_organization, policy_of, reclaim_due, set_policy
+from seat_core import (
+    ReleasesUnconfirmed,
+    get_organization,
+    policy_of,
+    reclaim_due,
+    set_policy,
+)
 from seat_core.models import Organization
 
 from ..clock import now
@@ -41,6 +47,12 @@ from .seats import seats
     "Replaces the exempt groups.",
 )
 @click.option("--no-exempt-groups", is_flag=True, help="Exempt no group from reclamation.")
+@click.option(
+    "--yes",
+    "confirm",
+    is_flag=True,
+    help="Release the seats of holders in none of the new licensed groups.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
 def seats_policy(
@@ -52,9 +64,14 @@ def seats_policy(
     no_reclaim: bool,
     exempt: tuple[str, ...],
     no_exempt_groups: bool,
+    confirm: bool,
     as_json: bool,
 ) -> None:
-    """Show the seat policy, changing the parts given; others stay as they are."""
+    """Show the seat policy, changing the parts given; others stay as they are.
+
+    A change of licensed groups that would release seats prints how many and whose, saves
+    nothing and exits 1, unless --yes is given.
+    """
     if licensed and no_licensed_groups:
         raise click.UsageError("Give --licensed-group or --no-licensed-groups, not both.")
     if reclaim_after_days is not None and no_reclaim:
@@ -68,10 +85,28 @@ def seats_policy(
         changes["reclaim_after_days"] = None if no_reclaim else reclaim_after_days
     if exempt or no_exempt_groups:
         changes["exempt_groups"] = list(exempt)
+    try:
+        data = _apply(ctx, slug, changes, confirm=confirm)
+    except ReleasesUnconfirmed as error:
+        if as_json:
+            click.echo(json.dumps(error.releases.as_json()))
+        else:
+            click.echo(f"{error.releases.describe()} Nothing was saved: add --yes to release them.")
+        raise SystemExit(1) from None
+    if as_json:
+        click.echo(json.dumps(data))
+        return
+    emit({key: _text(value) for key, value in data.items()}, False)
+
+
+def _apply(ctx: Context, slug: str, changes: dict[str, Any], *, confirm: bool) -> dict[str, Any]:
+    """Change the policy (if anything is to change) and return what to print."""
     with ctx.transaction() as session:
         organization = get_organization(session, slug)
         if changes:
-            view, synced = set_policy(session, organization.id, at=now(), **changes)
+            view, synced = set_policy(
+                session, organization.id, at=now(), confirm_releases=confirm, **changes
+            )
             data = {
                 **view.as_json(),
                 "seats_taken": len(synced.taken),
@@ -80,10 +115,7 @@ def seats_policy(
             }
         else:
             data = policy_of(session, organization.id).as_json()
-    if as_json:
-        click.echo(json.dumps(data))
-        return
-    emit({key: _text(value) for key, value in data.items()}, False)
+    return data
 
 
 def _text(value: Any) -> str:

@@ -19,6 +19,7 @@ from ..clock import now
 from ..crypto import encrypt
 from ..sso.clients import SCOPES, redirect_uri
 from ..sso.saml import SamlProvider
+from ..sso.saml_keys import certificate_expiry, new_key_pair
 from . import Context, cli, pass_context
 
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -154,6 +155,11 @@ def sso_set(ctx: Context, slug: str, as_json: bool, **options: Any) -> None:
     default=None,
     help="Accept sign-ins started at the IdP (off by default).",
 )
+@click.option(
+    "--sign-requests/--no-sign-requests",
+    default=None,
+    help="Sign AuthnRequests and LogoutRequests with the SP's own key (off by default).",
+)
 @click.option("--product-url", help="Where members go after signing in.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
@@ -211,6 +217,13 @@ def sso_set_saml(ctx: Context, slug: str, as_json: bool, **options: Any) -> None
         for name in ("jit", "idp_initiated"):
             if options[name] is not None:
                 setattr(config, name, options[name])
+        if options["sign_requests"] and config.sp_key_encrypted is None:
+            # The key pair is made once and kept when signing is turned off and on again.
+            key, certificate = new_key_pair(f"{slug} SAML SP", at=now())
+            config.sp_key_encrypted = encrypt(key, ctx.app.config["ENCRYPTION_KEY"])
+            config.sp_certificate = certificate
+        if options["sign_requests"] is not None:
+            config.sign_requests = options["sign_requests"]
         if domains is not None:
             config.allowed_domains = domains
         if product_url:
@@ -256,6 +269,11 @@ def describe(config: SsoConfig, slug: str, public_url: str) -> dict[str, Any]:
             "idp_metadata_url": config.saml_metadata_url or "(from a file)",
             "idp_certificate_expires": _iso(config.idp_cert_expires_at),
             "idp_initiated": config.idp_initiated,
+            "sign_requests": config.sign_requests,
+            "sp_certificate_expires": _iso(
+                certificate_expiry(config.sp_certificate) if config.sp_certificate else None
+            ),
+            "sp_certificate": config.sp_certificate,
             "jit": config.jit,
             "domains": config.allowed_domains or "(any)",
             "product_url": config.product_url,

@@ -79,6 +79,9 @@ def load_provider(session: Session, slug: str) -> Provider | None:
             public_url=current_app.config["PUBLIC_URL"],
             idp_metadata=config.saml_metadata or "",
             idp_initiated=config.idp_initiated,
+            sign_requests=config.sign_requests,
+            sp_key=decrypt(config.sp_key_encrypted) if config.sp_key_encrypted else None,
+            sp_certificate=config.sp_certificate,
         )
     return Provider(
         organization_id=organization.id,

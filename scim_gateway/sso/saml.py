@@ -5,7 +5,7 @@ The checks of a Response are saml_sp's, on pysaml2 (signatures by xmlsec1).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from seat_core import Identity
@@ -30,6 +30,10 @@ class SamlProvider:
     public_url: str
     idp_metadata: str
     idp_initiated: bool
+    # Sign AuthnRequests and LogoutRequests (RSA-SHA256) with the SP's key pair, in PEM.
+    sign_requests: bool = False
+    sp_key: str | None = field(default=None, repr=False)
+    sp_certificate: str | None = None
 
     @property
     def base(self) -> str:

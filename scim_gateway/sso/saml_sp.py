@@ -27,6 +27,7 @@ from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NAMEID_FORMAT_PERSISTENT, Nam
 from saml2.samlp import response_from_string
 from saml2.sigver import get_xmlsec_binary
 from saml2.time_util import str_to_time
+from saml2.xmldsig import DIGEST_SHA1, DIGEST_SHA256, SIG_RSA_SHA1, SIG_RSA_SHA256
 
 from seat_core import Identity
 
@@ -41,14 +42,24 @@ from .saml import (
     Assertion,
     SamlProvider,
 )
+from .saml_keys import key_files
 
-_clients: dict[tuple[str, str, str, bool], Saml2Client] = {}
+_clients: dict[tuple[str, str, str, bool, bool, str | None], Saml2Client] = {}
+# Refused in the signatures of Responses and Assertions (xmlsec1 still accepts them).
+SHA1 = {SIG_RSA_SHA1, DIGEST_SHA1}
 _lock = threading.Lock()
 
 
 def client_of(provider: SamlProvider) -> Saml2Client:
     """Return the organization's SP, built once per configuration and process."""
-    key = (provider.slug, provider.public_url, provider.idp_metadata, provider.idp_initiated)
+    key = (
+        provider.slug,
+        provider.public_url,
+        provider.idp_metadata,
+        provider.idp_initiated,
+        provider.sign_requests,
+        provider.sp_certificate,
+    )
     with _lock:
         client = _clients.get(key)
         if client is None:
@@ -59,9 +70,22 @@ def client_of(provider: SamlProvider) -> Saml2Client:
 
 
 def _config(provider: SamlProvider) -> SPConfig:
+    sign = provider.sign_requests
+    keys: dict[str, Any] = {}
+    if sign:
+        if not provider.sp_key or not provider.sp_certificate:
+            raise ValueError("signing SAML requests needs the SP's key pair")
+        key_file, cert_file = key_files(provider.slug, provider.sp_key, provider.sp_certificate)
+        keys = {
+            "key_file": key_file,
+            "cert_file": cert_file,
+            "signing_algorithm": SIG_RSA_SHA256,
+            "digest_algorithm": DIGEST_SHA256,
+        }
     config = SPConfig()
     config.load(
         {
+            **keys,
             "entityid": provider.entity_id,
             "xmlsec_binary": get_xmlsec_binary(),
             "accepted_time_diff": SKEW,
@@ -77,8 +101,8 @@ def _config(provider: SamlProvider) -> SPConfig:
                     "want_assertions_or_response_signed": True,
                     "want_response_signed": False,
                     "want_assertions_signed": False,
-                    "authn_requests_signed": False,
-                    "logout_requests_signed": False,
+                    "authn_requests_signed": sign,
+                    "logout_requests_signed": sign,
                     "allow_unsolicited": provider.idp_initiated,
                     "name_id_format": [NAMEID_FORMAT_EMAILADDRESS, NAMEID_FORMAT_PERSISTENT],
                     "name_id_format_allow_create": True,
@@ -109,6 +133,8 @@ def login_redirect(provider: SamlProvider, relay_state: str, request_id: str) ->
         relay_state=relay_state,
         binding=BINDING_HTTP_REDIRECT,
         message_id=request_id,
+        sign=provider.sign_requests,
+        sigalg=SIG_RSA_SHA256 if provider.sign_requests else None,
     )
     location = dict(info["headers"])["Location"]
     return location, str(request_id)
@@ -133,9 +159,15 @@ def logout_redirect(provider: SamlProvider, name_id: Mapping[str, Any]) -> str |
         entity_id,
         name_id=subject,
         session_indexes=[name_id["session_index"]] if name_id.get("session_index") else None,
+        sign=False,
     )
     info = client.apply_binding(
-        BINDING_HTTP_REDIRECT, str(request), destinations[0]["location"], relay_state=request_id
+        BINDING_HTTP_REDIRECT,
+        str(request),
+        destinations[0]["location"],
+        relay_state=request_id,
+        sign=provider.sign_requests,
+        sigalg=SIG_RSA_SHA256 if provider.sign_requests else None,
     )
     return str(dict(info["headers"])["Location"])
 
@@ -150,6 +182,7 @@ def verify_response(
     """
     client = client_of(provider)
     _check_destination(provider, encoded)
+    _refuse_sha1(encoded)
     try:
         response = client.parse_authn_request_response(
             encoded, BINDING_HTTP_POST, outstanding=dict(outstanding)
@@ -179,6 +212,33 @@ def _check_destination(provider: SamlProvider, encoded: str) -> None:
             f"This answer was meant for another address. {AGAIN}",
             detail=f"Destination {destination!r} is not the ACS URL {provider.acs_url!r}",
         )
+
+
+def _refuse_sha1(encoded: str) -> None:
+    """Refuse a Response or Assertion signed with RSA-SHA1 or digested with SHA-1.
+
+    Read before the signature is checked, to refuse, never to accept.
+    """
+    try:
+        response = response_from_string(base64.b64decode(encoded).decode())
+    except Exception:  # unreadable: pysaml2 says why below
+        return
+    if response is None:
+        return
+    signatures = [response.signature] + [a.signature for a in response.assertion]
+    for signature in filter(None, signatures):
+        info = signature.signed_info
+        if info is None:
+            continue
+        used = [info.signature_method.algorithm if info.signature_method else None]
+        used += [r.digest_method.algorithm if r.digest_method else None for r in info.reference]
+        weak = sorted(SHA1.intersection(filter(None, used)))
+        if weak:
+            raise SignInFailed(
+                "The identity provider signed its answer with SHA-1, which is not accepted. "
+                "Tell the operator: the identity provider must sign with SHA-256.",
+                detail=f"SAML Response refused: SHA-1 signature ({', '.join(weak)})",
+            )
 
 
 def _checked(provider: SamlProvider, response: AuthnResponse) -> Assertion:

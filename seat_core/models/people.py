@@ -142,6 +142,11 @@ class SsoConfig(Base):
             " OR (protocol = 'saml' AND saml_metadata IS NOT NULL)",
             name="protocol_complete",
         ),
+        # Signing SAML requests needs the SP's key pair.
+        CheckConstraint(
+            "NOT sign_requests OR (sp_key_encrypted IS NOT NULL AND sp_certificate IS NOT NULL)",
+            name="signing_has_key",
+        ),
     )
 
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), primary_key=True)
@@ -161,6 +166,11 @@ class SsoConfig(Base):
     idp_initiated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # When the last of the IdP's signing certificates expires.
     idp_cert_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # SAML: whether AuthnRequests and LogoutRequests are signed, with the SP's own RSA key
+    # (PEM, encrypted like the client secret) and its self-signed certificate (PEM).
+    sign_requests: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    sp_key_encrypted: Mapped[str | None] = mapped_column(Text)
+    sp_certificate: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

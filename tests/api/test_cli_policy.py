@@ -3,8 +3,12 @@
 import json
 
 import pytest
+from sqlalchemy import select
 
 from scim_gateway.cli import main
+from seat_core import get_organization, make_engine, make_sessionmaker, set_group_members
+from seat_core.models import Contract, Member, Seat
+from tests.factories import AT, gen_group, gen_member
 
 from .test_cli import acme, run  # noqa: F401  (fixtures)
 
@@ -60,3 +64,50 @@ def test_reclaim_does_nothing_for_an_organization_without_reclamation(run, acme)
 
     assert code == 0
     assert json.loads(output) == {"organizations": []}
+
+
+def holders(database_url, names=("ann", "bob", "cy")):
+    """Give the members seats, ann in Engineering; return the holders read back."""
+    engine = make_engine(database_url)
+    try:
+        with make_sessionmaker(engine).begin() as session:
+            if names:
+                organization = get_organization(session, "acme")
+                ids = [gen_member(session, organization, name).id for name in names]
+                group = gen_group(session, organization, "Engineering")
+                set_group_members(session, group, ids[:1], at=AT)
+            held = session.scalars(
+                select(Member.user_name)
+                .join(Seat, Seat.member_id == Member.id)
+                .order_by(Member.user_name)
+            ).all()
+            return list(held), session.scalar(select(Contract.seats_used))
+    finally:
+        engine.dispose()
+
+
+def test_licensed_groups_that_would_release_seats_need_yes(run, acme, database_url):  # noqa: F811
+    holders(database_url)
+
+    refused, printed = run("seats", "policy", "--org", "acme", "--licensed-group", "Engineering")
+    _, as_json = run(
+        "seats", "policy", "--org", "acme", "--licensed-group", "Engineering", "--json"
+    )
+    after_refusal = (
+        holders(database_url, names=()),
+        json.loads(run("seats", "policy", "--org", "acme", "--json")[1])["licensed_groups"],
+    )
+    confirmed, done = run(
+        "seats", "policy", "--org", "acme", "--licensed-group", "Engineering", "--yes", "--json"
+    )
+
+    assert refused == 1
+    assert printed == (
+        "2 seat holders in none of the licensed groups would lose their seat: bob, cy. "
+        "Nothing was saved: add --yes to release them.\n"
+    )
+    assert json.loads(as_json) == {"seats_to_release": 2, "members": ["bob", "cy"]}
+    assert after_refusal == ((["ann", "bob", "cy"], 3), [])
+    assert confirmed == 0
+    assert json.loads(done)["seats_released"] == 2
+    assert holders(database_url, names=()) == (["ann"], 1)

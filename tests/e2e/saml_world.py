@@ -17,6 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 from sqlalchemy.orm import Session, sessionmaker
 
+from scim_gateway.crypto import encrypt
+from scim_gateway.sso.saml_keys import new_key_pair
 from seat_core import make_engine, make_sessionmaker
 from seat_core.models import SsoConfig
 from tests.conftest import TEST_CONFIG
@@ -47,7 +49,14 @@ class SamlWorld:
         return f"{self.base_url}/sso/{slug}/saml/metadata"
 
     def organization(self, slug: str, seats: int, **options: Any) -> None:
-        """Create an organization signing in at the test IdP, and make the IdP trust it."""
+        """Create an organization signing in at the test IdP, and make the IdP trust it.
+
+        sign_requests=True gives it a key pair to sign its requests with; idp_wants_signed=True
+        makes the IdP refuse its AuthnRequests unless they are signed.
+        """
+        key = certificate = None
+        if options.get("sign_requests"):
+            key, certificate = new_key_pair(f"{slug} SAML SP")
         with self.sessions.begin() as session:
             organization = gen_organization(session, slug=slug, seats=seats, start=START)
             session.add(
@@ -59,6 +68,9 @@ class SamlWorld:
                     allowed_domains=options.get("domains", "acme.test"),
                     jit=options.get("jit", True),
                     idp_initiated=options.get("idp_initiated", False),
+                    sign_requests=bool(options.get("sign_requests")),
+                    sp_key_encrypted=encrypt(key, KEY) if key else None,
+                    sp_certificate=certificate,
                     product_url=self.idp.product_url,
                     updated_at=datetime.now(UTC),
                 )
@@ -66,6 +78,8 @@ class SamlWorld:
         metadata = requests.get(self.entity_id(slug), timeout=30)
         assert metadata.status_code == 200, metadata.text
         self.idp.trust(metadata.text)
+        if options.get("idp_wants_signed"):
+            self.idp.signed_requests_from.add(self.entity_id(slug))
 
     def start(
         self, slug: str, browser: requests.Session | None = None, **params: str

@@ -1,4 +1,4 @@
-"""Owners buy seats in a real browser: Chromium against gunicorn on PostgreSQL."""
+"""Owners buy seats and confirm seat releases in a real browser: Chromium, gunicorn, PostgreSQL."""
 
 import re
 from collections.abc import Iterator
@@ -6,11 +6,21 @@ from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
 from scim_gateway.admin.formatting import amount
 from scim_gateway.clock import today_for
-from seat_core import contract_of, get_organization, make_engine, make_sessionmaker, quote_purchase
+from seat_core import (
+    contract_of,
+    get_organization,
+    make_engine,
+    make_sessionmaker,
+    quote_purchase,
+    set_group_members,
+)
+from seat_core.models import Member, Seat
 from tests.databases import truncate_all
+from tests.factories import gen_group, gen_member
 from tests.support import servers
 from tests.support.servers import run_cli, start_gunicorn
 
@@ -48,6 +58,25 @@ def gateway(postgres_url: str) -> Iterator[str]:
     for args, stdin in commands:
         outcome = run_cli(args, env=env, input=stdin)
         assert outcome.returncode == 0, outcome.stderr
+    # A second organization for the seat policy, so that acme's seat counts stay its own:
+    # ann and bob hold seats, ann in Engineering.
+    commands = [
+        (["org", "create", "--slug", "globex", "--name", "Globex", "--seats", "5",
+          "--price-per-seat-year", "360.00", "--start", start], None),
+        (["owner", "add", "--org", "globex", "--email", "ann@globex.test", "--role",
+          "primary_owner"], PASSWORD + "\n"),
+    ]  # fmt: skip
+    for args, stdin in commands:
+        outcome = run_cli(args, env=env, input=stdin)
+        assert outcome.returncode == 0, outcome.stderr
+    engine = make_engine(postgres_url)
+    with make_sessionmaker(engine).begin() as session:
+        globex, at = get_organization(session, "globex"), datetime.now(UTC)
+        ann, _bob = (
+            gen_member(session, globex, f"{name}@globex.test", at=at) for name in ("ann", "bob")
+        )
+        set_group_members(session, gen_group(session, globex, "Engineering"), [ann.id], at=at)
+    engine.dispose()
     with start_gunicorn(env, workers=2) as base_url:
         yield base_url
     patient.undo()
@@ -112,3 +141,40 @@ def test_an_owner_sees_no_edit_seats_control(gateway, page, screenshot):
     expect(page.get_by_role("link", name="Edit seats")).to_have_count(0)
     expect(page.get_by_role("button", name="Edit seats")).to_have_count(0)
     screenshot(page, "owner-billing-settings")
+
+
+def holders(url: str, slug: str) -> list[str]:
+    engine = make_engine(url)
+    with make_sessionmaker(engine).begin() as session:
+        names = session.scalars(
+            select(Member.user_name)
+            .join(Seat, Seat.member_id == Member.id)
+            .where(Member.organization_id == get_organization(session, slug).id)
+            .order_by(Member.user_name)
+        ).all()
+    engine.dispose()
+    return list(names)
+
+
+def test_licensed_groups_that_release_a_seat_are_saved_only_once_confirmed(
+    gateway, postgres_url, page, screenshot
+):
+    page.goto(f"{gateway}/admin/globex/login")
+    page.get_by_label("Email").fill("ann@globex.test")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Licensed groups").fill("Engineering")
+    page.get_by_role("button", name="Save seat policy").click()
+
+    expect(page.get_by_role("heading", name="Release 1 seat?")).to_be_visible()
+    expect(page.get_by_test_id("releases")).to_have_text(
+        "1 seat holder in none of the licensed groups would lose their seat: bob@globex.test."
+    )
+    screenshot(page, "1-confirm-releases")
+    assert holders(postgres_url, "globex") == ["ann@globex.test", "bob@globex.test"]
+    page.get_by_role("button", name="Release seats and save").click()
+
+    expect(page.get_by_text("1 member gave up their seat")).to_be_visible()
+    expect(page.get_by_label("Licensed groups")).to_have_value("Engineering")
+    screenshot(page, "2-saved")
+    assert holders(postgres_url, "globex") == ["ann@globex.test"]

@@ -217,3 +217,25 @@ def test_a_signed_assertion_hidden_in_extensions_does_not_vouch_for_another(
 
     refused_clearly(world, answer, "not signed", "Neither the response nor the assertions")
     assert members_of(world, "xsw-hidden") == []
+
+
+@pytest.mark.parametrize("signed", ["response", "assertion"])
+def test_a_response_signed_with_sha1_is_refused(world: SamlWorld, signed: str) -> None:
+    slug = f"sha1-{signed}"
+    world.organization(slug, seats=3)
+
+    _, answer, _ = world.sign_in(
+        slug,
+        "lea@acme.test",
+        sign_response=signed == "response",
+        sign_assertion=signed == "assertion",
+        sha1=True,
+    )
+
+    # Signing in again cannot help: the page says whom to tell instead.
+    assert answer.status_code == 400 and "text/html" in answer.headers["Content-Type"]
+    page = text_of(answer)
+    assert "signed its answer with SHA-1" in page and "Tell the operator" in page
+    assert "Traceback" not in answer.text and "saml2" not in answer.text
+    assert re.search(r"SHA-1 signature \(.*xmldsig#(rsa-)?sha1", world.logged())
+    assert members_of(world, slug) == []

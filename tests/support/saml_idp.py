@@ -31,7 +31,7 @@ from saml2.config import IdPConfig
 from saml2.metadata import create_metadata_string
 from saml2.saml import NAME_FORMAT_UNSPECIFIED, NAMEID_FORMAT_EMAILADDRESS, NameID
 from saml2.server import Server
-from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+from saml2.xmldsig import DIGEST_SHA1, DIGEST_SHA256, SIG_RSA_SHA1, SIG_RSA_SHA256
 
 from tests.support.ports import free_port
 
@@ -86,7 +86,12 @@ def _names_as_they_are() -> AttributeConverter:
 
 
 def _idp_config(
-    base_url: str, key: tuple[Path, Path], extra_certs: list[Path], slo: bool
+    base_url: str,
+    key: tuple[Path, Path],
+    extra_certs: list[Path],
+    slo: bool,
+    *,
+    want_signed: bool = False,
 ) -> IdPConfig:
     endpoints: dict[str, Any] = {
         "single_sign_on_service": [(f"{base_url}/sso/redirect", BINDING_HTTP_REDIRECT)],
@@ -102,7 +107,7 @@ def _idp_config(
                     "endpoints": endpoints,
                     "name_id_format": [NAMEID_FORMAT_EMAILADDRESS],
                     "policy": _policy(minutes=5),
-                    "want_authn_requests_signed": False,
+                    "want_authn_requests_signed": want_signed,
                 }
             },
             "metadata": {"inline": []},
@@ -131,6 +136,10 @@ class SamlIdp:
     # Responses it posted, as base64, newest last: the material of replays.
     responses: list[str] = field(default_factory=list)
     logouts: list[str] = field(default_factory=list)
+    # The same IdP with want_authn_requests_signed, reading the requests of the SPs listed in
+    # signed_requests_from: an unsigned or badly signed AuthnRequest of theirs is refused.
+    strict_server: Server | None = None
+    signed_requests_from: set[str] = field(default_factory=set)
 
     @property
     def entity_id(self) -> str:
@@ -149,7 +158,7 @@ class SamlIdp:
 
     def trust(self, sp_metadata: str) -> None:
         """Load an SP's metadata, so the IdP knows its ACS URL."""
-        for server in (self.server, self.next_server):
+        for server in (self.server, self.next_server, self.strict_server):
             if server is not None:
                 server.metadata.load("inline", sp_metadata)
 
@@ -168,6 +177,7 @@ class SamlIdp:
         minutes: int | None = None,
         destination: str | None = None,
         next_key: bool = False,
+        sha1: bool = False,
     ) -> str:
         """Return a signed Response (base64) for email, as the IdP makes it."""
         server = self.next_server if next_key else self.server
@@ -192,8 +202,8 @@ class SamlIdp:
             sign_assertion=sign_assertion,
             authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"},
             release_policy=policy,
-            sign_alg=SIG_RSA_SHA256,
-            digest_alg=DIGEST_SHA256,
+            sign_alg=SIG_RSA_SHA1 if sha1 else SIG_RSA_SHA256,
+            digest_alg=DIGEST_SHA1 if sha1 else DIGEST_SHA256,
         )
         encoded = base64.b64encode(str(response).encode()).decode()
         return encoded
@@ -210,6 +220,19 @@ class SamlIdp:
             request = self.server.parse_authn_request(
                 query["SAMLRequest"][0], BINDING_HTTP_REDIRECT
             )
+            if request.message.issuer.text in self.signed_requests_from:
+                assert self.strict_server is not None
+                try:
+                    request = self.strict_server.parse_authn_request(
+                        query["SAMLRequest"][0],
+                        BINDING_HTTP_REDIRECT,
+                        relay_state=query.get("RelayState", [None])[0],
+                        sigalg=query.get("SigAlg", [None])[0],
+                        signature=query.get("Signature", [None])[0],
+                    )
+                except Exception as error:
+                    start_response("403 Forbidden", [("Content-Type", "text/plain")])
+                    return [f"AuthnRequest refused: {type(error).__name__}".encode()]
             message = request.message
             self.requests.append(
                 (message.id, message.assertion_consumer_service_url, message.issuer.text)
@@ -272,11 +295,16 @@ def start_saml_idp(
         current = make_key_pair(key_dir, "current", days=current_days)
         server = Server(config=_idp_config(base_url, current, [], slo))
         next_server = None
+        following_certs: list[Path] = []
         if rollover:
             following = make_key_pair(key_dir, "next", days=current_days + 365)
-            server = Server(config=_idp_config(base_url, current, [following[1]], slo))
+            following_certs = [following[1]]
+            server = Server(config=_idp_config(base_url, current, following_certs, slo))
             next_server = Server(config=_idp_config(base_url, following, [current[1]], slo))
-        idp = SamlIdp(base_url, server, key_dir, next_server=next_server)
+        strict = Server(
+            config=_idp_config(base_url, current, following_certs, slo, want_signed=True)
+        )
+        idp = SamlIdp(base_url, server, key_dir, next_server=next_server, strict_server=strict)
         httpd: WSGIServer = make_server("127.0.0.1", port, idp.wsgi, handler_class=_Quiet)
         thread = threading.Thread(target=httpd.serve_forever, daemon=True)
         thread.start()

@@ -53,7 +53,9 @@ def test_fifty_licensed_group_joins_at_once_admit_exactly_ten_and_queue_forty(
         organization = gen_organization(session, seats=12)
         gen_member(session, organization, "ann")
         gen_member(session, organization, "bob")
-        set_policy(session, organization.id, at=AT, licensed_groups=["Engineering"])
+        set_policy(
+            session, organization.id, at=AT, licensed_groups=["Engineering"], confirm_releases=True
+        )
         group = gen_group(session, organization, "Engineering")
         # ann and bob keep their seats as licensed members: 10 seats stay free.
         set_group_members(session, group, [m.id for m in session.scalars(select(Member))], at=AT)
