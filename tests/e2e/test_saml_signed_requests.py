@@ -13,7 +13,8 @@ from playwright.sync_api import Page
 from saml2.md import entity_descriptor_from_string
 from saml2.sigver import RSACrypto, verify_redirect_signature
 
-from .saml_world import SamlWorld, members_of, saml_request_of
+from .saml_world import SamlWorld, saml_request_of
+from .sso_world import members_of
 
 pytestmark = pytest.mark.xdist_group("saml-e2e")
 
