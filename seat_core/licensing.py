@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, insert, select, update
+from sqlalchemy import ColumnElement, Select, delete, exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from .billing import Purchase, purchase_seats
@@ -68,9 +68,9 @@ def licensed(session: Session, organization_id: int) -> bool:
     return found is not None
 
 
-def in_groups(organization_id: int, kind: str) -> ColumnElement[bool]:
-    """SQL: the member is in one of the organization's groups the policy names for kind."""
-    return exists(
+def policy_memberships(organization_id: int, kind: str) -> Select[str]:
+    """SQL: the memberships of the organization's groups that the policy names for kind."""
+    return (
         select(GroupMembership.member_id)
         .join(ScimGroup, ScimGroup.id == GroupMembership.group_id)
         .join(
@@ -78,11 +78,14 @@ def in_groups(organization_id: int, kind: str) -> ColumnElement[bool]:
             (PolicyGroup.organization_id == ScimGroup.organization_id)
             & (PolicyGroup.display_name_key == ScimGroup.display_name_key),
         )
-        .where(
-            GroupMembership.member_id == Member.id,
-            ScimGroup.organization_id == organization_id,
-            PolicyGroup.kind == kind,
-        )
+        .where(ScimGroup.organization_id == organization_id, PolicyGroup.kind == kind)
+    )
+
+
+def in_groups(organization_id: int, kind: str) -> ColumnElement[bool]:
+    """SQL: the member is in one of the organization's groups the policy names for kind."""
+    return exists(
+        policy_memberships(organization_id, kind).where(GroupMembership.member_id == Member.id)
     )
 
 
@@ -286,18 +289,8 @@ def _hold_licence(session: Session, member: Member) -> bool:
     writing transaction at a time.
     """
     found = session.scalar(
-        select(GroupMembership.member_id)
-        .join(ScimGroup, ScimGroup.id == GroupMembership.group_id)
-        .join(
-            PolicyGroup,
-            (PolicyGroup.organization_id == ScimGroup.organization_id)
-            & (PolicyGroup.display_name_key == ScimGroup.display_name_key),
-        )
-        .where(
-            GroupMembership.member_id == member.id,
-            ScimGroup.organization_id == member.organization_id,
-            PolicyGroup.kind == LICENSED,
-        )
+        policy_memberships(member.organization_id, LICENSED)
+        .where(GroupMembership.member_id == member.id)
         .limit(1)
         .with_for_update(of=(GroupMembership, ScimGroup, PolicyGroup), key_share=True)
     )
