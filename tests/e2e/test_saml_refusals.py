@@ -159,22 +159,31 @@ def test_a_response_with_an_external_entity_is_refused(world: SamlWorld) -> None
     assert "root:" not in answer.text and members_of(world, "xxe") == []
 
 
-def test_a_wrapped_signature_is_refused(world: SamlWorld) -> None:
-    world.organization("xsw", seats=3)
-    browser, request_id = world.start("xsw")
+def assertion_signed_alone(
+    world: SamlWorld, slug: str, email: str
+) -> tuple[requests.Session, str, str, str]:
+    """Start a sign-in at slug; return the browser, the Response for email with only its
+    assertion signed, that assertion, and a copy of it without the signature."""
+    world.organization(slug, seats=3)
+    browser, request_id = world.start(slug)
     xml = base64.b64decode(
         world.idp.response(
-            "ned@acme.test",
-            acs=world.acs("xsw"),
-            audience=world.entity_id("xsw"),
+            email,
+            acs=world.acs(slug),
+            audience=world.entity_id(slug),
             in_response_to=request_id,
             sign_response=False,
             sign_assertion=True,
         )
     ).decode()
-    # The signed assertion stays as it is; an unsigned one for someone else goes before it.
     [signed] = re.findall(r"<ns1:Assertion\b.*?</ns1:Assertion>", xml, re.S)
-    evil = re.sub(r"<ns2:Signature\b.*?</ns2:Signature>", "", signed, flags=re.S)
+    unsigned = re.sub(r"<ns2:Signature\b.*?</ns2:Signature>", "", signed, flags=re.S)
+    return browser, xml, signed, unsigned
+
+
+def test_a_wrapped_signature_is_refused(world: SamlWorld) -> None:
+    browser, xml, signed, evil = assertion_signed_alone(world, "xsw", "ned@acme.test")
+    # The signed assertion stays as it is; an unsigned one for someone else goes before it.
     evil = re.sub(r'ID="[^"]+"', 'ID="_evil"', evil, count=1).replace(
         "ned@acme.test", "oz@acme.test"
     )
@@ -189,22 +198,9 @@ def test_a_wrapped_signature_is_refused(world: SamlWorld) -> None:
 def test_a_signed_assertion_hidden_in_extensions_does_not_vouch_for_another(
     world: SamlWorld,
 ) -> None:
-    world.organization("xsw-hidden", seats=3)
-    browser, request_id = world.start("xsw-hidden")
-    xml = base64.b64decode(
-        world.idp.response(
-            "pia@acme.test",
-            acs=world.acs("xsw-hidden"),
-            audience=world.entity_id("xsw-hidden"),
-            in_response_to=request_id,
-            sign_response=False,
-            sign_assertion=True,
-        )
-    ).decode()
+    browser, xml, signed, evil = assertion_signed_alone(world, "xsw-hidden", "pia@acme.test")
     # The signed assertion moves into the Response's Extensions; an unsigned copy for
     # someone else, under the same ID, takes its place.
-    [signed] = re.findall(r"<ns1:Assertion\b.*?</ns1:Assertion>", xml, re.S)
-    evil = re.sub(r"<ns2:Signature\b.*?</ns2:Signature>", "", signed, flags=re.S)
     evil = evil.replace("pia@acme.test", "rex@acme.test")
     status = re.search(r"<ns0:Status>", xml)
     assert status is not None
