@@ -21,7 +21,6 @@ from scim_gateway.db import transaction
 from scim_gateway.tokens import issue_token
 from tests.conftest import TEST_CONFIG
 from tests.factories import gen_organization
-from tests.support import servers
 from tests.support.servers import run_cli, start_gunicorn
 
 KEY = "aWtbcxwtS1yd6S8x8Nn1GWmFz8Xq1QOTyhSU9Bd7Kzo="
@@ -74,12 +73,8 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 
 
 @pytest.fixture
-def gateway(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Gateway]:
+def gateway(database_url: str, tmp_path: Path) -> Iterator[Gateway]:
     """Run the gateway under gunicorn with 3 workers on a database with Acme (1 seat)."""
-    # Three workers load the app at once: on 2 busy cores that can take longer than 20 s.
-    monkeypatch.setattr(servers, "STARTUP_TIMEOUT", 60.0)
     app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url})
     at = datetime.now(UTC)
     with app.app_context(), transaction() as session:
