@@ -21,8 +21,7 @@ from seat_core import (
 from seat_core.models import Member, Seat
 from tests.databases import truncate_all
 from tests.factories import gen_group, gen_member
-from tests.support import servers
-from tests.support.servers import run_cli, start_gunicorn
+from tests.support.servers import PATIENT_STARTUP, run_cli, start_gunicorn
 
 KEY = "aWtbcxwtS1yd6S8x8Nn1GWmFz8Xq1QOTyhSU9Bd7Kzo="
 PRIMARY, OWNER = "ann@acme.test", "bob@acme.test"
@@ -40,8 +39,6 @@ def postgres_url(postgres_url_session: str) -> str:
 def gateway(postgres_url: str) -> Iterator[str]:
     """Set acme up with the operator's CLI, then run the gateway; yield its base URL."""
     # Give the workers time to boot on a busy machine.
-    patient = pytest.MonkeyPatch()
-    patient.setattr(servers, "STARTUP_TIMEOUT", 90.0)
     env = {
         "SCIM_GATEWAY_DATABASE_URL": postgres_url,
         "SCIM_GATEWAY_SECRET_KEY": "admin-e2e-secret-key",
@@ -77,9 +74,8 @@ def gateway(postgres_url: str) -> Iterator[str]:
         )
         set_group_members(session, gen_group(session, globex, "Engineering"), [ann.id], at=at)
     engine.dispose()
-    with start_gunicorn(env, workers=2) as base_url:
+    with start_gunicorn(env, workers=2, startup_timeout=PATIENT_STARTUP) as base_url:
         yield base_url
-    patient.undo()
 
 
 def quote_for_today(url: str, seats: int) -> str:

@@ -10,19 +10,12 @@ from standardwebhooks import Webhook
 
 from seat_core import make_engine, make_sessionmaker
 from tests.factories import gen_organization, gen_owner
-from tests.support import servers
-from tests.support.servers import start_gunicorn
+from tests.support.servers import PATIENT_STARTUP, start_gunicorn
 from tests.support.webhooks import LOOPBACK_ALLOWED
 
 from .test_alerts_delivery import environment, wait_until, worker
 
 PASSWORD = "a long enough password"
-
-
-@pytest.fixture(autouse=True)
-def patient_startup(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Give gunicorn time to boot on a busy machine."""
-    monkeypatch.setattr(servers, "STARTUP_TIMEOUT", 90.0)
 
 
 @pytest.fixture
@@ -39,7 +32,7 @@ def gateway(sqlite_url: str) -> Iterator[str]:
     env = environment(
         sqlite_url, ALERT_RETRY_BASE_SECONDS=60, WEBHOOK_ALLOWED_NETWORKS=LOOPBACK_ALLOWED
     )
-    with start_gunicorn(env, workers=1) as base_url, worker(env):
+    with start_gunicorn(env, workers=1, startup_timeout=PATIENT_STARTUP) as base_url, worker(env):
         yield base_url
 
 

@@ -33,8 +33,7 @@ from seat_core import (
 )
 from tests.databases import fresh_sqlite, postgres_database
 from tests.factories import gen_organization, gen_owner
-from tests.support import servers
-from tests.support.servers import run_cli, start_gunicorn
+from tests.support.servers import PATIENT_STARTUP, run_cli, start_gunicorn
 from tests.support.webhooks import (
     LOOPBACK_ALLOWED,
     RECEIVERS_ALLOWED,
@@ -107,13 +106,10 @@ def environment(url: str) -> dict[str, str]:
 
 def serve(url: str) -> Iterator[Served]:
     with ExitStack() as stack:
-        patient = pytest.MonkeyPatch()
-        patient.setattr(servers, "STARTUP_TIMEOUT", 90.0)
-        stack.callback(patient.undo)
         receiver = stack.enter_context(start_webhook_receiver())
         scim_token, scim_id, owner_token = seed(url, receiver)
         env = environment(url)
-        base = stack.enter_context(start_gunicorn(env, workers=4))
+        base = stack.enter_context(start_gunicorn(env, workers=4, startup_timeout=PATIENT_STARTUP))
         stack.enter_context(worker(env))
         yield Served(url, base, env, scim_token, scim_id, owner_token, receiver)
 

@@ -18,9 +18,8 @@ from scim_gateway.admin.formatting import day
 from seat_core import make_engine, make_sessionmaker
 from tests.conftest import TEST_CONFIG
 from tests.databases import fresh_sqlite, postgres_database
-from tests.support import servers
 from tests.support.histories import seed
-from tests.support.servers import run_cli, start_gunicorn
+from tests.support.servers import PATIENT_STARTUP, run_cli, start_gunicorn
 
 pytestmark = pytest.mark.xdist_group("forecast-e2e")
 
@@ -50,8 +49,6 @@ def cli_json(env: dict[str, str], *args: str) -> dict:
 def world(request, sqlite_template, tmp_path_factory) -> Iterator[World]:
     """Create the three organizations with the operator's CLI, write their histories, and
     run the gateway on that database."""
-    patient = pytest.MonkeyPatch()
-    patient.setattr(servers, "STARTUP_TIMEOUT", 90.0)
     today = datetime.now(UTC).date()
     start = today - timedelta(days=100)
     with ExitStack() as stack:
@@ -80,9 +77,10 @@ def world(request, sqlite_template, tmp_path_factory) -> Iterator[World]:
             for shape in SHAPES:
                 seed(session, shape, shape, today=today)
         engine.dispose()
-        base_url = stack.enter_context(start_gunicorn(env, workers=1))
+        base_url = stack.enter_context(
+            start_gunicorn(env, workers=1, startup_timeout=PATIENT_STARTUP)
+        )
         yield World(env, base_url, today)
-    patient.undo()
 
 
 def lasting_purchase(world: World, slug: str) -> tuple[int, str]:

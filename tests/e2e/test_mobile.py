@@ -21,8 +21,7 @@ from seat_core import (
 from tests.conftest import TEST_CONFIG
 from tests.databases import fresh_sqlite
 from tests.factories import gen_member, gen_organization, gen_owner
-from tests.support import servers
-from tests.support.servers import start_gunicorn
+from tests.support.servers import PATIENT_STARTUP, start_gunicorn
 
 PRIMARY = "ann.primary-owner-of-the-account@acme-corporation.example"
 PASSWORD = "a long enough password"
@@ -73,16 +72,13 @@ def world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> di
 @pytest.fixture(scope="module")
 def gateway(world: dict[str, str]) -> Iterator[str]:
     """Run the gateway on the world's database; yield its base URL."""
-    patient = pytest.MonkeyPatch()
-    patient.setattr(servers, "STARTUP_TIMEOUT", 90.0)
     env = {
         "SCIM_GATEWAY_DATABASE_URL": world["url"],
         "SCIM_GATEWAY_SECRET_KEY": "mobile-e2e-secret-key",
         "SCIM_GATEWAY_ENCRYPTION_KEY": TEST_CONFIG["ENCRYPTION_KEY"],
     }
-    with start_gunicorn(env, workers=1) as base_url:
+    with start_gunicorn(env, workers=1, startup_timeout=PATIENT_STARTUP) as base_url:
         yield base_url
-    patient.undo()
 
 
 def admin_pages(world: dict[str, str]) -> list[tuple[str, str]]:

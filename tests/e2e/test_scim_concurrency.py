@@ -18,8 +18,7 @@ from seat_core import get_organization, make_engine, make_sessionmaker, usage
 from seat_core.models import Member, SeatRequest
 from tests.databases import fresh_sqlite, postgres_database
 from tests.factories import gen_organization
-from tests.support import servers
-from tests.support.servers import start_gunicorn
+from tests.support.servers import PATIENT_STARTUP, start_gunicorn
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
@@ -29,17 +28,6 @@ KEY = "aWtbcxwtS1yd6S8x8Nn1GWmFz8Xq1QOTyhSU9Bd7Kzo="
 # One gateway per database serves the whole module (each test has its own organization):
 # booting four workers is what takes time here.
 pytestmark = pytest.mark.xdist_group("scim-concurrency")
-
-
-@contextmanager
-def patient_startup() -> Iterator[None]:
-    """Give gunicorn workers time to boot on a busy two-core machine."""
-    timeout = servers.STARTUP_TIMEOUT
-    servers.STARTUP_TIMEOUT = 90.0
-    try:
-        yield
-    finally:
-        servers.STARTUP_TIMEOUT = timeout
 
 
 def seed(url: str, *, seats: int, slug: str = "acme") -> str:
@@ -68,9 +56,10 @@ def environment(url: str) -> dict[str, str]:
 def gateways(url: str, *, instances: int = 1, workers: int = 4) -> Iterator[list[str]]:
     """Run instances of the gateway on one database; yield their base URLs."""
     with ExitStack() as stack:
-        stack.enter_context(patient_startup())
         yield [
-            stack.enter_context(start_gunicorn(environment(url), workers=workers))
+            stack.enter_context(
+                start_gunicorn(environment(url), workers=workers, startup_timeout=PATIENT_STARTUP)
+            )
             for _ in range(instances)
         ]
 

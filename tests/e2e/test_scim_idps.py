@@ -11,14 +11,13 @@ import requests
 
 from tests.databases import fresh_sqlite
 from tests.support.scim_check import failures
-from tests.support.servers import start_gunicorn
+from tests.support.servers import PATIENT_STARTUP, start_gunicorn
 
 from .test_scim_concurrency import (
     PATCH_SCHEMA,
     USER_SCHEMA,
     environment,
     in_use,
-    patient_startup,
     seed,
 )
 
@@ -50,7 +49,7 @@ class Gateway:
 def gateway(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     url = fresh_sqlite(sqlite_template, tmp_path_factory.mktemp("idps"))
     token = seed(url, seats=3)
-    with patient_startup(), start_gunicorn(environment(url), workers=2) as base:
+    with start_gunicorn(environment(url), workers=2, startup_timeout=PATIENT_STARTUP) as base:
         yield Gateway(base, token, url)
 
 

@@ -22,9 +22,9 @@ import requests
 
 from tests.conftest import TEST_CONFIG
 from tests.databases import fresh_sqlite, postgres_database
-from tests.support.servers import run_cli, start_gunicorn
+from tests.support.servers import PATIENT_STARTUP, run_cli, start_gunicorn
 
-from .test_scim_concurrency import PATCH_SCHEMA, USER_SCHEMA, in_use, patient_startup, seed
+from .test_scim_concurrency import PATCH_SCHEMA, USER_SCHEMA, in_use, seed
 
 pytestmark = pytest.mark.xdist_group("seat-policy-e2e")
 
@@ -98,8 +98,7 @@ def world(
             "SCIM_GATEWAY_SECRET_KEY": TEST_CONFIG["SECRET_KEY"],
             "SCIM_GATEWAY_ENCRYPTION_KEY": TEST_CONFIG["ENCRYPTION_KEY"],
         }
-        stack.enter_context(patient_startup())
-        base = stack.enter_context(start_gunicorn(env, workers=2))
+        base = stack.enter_context(start_gunicorn(env, workers=2, startup_timeout=PATIENT_STARTUP))
         yield World(url, base, env)
 
 

@@ -17,6 +17,8 @@ from tests.support.ports import free_port
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Generous: on a loaded 2-core machine two workers importing the app can take 20 s.
 STARTUP_TIMEOUT = 60.0
+# For a module whose gunicorn boots beside many other servers, or in a long module setup.
+PATIENT_STARTUP = 90.0
 STOP_TIMEOUT = 10.0
 
 
@@ -26,9 +28,11 @@ def _tail(log: IO[bytes], limit: int = 4000) -> str:
     return log.read().decode(errors="replace")[-limit:]
 
 
-def _wait_healthy(process: subprocess.Popen[bytes], base_url: str, log: IO[bytes]) -> None:
+def _wait_healthy(
+    process: subprocess.Popen[bytes], base_url: str, log: IO[bytes], timeout: float
+) -> None:
     """Wait, bounded, until GET /healthz answers 200; raise with the log if it never does."""
-    deadline = time.monotonic() + STARTUP_TIMEOUT
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{_tail(log)}")
@@ -38,7 +42,7 @@ def _wait_healthy(process: subprocess.Popen[bytes], base_url: str, log: IO[bytes
         except (requests.ConnectionError, requests.Timeout):
             pass  # Not listening yet, or its workers are still booting.
         time.sleep(0.1)
-    raise RuntimeError(f"gunicorn not healthy within {STARTUP_TIMEOUT}s:\n{_tail(log)}")
+    raise RuntimeError(f"gunicorn not healthy within {timeout}s:\n{_tail(log)}")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -58,13 +62,14 @@ def start_gunicorn(
     app: str = "wsgi:app",
     port: int | None = None,
     log_path: Path | None = None,
+    startup_timeout: float = STARTUP_TIMEOUT,
 ) -> Iterator[str]:
     """Run the app under gunicorn on 127.0.0.1 and yield its base URL.
 
     env is merged onto os.environ. port defaults to a free one; pass one
     chosen with free_port() when the URL must be known beforehand (e.g. for
     an OpenID client's redirect_uri). log_path keeps gunicorn's log in that file, for
-    tests that read what the app logged.
+    tests that read what the app logged. startup_timeout bounds the wait for its first 200.
     """
     bind_port = port or free_port()
     command = [
@@ -91,7 +96,7 @@ def start_gunicorn(
         )
         try:
             base_url = f"http://127.0.0.1:{bind_port}"
-            _wait_healthy(process, base_url, log)
+            _wait_healthy(process, base_url, log, startup_timeout)
             yield base_url
         finally:
             _stop(process)
