@@ -2,7 +2,9 @@
 
 Three servers, one after the other at each size, driven by the same load generator:
 the gateway (`wsgi:app`) on each database, scim2-server in memory (`bench.peer_app`), and
-a bare Flask app answering constants (`bench.ceiling_app`). Each is measured on creates of
+a bare Flask app answering constants (`bench.ceiling_app`). On SQLite, creates are also
+measured on the durable floor (`bench.floor_app`): the gateway's own statements with no
+layer of its own around them. Each is measured on creates of
 active users and on lookups by `userName eq` of seeded users; the gateway also on a page
 of 100, whose server CPU per request is a target.
 """
@@ -20,13 +22,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from sqlalchemy.engine import make_url
+
 from seat_core import make_engine
 
 from .client import Request
 from .databases import database
 from .measure import measure
 from .operations import CREATED, PAGE, SCIM, Operation, scim_headers
-from .peer_report import CREATES, LOOKUPS, PAGES, markdown, peer_targets
+from .peer_report import CREATES, FLOOR, LOOKUPS, PAGES, markdown, peer_targets
 from .runner import SEATS, Settings, log_errors, server_env
 from .seed import Org, analyze, create_org, seed_members, user_name
 from .servers import Server, gunicorn
@@ -34,6 +38,7 @@ from .users import user_body
 
 PEER_APP = "bench.peer_app:app"
 CEILING_APP = "bench.ceiling_app:app"
+FLOOR_APP = "bench.floor_app:app"
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,14 @@ def run_comparison(
                     measured = [lookups(org, size), creates(org, f"gw{size}"), pages(org, size)]
                     rows += _measure(server, name, size, measured, settings, peer.clients)
                     log_lines += log_errors(server)
+                if kind == "sqlite":
+                    env = {
+                        "BENCH_FLOOR_DATABASE": str(make_url(url).database),
+                        "BENCH_FLOOR_ORGANIZATION": str(org.id),
+                    }
+                    with gunicorn(env, settings.workers, app=FLOOR_APP) as server:
+                        measured = [creates(org, f"floor{size}")]
+                        rows += _measure(server, FLOOR, size, measured, settings, peer.clients)
             seeded = size
             org = gateways[0][3]
             env = {

@@ -10,6 +10,8 @@ LOOKUPS = "lookups by userName"
 PAGES = "page of 100"
 PEER = "scim2-server"
 CEILING = "bare Flask"
+# bench/floor_app.py: creates with the gateway's statements and nothing of its own around them.
+FLOOR = "durable floor (sqlite)"
 # Issue 13's targets, on each database at each size: reported, never enforced.
 CREATES_VS_PEER = 1.0
 LOOKUPS_VS_PEER = 1.5
@@ -65,6 +67,13 @@ def summary(rows: list[dict[str, Any]], kinds: list[str]) -> list[dict[str, Any]
                     "vs_peer": ratio(ours, peer),
                     "vs_ceiling": ratio(ours, ceiling),
                 }
+            floor = _rps(rows, FLOOR, users, CREATES)
+            line[CREATES] |= {
+                "floor": floor,
+                "floor_cpu_ms": _cpu(rows, FLOOR, users, CREATES),
+                "floor_vs_peer": ratio(floor, line[CREATES]["peer"]),
+                "vs_floor": ratio(line[CREATES]["gateway"], floor),
+            }
             page = _find(rows, name, users, PAGES)
             line["page_cpu_ms"] = None if page is None else page["server_cpu_ms_per_request"]
             lines.append(line)
@@ -118,6 +127,23 @@ def peer_targets(rows: list[dict[str, Any]], kinds: list[str]) -> list[dict[str,
     return checks
 
 
+def _floor_section(rows: list[dict[str, Any]], kinds: list[str]) -> list[str]:
+    found = floor_table(rows, kinds)
+    if not found:
+        return []
+    return [
+        "## Creates beside the durable floor",
+        "",
+        "The floor (`bench/floor_app.py`) validates the body with scim2-models, runs the "
+        "gateway's own statements of an active create on the same SQLite database (the "
+        "member, its seat, the usage history, two events) in one transaction, and dumps the "
+        "User; nothing else. No gateway change can make creates faster than the floor.",
+        "",
+        *found,
+        "",
+    ]
+
+
 def _num(value: float | None, form: str = "{:.0f}") -> str:
     return "—" if value is None or math.isnan(value) else form.format(value)
 
@@ -149,6 +175,26 @@ def table(rows: list[dict[str, Any]], kinds: list[str]) -> list[str]:
     return lines
 
 
+def floor_table(rows: list[dict[str, Any]], kinds: list[str]) -> list[str]:
+    """Return the Markdown rows of the creates beside the durable floor, where it ran."""
+    lines = [
+        "| users | creates/s floor · gateway · peer | floor vs peer | gateway vs floor "
+        "| CPU ms floor · gateway · peer |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for line in summary(rows, kinds):
+        f = line[CREATES]
+        if f["floor"] is None:
+            continue
+        lines.append(
+            f"| {line['users']:,} | {_num(f['floor'])} · {_num(f['gateway'])} · "
+            f"{_num(f['peer'])} | {_x(f['floor_vs_peer'])} | {_x(f['vs_floor'])} | "
+            f"{_num(f['floor_cpu_ms'], '{:.1f}')} · {_num(f['cpu_ms'], '{:.1f}')} · "
+            f"{_num(f['peer_cpu_ms'], '{:.1f}')} |"
+        )
+    return lines if len(lines) > 2 else []
+
+
 def markdown(date: str, machine: dict[str, Any], result: dict[str, Any]) -> str:
     """Return the Markdown report of one comparison run."""
     rows = result["rows"]
@@ -175,6 +221,7 @@ def markdown(date: str, machine: dict[str, Any], result: dict[str, Any]) -> str:
         "Server CPU per request (all workers, from /proc) is the steadier figure on a shared "
         "machine: requests per second move with whatever else runs on it.",
         "",
+        *_floor_section(rows, result["databases"]),
         "## Targets (reported, not enforced)",
         "",
         "| target | measured | result |",

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from .billing import Purchase, purchase_seats
 from .errors import ContractExpired, NoSeatAvailable, NotLicensed
+from .fastpath import statements
 from .ledger import release_seat, take_seat
 from .models import (
     GroupMembership,
@@ -58,13 +59,11 @@ def group_names(session: Session, organization_id: int, kind: str) -> list[str]:
 
 def licensed(session: Session, organization_id: int) -> bool:
     """Tell whether the organization hands out seats by licensed groups."""
-    # Without a flush: a new member stays unwritten, for the take to insert it (members.py).
-    with session.no_autoflush:
-        found = session.scalar(
-            select(PolicyGroup.kind)
-            .where(PolicyGroup.organization_id == organization_id, PolicyGroup.kind == LICENSED)
-            .limit(1)
-        )
+    # A prepared statement on the session's connection, which flushes nothing: a new
+    # member stays unwritten, for the take to insert it (members.py).
+    found = statements.LICENSED_GROUP.first(
+        session.connection(), {"p_organization_id": organization_id}
+    )
     return found is not None
 
 

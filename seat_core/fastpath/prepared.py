@@ -36,7 +36,9 @@ class NoRow(NamedTuple):
 
 
 @dataclass(frozen=True)
-class _Compiled:
+class Compiled:
+    """A statement compiled for one dialect: its SQL and how its values are bound."""
+
     sql: str
     # Bind names in the order the driver takes them, or None for named parameters.
     positions: tuple[str, ...] | None
@@ -72,7 +74,7 @@ class Prepared(Generic[R]):
         # NamedTuple's documented constructor from an iterable.
         self._make: Callable[[Iterable[Any]], R] = result._make  # type: ignore[attr-defined]
         self._no_row = not fields
-        self._compiled: dict[str, _Compiled] = {}
+        self._compiled: dict[str, Compiled] = {}
 
     def run(self, connection: Connection, parameters: Mapping[str, Any]) -> None:
         """Run the statement, for what it writes."""
@@ -122,7 +124,11 @@ class Prepared(Generic[R]):
         rows = self.rows(connection, parameters)
         return rows[0] if rows else None
 
-    def _compile(self, dialect: Dialect) -> _Compiled:
+    def compiled(self, dialect: Dialect) -> Compiled:
+        """Return the statement as the driver of dialect runs it: SQL, binds and defaults."""
+        return self._compiled.get(dialect.name) or self._compile(dialect)
+
+    def _compile(self, dialect: Dialect) -> Compiled:
         statement = (
             self.statements[dialect.name]
             if isinstance(self.statements, Mapping)
@@ -143,7 +149,7 @@ class Prepared(Generic[R]):
             kind.dialect_impl(dialect).result_processor(dialect, None)
             for kind in _result_types(statement)
         )
-        prepared = _Compiled(
+        prepared = Compiled(
             sql=compiled.string,
             positions=tuple(compiled.positiontup) if compiled.positional else None,
             defaults=defaults,

@@ -30,6 +30,7 @@ from ..models import (
     Contract,
     Event,
     Member,
+    PolicyGroup,
     Seat,
     SeatEvent,
     SeatRequest,
@@ -45,6 +46,7 @@ threshold_state = cast(Table, ThresholdState.__table__)
 alert_settings = cast(Table, AlertSettings.__table__)
 member = cast(Table, Member.__table__)
 event = cast(Table, Event.__table__)
+policy_group = cast(Table, PolicyGroup.__table__)
 
 CONTRACT_OF = (
     select(Contract)
@@ -310,6 +312,26 @@ TAKE_SEAT_JOINING = Prepared(
 # A new member alone, with the same parameters: what SQLite writes before its take, and
 # an inactive member, instead of the ORM's flush of it.
 INSERT_MEMBER = Prepared(insert(member).values(_member_row), NoRow)
+
+
+class Licensing(NamedTuple):
+    """A group a policy names to license seats: one exists iff seats follow groups."""
+
+    kind: str
+
+
+# Asked by every active create (seat_core.licensing.licensed): through the ORM it cost
+# more than the take itself.
+LICENSED_GROUP = Prepared(
+    select(policy_group.c.kind)
+    .where(
+        policy_group.c.organization_id
+        == bindparam("p_organization_id", type_=policy_group.c.organization_id.type),
+        policy_group.c.kind == "licensed",
+    )
+    .limit(1),
+    Licensing,
+)
 
 HOLDS_SEAT = select(seat.c.id).where(seat.c.member_id == bindparam("member_id"))
 

@@ -1,0 +1,176 @@
+"""The least a durable, seat-gated create can cost on this stack: the floor of POST /Users.
+
+Served by the same gunicorn as the gateway, on the gateway's own SQLite database, it does
+for each POST /Users only what no implementation of docs/rules.md can skip:
+
+- read the JSON body and validate it with scim2-models, as scim2-server does;
+- in one transaction (BEGIN IMMEDIATE, waited for as the gateway waits): the member's
+  INSERT, the guarded UPDATE that takes a seat, the seat's INSERT, the usage history's row,
+  and the event log's two rows (member.created, seat.taken); then COMMIT;
+- dump the created User for the response, as scim2-server does.
+
+The statements are the gateway's own (seat_core's prepared statements and the event log's
+INSERT), compiled once and run on the sqlite3 driver with no SQLAlchemy around them. The
+body is stored as the client sent it. There is no authentication, no rate limit, no
+refusal path, no alert check, no metrics and no logging. What this app reaches is what the
+gateway could reach if every layer of its own cost nothing; no gateway change can beat it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sqlite3
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Flask, Response, request
+from scim2_models import Context, EnterpriseUser, Meta, User
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+
+from seat_core.events import INSERT_EVENT
+from seat_core.fastpath import statements
+from seat_core.fastpath.prepared import Prepared
+
+SCIM_JSON = "application/scim+json"
+DIALECT = sqlite_dialect.dialect()
+ONE_DAY = timedelta(days=1)
+Model = User[EnterpriseUser]
+
+app = Flask(__name__)
+
+
+class Statement:
+    """One of the gateway's prepared statements, as the SQL and binds sqlite3 takes."""
+
+    def __init__(self, prepared: Prepared[Any]) -> None:
+        compiled = prepared.compiled(DIALECT)
+        assert compiled.positions is not None  # SQLite's parameters are positional
+        self.sql = compiled.sql
+        self.positions = compiled.positions
+        self.defaults = compiled.defaults
+        self.binds = compiled.binds
+
+    def run(self, cursor: sqlite3.Cursor, parameters: dict[str, Any]) -> list[Any]:
+        values = {**self.defaults, **parameters}
+        for name, process in self.binds:
+            values[name] = process(values[name])
+        cursor.execute(self.sql, [values[name] for name in self.positions])
+        return cursor.fetchall()
+
+
+INSERT_MEMBER = Statement(statements.INSERT_MEMBER)
+LICENSED = Statement(statements.LICENSED_GROUP)
+TAKE = Statement(statements.TAKE_SEAT)
+INSERT_SEAT = Statement(statements.INSERT_SEAT)
+INSERT_SEAT_EVENT = Statement(statements.INSERT_SEAT_EVENT)
+EVENT = Statement(INSERT_EVENT)
+
+_connection: dict[int, sqlite3.Connection] = {}
+
+
+def connection() -> sqlite3.Connection:
+    """Return this process's connection to the gateway's database, opened after fork."""
+    pid = os.getpid()
+    if pid not in _connection:
+        path = os.environ["BENCH_FLOOR_DATABASE"]
+        opened = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        for pragma in ("journal_mode = WAL", "foreign_keys = ON", "synchronous = NORMAL"):
+            opened.execute(f"PRAGMA {pragma}")
+        _connection[pid] = opened
+    return _connection[pid]
+
+
+def begin_immediate(db: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE, retried in steps of at most 2 ms, as seat_core.db waits for it."""
+    delay = 0.0001
+    while True:
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                raise
+        time.sleep(random.uniform(delay / 2, delay))
+        delay = min(delay * 2, 0.002)
+
+
+@app.get("/readyz")
+def ready() -> str:
+    """Answer that the app is up."""
+    return "ok"
+
+
+@app.post("/scim/v2/Users")
+def create() -> Response:
+    """Validate, write the member with its seat and events in one transaction, dump."""
+    raw = request.get_data()
+    resource = Model.model_validate(json.loads(raw), scim_ctx=Context.RESOURCE_CREATION_REQUEST)
+    at = datetime.now(UTC)
+    member_id = str(uuid.uuid4())
+    organization_id = int(os.environ["BENCH_FLOOR_ORGANIZATION"])
+    key = resource.user_name.casefold()
+    email = resource.emails[0].value if resource.emails else None
+    row = {
+        "m_id": member_id,
+        "m_organization_id": organization_id,
+        "m_user_name": resource.user_name,
+        "m_user_name_key": key,
+        "m_external_id": resource.external_id,
+        "m_display_name": resource.display_name,
+        "m_email": email,
+        "m_email_key": email.casefold() if email else None,
+        "m_active": True,
+        "m_source": "scim",
+        "m_scim": json.loads(raw),
+        "m_version": 1,
+        "m_sso_issuer": None,
+        "m_sso_subject": None,
+        "m_last_sign_in_at": None,
+        "m_created_at": at,
+        "m_updated_at": at,
+    }
+    common = {"p_organization_id": organization_id, "p_member_id": member_id, "p_at": at}
+    day = at.date()
+    take = {**common, "p_on": day - ONE_DAY, "p_until": day + ONE_DAY, "p_key": key}
+    take["p_other_key"] = row["m_email_key"] or key
+    event = {
+        "organization_id": organization_id,
+        "occurred_at": at,
+        "actor_type": "scim_token",
+        "actor_id": "1",
+        "actor_label": None,
+        "subject": resource.user_name,
+    }
+    db = connection()
+    cursor = db.cursor()
+    begin_immediate(db)
+    try:
+        data = {"member_id": member_id, "active": True, "source": "scim"}
+        EVENT.run(cursor, {**event, "type": "member.created", "data": data})
+        LICENSED.run(cursor, {"p_organization_id": organization_id})
+        INSERT_MEMBER.run(cursor, row)
+        taken = TAKE.run(cursor, take)
+        if not taken:
+            raise RuntimeError("the floor's organization has no seat free")
+        contract_id, used, purchased, term_index = taken[0][:4]
+        INSERT_SEAT.run(cursor, {**common, "p_contract_id": contract_id})
+        history = {"contract_id": contract_id, "member_id": member_id, "kind": "take"}
+        history |= {"seats_used": used, "seats_purchased": purchased, "term_index": term_index}
+        INSERT_SEAT_EVENT.run(cursor, {**history, "on": day, "at": at, "reason": None})
+        data = {"member_id": member_id, "seats_used": used, "seats_purchased": purchased}
+        EVENT.run(cursor, {**event, "type": "seat.taken", "data": data})
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    resource.id = member_id
+    location = f"{request.host_url}scim/v2/Users/{member_id}"
+    resource.meta = Meta(
+        resource_type="User", created=at, last_modified=at, location=location, version='W/"1"'
+    )
+    body = json.dumps(resource.model_dump(scim_ctx=Context.RESOURCE_CREATION_RESPONSE))
+    return Response(body, 201, content_type=SCIM_JSON, headers={"Location": location})
