@@ -107,8 +107,8 @@ def ready() -> str:
 @app.post("/scim/v2/Users")
 def create() -> Response:
     """Validate, write the member with its seat and events in one transaction, dump."""
-    raw = request.get_data()
-    resource = Model.model_validate(json.loads(raw), scim_ctx=Context.RESOURCE_CREATION_REQUEST)
+    payload = json.loads(request.get_data())
+    resource = Model.model_validate(payload, scim_ctx=Context.RESOURCE_CREATION_REQUEST)
     at = datetime.now(UTC)
     member_id = str(uuid.uuid4())
     organization_id = int(os.environ["BENCH_FLOOR_ORGANIZATION"])
@@ -125,7 +125,7 @@ def create() -> Response:
         "m_email_key": email.casefold() if email else None,
         "m_active": True,
         "m_source": "scim",
-        "m_scim": json.loads(raw),
+        "m_scim": payload,
         "m_version": 1,
         "m_sso_issuer": None,
         "m_sso_subject": None,

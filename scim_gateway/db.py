@@ -95,6 +95,26 @@ def transaction() -> Iterator[Session]:
 
 
 @contextmanager
+def write_connection() -> Iterator[Connection]:
+    """Run one transaction on a bare connection, for a change made by prepared statements.
+
+    What transaction() does without an ORM session: BEGIN IMMEDIATE on SQLite, a COMMIT if
+    the block ends normally and a ROLLBACK on any exception. The block may roll back itself
+    (connection.rollback()), and nothing is committed then.
+    """
+    with database().engine.connect() as connection:
+        began = connection.begin()
+        try:
+            yield connection
+        except BaseException:
+            if began.is_active:
+                began.rollback()
+            raise
+        if began.is_active:
+            began.commit()
+
+
+@contextmanager
 def read_only() -> Iterator[Session]:
     """Open a session for reads; nothing it holds is ever written back.
 

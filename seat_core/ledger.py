@@ -7,13 +7,13 @@ from datetime import date, datetime
 from functools import partial
 from typing import NoReturn
 
-from sqlalchemy import inspect, select
+from sqlalchemy import Connection, inspect, select
 from sqlalchemy.orm import Session
 
 from . import alerts, events
 from .contracts import contract_of
 from .errors import ContractExpired, NoSeatAvailable, Refusal, Requester
-from .fastpath import record_event, statements, sync_contract, take_for
+from .fastpath import Taken, record_event, statements, sync_contract, take_for, written
 from .forecast import alert_projection
 from .models import Contract, Member, Organization
 from .renewal import renew
@@ -81,7 +81,9 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
     joining = path.joins(session, member)
     if not joining:
         session.flush()
-    taken = path.take(session, member, at=at, on=on, joining=joining)
+    taken = path.take(session.connection(), member, at=at, on=on, joining=joining)
+    if joining:
+        written(session, member)  # by the take, seat or no seat
     if taken is None:
         # No seat taken and nothing written: find out why, the rare way.
         if early:
@@ -93,17 +95,36 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
         if day >= contract.term_end and contract.auto_renew:
             # The renewal job may lag behind midnight; renew here rather than refuse.
             renew(session, contract, at=at, on=day)
-            taken = path.take(session, member, at=at, on=day, joining=False)
+            taken = path.take(session.connection(), member, at=at, on=day, joining=False)
         elif on is None and path.approximates_day:
             # The take asked the term to cover more than the local day (see
             # statements.TAKE_SEAT): near a term's first or last day, ask for that day.
-            taken = path.take(session, member, at=at, on=day, joining=False)
+            taken = path.take(session.connection(), member, at=at, on=day, joining=False)
         if taken is None:
             # Read after the guard refused (renew re-reads it too): as fresh as any.
             _refuse(session, member, contract, on=day, stored=stored)
     if stored and not early:
         _bump(member, at)
-    if not path.logs_taken:
+    sync_contract(session, taken.contract_id, taken.seats_used)
+    seat_taken(session.connection(), member, taken, at=at, logged=path.logs_taken, session=session)
+    return True
+
+
+def seat_taken(
+    connection: Connection,
+    member: Member,
+    taken: Taken,
+    *,
+    at: datetime,
+    logged: bool,
+    session: Session | None = None,
+) -> None:
+    """Finish a take, on either path: log seat.taken unless the take did, fire usage alerts.
+
+    Without a session, one is opened on the connection, in its transaction, only when usage
+    reaches a threshold: most takes reach none, and cost no ORM at all.
+    """
+    if not logged:
         # On PostgreSQL the take's own statement logged it (fastpath/statements.py).
         data = {
             "member_id": member.id,
@@ -112,9 +133,23 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
         }
         subject = member.user_name
         events.record(
-            session, member.organization_id, "seat.taken", at=at, subject=subject, data=data
+            connection, member.organization_id, "seat.taken", at=at, subject=subject, data=data
         )
-    sync_contract(session, taken.contract_id, taken.seats_used)
+    thresholds = alerts.thresholds_from(taken.thresholds)
+    if not alerts.crossed(taken.seats_used, taken.seats_purchased, thresholds):
+        return  # a rising count re-arms nothing, and fires only a threshold it reached
+    if session is not None:
+        _usage_rose(session, member, taken, thresholds, at=at)
+        return
+    # Joins the connection's transaction, and neither commits nor ends it.
+    with Session(bind=connection) as opened:
+        _usage_rose(opened, member, taken, thresholds, at=at)
+        opened.flush()
+
+
+def _usage_rose(
+    session: Session, member: Member, taken: Taken, thresholds: tuple[int, ...], *, at: datetime
+) -> None:
     alerts.usage_changed(
         session,
         contract_id=taken.contract_id,
@@ -123,11 +158,10 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
         seats_purchased=taken.seats_purchased,
         term_index=taken.term_index,
         at=at,
-        thresholds=alerts.thresholds_from(taken.thresholds),
+        thresholds=thresholds,
         rising=True,
         projection=partial(alert_projection, session, member.organization_id, at),
     )
-    return True
 
 
 def _refuse(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, exists, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Select, delete, exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from .billing import Purchase, purchase_seats
@@ -59,11 +59,14 @@ def group_names(session: Session, organization_id: int, kind: str) -> list[str]:
 
 def licensed(session: Session, organization_id: int) -> bool:
     """Tell whether the organization hands out seats by licensed groups."""
-    # A prepared statement on the session's connection, which flushes nothing: a new
-    # member stays unwritten, for the take to insert it (members.py).
-    found = statements.LICENSED_GROUP.first(
-        session.connection(), {"p_organization_id": organization_id}
-    )
+    # On the session's connection, which flushes nothing: a new member stays unwritten,
+    # for the take to insert it (members.py).
+    return licensed_on(session.connection(), organization_id)
+
+
+def licensed_on(connection: Connection, organization_id: int) -> bool:
+    """Tell, on a bare connection, whether the organization hands out seats by groups."""
+    found = statements.LICENSED_GROUP.first(connection, {"p_organization_id": organization_id})
     return found is not None
 
 

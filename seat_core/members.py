@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import events
 from .errors import NotLicensed, Refusal
-from .fastpath import can_join, insert_member
+from .fastpath import can_join, insert_member, take_on, write_member
 from .identity import InvalidIdentity, email_key, identity_key
-from .ledger import take_seat
-from .licensing import assign_seat, licensed, release_and_refill
+from .ledger import seat_taken, take_seat
+from .licensing import assign_seat, licensed, licensed_on, release_and_refill
 from .models import Member, SeatRequest, new_id
 
 
@@ -83,12 +83,41 @@ def add_member(session: Session, member: Member, *, at: datetime, active: bool) 
     return False
 
 
+def create_member(
+    connection: Connection, member: Member, *, at: datetime, active: bool
+) -> bool | None:
+    """Write a new member, with its seat if it is to be active, as add_member does, without
+    an ORM session: the common case of a create, in the connection's transaction.
+
+    Return whether a seat was taken, or None when the case is not the common one: the seat
+    guard refused, which may mean a term to renew, a day to ask again, or a refusal. The
+    caller then rolls the transaction back and calls add_member in a session, which finds
+    out why. The member is held by no session, and is left as add_member expects it.
+    """
+    log_member(connection, member, "member.created", at=at, active=active, source=member.source)
+    if not active:
+        write_member(connection, member)
+        return False
+    member.active = True
+    if licensed_on(connection, member.organization_id):
+        # Under licensed groups a new member holds no seat until it joins one.
+        write_member(connection, member)
+        return False
+    path = take_on(connection)
+    taken = path.take(connection, member, at=at, on=None, joining=True)
+    if taken is None:
+        member.active = False
+        return None
+    seat_taken(connection, member, taken, at=at, logged=path.logs_taken)
+    return True
+
+
 def log_member(
-    session: Session, member: Member, type: str, *, at: datetime, **data: object
+    target: Session | Connection, member: Member, type: str, *, at: datetime, **data: object
 ) -> None:
     """Append an event about the member to its organization's log."""
     events.record(
-        session,
+        target,
         member.organization_id,
         type,
         at=at,

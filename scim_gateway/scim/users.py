@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from seat_core import (
     add_member,
+    create_member,
     deactivate_member,
     new_member,
     record_update,
@@ -23,6 +24,7 @@ from seat_core import (
 from seat_core.licensing import activate, licensed
 from seat_core.models import GroupMembership, Member, ScimGroup, Seat
 
+from ..db import write_connection
 from .auth import base_url, organization_id
 from .lookup import lookup
 from .mapping import USER_ATTRIBUTES, USER_SORTS
@@ -105,6 +107,16 @@ class Users(ResourceType):
         member = new_member(organization_id(), source="scim", at=at)
         write_user(member, resource)
         return member
+
+    def add_directly(self, row: Member, resource: Any, at: datetime) -> Extras | None:
+        # The common case, by prepared statements on a bare connection; the rare ones (no
+        # seat free, a term to renew) roll back and go through add() in a session.
+        with write_connection() as connection:
+            taken = create_member(connection, row, at=at, active=resource.active)
+            if taken is None:
+                connection.rollback()
+                return None
+        return ({row.id: at} if taken else {}, {})
 
     def add(self, session: Session, row: Member, resource: Any, at: datetime) -> Extras:
         # Not flushed before the take: on PostgreSQL the INSERT joins the take's statement.

@@ -97,6 +97,13 @@ class ResourceType:
         """Add the new row in the request's transaction; return what its resource shows."""
         raise NotImplementedError
 
+    def add_directly(self, row: Any, resource: Any, at: datetime) -> Extras | None:
+        """Add the new row in a transaction of its own without a session, or return None.
+
+        None (the default) means the type cannot, or not this time; add() then runs.
+        """
+        return None
+
     def apply(
         self, session: Session, row: Any, updated: Any, extras: Extras, at: datetime
     ) -> tuple[Extras, Commit]:
@@ -170,10 +177,13 @@ def create(kind: ResourceType) -> Response:
     )
     at = now()
     row = kind.new_row(resource, at)
-    with unique(kind.unique_key, kind.clash(row)), transaction() as session:
-        if not kind.written_first:
-            ensure_unique(session, kind.unique_key, row, kind.clash(row))
-        extras = kind.add(session, row, resource, at)
+    with unique(kind.unique_key, kind.clash(row)):
+        extras = kind.add_directly(row, resource, at)
+        if extras is None:
+            with transaction() as session:
+                if not kind.written_first:
+                    ensure_unique(session, kind.unique_key, row, kind.clash(row))
+                extras = kind.add(session, row, resource, at)
     # Built after commit, from what is known: no lock is held while the response is made.
     parameters = response_parameters(kind.model)
     shown = kind.show([row], extras) if plain(parameters) else None

@@ -1,10 +1,10 @@
 """The seat path's fast lane: prepared statements with named results, one take per
 database, and the fix-ups that keep the session in step with what they wrote."""
 
-from .identity_map import can_join, sync_contract
+from .identity_map import can_join, sync_contract, written
 from .prepared import NoRow, Prepared
 from .statements import Deleted, Released, Taken
-from .takes import Take, insert_member, record_event, take_for
+from .takes import Take, insert_member, record_event, take_for, take_on, write_member
 
 __all__ = [
     "Deleted",
@@ -18,4 +18,7 @@ __all__ = [
     "record_event",
     "sync_contract",
     "take_for",
+    "take_on",
+    "write_member",
+    "written",
 ]

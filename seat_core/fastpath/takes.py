@@ -37,11 +37,18 @@ class Take:
         return False
 
     def take(
-        self, session: Session, member: Member, *, at: datetime, on: date | None, joining: bool
+        self,
+        connection: Connection,
+        member: Member,
+        *,
+        at: datetime,
+        on: date | None,
+        joining: bool,
     ) -> Taken | None:
         """Take a seat for the member on the day on (None: the contract's local day).
 
-        When joining, the new member is written by the same statement, seat or no seat.
+        When joining, the new member is written too, seat or no seat; a session holding it
+        must then be told (identity_map.written).
         """
         raise NotImplementedError
 
@@ -55,13 +62,18 @@ class SqliteTake(Take):
         return can_join(session, member)
 
     def take(
-        self, session: Session, member: Member, *, at: datetime, on: date | None, joining: bool
+        self,
+        connection: Connection,
+        member: Member,
+        *,
+        at: datetime,
+        on: date | None,
+        joining: bool,
     ) -> Taken | None:
-        connection = session.connection()
         if joining:
             # Written first by its own INSERT (a default id is set on the member here),
             # seat or no seat, as the ORM's flush would have written it.
-            insert_member(session, member)
+            write_member(connection, member)
         common = {"p_organization_id": member.organization_id, "p_member_id": member.id, "p_at": at}
         if on is None:
             # The term covers the local day if it covers the days either side of UTC's.
@@ -91,9 +103,14 @@ class PostgresqlTake(Take):
         return can_join(session, member)
 
     def take(
-        self, session: Session, member: Member, *, at: datetime, on: date | None, joining: bool
+        self,
+        connection: Connection,
+        member: Member,
+        *,
+        at: datetime,
+        on: date | None,
+        joining: bool,
     ) -> Taken | None:
-        connection = session.connection()
         # First: a default id is set on the member here.
         row = new_row(member) if joining else {}
         parameters = {
@@ -106,9 +123,7 @@ class PostgresqlTake(Take):
         }
         if not joining:
             return statements.TAKE_SEAT_AT_ONCE.first(connection, parameters)
-        taken = statements.TAKE_SEAT_JOINING.first(connection, {**parameters, **row})
-        written(session, member)
-        return taken
+        return statements.TAKE_SEAT_JOINING.first(connection, {**parameters, **row})
 
 
 _TAKES: dict[str, Take] = {"sqlite": SqliteTake(), "postgresql": PostgresqlTake()}
@@ -116,13 +131,23 @@ _TAKES: dict[str, Take] = {"sqlite": SqliteTake(), "postgresql": PostgresqlTake(
 
 def insert_member(session: Session, member: Member) -> None:
     """Write a new member, the session's one change, by one prepared INSERT, not a flush."""
-    statements.INSERT_MEMBER.run(session.connection(), new_row(member))
+    write_member(session.connection(), member)
     written(session, member)
+
+
+def write_member(connection: Connection, member: Member) -> None:
+    """Write a new member, held by no session, by one prepared INSERT."""
+    statements.INSERT_MEMBER.run(connection, new_row(member))
 
 
 def take_for(session: Session) -> Take:
     """Return how the session's database takes a seat."""
     return _TAKES[session.get_bind().dialect.name]
+
+
+def take_on(connection: Connection) -> Take:
+    """Return how the connection's database takes a seat."""
+    return _TAKES[connection.dialect.name]
 
 
 def identity_keys(member: Member) -> dict[str, str]:

@@ -20,7 +20,7 @@ from seat_core import (
 from seat_core.fastpath import Prepared, statements
 from seat_core.fastpath.identity_map import new_row
 from seat_core.fastpath.takes import identity_keys
-from seat_core.models import Contract, Member
+from seat_core.models import Contract, Member, PolicyGroup
 
 from ..factories import AT, gen_member, gen_organization
 
@@ -57,6 +57,15 @@ def arrange(session: Session) -> dict[str, dict[str, Any]]:
     )
     holder = session.scalars(select(Member).where(Member.user_name == "held")).one()
     contract_id = session.scalars(select(Contract.id)).one()
+    # Seats follow a licensed group, which LICENSED_GROUP finds; the statements ignore it.
+    session.add(
+        PolicyGroup(
+            organization_id=organization.id,
+            kind="licensed",
+            display_name_key="staff",
+            display_name="Staff",
+        )
+    )
     joining = new_member(organization, "bob")
     row = new_row(joining)
     session.flush()
@@ -88,6 +97,7 @@ def arrange(session: Session) -> dict[str, dict[str, Any]]:
         },
         "INSERT_SEAT": {**common, "p_contract_id": contract_id},
         "INSERT_MEMBER": row,
+        "LICENSED_GROUP": {"p_organization_id": organization.id},
         "ADMIT_REQUESTS": {**common, **keys},
         "DELETE_SEAT": {"p_member_id": holder.id},
         "RELEASE_SEAT": {"p_contract_id": contract_id},
