@@ -14,6 +14,9 @@ INSERT), compiled once and run on the sqlite3 driver with no SQLAlchemy around t
 body is stored as the client sent it. There is no authentication, no rate limit, no
 refusal path, no alert check, no metrics and no logging. What this app reaches is what the
 gateway could reach if every layer of its own cost nothing; no gateway change can beat it.
+
+With BENCH_FLOOR_STATEMENTS=none it runs no statement at all (and needs no database): what
+is left, validation, the dump and the stack, is what the writes are measured against.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import random
 import sqlite3
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import Flask, Response, request
@@ -145,6 +148,28 @@ def create() -> Response:
         "actor_label": None,
         "subject": resource.user_name,
     }
+    if os.environ.get("BENCH_FLOOR_STATEMENTS", "all") == "all":
+        write(row, common, take, event, member_id, day, at)
+    resource.id = member_id
+    location = f"{request.host_url}scim/v2/Users/{member_id}"
+    resource.meta = Meta(
+        resource_type="User", created=at, last_modified=at, location=location, version='W/"1"'
+    )
+    body = json.dumps(resource.model_dump(scim_ctx=Context.RESOURCE_CREATION_RESPONSE))
+    return Response(body, 201, content_type=SCIM_JSON, headers={"Location": location})
+
+
+def write(
+    row: dict[str, Any],
+    common: dict[str, Any],
+    take: dict[str, Any],
+    event: dict[str, Any],
+    member_id: str,
+    day: date,
+    at: datetime,
+) -> None:
+    """Write the member, its seat, the usage history and two events, in one transaction."""
+    organization_id = common["p_organization_id"]
     db = connection()
     cursor = db.cursor()
     begin_immediate(db)
@@ -167,10 +192,3 @@ def create() -> Response:
     except BaseException:
         db.execute("ROLLBACK")
         raise
-    resource.id = member_id
-    location = f"{request.host_url}scim/v2/Users/{member_id}"
-    resource.meta = Meta(
-        resource_type="User", created=at, last_modified=at, location=location, version='W/"1"'
-    )
-    body = json.dumps(resource.model_dump(scim_ctx=Context.RESOURCE_CREATION_RESPONSE))
-    return Response(body, 201, content_type=SCIM_JSON, headers={"Location": location})
