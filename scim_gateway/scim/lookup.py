@@ -1,4 +1,4 @@
-"""The lookups identity providers poll with, answered by two prebuilt statements.
+"""The lookups and pages identity providers poll with, answered by prebuilt statements.
 
 Before each create or update, an IdP asks `GET /Users?filter=userName eq "x"` (or
 `externalId eq "x"`). Read through the general path, such a lookup validates a
@@ -10,6 +10,11 @@ response is the projection of its stored JSON (projection.py), as the general pa
 it. Anything else, or a result the shortcut cannot count exactly, goes the general way:
 `lookup` then returns None. tests/unit/test_lookup.py compares both answers over
 generated filters.
+
+A page of users without a filter, a sort or attributes (`GET /Users?startIndex=..&count=..`,
+how an IdP imports an organization) is read the same way: the page of rows, their groups
+and, unless the page is short, the count, each by a statement built once, with no ORM
+entities; tests/api/scim/test_lookup.py compares it with the general path too.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from flask import current_app, request
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from seat_core.fastpath import Prepared
 from seat_core.models import GroupMembership, Member, ScimGroup
@@ -99,6 +104,79 @@ GROUPS_OF = Prepared(
 )
 
 
+class Counted(NamedTuple):
+    """How many members an organization has."""
+
+    members: int
+
+
+_LIMIT = bindparam("limit")
+_OFFSET = bindparam("offset")
+# The general path's order (views.search's tiebreak), and its slice.
+_PAGE_IDS = (
+    select(Member.id)
+    .where(Member.organization_id == _ORG)
+    .order_by(Member.created_at, Member.id)
+    .limit(_LIMIT)
+    .offset(_OFFSET)
+)
+PAGE = Prepared(
+    select(*_COLUMNS)
+    .where(Member.organization_id == _ORG)
+    .order_by(Member.created_at, Member.id)
+    .limit(_LIMIT)
+    .offset(_OFFSET),
+    MemberRow,
+)
+GROUPS_OF_PAGE = Prepared(
+    select(GroupMembership.member_id, ScimGroup.id, ScimGroup.display_name)
+    .join(ScimGroup, GroupMembership.group_id == ScimGroup.id)
+    .where(GroupMembership.member_id.in_(_PAGE_IDS))
+    .order_by(ScimGroup.display_name_key),
+    GroupOf,
+)
+COUNT = Prepared(
+    select(func.count().label("members")).select_from(Member).where(Member.organization_id == _ORG),
+    Counted,
+)
+_PAGE_PARAMETERS = frozenset(("startIndex", "count"))
+
+
+def page(organization_id: int, base_url: str) -> dict[str, Any] | None:
+    """Return the ListResponse of a plain page of users, or None to search in full."""
+    args = request.args
+    if not _PAGE_PARAMETERS.issuperset(args.keys()):
+        return None
+    if any(len(values) != 1 for values in args.listvalues()):
+        return None
+    start, count = args.get("startIndex", "1"), args.get("count")
+    if not _COUNT.fullmatch(start) or int(start) < 1:
+        return None
+    if count is not None and (not _COUNT.fullmatch(count) or int(count) < 1):
+        return None
+    maximum = current_app.config["SCIM_MAX_RESULTS"]
+    limit = maximum if count is None else min(int(count), maximum)
+    offset = int(start) - 1
+    window = {"organization_id": organization_id, "limit": limit, "offset": offset}
+    with read_connection() as connection:
+        rows = PAGE.rows(connection, window)
+        # As queries.page: a short page ends the results, and tells the total uncounted.
+        if 0 < len(rows) < limit or (offset == 0 and not rows):
+            total = offset + len(rows)
+        else:
+            counted = COUNT.first(connection, {"organization_id": organization_id})
+            total = counted.members if counted is not None else 0
+        groups: dict[str, list[GroupOf]] = {}
+        if rows:
+            for group in GROUPS_OF_PAGE.rows(connection, window):
+                groups.setdefault(group.member_id, []).append(group)
+    shown = [
+        shown_user(row, base_url=base_url, groups=groups.get(row.id, ()))  # type: ignore[arg-type]
+        for row in rows
+    ]
+    return list_payload(int(start), total, shown)
+
+
 def simple_filter(text: str) -> tuple[str, str] | None:
     """Return ("userName" or "externalId", the value) of a filter of the shortcut's shape."""
     match = _FILTER.fullmatch(text)
@@ -109,9 +187,12 @@ def simple_filter(text: str) -> tuple[str, str] | None:
 
 
 def lookup(organization_id: int, base_url: str) -> dict[str, Any] | None:
-    """Return the ListResponse of a userName or externalId lookup, or None to search in full."""
+    """Return the ListResponse of a userName or externalId lookup or of a plain page, or
+    None to search in full."""
     args = request.args
-    if not args or not _PARAMETERS.issuperset(args.keys()):
+    if "filter" not in args:
+        return page(organization_id, base_url)
+    if not _PARAMETERS.issuperset(args.keys()):
         return None
     if any(len(values) != 1 for values in args.listvalues()):
         return None

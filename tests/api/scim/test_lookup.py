@@ -35,6 +35,24 @@ QUERIES: list[tuple[dict[str, str], bool]] = [
     ({"filter": 'userName eq "isaac.brock@okta.local" or userName eq "bob"'}, False),
 ]
 
+# Plain pages of the four users below, in creation order: (query string, shortcut or not).
+PAGES: list[tuple[dict[str, str], bool]] = [
+    ({}, True),
+    ({"startIndex": "1", "count": "2"}, True),  # a full page: the total is counted
+    ({"startIndex": "2", "count": "2"}, True),
+    ({"startIndex": "4", "count": "2"}, True),  # a short page: the total follows from it
+    ({"startIndex": "9"}, True),  # past the end: counted
+    ({"startIndex": "01", "count": "3"}, True),
+    ({"count": "1000000"}, True),  # clamped to SCIM_MAX_RESULTS
+    ({"count": "0"}, False),
+    ({"startIndex": "0"}, False),
+    ({"startIndex": "-1"}, False),
+    ({"startIndex": " 2"}, False),
+    ({"count": "2", "sortBy": "userName"}, False),
+    ({"attributes": "userName"}, False),
+    ({"excludedAttributes": "groups"}, False),
+]
+
 
 @pytest.fixture
 def people(scim: Scim) -> Scim:
@@ -82,6 +100,23 @@ def test_a_lookup_reads_as_the_general_search_reads_it(
     assert fast == general
     assert fast[0] == 200
     assert taken == [short]
+
+
+@pytest.mark.parametrize(("query", "short"), PAGES)
+def test_a_plain_page_reads_as_the_general_search_reads_it(
+    people: Scim, monkeypatch: pytest.MonkeyPatch, query: dict[str, str], short: bool
+) -> None:
+    test_a_lookup_reads_as_the_general_search_reads_it(people, monkeypatch, query, short)
+
+
+def test_a_page_shows_each_users_groups_and_the_total(people: Scim) -> None:
+    status, body = answers(people, {"startIndex": "1", "count": "2"})
+    assert status == 200
+    assert (body["totalResults"], body["startIndex"], body["itemsPerPage"]) == (4, 1, 2)
+    isaac, eva = body["Resources"]
+    assert (isaac["userName"], eva["userName"]) == ("isaac.brock@okta.local", "Éva")
+    assert [group["display"] for group in isaac["groups"]] == ["Engineering", "Sales"]
+    assert "groups" not in eva and eva["active"] is False
 
 
 def test_a_lookup_finds_a_user_with_its_groups_in_order(people: Scim) -> None:
