@@ -74,6 +74,7 @@ def parse(argv: list[str]) -> tuple[list[str], Settings, Path, peer.PeerSettings
     parser.add_argument("--no-peer", action="store_true", help="skip the peer comparison")
     parser.add_argument("--peer-sizes", default="2000,50000", help="users, comma-separated")
     parser.add_argument("--peer-clients", type=int, default=8)
+    parser.add_argument("--peer-rounds", type=int, default=3, help="each server, in turn")
     args = parser.parse_args(argv)
     settings = Settings(
         sizes=tuple(int(size) for size in args.sizes.split(",")),
@@ -96,6 +97,7 @@ def parse(argv: list[str]) -> tuple[list[str], Settings, Path, peer.PeerSettings
         comparison = peer.PeerSettings(
             sizes=tuple(int(size) for size in args.peer_sizes.split(",")),
             clients=args.peer_clients,
+            rounds=args.peer_rounds,
         )
     return args.databases.split(","), settings, args.out, comparison, not args.peer_only
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -30,7 +30,18 @@ from .client import Request
 from .databases import database
 from .measure import measure
 from .operations import CREATED, PAGE, SCIM, Operation, scim_headers
-from .peer_report import CREATES, FLOOR, LOOKUPS, PAGES, markdown, peer_targets
+from .peer_report import (
+    CEILING,
+    CREATES,
+    FLOOR,
+    LOOKUPS,
+    PAGES,
+    PEER,
+    combined,
+    gateway,
+    markdown,
+    peer_targets,
+)
 from .runner import SEATS, Settings, log_errors, server_env
 from .seed import Org, analyze, create_org, seed_members, user_name
 from .servers import Server, gunicorn
@@ -47,6 +58,8 @@ class PeerSettings:
 
     sizes: tuple[int, ...] = (2_000, 50_000)
     clients: int = 8
+    # Each server measured this many times at each size, in turn; the report takes medians.
+    rounds: int = 3
 
 
 def lookups(org: Org, members: int) -> Operation:
@@ -113,7 +126,12 @@ def _measure(
 def run_comparison(
     kinds: list[str], settings: Settings, peer: PeerSettings, directory: Path
 ) -> dict[str, Any]:
-    """Measure the gateway on each database, the peer and the ceiling at each size."""
+    """Measure the gateway on each database, the floor, the peer and the ceiling at each size.
+
+    At each size every server is started, then each is measured in turn, round after round:
+    a drift of the machine's speed then touches every server alike, and the report gives
+    each figure's median over the rounds.
+    """
     rows: list[dict[str, Any]] = []
     log_lines: list[str] = []
     with ExitStack() as stack:
@@ -125,50 +143,85 @@ def run_comparison(
             gateways.append((kind, url, engine, create_org(engine, "bench", seats=SEATS)))
         seeded = 0
         for size in peer.sizes:
-            for kind, url, engine, org in gateways:
+            for _, _, engine, org in gateways:
                 seed_members(engine, org, seeded, size)
                 analyze(engine)
-                name = f"gateway ({kind})"
-                with gunicorn(server_env(url, settings), settings.workers) as server:
-                    measured = [lookups(org, size), creates(org, f"gw{size}"), pages(org, size)]
-                    rows += _measure(server, name, size, measured, settings, peer.clients)
-                    log_lines += log_errors(server)
-                if kind == "sqlite":
-                    env = {
-                        "BENCH_FLOOR_DATABASE": str(make_url(url).database),
-                        "BENCH_FLOOR_ORGANIZATION": str(org.id),
-                    }
-                    with gunicorn(env, settings.workers, app=FLOOR_APP) as server:
-                        measured = [creates(org, f"floor{size}")]
-                        rows += _measure(server, FLOOR, size, measured, settings, peer.clients)
             seeded = size
-            org = gateways[0][3]
-            env = {
-                "BENCH_PEER_TOKEN": org.scim_token,
-                "BENCH_PEER_SLUG": org.slug,
-                "BENCH_PEER_USERS": str(size),
-            }
-            started = time.monotonic()
-            with gunicorn(env, settings.workers, app=PEER_APP, preload=True) as server:
-                print(
-                    f"[peer {size:,}] scim2-server seeded and up in "
-                    f"{time.monotonic() - started:.1f}s",
-                    flush=True,
-                )
-                measured = [lookups(org, size), creates(org, f"peer{size}")]
-                rows += _measure(server, "scim2-server", size, measured, settings, peer.clients)
-            with gunicorn({}, settings.workers, app=CEILING_APP) as server:
-                measured = [lookups(org, size), creates(org, f"ceiling{size}")]
-                rows += _measure(server, "bare Flask", size, measured, settings, peer.clients)
+            with ExitStack() as running:
+                servers = _start(running, gateways, size, settings)
+                for turn in range(peer.rounds):
+                    for name, server, operations in servers:
+                        for row in _measure(
+                            server, name, size, operations(turn), settings, peer.clients
+                        ):
+                            rows.append({**row, "round": turn + 1})
+                for name, server, _ in servers:
+                    if name.startswith("gateway"):
+                        log_lines += log_errors(server)
+    medians = combined(rows)
     return {
         "sizes": list(peer.sizes),
         "clients": peer.clients,
+        "rounds": peer.rounds,
         "databases": kinds,
         "versions": {name: version(name) for name in ("scim2-server", "gunicorn", "flask")},
-        "rows": rows,
+        "rows": medians,
+        "measurements": rows,
         "gateway_log_errors": log_lines[:20],
-        "targets": peer_targets(rows, kinds),
+        "targets": peer_targets(medians, kinds),
     }
+
+
+Operations = Callable[[int], list[Operation]]
+
+
+def _start(
+    running: ExitStack, gateways: list[tuple[str, str, Any, Org]], size: int, settings: Settings
+) -> list[tuple[str, Server, Operations]]:
+    """Start every server measured at a size; return each with its operations by round."""
+    servers: list[tuple[str, Server, Operations]] = []
+    for kind, url, _, org in gateways:
+        server = running.enter_context(gunicorn(server_env(url, settings), settings.workers))
+        servers.append((gateway(kind), server, _gateway_operations(org, size, kind)))
+        if kind == "sqlite":
+            env = {
+                "BENCH_FLOOR_DATABASE": str(make_url(url).database),
+                "BENCH_FLOOR_ORGANIZATION": str(org.id),
+            }
+            server = running.enter_context(gunicorn(env, settings.workers, app=FLOOR_APP))
+            servers.append((FLOOR, server, _creates_only(org, f"floor{size}")))
+    org = gateways[0][3]
+    env = {
+        "BENCH_PEER_TOKEN": org.scim_token,
+        "BENCH_PEER_SLUG": org.slug,
+        "BENCH_PEER_USERS": str(size),
+    }
+    started = time.monotonic()
+    server = running.enter_context(gunicorn(env, settings.workers, app=PEER_APP, preload=True))
+    print(
+        f"[peer {size:,}] scim2-server seeded and up in {time.monotonic() - started:.1f}s",
+        flush=True,
+    )
+    servers.append((PEER, server, _reads_and_creates(org, size, f"peer{size}")))
+    server = running.enter_context(gunicorn({}, settings.workers, app=CEILING_APP))
+    servers.append((CEILING, server, _reads_and_creates(org, size, f"ceiling{size}")))
+    return servers
+
+
+def _gateway_operations(org: Org, size: int, kind: str) -> Operations:
+    return lambda turn: [
+        lookups(org, size),
+        creates(org, f"gw{size}-{kind}-{turn}"),
+        pages(org, size),
+    ]
+
+
+def _creates_only(org: Org, tag: str) -> Operations:
+    return lambda turn: [creates(org, f"{tag}-{turn}")]
+
+
+def _reads_and_creates(org: Org, size: int, tag: str) -> Operations:
+    return lambda turn: [lookups(org, size), creates(org, f"{tag}-{turn}")]
 
 
 def write(

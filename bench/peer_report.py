@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 from typing import Any
 
 CREATES = "creates"
@@ -16,6 +17,35 @@ FLOOR = "durable floor (sqlite)"
 CREATES_VS_PEER = 1.0
 LOOKUPS_VS_PEER = 1.5
 PAGE_CPU_MS = 15.0
+
+
+# The figures of a measurement that are summed over rounds rather than taken at the median.
+SUMMED = ("errors",)
+
+
+def combined(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return one row per server, size and operation: each figure's median over the rounds.
+
+    A row keeps the first round's other fields, and gains `rounds` and `rps_range`.
+    """
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((row["server"], row["users"], row["operation"]), []).append(row)
+    out = []
+    for measured in groups.values():
+        row = {key: value for key, value in measured[0].items() if key != "round"}
+        for key, value in measured[0].items():
+            if key == "round" or isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            values = [each[key] for each in measured if isinstance(each.get(key), int | float)]
+            row[key] = sum(values) if key in SUMMED else statistics.median(values)
+        row["rounds"] = len(measured)
+        row["rps_range"] = [
+            min(each["rps"] for each in measured),
+            max(each["rps"] for each in measured),
+        ]
+        out.append(row)
+    return out
 
 
 def gateway(kind: str) -> str:
@@ -205,7 +235,9 @@ def markdown(date: str, machine: dict[str, Any], result: dict[str, Any]) -> str:
         f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['os']}, Python "
         f"{machine['python']}; load average at start {machine['load_average']}. Every server "
         f"under gunicorn with {machine['workers']} sync workers, {result['clients']} clients "
-        f"for {machine['seconds']} s per operation after a {machine['warmup']} s warm-up.",
+        f"for {machine['seconds']} s per operation after a {machine['warmup']} s warm-up. "
+        f"At each size every server is up at once and measured in turn, "
+        f"{result.get('rounds', 1)} round(s); each figure below is the median over the rounds.",
         "",
         f"The peer is scim2-server {versions.get('scim2-server', '?')} in memory: its WSGI "
         "application (as its `scim2-server` command builds it, with a bearer token) under "
@@ -234,13 +266,14 @@ def markdown(date: str, machine: dict[str, Any], result: dict[str, Any]) -> str:
         "",
         "## Every measurement",
         "",
-        "| users | server | operation | req/s | p50 ms | p99 ms | errors | server CPU ms/req "
-        "| load gen CPU |",
-        "|---:|---|---|---:|---:|---:|---:|---:|---:|",
+        "| users | server | operation | round | req/s | p50 ms | p99 ms | errors "
+        "| server CPU ms/req | load gen CPU |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for row in rows:
+    for row in result.get("measurements", rows):
         lines.append(
-            f"| {row['users']:,} | {row['server']} | {row['operation']} | {row['rps']:.1f} "
+            f"| {row['users']:,} | {row['server']} | {row['operation']} "
+            f"| {row.get('round', 1)} | {row['rps']:.1f} "
             f"| {_num(row['p50_ms'], '{:.1f}')} | {_num(row['p99_ms'], '{:.1f}')} "
             f"| {row['errors']} | {_num(row['server_cpu_ms_per_request'], '{:.1f}')} "
             f"| {row['client_cpu_share']:.1%} |"

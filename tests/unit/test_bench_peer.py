@@ -4,9 +4,12 @@ from bench.peer_app import mount
 from bench.peer_report import (
     CEILING,
     CREATES,
+    FLOOR,
     LOOKUPS,
     PAGES,
     PEER,
+    combined,
+    floor_table,
     markdown,
     peer_targets,
     ratio,
@@ -130,3 +133,26 @@ def test_the_peer_is_mounted_under_the_gateways_prefix_and_answers_with_a_length
     assert seen == {"script": "/scim", "path": "/v2/Users"}
     assert body == b'{"id": "1"}'
     assert ("Content-Length", "11") in answers[0][1]
+
+
+FIGURES = [(800.0, 2.0, 0), (600.0, 2.6, 1), (900.0, 1.9, 2)]
+
+
+def test_rounds_combine_into_each_figures_median_with_errors_summed():
+    rounds = [
+        {**row(PEER, 2000, CREATES, rps, cpu=cpu), "errors": errors, "round": turn}
+        for turn, (rps, cpu, errors) in enumerate(
+            [(800.0, 2.0, 0), (600.0, 2.6, 1), (900.0, 1.9, 2)]
+        )
+    ]
+    (median,) = combined(rounds)
+    assert (median["rps"], median["server_cpu_ms_per_request"]) == (800.0, 2.0)
+    assert (median["errors"], median["rounds"], median["rps_range"]) == (3, 3, [600.0, 900.0])
+    assert "round" not in median
+
+
+def test_the_floor_table_sets_creates_beside_the_floor_and_the_peer():
+    rows = [*measured(gateway_creates=400.0), row(FLOOR, 2000, CREATES, 640.0, cpu=2.5)]
+    *_, line = floor_table(rows, ["sqlite"])
+    assert line.startswith("| 2,000 | 640 · 400 · 800 | 0.80x | 0.62x |")
+    assert floor_table(measured(), ["sqlite"]) == []
