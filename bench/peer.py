@@ -4,7 +4,8 @@ Three servers, one after the other at each size, driven by the same load generat
 the gateway (`wsgi:app`) on each database, scim2-server in memory (`bench.peer_app`), and
 a bare Flask app answering constants (`bench.ceiling_app`). On SQLite, creates are also
 measured on the durable floor (`bench.floor_app`): the gateway's own statements with no
-layer of its own around them. Each is measured on creates of
+layer of its own around them; and on the floor without its statements, which weighs the
+writes against validation and the stack. Each is measured on creates of
 active users and on lookups by `userName eq` of seeded users; the gateway also on a page
 of 100, whose server CPU per request is a target.
 """
@@ -37,6 +38,7 @@ from .peer_report import (
     LOOKUPS,
     PAGES,
     PEER,
+    UNWRITTEN,
     combined,
     gateway,
     markdown,
@@ -190,6 +192,9 @@ def _start(
             }
             server = running.enter_context(gunicorn(env, settings.workers, app=FLOOR_APP))
             servers.append((FLOOR, server, _creates_only(org, f"floor{size}")))
+            env = {**env, "BENCH_FLOOR_STATEMENTS": "none"}
+            server = running.enter_context(gunicorn(env, settings.workers, app=FLOOR_APP))
+            servers.append((UNWRITTEN, server, _creates_only(org, f"unwritten{size}")))
     org = gateways[0][3]
     env = {
         "BENCH_PEER_TOKEN": org.scim_token,

@@ -8,6 +8,7 @@ from bench.peer_report import (
     LOOKUPS,
     PAGES,
     PEER,
+    UNWRITTEN,
     combined,
     floor_table,
     markdown,
@@ -152,7 +153,13 @@ def test_rounds_combine_into_each_figures_median_with_errors_summed():
 
 
 def test_the_floor_table_sets_creates_beside_the_floor_and_the_peer():
-    rows = [*measured(gateway_creates=400.0), row(FLOOR, 2000, CREATES, 640.0, cpu=2.5)]
-    *_, line = floor_table(rows, ["sqlite"])
-    assert line.startswith("| 2,000 | 640 · 400 · 800 | 0.80x | 0.62x |")
+    rows = [
+        *measured(gateway_creates=400.0),
+        row(FLOOR, 2000, CREATES, 640.0, cpu=2.5),
+        row(UNWRITTEN, 2000, CREATES, 1000.0, cpu=1.5),
+    ]
+    *_, line = floor_table(rows, ["sqlite", "postgresql"])
+    assert line == (
+        "| 2,000 | 1000 · 640 · 400 · 800 | 1.25x · 0.80x · 0.50x | 0.62x | 1.5 · 2.5 · 2.0 · 2.0 |"
+    )
     assert floor_table(measured(), ["sqlite"]) == []
