@@ -94,6 +94,8 @@ def create_member(
     caller then rolls the transaction back and calls add_member in a session, which finds
     out why. The member is held by no session, and is left as add_member expects it.
     """
+    if member.id is None:
+        member.id = new_id()  # the event names it before anything is written
     log_member(connection, member, "member.created", at=at, active=active, source=member.source)
     if not active:
         write_member(connection, member)
