@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from flask import current_app, request
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from seat_core.fastpath import Prepared
 from seat_core.models import GroupMembership, Member, ScimGroup
@@ -33,6 +33,7 @@ from seat_core.models import GroupMembership, Member, ScimGroup
 from ..db import read_connection
 from .policy import comparison_key
 from .projection import list_payload, shown_user
+from .queries import total_of_page
 
 # scim2-models' grammar skips these between tokens; its STRING takes any character but a
 # quote, a backslash and controls unescaped. Names and operators compare without case.
@@ -110,28 +111,23 @@ class Counted(NamedTuple):
     members: int
 
 
-_LIMIT = bindparam("limit")
-_OFFSET = bindparam("offset")
-# The general path's order (views.search's tiebreak), and its slice.
-_PAGE_IDS = (
-    select(Member.id)
-    .where(Member.organization_id == _ORG)
-    .order_by(Member.created_at, Member.id)
-    .limit(_LIMIT)
-    .offset(_OFFSET)
-)
-PAGE = Prepared(
-    select(*_COLUMNS)
-    .where(Member.organization_id == _ORG)
-    .order_by(Member.created_at, Member.id)
-    .limit(_LIMIT)
-    .offset(_OFFSET),
-    MemberRow,
-)
+def _page_of(*columns: Any) -> Select[Any]:
+    """Select columns of a page of the organization's members, in the general path's order
+    (views.search's tiebreak) and slice."""
+    return (
+        select(*columns)
+        .where(Member.organization_id == _ORG)
+        .order_by(Member.created_at, Member.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+PAGE = Prepared(_page_of(*_COLUMNS), MemberRow)
 GROUPS_OF_PAGE = Prepared(
     select(GroupMembership.member_id, ScimGroup.id, ScimGroup.display_name)
     .join(ScimGroup, GroupMembership.group_id == ScimGroup.id)
-    .where(GroupMembership.member_id.in_(_PAGE_IDS))
+    .where(GroupMembership.member_id.in_(_page_of(Member.id)))
     .order_by(ScimGroup.display_name_key),
     GroupOf,
 )
@@ -139,31 +135,19 @@ COUNT = Prepared(
     select(func.count().label("members")).select_from(Member).where(Member.organization_id == _ORG),
     Counted,
 )
-_PAGE_PARAMETERS = frozenset(("startIndex", "count"))
 
 
-def page(organization_id: int, base_url: str) -> dict[str, Any] | None:
-    """Return the ListResponse of a plain page of users, or None to search in full."""
-    args = request.args
-    if not _PAGE_PARAMETERS.issuperset(args.keys()):
-        return None
-    if any(len(values) != 1 for values in args.listvalues()):
-        return None
-    start, count = args.get("startIndex", "1"), args.get("count")
-    if not _COUNT.fullmatch(start) or int(start) < 1:
-        return None
-    if count is not None and (not _COUNT.fullmatch(count) or int(count) < 1):
-        return None
+def page(organization_id: int, base_url: str, start: str, count: str | None) -> dict[str, Any]:
+    """Return the ListResponse of a plain page of users, from startIndex and count as sent
+    (digits, count at least 1; lookup checked them)."""
     maximum = current_app.config["SCIM_MAX_RESULTS"]
     limit = maximum if count is None else min(int(count), maximum)
     offset = int(start) - 1
     window = {"organization_id": organization_id, "limit": limit, "offset": offset}
     with read_connection() as connection:
         rows = PAGE.rows(connection, window)
-        # As queries.page: a short page ends the results, and tells the total uncounted.
-        if 0 < len(rows) < limit or (offset == 0 and not rows):
-            total = offset + len(rows)
-        else:
+        total = total_of_page(offset, limit, len(rows))
+        if total is None:
             counted = COUNT.first(connection, {"organization_id": organization_id})
             total = counted.members if counted is not None else 0
         groups: dict[str, list[GroupOf]] = {}
@@ -190,16 +174,19 @@ def lookup(organization_id: int, base_url: str) -> dict[str, Any] | None:
     """Return the ListResponse of a userName or externalId lookup or of a plain page, or
     None to search in full."""
     args = request.args
-    if "filter" not in args:
-        return page(organization_id, base_url)
     if not _PARAMETERS.issuperset(args.keys()):
         return None
     if any(len(values) != 1 for values in args.listvalues()):
         return None
-    if args.get("startIndex", "1") != "1":
-        return None
     count = args.get("count")
     if count is not None and (not _COUNT.fullmatch(count) or int(count) < 1):
+        return None
+    start = args.get("startIndex", "1")
+    if "filter" not in args:
+        if not _COUNT.fullmatch(start) or int(start) < 1:
+            return None
+        return page(organization_id, base_url, start, count)
+    if start != "1":
         return None
     text = args.get("filter")
     if text is None or len(text) > current_app.config["SCIM_MAX_FILTER_LENGTH"]:

@@ -158,12 +158,22 @@ def page(
     order += list(tiebreak)
     offset, limit = window or (search.start_index_0 or 0, search.count)
     rows = list(session.scalars(query.order_by(*order).offset(offset).limit(limit)))
-    if limit and (0 < len(rows) < limit or (offset == 0 and not rows)):
-        # A short page ends the results: the total follows without counting them all,
-        # which is what an IdP's userName or externalId lookup always gets.
-        return offset + len(rows), rows
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    total = total_of_page(offset, limit, len(rows))
+    if total is None:
+        count = select(func.count()).select_from(query.order_by(None).subquery())
+        total = session.scalar(count) or 0
     return total, rows
+
+
+def total_of_page(offset: int, limit: int | None, found: int) -> int | None:
+    """Return the total of results that a page tells by itself, or None if they must be counted.
+
+    A short page ends the results: the total follows without counting them all, which is
+    what an IdP's userName or externalId lookup always gets.
+    """
+    if limit and (0 < found < limit or (offset == 0 and not found)):
+        return offset + found
+    return None
 
 
 def list_response(model: Any, search: Any, total: int, resources: list[Any]) -> dict[str, Any]:
