@@ -102,16 +102,8 @@ def write_connection() -> Iterator[Connection]:
     the block ends normally and a ROLLBACK on any exception. The block may roll back itself
     (connection.rollback()), and nothing is committed then.
     """
-    with database().engine.connect() as connection:
-        began = connection.begin()
-        try:
-            yield connection
-        except BaseException:
-            if began.is_active:
-                began.rollback()
-            raise
-        if began.is_active:
-            began.commit()
+    with database().engine.begin() as connection:
+        yield connection
 
 
 @contextmanager

@@ -81,7 +81,8 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
     joining = path.joins(session, member)
     if not joining:
         session.flush()
-    taken = path.take(session.connection(), member, at=at, on=on, joining=joining)
+    connection = session.connection()  # the session's own, for the whole transaction
+    taken = path.take(connection, member, at=at, on=on, joining=joining)
     if joining:
         written(session, member)  # by the take, seat or no seat
     if taken is None:
@@ -95,18 +96,18 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
         if day >= contract.term_end and contract.auto_renew:
             # The renewal job may lag behind midnight; renew here rather than refuse.
             renew(session, contract, at=at, on=day)
-            taken = path.take(session.connection(), member, at=at, on=day, joining=False)
+            taken = path.take(connection, member, at=at, on=day, joining=False)
         elif on is None and path.approximates_day:
             # The take asked the term to cover more than the local day (see
             # statements.TAKE_SEAT): near a term's first or last day, ask for that day.
-            taken = path.take(session.connection(), member, at=at, on=day, joining=False)
+            taken = path.take(connection, member, at=at, on=day, joining=False)
         if taken is None:
             # Read after the guard refused (renew re-reads it too): as fresh as any.
             _refuse(session, member, contract, on=day, stored=stored)
     if stored and not early:
         _bump(member, at)
     sync_contract(session, taken.contract_id, taken.seats_used)
-    seat_taken(session.connection(), member, taken, at=at, logged=path.logs_taken, session=session)
+    seat_taken(connection, member, taken, at=at, logged=path.logs_taken, session=session)
     return True
 
 
