@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scim_gateway.crypto import encrypt
 from seat_core import add_owner, create_organization, identity_key, take_seat, web_sessions
-from seat_core.models import Member, Organization, ScimGroup, SsoConfig
+from seat_core.models import Member, Organization, ScimGroup, Seat, SsoConfig
 
 AT = datetime(2025, 3, 1, 12, tzinfo=UTC)
 # Nothing listens on port 9: SSO pointed here fails at the provider, never at the app.
@@ -140,3 +141,11 @@ def gen_group(session: Session, organization: Organization, display_name: str) -
     session.add(group)
     session.flush()
     return group
+
+
+def seat_holders(session: Session, organization_id: int | None = None) -> list[str]:
+    """Return the user names of the members holding a seat (in one organization), sorted."""
+    query = select(Member.user_name).join(Seat, Seat.member_id == Member.id)
+    if organization_id is not None:
+        query = query.where(Member.organization_id == organization_id)
+    return list(session.scalars(query.order_by(Member.user_name)))

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from scim_gateway.cli import main
 from seat_core import get_organization, make_engine, make_sessionmaker, set_group_members
-from seat_core.models import Contract, Member, Seat
-from tests.factories import AT, gen_group, gen_member
+from seat_core.models import Contract
+from tests.factories import AT, gen_group, gen_member, seat_holders
 
 from .test_cli import acme, run  # noqa: F401  (fixtures)
 
@@ -76,12 +76,7 @@ def holders(database_url, names=("ann", "bob", "cy")):
                 ids = [gen_member(session, organization, name).id for name in names]
                 group = gen_group(session, organization, "Engineering")
                 set_group_members(session, group, ids[:1], at=AT)
-            held = session.scalars(
-                select(Member.user_name)
-                .join(Seat, Seat.member_id == Member.id)
-                .order_by(Member.user_name)
-            ).all()
-            return list(held), session.scalar(select(Contract.seats_used))
+            return seat_holders(session), session.scalar(select(Contract.seats_used))
     finally:
         engine.dispose()
 

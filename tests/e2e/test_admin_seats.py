@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 
 from scim_gateway.admin.formatting import amount
 from scim_gateway.clock import today_for
@@ -18,9 +17,8 @@ from seat_core import (
     quote_purchase,
     set_group_members,
 )
-from seat_core.models import Member, Seat
 from tests.databases import truncate_all
-from tests.factories import gen_group, gen_member
+from tests.factories import gen_group, gen_member, seat_holders
 from tests.support.servers import PATIENT_STARTUP, run_cli, start_gunicorn
 
 KEY = "aWtbcxwtS1yd6S8x8Nn1GWmFz8Xq1QOTyhSU9Bd7Kzo="
@@ -142,14 +140,9 @@ def test_an_owner_sees_no_edit_seats_control(gateway, page, screenshot):
 def holders(url: str, slug: str) -> list[str]:
     engine = make_engine(url)
     with make_sessionmaker(engine).begin() as session:
-        names = session.scalars(
-            select(Member.user_name)
-            .join(Seat, Seat.member_id == Member.id)
-            .where(Member.organization_id == get_organization(session, slug).id)
-            .order_by(Member.user_name)
-        ).all()
+        names = seat_holders(session, get_organization(session, slug).id)
     engine.dispose()
-    return list(names)
+    return names
 
 
 def test_licensed_groups_that_release_a_seat_are_saved_only_once_confirmed(

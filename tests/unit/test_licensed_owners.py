@@ -30,7 +30,7 @@ from seat_core.models import (
     SeatRequest,
 )
 
-from ..factories import AT, gen_group, gen_member, gen_organization
+from ..factories import AT, gen_group, gen_member, gen_organization, seat_holders
 
 LATER = AT + timedelta(hours=1)
 
@@ -39,10 +39,7 @@ def seats_of(session):
     """Return (seats in use, seat rows, holders' user names) read from the database."""
     used = session.scalar(select(Contract.seats_used))
     rows = session.scalar(select(func.count()).select_from(Seat))
-    holders = session.scalars(
-        select(Member.user_name).join(Seat, Seat.member_id == Member.id).order_by(Member.user_name)
-    ).all()
-    return used, rows, list(holders)
+    return used, rows, seat_holders(session)
 
 
 def request_for(session, organization_id, name, member_id=None):

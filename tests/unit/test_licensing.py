@@ -27,7 +27,7 @@ from seat_core.models import (
     SeatRequest,
 )
 
-from ..factories import AT, gen_group, gen_member, gen_organization
+from ..factories import AT, gen_group, gen_member, gen_organization, seat_holders
 
 LATER = AT + timedelta(hours=1)
 
@@ -38,10 +38,7 @@ def seats_of(session, organization_id):
         select(Contract).where(Contract.organization_id == organization_id)
     ).one()
     rows = session.scalar(select(func.count()).select_from(Seat))
-    holders = session.scalars(
-        select(Member.user_name).join(Seat, Seat.member_id == Member.id).order_by(Member.user_name)
-    ).all()
-    return contract.seats_used, rows, list(holders)
+    return contract.seats_used, rows, seat_holders(session)
 
 
 def pending(session):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from seat_core import reclaim_due, set_group_members, set_policy
 from seat_core.models import Contract, Event, Member, Outbox, ScimGroup, Seat, SeatEvent
 
-from ..factories import AT, gen_group, gen_member, gen_organization, gen_owner
+from ..factories import AT, gen_group, gen_member, gen_organization, gen_owner, seat_holders
 
 
 def noon(day: date) -> datetime:
@@ -98,12 +98,7 @@ def test_owners_and_exempt_groups_are_never_reclaimed(sessions):
     run(sessions, date(2025, 12, 8))
 
     with sessions.begin() as session:
-        holders = session.scalars(
-            select(Member.user_name)
-            .join(Seat, Seat.member_id == Member.id)
-            .order_by(Member.user_name)
-        ).all()
-        assert holders == ["eve", "own@acme.test"]
+        assert seat_holders(session) == ["eve", "own@acme.test"]
         names = [p["user_name"] for alert in warnings(session) for p in alert["people"]]
         assert "eve" not in names and "own@acme.test" not in names
 

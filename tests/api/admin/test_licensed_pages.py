@@ -14,8 +14,8 @@ from seat_core import (
     set_group_members,
     set_policy,
 )
-from seat_core.models import Contract, Event, Member, Seat, SeatRequest
-from tests.factories import gen_group, gen_member
+from seat_core.models import Contract, Event, Seat, SeatRequest
+from tests.factories import gen_group, gen_member, seat_holders
 
 from .conftest import csrf, post_form
 
@@ -59,13 +59,8 @@ def refuse(app, identity, member_id=None):
 def seats(app):
     """Return (seats in use, seat rows, holders) read from the database."""
     with app.app_context(), transaction() as session:
-        holders = session.scalars(
-            select(Member.user_name)
-            .join(Seat, Seat.member_id == Member.id)
-            .order_by(Member.user_name)
-        ).all()
         rows = session.scalar(select(func.count()).select_from(Seat))
-        return session.scalar(select(Contract.seats_used)), rows, list(holders)
+        return session.scalar(select(Contract.seats_used)), rows, seat_holders(session)
 
 
 def statuses(app):

@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from scim_gateway.db import transaction
 from seat_core import get_organization, policy_of, set_group_members
-from seat_core.models import Contract, Event, Member, Seat
-from tests.factories import gen_group, gen_member
+from seat_core.models import Contract, Event, Seat
+from tests.factories import gen_group, gen_member, seat_holders
 
 from .conftest import auth
 
@@ -27,16 +27,11 @@ def add_holders(app):
 def state(app):
     """Return (licensed groups, seats in use, seat rows, holders, policy.changed events)."""
     with app.app_context(), transaction() as session:
-        holders = session.scalars(
-            select(Member.user_name)
-            .join(Seat, Seat.member_id == Member.id)
-            .order_by(Member.user_name)
-        ).all()
         return (
             policy_of(session, get_organization(session, "acme").id).licensed_groups,
             session.scalar(select(Contract.seats_used)),
             session.scalar(select(func.count()).select_from(Seat)),
-            list(holders),
+            seat_holders(session),
             session.scalar(
                 select(func.count()).select_from(Event).where(Event.type == "policy.changed")
             ),
