@@ -258,6 +258,8 @@ def _checked(provider: SamlProvider, response: AuthnResponse) -> Assertion:
                 f"This answer was meant for another address. {AGAIN}",
                 detail=f"Recipient {recipient!r} is not the ACS URL {provider.acs_url!r}",
             )
+    issuer = _issuer_of(provider, response)
+    _check_issued(assertion)
     name_id = response.name_id
     if name_id is None or not (name_id.text or "").strip():
         raise SignInFailed("The identity provider sent no NameID.", detail="no NameID")
@@ -281,7 +283,7 @@ def _checked(provider: SamlProvider, response: AuthnResponse) -> Assertion:
     statement = assertion.authn_statement[0] if assertion.authn_statement else None
     return Assertion(
         identity=Identity(
-            issuer=str(response.issuer()),
+            issuer=issuer,
             subject=name_id.text.strip(),
             email=email,
             # SAML has no "verified" flag: the organization's domains decide (seat_core.trust).
@@ -295,6 +297,41 @@ def _checked(provider: SamlProvider, response: AuthnResponse) -> Assertion:
         name_id_format=name_id.format,
         session_index=statement.session_index if statement is not None else None,
     )
+
+
+def _issuer_of(provider: SamlProvider, response: AuthnResponse) -> str:
+    """Return the issuer of the signed Assertion, the one the member's link may name.
+
+    When only the Assertion is signed (Entra ID's default), the Response's own Issuer is
+    covered by no signature: it must then say the same, and both must be the IdP of the
+    stored metadata, or anyone could pick the issuer half of a member's link.
+    """
+    element = response.assertion.issuer
+    issuer = (element.text or "").strip() if element is not None else ""
+    outer = response.response.issuer
+    said = (outer.text or "").strip() if outer is not None else None
+    expected = idp_entity_id(provider)
+    if said is not None and said != issuer:
+        raise SignInFailed(
+            f"The identity provider's answer could not be verified. {AGAIN}",
+            detail=f"Response Issuer {said!r} is not the Assertion's Issuer {issuer!r}",
+        )
+    if issuer != expected:
+        raise SignInFailed(
+            f"The identity provider's answer could not be verified. {AGAIN}",
+            detail=f"Assertion Issuer {issuer!r} is not the IdP of the metadata {expected!r}",
+        )
+    return issuer
+
+
+def _check_issued(assertion: Any) -> None:
+    """Refuse an Assertion issued later than now, give or take the skew NotBefore has."""
+    issued = _instant(assertion.issue_instant) if assertion.issue_instant else None
+    if issued is None or issued > datetime.now(UTC) + timedelta(seconds=SKEW):
+        raise SignInFailed(
+            f"The identity provider's answer is not valid yet; check its clock. {AGAIN}",
+            detail=f"Assertion IssueInstant {assertion.issue_instant} is in the future",
+        )
 
 
 def _attributes(assertion: Any) -> dict[str, list[str]]:

@@ -24,13 +24,20 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
-from saml2 import BINDING_HTTP_REDIRECT
+from saml2 import BINDING_HTTP_REDIRECT, class_name
 from saml2.assertion import Policy
 from saml2.attribute_converter import AttributeConverter
 from saml2.config import IdPConfig
 from saml2.metadata import create_metadata_string
-from saml2.saml import NAME_FORMAT_UNSPECIFIED, NAMEID_FORMAT_EMAILADDRESS, NameID
+from saml2.saml import (
+    NAME_FORMAT_UNSPECIFIED,
+    NAMEID_FORMAT_EMAILADDRESS,
+    NAMEID_FORMAT_PERSISTENT,
+    NameID,
+)
+from saml2.samlp import response_from_string
 from saml2.server import Server
+from saml2.sigver import pre_signature_part
 from saml2.xmldsig import DIGEST_SHA1, DIGEST_SHA256, SIG_RSA_SHA1, SIG_RSA_SHA256
 
 from tests.support.ports import free_port
@@ -178,8 +185,14 @@ class SamlIdp:
         destination: str | None = None,
         next_key: bool = False,
         sha1: bool = False,
+        name_id: str | None = None,
+        issued: datetime | None = None,
     ) -> str:
-        """Return a signed Response (base64) for email, as the IdP makes it."""
+        """Return a signed Response (base64) for email, as the IdP makes it.
+
+        name_id: a persistent NameID instead of the email; issued: the Assertion's
+        IssueInstant, set before the Assertion alone is signed.
+        """
         server = self.next_server if next_key else self.server
         assert server is not None, "started without a second key"
         names = names or self.names
@@ -191,13 +204,20 @@ class SamlIdp:
         policy = None
         if minutes is not None:
             policy = Policy(_policy(minutes=minutes), server.metadata)
-        name_id = NameID(format=NAMEID_FORMAT_EMAILADDRESS, text=email)
+        subject = (
+            NameID(format=NAMEID_FORMAT_EMAILADDRESS, text=email)
+            if name_id is None
+            else NameID(format=NAMEID_FORMAT_PERSISTENT, text=name_id)
+        )
+        if issued is not None:
+            assert sign_assertion and not sign_response, "issued is for assertion-only signing"
+            sign_assertion = False
         response = server.create_authn_response(
             identity,
             in_response_to=in_response_to,
             destination=destination or acs,
             sp_entity_id=audience,
-            name_id=name_id,
+            name_id=subject,
             sign_response=sign_response,
             sign_assertion=sign_assertion,
             authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"},
@@ -205,6 +225,8 @@ class SamlIdp:
             sign_alg=SIG_RSA_SHA1 if sha1 else SIG_RSA_SHA256,
             digest_alg=DIGEST_SHA1 if sha1 else DIGEST_SHA256,
         )
+        if issued is not None:
+            response = _assertion_signed_as_issued(server, str(response), issued)
         encoded = base64.b64encode(str(response).encode()).decode()
         return encoded
 
@@ -276,6 +298,17 @@ class SamlIdp:
             return [b"<!doctype html><title>Signed out at the IdP</title><p>Signed out at the IdP"]
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]
+
+
+def _assertion_signed_as_issued(server: Server, xml: str, issued: datetime) -> str:
+    """Set the IssueInstant of the Response's Assertion, then sign that Assertion alone."""
+    parsed = response_from_string(xml)
+    [assertion] = parsed.assertion
+    assertion.issue_instant = issued.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assertion.signature = pre_signature_part(
+        assertion.id, server.sec.my_cert, 1, sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256
+    )
+    return str(server.sec.sign_statement(str(parsed), class_name(assertion), node_id=assertion.id))
 
 
 class _Quiet(WSGIRequestHandler):
