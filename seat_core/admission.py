@@ -18,7 +18,7 @@ from .errors import ContractExpired, NoSeatAvailable, Refusal, Requester
 from .identity import InvalidIdentity, email_key
 from .ledger import take_seat, usage
 from .licensing import LICENSED, group_names, is_licensed_member, licensed
-from .members import add_member, new_member
+from .members import add_member, deactivated_by_idp, new_member
 from .models import Member, Organization, SeatRequest
 from .trust import Identity, Policy, trusted_email
 
@@ -109,6 +109,16 @@ def admit(
             assert email is not None
             member = _create(identity, organization, email, at=at)
             created = True
+    if not created and deactivated_by_idp(member):
+        # Not a seat request: owners cannot undo what the identity provider decided.
+        raise _refusal(
+            session,
+            organization,
+            identity,
+            "deactivated_by_idp",
+            f"Your identity provider deactivated your account in {organization.name}. "
+            "Ask its administrator to reactivate you, then sign in again.",
+        )
     # Link the member to this identity, so the next sign-in matches by subject.
     member.sso_issuer, member.sso_subject = identity.issuer, identity.subject
     if identity.name and not member.display_name:

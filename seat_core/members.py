@@ -59,6 +59,16 @@ def new_member(
     )
 
 
+def deactivated_by_idp(member: Member) -> bool:
+    """Say whether the identity provider's last SCIM word on the member was "inactive".
+
+    For a member the IdP manages over SCIM, only SCIM decides ``active``: single sign-on
+    never brings it back (docs/sso.md). A member that only ever came through JIT has no
+    SCIM representation; one whose seat an owner freed keeps the IdP's ``active: true``.
+    """
+    return not member.active and bool(member.scim) and member.scim.get("active") is not True
+
+
 def add_member(session: Session, member: Member, *, at: datetime, active: bool) -> bool:
     """Add a new member to the session and, if it is to be active, give it a seat.
 
