@@ -16,6 +16,7 @@ from seat_core import (
 )
 from seat_core.errors import SeatError
 from seat_core.models import SsoConfig
+from seat_core.text import refused_character
 
 from ..clock import now
 from ..db import read_only, transaction
@@ -28,7 +29,9 @@ from .auth import current_owner, login_owner, logout_owner
 def _safe_next(slug: str, target: str | None) -> str:
     """Return target if it is a path under this organization's admin pages, else Billing."""
     default = url_for("admin.billing", org=slug)
-    if not target:
+    # A control character (CR and LF above all) cannot stand in a Location header, and
+    # urlsplit drops TAB, CR and LF before the checks below would see them.
+    if not target or any(ord(char) < 0x20 for char in target) or refused_character(target):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.startswith(f"/admin/{slug}/"):
