@@ -22,6 +22,9 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a worker trusts a SCIM token it has read: the bound on a revocation taking
     # effect (README, Performance). 0 reads the token on every request.
     "SCIM_TOKEN_CACHE_SECONDS": 2,
+    # Days a new SCIM token lives unless issued with --expires-in-days or --no-expiry
+    # (RFC 7644 §7.4: bearer tokens must have a limited lifetime).
+    "SCIM_TOKEN_LIFETIME_DAYS": 365,
     "REDIS_URL": None,
     # Owners.
     "MAX_SEATS_PER_PURCHASE": 10_000,
@@ -84,6 +87,7 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         "INVOICE_NET_DAYS",
         "SCIM_TOKEN_CACHE_SECONDS",
         "EVENT_RETENTION_DAYS",
+        "SCIM_TOKEN_LIFETIME_DAYS",
     ):
         try:
             app.config[name] = int(app.config[name])
@@ -98,6 +102,8 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config["WEBHOOK_ALLOWED_NETWORKS"] = networks
     if app.config["EVENT_RETENTION_DAYS"] < 1:
         raise ConfigurationError("SCIM_GATEWAY_EVENT_RETENTION_DAYS must be at least 1 day")
+    if app.config["SCIM_TOKEN_LIFETIME_DAYS"] < 1:
+        raise ConfigurationError("SCIM_GATEWAY_SCIM_TOKEN_LIFETIME_DAYS must be at least 1 day")
     if not 0 <= app.config["INVOICE_NET_DAYS"] <= 365:
         raise ConfigurationError("SCIM_GATEWAY_INVOICE_NET_DAYS must be from 0 to 365 days")
 

@@ -4,6 +4,7 @@ from . import events
 from .admission import REQUESTABLE, Admission, SignInRefused, admit, find_request
 from .alerts import (
     CERTIFICATE_NOTICE_DAYS,
+    TOKEN_NOTICE_DAYS,
     AlertNotFound,
     AlertSettingsView,
     InvalidAlertSettings,
@@ -19,6 +20,7 @@ from .alerts import (
     get_webhook_endpoint,
     notify_certificates,
     notify_renewals,
+    notify_token_expiry,
     parse_thresholds,
     recent_deliveries,
     recipients_of,
@@ -40,6 +42,13 @@ from .billing import (
     quote_purchase,
 )
 from .contracts import contract_of
+from .credentials import (
+    DEFAULT_LIFETIME_DAYS,
+    LifetimeConflict,
+    expiry_of,
+    record_use,
+    token_state,
+)
 from .db import make_engine, make_read_sessionmaker, make_sessionmaker, transaction
 from .errors import (
     ContractExpired,
@@ -153,9 +162,11 @@ from .trust import (
 
 __all__ = [
     "CERTIFICATE_NOTICE_DAYS",
+    "DEFAULT_LIFETIME_DAYS",
     "KEEP",
     "MAX_SEATS_PER_PURCHASE",
     "REQUESTABLE",
+    "TOKEN_NOTICE_DAYS",
     "Admission",
     "Admitted",
     "AlertNotFound",
@@ -179,6 +190,7 @@ __all__ = [
     "InvalidQuantity",
     "InvalidText",
     "InvoiceNotFound",
+    "LifetimeConflict",
     "MemberNotFound",
     "NoSeatAvailable",
     "NotLicensed",
@@ -228,6 +240,7 @@ __all__ = [
     "email_recipients",
     "enqueue",
     "events",
+    "expiry_of",
     "find_owner",
     "find_purchase",
     "find_request",
@@ -250,6 +263,7 @@ __all__ = [
     "new_member",
     "notify_certificates",
     "notify_renewals",
+    "notify_token_expiry",
     "owner_actor",
     "owners_of",
     "parse_domains",
@@ -272,6 +286,7 @@ __all__ = [
     "record_request",
     "record_sso_configured",
     "record_update",
+    "record_use",
     "refused_character",
     "release_and_refill",
     "release_seat",
@@ -296,6 +311,7 @@ __all__ = [
     "take_seat",
     "tax_on",
     "term_on",
+    "token_state",
     "transaction",
     "trusted_email",
     "usage",

@@ -45,6 +45,7 @@ EVENT_NAMES = {
     "contract.expired": "Contract expired",
     "seats.reclaim_upcoming": "Seats to be reclaimed",
     "sso.certificate_expiring": "SAML certificate expires in 30 days",
+    "token.expiring": "SCIM token expires in 30 or 7 days",
     "webhook.test": "Test",
 }
 

@@ -37,7 +37,7 @@ from seat_core.models import Organization, Owner, WebSession
 
 from ..clock import now
 from ..db import read_only, transaction
-from .banner import pending_banner, saml_certificate
+from .banner import expiring_tokens, pending_banner, saml_certificate
 
 OWNER = "owner_session"
 CSRF_FIELD = "csrf_token"
@@ -127,7 +127,8 @@ def owner_required(primary: bool = False) -> Callable[[View], View]:
     """Let only owners of the view's ``org`` in (only Primary Owners when primary is True).
 
     Sets ``g.owner`` and ``g.organization`` (detached, read-only copies), ``g.banner``
-    (the pending seat requests banner) and ``g.saml_certificate`` before the view runs.
+    (the pending seat requests banner), ``g.saml_certificate`` and ``g.expiring_tokens``
+    before the view runs.
     """
 
     def decorate(view: View) -> View:
@@ -157,6 +158,7 @@ def owner_required(primary: bool = False) -> Callable[[View], View]:
                 g.role_name = ROLE_NAMES.get(owner.role, owner.role)
                 g.banner = pending_banner(db_session, organization)
                 g.saml_certificate = saml_certificate(db_session, organization.id)
+                g.expiring_tokens = expiring_tokens(db_session, organization.id)
             if primary and g.owner.role != "primary_owner":
                 return forbidden("Only a Primary Owner can do this.")
             return view(*args, **kwargs)

@@ -1,15 +1,15 @@
-"""The banners of every admin page: people waiting for a seat, a SAML certificate expiring."""
+"""The banners of every admin page: people waiting, a SAML certificate or SCIM token expiring."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from seat_core import SeatError, certificate_expiring, quote_purchase
-from seat_core.models import Organization, SeatRequest, SsoConfig
+from seat_core import TOKEN_NOTICE_DAYS, SeatError, certificate_expiring, quote_purchase
+from seat_core.models import ApiToken, Organization, SeatRequest, SsoConfig
 
 from ..clock import now, today_for
 
@@ -87,3 +87,29 @@ def saml_certificate(session: Session, organization_id: int) -> SamlCertificate 
         return None
     expires_at = config.idp_cert_expires_at
     return SamlCertificate(config.issuer, expires_at, certificate_expiring(expires_at, at=now()))
+
+
+@dataclass(frozen=True)
+class ExpiringToken:
+    """A live SCIM token that expires within the notice period."""
+
+    label: str | None
+    prefix: str
+    expires_at: datetime
+
+
+def expiring_tokens(session: Session, organization_id: int) -> list[ExpiringToken]:
+    """Return the organization's live SCIM tokens expiring within 30 days, soonest first."""
+    at = now()
+    rows = session.execute(
+        select(ApiToken.label, ApiToken.prefix, ApiToken.expires_at)
+        .where(
+            ApiToken.organization_id == organization_id,
+            ApiToken.kind == "scim",
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > at,
+            ApiToken.expires_at <= at + timedelta(days=max(TOKEN_NOTICE_DAYS)),
+        )
+        .order_by(ApiToken.expires_at, ApiToken.id)
+    ).all()
+    return [ExpiringToken(label, prefix, expires_at) for label, prefix, expires_at in rows]

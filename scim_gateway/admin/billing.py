@@ -35,6 +35,7 @@ from seat_core.models import Organization, SeatRequest
 from ..clock import now, today_for
 from ..config import seller
 from ..db import read_only, transaction
+from ..tokens import KINDS, tokens_of
 from . import bp
 from .auth import owner_required
 from .forecast import forecast_for
@@ -120,6 +121,7 @@ def _billing_page(form: dict[str, str] | None = None, error: str | None = None) 
             details_error=error,
             seat_policy=seat_policy(session),
             forecast=forecast_for(session, contract),
+            tokens=tokens_of(session, g.organization, at=now(), kinds=KINDS["all"]),
         ), (400 if error else 200)
 
 

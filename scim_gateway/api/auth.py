@@ -11,7 +11,7 @@ from seat_core import OrganizationNotFound, events, get_organization, owner_acto
 from seat_core.models import ApiToken, Organization, Owner
 
 from ..clock import now
-from ..tokens import find_token
+from ..tokens import find_token, note_use
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
@@ -58,6 +58,7 @@ def authenticate(session: Session, slug: str) -> tuple[Organization, ApiToken]:
         organization = None
     if organization is None or organization.id != token.organization_id:
         fail(404, "Not Found", f"No organization {slug!r} for this token.")
+    note_use(ApiToken, token.id)
     owner = session.get(Owner, token.owner_id) if token.owner_id is not None else None
     if owner is not None:
         events.act_as(owner_actor(owner))

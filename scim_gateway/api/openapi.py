@@ -213,6 +213,18 @@ def document(max_seats: int) -> dict[str, Any]:
                     },
                 }
             },
+            "/orgs/{org}/tokens": {
+                "get": {
+                    "operationId": "listTokens",
+                    "summary": "The organization's SCIM and API tokens: state, expiry, last use.",
+                    "parameters": [ORG],
+                    "responses": {
+                        "200": json_response("Every token, oldest first.", ref("TokenList")),
+                        "400": problem("A query parameter was given."),
+                        **AUTH_ERRORS,
+                    },
+                }
+            },
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

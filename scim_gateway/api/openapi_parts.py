@@ -296,6 +296,21 @@ def schemas(max_seats: int) -> dict[str, Any]:
                 "next_cursor": {"type": "string"},
             }
         ),
+        "Token": _object(
+            {
+                "id": {"type": "integer"},
+                "kind": {"enum": ["scim", "api"]},
+                "prefix": {"type": "string"},
+                "label": NULLABLE_TEXT,
+                "owner": NULLABLE_TEXT,
+                "state": {"enum": ["live", "expired", "revoked"]},
+                "created_at": DATETIME,
+                "expires_at": {"type": ["string", "null"], "format": "date-time"},
+                "revoked_at": {"type": ["string", "null"], "format": "date-time"},
+                "last_used_at": {"type": ["string", "null"], "format": "date-time"},
+            }
+        ),
+        "TokenList": _object({"tokens": {"type": "array", "items": ref("Token")}}),
         "SeatRequestList": _object(
             {
                 "seat_requests": {"type": "array", "items": ref("SeatRequest")},

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from seat_core import (
     add_owner,
     create_organization,
+    expiry_of,
     parse_money,
 )
 from seat_core.models import ApiToken, Organization
@@ -115,7 +116,15 @@ def demo(ctx: Context, as_json: bool) -> None:
             )
             .values(revoked_at=at)
         )
-        _, token = issue_token(session, organization, kind="scim", at=at, label=DEMO_TOKEN_LABEL)
+        lifetime = ctx.app.config["SCIM_TOKEN_LIFETIME_DAYS"]
+        _, token = issue_token(
+            session,
+            organization,
+            kind="scim",
+            at=at,
+            label=DEMO_TOKEN_LABEL,
+            expires_at=expiry_of(at=at, days=None, no_expiry=False, default_days=lifetime),
+        )
     base = ctx.app.config["PUBLIC_URL"]
     data = {
         "organization": "demo",

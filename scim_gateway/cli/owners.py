@@ -13,7 +13,7 @@ from seat_core import add_owner, find_owner, get_organization, owners_of
 
 from ..clock import now
 from ..passwords import hash_password
-from ..tokens import issue_token
+from ..tokens import issue_token, revoke_owner_tokens
 from . import Context, cli, pass_context
 from .output import emit_new_token
 
@@ -148,6 +148,8 @@ def owner_remove(ctx: Context, slug: str, email: str) -> None:
         row = find_owner(session, organization, email)
         if row is None:
             raise click.ClickException(f"{email} is not an owner of {slug}.")
+        # Revoked first, so that the event log says each of them stopped working.
+        revoke_owner_tokens(session, row.id, at=now())
         session.execute(delete(ApiToken).where(ApiToken.owner_id == row.id))
         session.execute(delete(Owner).where(Owner.id == row.id))
     click.echo(f"Removed {email} from the owners of {slug}.")

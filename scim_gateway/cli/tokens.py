@@ -3,37 +3,53 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from typing import Any
 
 import click
-from sqlalchemy import select
 
-from seat_core import get_organization
-from seat_core.models import ApiToken
+from seat_core import LifetimeConflict, expiry_of, get_organization
 
 from ..clock import now
-from ..tokens import issue_token, revoke_token
+from ..tokens import KINDS, issue_token, revoke_token, tokens_of
 from . import Context, cli, pass_context
 from .output import emit_new_token
 
 
 @cli.group()
 def token() -> None:
-    """Issue, list and revoke SCIM tokens of an organization."""
+    """Issue, list and revoke SCIM tokens of an organization (list shows API tokens too)."""
 
 
 @token.command("issue")
 @click.option("--org", "slug", required=True, help="Organization slug.")
 @click.option("--label", help="What the token is for, like okta-prod.")
-@click.option("--expires-in-days", type=click.IntRange(min=1), help="Make the token expire.")
+@click.option(
+    "--expires-in-days",
+    type=click.IntRange(min=1),
+    help="Days the token lives (default SCIM_GATEWAY_SCIM_TOKEN_LIFETIME_DAYS, 365).",
+)
+@click.option("--no-expiry", is_flag=True, help="Issue a token that never expires.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
 def token_issue(
-    ctx: Context, slug: str, label: str | None, expires_in_days: int | None, as_json: bool
+    ctx: Context,
+    slug: str,
+    label: str | None,
+    expires_in_days: int | None,
+    no_expiry: bool,
+    as_json: bool,
 ) -> None:
     """Issue a SCIM token and print it once; it is stored only as a hash."""
     at = now()
-    expires_at = at + timedelta(days=expires_in_days) if expires_in_days else None
+    try:
+        expires_at = expiry_of(
+            at=at,
+            days=expires_in_days,
+            no_expiry=no_expiry,
+            default_days=ctx.app.config["SCIM_TOKEN_LIFETIME_DAYS"],
+        )
+    except LifetimeConflict:
+        raise click.UsageError("Give --expires-in-days or --no-expiry, not both.") from None
     with ctx.transaction() as session:
         organization = get_organization(session, slug)
         row, secret = issue_token(
@@ -44,35 +60,46 @@ def token_issue(
 
 @token.command("list")
 @click.option("--org", "slug", required=True, help="Organization slug.")
+@click.option(
+    "--kind",
+    type=click.Choice(["scim", "api", "all"]),
+    default="scim",
+    show_default=True,
+    help="SCIM tokens, API tokens (owners' and the organization's), or both.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
-def token_list(ctx: Context, slug: str, as_json: bool) -> None:
-    """List the organization's SCIM tokens (never their secrets)."""
+def token_list(ctx: Context, slug: str, kind: str, as_json: bool) -> None:
+    """List the organization's tokens (never their secrets): state, expiry, last use."""
+    at = now()
     with ctx.transaction() as session:
         organization = get_organization(session, slug)
-        rows = session.scalars(
-            select(ApiToken)
-            .where(ApiToken.organization_id == organization.id, ApiToken.kind == "scim")
-            .order_by(ApiToken.id)
-        ).all()
-        tokens = [
-            {
-                "id": row.id,
-                "prefix": row.prefix,
-                "label": row.label,
-                "created_at": row.created_at.isoformat(),
-                "expires_at": row.expires_at.isoformat() if row.expires_at else None,
-                "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,
-                "last_used_at": row.last_used_at.isoformat() if row.last_used_at else None,
-            }
-            for row in rows
-        ]
+        tokens = tokens_of(session, organization, at=at, kinds=KINDS[kind])
     if as_json:
         click.echo(json.dumps(tokens))
         return
+    if not tokens:
+        click.echo(f"{slug} has no {'' if kind == 'all' else kind.upper() + ' '}tokens.")
+        return
+    click.echo(
+        f"{'ID':>5}  {'PREFIX':<13}  {'KIND':<4}  {'STATE':<7}  {'EXPIRES':<10}  "
+        f"{'LAST USED':<16}  {'OWNER':<24}  LABEL"
+    )
     for item in tokens:
-        state = "revoked" if item["revoked_at"] else "live"
-        click.echo(f"{item['id']:>5}  {item['prefix']}…  {state:<8} {item['label'] or ''}")
+        click.echo(
+            f"{item['id']:>5}  {item['prefix'] + '…':<13}  {item['kind']:<4}  "
+            f"{item['state']:<7}  {_day(item['expires_at']) or 'never':<10}  "
+            f"{_minute(item['last_used_at']) or 'never':<16}  {item['owner'] or '':<24}  "
+            f"{item['label'] or ''}".rstrip()
+        )
+
+
+def _day(value: Any) -> str | None:
+    return str(value)[:10] if value else None
+
+
+def _minute(value: Any) -> str | None:
+    return str(value)[:16].replace("T", " ") if value else None
 
 
 @token.command("revoke")

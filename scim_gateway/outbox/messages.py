@@ -202,6 +202,8 @@ def content_of(item: Claim, public_url: str) -> Content:
             action_label="Open billing",
             action_url=f"{admin}/billing",
         )
+    if item.event == "token.expiring":
+        return _token_expiring(p, org, admin)
     if item.event == "contract.renewed":
         return Content(
             subject=f"[{org}] Contract renewed until {p['term_end']}: "
@@ -285,3 +287,22 @@ def webhook_data(item: Claim, content: Content) -> dict[str, Any]:
         "summary": content.subject,
         "url": content.action_url,
     }
+
+
+def _token_expiring(p: dict[str, Any], org: str, admin: str) -> Content:
+    """Say which SCIM token expires when, and what to do before provisioning stops."""
+    name = p.get("label") or f"{p.get('prefix', '')}…"
+    expires_on = str(p["expires_at"])[:10]
+    return Content(
+        subject=f"[{org}] The SCIM token {name} expires on {expires_on}",
+        headline=f"SCIM token {name} expires in {p['days_left']} days",
+        paragraphs=[
+            f"The SCIM token {name} expires on {expires_on}. After that the identity "
+            "provider can no longer provision or deactivate anyone. Issue a new token "
+            "(`scim-gateway token issue`), set it at the identity provider, then revoke "
+            "this one."
+        ],
+        facts=[("Token", str(name)), ("Expires", expires_on)],
+        action_label="Open billing",
+        action_url=f"{admin}/billing",
+    )

@@ -18,6 +18,7 @@ from seat_core import (
     events,
     notify_certificates,
     notify_renewals,
+    notify_token_expiry,
     prune_events,
     push_events,
     reclaim_due,
@@ -48,6 +49,7 @@ class Report:
     digests: int = 0
     renewal_notices: int = 0
     certificate_notices: int = 0
+    token_notices: int = 0
     events_queued: int = 0
     events_pruned: int = 0
     seats_reclaimed: int = 0
@@ -131,6 +133,7 @@ def deliver_once(
             if renewals:
                 report.renewal_notices = notify_renewals(session, at=now())
                 report.certificate_notices = notify_certificates(session, at=now())
+                report.token_notices = notify_token_expiry(session, at=now())
                 # Pruned as often as renewals are looked for: a day's events at most.
                 days = app.config["EVENT_RETENTION_DAYS"]
                 report.events_pruned = prune_events(session, at=now(), days=days)

@@ -7,11 +7,12 @@ from datetime import datetime
 from flask import current_app, g, request
 
 from seat_core import events
+from seat_core.models import ApiToken
 
 from .. import ratelimit
 from ..clock import now
 from ..db import read_only
-from ..tokens import LiveToken, TokenCache, load_token
+from ..tokens import LiveToken, TokenCache, load_token, note_use, record_noted_use
 from . import bp
 from .errors import TooManyRequests, Unauthorized
 
@@ -30,6 +31,7 @@ def authenticate() -> None:
         raise Unauthorized(detail="The bearer token is unknown, revoked or expired.")
     g.scim_organization_id = token.organization_id
     g.scim_token_id = token.id
+    note_use(ApiToken, token.id)
     events.act_as(events.Actor("scim_token", str(token.id), token.label))
     wait = ratelimit.hit(current_app.config["SCIM_RATE_LIMIT"], "scim", str(token.id))
     if wait is not None:
@@ -37,6 +39,9 @@ def authenticate() -> None:
             retry_after=wait,
             detail=f"Too many requests with this token; retry in {wait} seconds.",
         )
+
+
+bp.after_request(record_noted_use)
 
 
 def token_cache() -> TokenCache:

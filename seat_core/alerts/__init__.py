@@ -40,6 +40,7 @@ from .thresholds import (
     thresholds_from,
     usage_changed,
 )
+from .tokens import TOKEN_NOTICE_DAYS, notice_days, notify_token_expiry
 
 __all__ = [
     "CERTIFICATE_NOTICE_DAYS",
@@ -47,6 +48,7 @@ __all__ = [
     "DEFAULT_THRESHOLDS",
     "REARM_POINTS",
     "RENEWAL_NOTICE_DAYS",
+    "TOKEN_NOTICE_DAYS",
     "AlertNotFound",
     "AlertSettingsView",
     "InvalidAlertSettings",
@@ -64,8 +66,10 @@ __all__ = [
     "enqueue",
     "fan_out",
     "get_webhook_endpoint",
+    "notice_days",
     "notify_certificates",
     "notify_renewals",
+    "notify_token_expiry",
     "parse_thresholds",
     "rearm_all",
     "rearm_below",

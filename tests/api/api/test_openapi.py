@@ -49,7 +49,7 @@ def test_the_api_answers_as_its_openapi_document_says(sqlite_url):
         exercise(operation, mode, {"Authorization": tokens["primary"]})
 
     app.extensions["db"].dispose()
-    assert len(operations) == 9
+    assert len(operations) == 10
 
 
 def test_the_document_is_served_as_openapi_3_1(sqlite_app):
@@ -65,4 +65,5 @@ def test_the_document_is_served_as_openapi_3_1(sqlite_app):
         "/orgs/{org}/seat-requests",
         "/orgs/{org}/events",
         "/orgs/{org}/seat-policy",
+        "/orgs/{org}/tokens",
     }
