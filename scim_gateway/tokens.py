@@ -6,7 +6,6 @@ Lifetimes and the last-use rule are seat_core.credentials', for every kind of to
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
 import threading
 import time
@@ -14,19 +13,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from flask import Response, current_app, g
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from seat_core import events, record_use, token_state
-from seat_core.credentials import USE_RECORD_INTERVAL
+from seat_core import events, token_state
 from seat_core.models import ApiToken, Organization, Owner
-
-from .clock import now
-from .db import transaction
-
-log = logging.getLogger("scim_gateway.tokens")
 
 PREFIXES = {"scim": "scim_", "api": "sgw_"}
 # Tokens a process remembers at once: far more than the organizations' identity providers
@@ -243,62 +234,3 @@ def revoke_owner_tokens(session: Session, owner_id: int, *, at: datetime) -> lis
             session, row.organization_id, "token.revoked", at=at, subject=row.label, data=data
         )
     return sorted(row.id for row in rows)
-
-
-class UseRecorder:
-    """The tokens whose last use this process wrote, and when: a busy token is skipped.
-
-    The database's own condition (seat_core.credentials.record_use) keeps every process
-    to one write a minute; this keeps a process from even asking more often.
-    """
-
-    def __init__(self, *, size: int = CACHE_SIZE * 4) -> None:
-        self.size = size
-        self._written: dict[tuple[str, int], datetime] = {}
-        self._lock = threading.Lock()
-
-    def due(self, table: str, token_id: int, at: datetime) -> bool:
-        """Say whether the token's use should be written now, and remember it if so."""
-        key = (table, token_id)
-        with self._lock:
-            last = self._written.get(key)
-            if last is not None and at - last < USE_RECORD_INTERVAL:
-                return False
-            if len(self._written) >= self.size:
-                self._written.clear()
-            self._written[key] = at
-        return True
-
-
-def note_use(table: Any, token_id: int) -> None:
-    """Note that the request was made with this token, to be recorded once it is answered."""
-    g.token_use = (table, token_id)
-
-
-def record_noted_use(response: Response) -> Response:
-    """Write the last use of the request's token, at most once a minute (after_request).
-
-    Written in a transaction of its own once the view's has ended; a failure is logged,
-    never answered: the request already did what it was asked.
-    """
-    noted = g.pop("token_use", None)
-    if noted is None:
-        return response
-    table, token_id = noted
-    recorder: UseRecorder | None = current_app.extensions.get("token_uses")
-    if recorder is None:
-        recorder = current_app.extensions["token_uses"] = UseRecorder()
-    at = now()
-    if not recorder.due(table.__tablename__, token_id, at):
-        return response
-    try:
-        with transaction() as session:
-            record_use(session, table, token_id, at=at)
-    except SQLAlchemyError as error:
-        log.warning(
-            "last use of token %s not recorded: %s",
-            token_id,
-            type(error).__name__,
-            extra={"event": "token.use_not_recorded"},
-        )
-    return response

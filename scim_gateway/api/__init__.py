@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from ..tokens import record_noted_use
+from ..token_use import record_noted_use
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -11,7 +11,8 @@ from seat_core import OrganizationNotFound, events, get_organization, owner_acto
 from seat_core.models import ApiToken, Organization, Owner
 
 from ..clock import now
-from ..tokens import find_token, note_use
+from ..token_use import note_use
+from ..tokens import find_token
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response:

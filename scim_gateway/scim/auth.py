@@ -12,7 +12,8 @@ from seat_core.models import ApiToken
 from .. import ratelimit
 from ..clock import now
 from ..db import read_only
-from ..tokens import LiveToken, TokenCache, load_token, note_use, record_noted_use
+from ..token_use import note_use, record_noted_use
+from ..tokens import LiveToken, TokenCache, load_token
 from . import bp
 from .errors import TooManyRequests, Unauthorized
 
