@@ -35,7 +35,7 @@ KEY = TEST_CONFIG["ENCRYPTION_KEY"]
 # Every organization the tests of this module use: the provider must know the redirect URIs.
 SLUGS = (
     *("ann", "seated", "last", "deact", "nojit", "owner", "logout", "api", "bad"),
-    *("kept", "mixa", "mixb", "licensed"),
+    *("kept", "mixa", "mixb", "licensed", "idp-off"),
 )
 PRODUCT = "https://product.example/app"
 # Enough for the provider's sign-in and consent pages, with room to spare.

@@ -33,6 +33,7 @@ from .sso_world import (
 )
 
 pytestmark = pytest.mark.xdist_group("sso-e2e")
+USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +130,7 @@ def test_a_new_person_takes_the_last_seat_and_the_next_is_refused_until_seats_ar
     assert seats_in_use(world, "last") == 3
 
 
-def test_a_deactivated_scim_member_cannot_take_a_seat_when_none_is_free(world: World) -> None:
+def test_a_member_without_a_seat_cannot_take_one_when_none_is_free(world: World) -> None:
     world.organization("deact", seats=1)
     with world.sessions.begin() as session:
         organization = organization_of(session, "deact")
@@ -152,6 +153,33 @@ def test_a_deactivated_scim_member_cannot_take_a_seat_when_none_is_free(world: W
     assert world.me(browser, "deact").status_code == 401
     [request] = requests_of(world, "deact")
     assert request.member_id == gus.id
+
+
+def test_a_member_the_idp_deactivated_over_scim_is_refused_and_not_reactivated(
+    world: World,
+) -> None:
+    world.organization("idp-off", seats=3)
+    with world.sessions.begin() as session:
+        member = gen_member(
+            session,
+            organization_of(session, "idp-off"),
+            "ida@acme.test",
+            email="ida@acme.test",
+            active=False,
+            at=utc_now(),
+        )
+        # What the IdP's last PATCH left: its SCIM representation says inactive.
+        member.scim = {"schemas": [USER], "userName": "ida@acme.test", "active": False}
+
+    browser, answer = world.sign_in("idp-off", "ida@acme.test")
+
+    page = text_of(answer)
+    assert answer.status_code == 403 and "identity provider deactivated" in page
+    assert "Request a seat" not in page
+    [ida] = members_of(world, "idp-off")
+    assert not ida.active and ida.sso_subject is None
+    assert seats_in_use(world, "idp-off") == 0 and requests_of(world, "idp-off") == []
+    assert world.me(browser, "idp-off").status_code == 401
 
 
 def test_an_unknown_person_is_refused_and_remembered_when_jit_is_off(world: World) -> None:
