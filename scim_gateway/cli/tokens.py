@@ -17,7 +17,7 @@ from .output import emit_new_token
 
 @cli.group()
 def token() -> None:
-    """Issue, list and revoke SCIM tokens of an organization (list shows API tokens too)."""
+    """Issue SCIM tokens of an organization; list and revoke its SCIM and API tokens."""
 
 
 @token.command("issue")
@@ -107,7 +107,7 @@ def _minute(value: Any) -> str | None:
 @click.argument("token_id", type=int)
 @pass_context
 def token_revoke(ctx: Context, slug: str, token_id: int) -> None:
-    """Revoke a SCIM token by its id (see `token list`)."""
+    """Revoke a token, SCIM or API, by its id (see `token list --kind all`)."""
     with ctx.transaction() as session:
         organization = get_organization(session, slug)
         if not revoke_token(session, organization, token_id, at=now()):

@@ -161,6 +161,8 @@ def test_owner_api_tokens_are_listed_from_the_cli(run: Run) -> None:
     )
     assert [t["id"] for t in both] == sorted([api["id"], scim["id"]])
     assert code == 0 and "bob@acme.test" in text and "billing-script" in text
+    assert run("token", "revoke", "--org", "acme", str(api["id"]))[0] == 0
+    assert [t["state"] for t in listed(run, "--kind", "api")] == ["revoked"]
 
 
 def test_owner_remove_writes_token_revoked_for_each_token_it_deletes(
