@@ -235,3 +235,36 @@ def test_a_response_signed_with_sha1_is_refused(world: SamlWorld, signed: str) -
     assert "Traceback" not in answer.text and "saml2" not in answer.text
     assert re.search(r"SHA-1 signature \(.*xmldsig#(rsa-)?sha1", world.logged())
     assert members_of(world, slug) == []
+
+
+def test_an_edited_response_issuer_cannot_take_over_a_linked_member(world: SamlWorld) -> None:
+    world.organization("takeover", seats=3)
+    alone = {"sign_response": False, "sign_assertion": True}
+    _, first, _ = world.sign_in("takeover", "recycled@acme.test", name_id="old-id-1", **alone)
+    _, conflict, _ = world.sign_in("takeover", "recycled@acme.test", name_id="new-id-2", **alone)
+    browser, request_id = world.start("takeover")
+    xml = base64.b64decode(
+        world.idp.response(
+            "recycled@acme.test",
+            acs=world.acs("takeover"),
+            audience=world.entity_id("takeover"),
+            in_response_to=request_id,
+            name_id="new-id-2",
+            **alone,
+        )
+    ).decode()
+    # The Response's own Issuer, which no signature covers when only the Assertion is signed.
+    edited = xml.replace(
+        f">{world.idp.entity_id}</ns1:Issuer><ns0:Status>",
+        ">http://evil.example/idp</ns1:Issuer><ns0:Status>",
+        1,
+    )
+    assert edited != xml
+
+    answer = world.post(browser, "takeover", base64.b64encode(edited.encode()).decode())
+
+    assert first.status_code == 302 and conflict.status_code == 403
+    refused_clearly(world, answer, "could not be verified", "Response Issuer .*evil.example")
+    [member] = members_of(world, "takeover")
+    assert (member.sso_issuer, member.sso_subject) == (world.idp.entity_id, "old-id-1")
+    assert world.me(browser, "takeover").status_code == 401
