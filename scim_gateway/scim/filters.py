@@ -4,12 +4,18 @@ Every attribute a filter may name is mapped below, to an indexed column or to th
 of a multi-valued attribute; any other one is refused with invalidFilter rather than
 silently matching nothing (RFC 7644 §3.4.2.2). Every predicate built here is two-valued
 (never SQL NULL), so that `not (...)` means what it means in scim2-models' own evaluator.
+
+A literal is checked once decoded: its escapes may spell a character the string rule of
+seat_core.text refuses, and its JSON type must be the attribute's (docs/input.md).
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from inspect import isclass
 from typing import Any
 
 from scim2_models import (
@@ -42,6 +48,8 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.sql.expression import FromClause
+
+from seat_core.text import InvalidText, check_text
 
 from .mapping import Scalar, Values
 from .policy import comparison_key
@@ -78,6 +86,7 @@ class SqlFilter(FilterVisitor[ColumnElement[bool]]):
 
     def where(self) -> ColumnElement[bool]:
         """Return the WHERE clause of the whole filter."""
+        _Literals().visit(self.filter.ast)
         return self.visit(self.filter.ast)
 
     def _bind(self, attr_path: AttrPath, *, comparison: bool) -> AttributeBinding | None:
@@ -101,7 +110,13 @@ class SqlFilter(FilterVisitor[ColumnElement[bool]]):
         if binding is None:
             return false()
         target = self._target(binding, node.attr_path)
-        value = coerce_value(binding, node.value, node.op)
+        if isinstance(target, Values) and binding.sub_field_name is None:
+            # "emails co x" compares each email's value: type the literal by that.
+            value_path = AttrPath(node.attr_path.attr, "value", node.attr_path.uri)
+            typed = self._bind(value_path, comparison=True) or binding
+        else:
+            typed = binding
+        value = operand(typed, node)
         if isinstance(target, Scalar):
             return compare(target, node.op, value, binding, self.dialect)
         rows, correlation, subs = target.rows(self.dialect)
@@ -168,7 +183,7 @@ class _ValueFilter(FilterVisitor[ColumnElement[bool]]):
 
     def visit_comparison(self, node: Comparison) -> ColumnElement[bool]:
         binding, sub = self._sub(node.attr_path, comparison=True)
-        value = coerce_value(binding, node.value, node.op)
+        value = operand(binding, node)
         return compare(sub, node.op, value, binding, self.outer.dialect)
 
     def visit_present(self, node: Present) -> ColumnElement[bool]:
@@ -183,6 +198,83 @@ class _ValueFilter(FilterVisitor[ColumnElement[bool]]):
 
     def visit_value_path(self, node: ValuePath) -> ColumnElement[bool]:
         raise InvalidFilterException(detail="A value filter cannot hold another one")
+
+
+class _Literals(FilterVisitor[None]):
+    """Refuse a filter whose decoded string literals the string rule refuses."""
+
+    def visit_comparison(self, node: Comparison) -> None:
+        if isinstance(node.value, str):
+            try:
+                check_text(node.value, what=f"The value compared with {node.attr_path}")
+            except InvalidText as error:
+                raise InvalidFilterException(detail=error.message) from None
+
+    def visit_present(self, node: Present) -> None:
+        return None
+
+    def visit_not(self, node: Not) -> None:
+        self.visit(node.expr)
+
+    def visit_logical_expr(self, node: LogicalExpr) -> None:
+        for term in node.terms:
+            self.visit(term)
+
+    def visit_value_path(self, node: ValuePath) -> None:
+        self.visit(node.val_filter)
+
+
+# The JSON type a filter's literal must have, by the Python type of the attribute it is
+# compared with; a string spells a dateTime, a reference or base64 binary (RFC 7643 §2.3).
+_NUMBERS = (int, float, Decimal)
+
+
+def operand(binding: AttributeBinding, node: Comparison) -> Any:
+    """Return a comparison's literal as its attribute's Python type.
+
+    RFC 7644 §3.4.2.2 compares an attribute with a value of its own type: a boolean with
+    true or false, a number with a number, the others with a string. pydantic's lax
+    conversion would read 5 as a dateTime of 1970 and "yes" as true.
+
+    :raises InvalidFilterException: for a literal of another JSON type.
+    """
+    value = node.value
+    expected = binding.target_type
+    if value is not None and isclass(expected) and not _fits(expected, value):
+        raise InvalidFilterException(
+            detail=f"'{node.attr_path}' is {_kind(expected)}; "
+            f"it cannot be compared with {_json_kind(value)}."
+        )
+    return coerce_value(binding, value, node.op)
+
+
+def _fits(expected: type, value: Any) -> bool:
+    if issubclass(expected, bool):
+        return isinstance(value, bool)
+    if issubclass(expected, _NUMBERS):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if issubclass(expected, str | datetime | bytes):
+        return isinstance(value, str)
+    # A complex attribute compared as a whole: its value sub-attribute decides.
+    return True
+
+
+def _kind(expected: type) -> str:
+    if issubclass(expected, bool):
+        return "a boolean"
+    if issubclass(expected, _NUMBERS):
+        return "a number"
+    if issubclass(expected, datetime):
+        return "a dateTime"
+    return "a string"
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, str):
+        return "a string"
+    return f"the number {value}"
 
 
 def _exists(rows: FromClause, correlation: ColumnElement[bool], condition: Any) -> Any:
