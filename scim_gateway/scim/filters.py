@@ -28,6 +28,7 @@ from scim2_models.path import (
     AttrPath,
     CompareOperator,
     Comparison,
+    FilterNode,
     FilterVisitor,
     LogicalExpr,
     LogicalOperator,
@@ -86,7 +87,7 @@ class SqlFilter(FilterVisitor[ColumnElement[bool]]):
 
     def where(self) -> ColumnElement[bool]:
         """Return the WHERE clause of the whole filter."""
-        _Literals().visit(self.filter.ast)
+        check_literals(self.filter.ast)
         return self.visit(self.filter.ast)
 
     def _bind(self, attr_path: AttrPath, *, comparison: bool) -> AttributeBinding | None:
@@ -222,6 +223,14 @@ class _Literals(FilterVisitor[None]):
 
     def visit_value_path(self, node: ValuePath) -> None:
         self.visit(node.val_filter)
+
+
+def check_literals(node: FilterNode) -> None:
+    """Refuse a filter, or a PATCH path's value filter, holding a literal the string rule refuses.
+
+    :raises InvalidFilterException: naming the attribute and the refused character.
+    """
+    _Literals().visit(node)
 
 
 # The JSON type a filter's literal must have, by the Python type of the attribute it is

@@ -180,3 +180,18 @@ def test_the_scim_root_and_doubled_slashes_answer_scim_json_not_a_redirect(
     response = scim.client.get(path, headers={"Authorization": f"Bearer {scim.token}"})
 
     assert_scim_error(response, 404)
+
+
+@pytest.mark.parametrize("escape", ["\\u0000", "\\ud800", "\\u0085"])
+def test_a_patch_path_filter_with_a_refused_character_stores_nothing(
+    scim: Scim, escape: str
+) -> None:
+    ann = scim.create_user("ann", emails=[{"value": "ann@acme.test", "type": "work"}])
+    path = f'emails[type eq "{escape}"].value'
+
+    response = scim.patch(
+        f"/Users/{ann['id']}", [{"op": "replace", "path": path, "value": "x@acme.test"}]
+    )
+
+    assert f"U+{escape[2:].upper()}" in assert_scim_error(response, 400, "invalidFilter")["detail"]
+    assert scim.get(f"/Users/{ann['id']}").json["emails"] == ann["emails"]
