@@ -5,17 +5,13 @@ of a multi-valued attribute; any other one is refused with invalidFilter rather 
 silently matching nothing (RFC 7644 §3.4.2.2). Every predicate built here is two-valued
 (never SQL NULL), so that `not (...)` means what it means in scim2-models' own evaluator.
 
-A literal is checked once decoded: its escapes may spell a character the string rule of
-seat_core.text refuses, and its JSON type must be the attribute's (docs/input.md).
+Literals are checked by literals.py before any SQL is built (docs/input.md).
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
-from datetime import datetime
-from decimal import Decimal
-from inspect import isclass
 from typing import Any
 
 from scim2_models import (
@@ -28,14 +24,12 @@ from scim2_models.path import (
     AttrPath,
     CompareOperator,
     Comparison,
-    FilterNode,
     FilterVisitor,
     LogicalExpr,
     LogicalOperator,
     Not,
     Present,
     ValuePath,
-    coerce_value,
 )
 from sqlalchemy import (
     ColumnElement,
@@ -50,8 +44,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.expression import FromClause
 
-from seat_core.text import InvalidText, check_text
-
+from .literals import check_literals, operand
 from .mapping import Scalar, Values
 from .policy import comparison_key
 
@@ -199,91 +192,6 @@ class _ValueFilter(FilterVisitor[ColumnElement[bool]]):
 
     def visit_value_path(self, node: ValuePath) -> ColumnElement[bool]:
         raise InvalidFilterException(detail="A value filter cannot hold another one")
-
-
-class _Literals(FilterVisitor[None]):
-    """Refuse a filter whose decoded string literals the string rule refuses."""
-
-    def visit_comparison(self, node: Comparison) -> None:
-        if isinstance(node.value, str):
-            try:
-                check_text(node.value, what=f"The value compared with {node.attr_path}")
-            except InvalidText as error:
-                raise InvalidFilterException(detail=error.message) from None
-
-    def visit_present(self, node: Present) -> None:
-        return None
-
-    def visit_not(self, node: Not) -> None:
-        self.visit(node.expr)
-
-    def visit_logical_expr(self, node: LogicalExpr) -> None:
-        for term in node.terms:
-            self.visit(term)
-
-    def visit_value_path(self, node: ValuePath) -> None:
-        self.visit(node.val_filter)
-
-
-def check_literals(node: FilterNode) -> None:
-    """Refuse a filter, or a PATCH path's value filter, holding a literal the string rule refuses.
-
-    :raises InvalidFilterException: naming the attribute and the refused character.
-    """
-    _Literals().visit(node)
-
-
-# The JSON type a filter's literal must have, by the Python type of the attribute it is
-# compared with; a string spells a dateTime, a reference or base64 binary (RFC 7643 §2.3).
-_NUMBERS = (int, float, Decimal)
-
-
-def operand(binding: AttributeBinding, node: Comparison) -> Any:
-    """Return a comparison's literal as its attribute's Python type.
-
-    RFC 7644 §3.4.2.2 compares an attribute with a value of its own type: a boolean with
-    true or false, a number with a number, the others with a string. pydantic's lax
-    conversion would read 5 as a dateTime of 1970 and "yes" as true.
-
-    :raises InvalidFilterException: for a literal of another JSON type.
-    """
-    value = node.value
-    expected = binding.target_type
-    if value is not None and isclass(expected) and not _fits(expected, value):
-        raise InvalidFilterException(
-            detail=f"'{node.attr_path}' is {_kind(expected)}; "
-            f"it cannot be compared with {_json_kind(value)}."
-        )
-    return coerce_value(binding, value, node.op)
-
-
-def _fits(expected: type, value: Any) -> bool:
-    if issubclass(expected, bool):
-        return isinstance(value, bool)
-    if issubclass(expected, _NUMBERS):
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if issubclass(expected, str | datetime | bytes):
-        return isinstance(value, str)
-    # A complex attribute compared as a whole: its value sub-attribute decides.
-    return True
-
-
-def _kind(expected: type) -> str:
-    if issubclass(expected, bool):
-        return "a boolean"
-    if issubclass(expected, _NUMBERS):
-        return "a number"
-    if issubclass(expected, datetime):
-        return "a dateTime"
-    return "a string"
-
-
-def _json_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, str):
-        return "a string"
-    return f"the number {value}"
 
 
 def _exists(rows: FromClause, correlation: ColumnElement[bool], condition: Any) -> Any:

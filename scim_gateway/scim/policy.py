@@ -8,6 +8,8 @@ from typing import Any
 from scim2_models import InvalidPathException, PatchOp, PatchOperation, Path, ScimPolicy
 from scim2_models.path import AttrPath
 
+from .literals import check_literals
+
 
 def comparison_key(binding: Any, value: str) -> str:
     """Return the form strings are compared in: NFKC and casefold unless caseExact.
@@ -49,8 +51,6 @@ def check_patch(patch: PatchOp[Any], model: Any) -> None:
     :raises InvalidFilterException: for a value filter holding a literal the string rule
         refuses: with an unmatched filter, the operation would store it (POLICY).
     """
-    from .filters import check_literals  # filters imports comparison_key from here
-
     declared = {str(model.__schema__).lower(), *map(str.lower, model.get_extension_models())}
     for operation in patch.operations or []:
         if operation.path:

@@ -48,6 +48,8 @@ GROUP_ATTRIBUTES = [
     "members",
     "members.value",
 ]
+# Attributes holding ids, which differ between the two databases' copies of the users.
+ID_VALUED = {"id", "members", "members.value"}
 OPERATORS = ["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"]
 # RFC 8259 §7: the two-character escapes, and \u with four hex digits of either case.
 SHORT_ESCAPES = ['\\"', "\\\\", "\\/", "\\b", "\\f", "\\n", "\\r", "\\t"]
@@ -208,4 +210,7 @@ def test_escaped_filter_literals_get_the_same_answer_on_both_databases(
             gateway.ask("GET", f"/{resource}?filter={quote(text, safe='')}") for gateway in gateways
         ]
 
+    if attribute in ID_VALUED and answers[0][0] == 200:
+        # Ids are drawn at random on each database: "id gt x" may match different users.
+        answers = [answer[:1] for answer in answers]
     assert answers[0] == answers[1], text
