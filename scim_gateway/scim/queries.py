@@ -37,7 +37,8 @@ def parametrized(generic: Any, model: Any) -> Any:
 # Past the end of any table, and an OFFSET both databases take (theirs are signed 64-bit),
 # so an oversized startIndex gets an empty page instead of an overflow in the query.
 MAX_START_INDEX = 2**62
-# A query string's integer: ASCII digits, perhaps negative; past 18 digits it is clamped.
+# A query string's integer: ASCII digits, perhaps negative; past 18 of them (leading zeros
+# aside) it is clamped.
 _INTEGER = re.compile(r"-?[0-9]+")
 _DIGITS = 18
 
@@ -145,11 +146,14 @@ def _paging(parameters: Mapping[str, str]) -> dict[str, str]:
             continue
         if _INTEGER.fullmatch(text) is None:
             raise InvalidValueException(detail=f"{name} must be an integer written in digits.")
-        if len(text) > _DIGITS:
-            # Past 2^59 either way: only the sign tells what it is clamped to (search_request
-            # then clamps a count to SCIM_MAX_RESULTS).
-            text = "0" if text.startswith("-") else str(MAX_START_INDEX)
-        read[name] = text
+        negative = text.startswith("-")
+        digits = text.lstrip("-").lstrip("0") or "0"
+        if len(digits) > _DIGITS:
+            # At least 10^18 either way, past the end of any table: only the sign tells what
+            # it is clamped to (search_request then clamps a count to SCIM_MAX_RESULTS).
+            digits = "0" if negative else str(MAX_START_INDEX)
+            negative = False
+        read[name] = f"-{digits}" if negative else digits
     return read
 
 

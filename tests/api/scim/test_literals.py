@@ -106,12 +106,14 @@ def test_a_start_index_of_five_thousand_digits_is_clamped_to_an_empty_page(scim:
     response = scim.get("/Users?startIndex=" + "9" * 5000)
     huge_count = scim.get("/Users?count=" + "9" * 5000)
     negative = scim.get("/Users?count=-" + "9" * 5000)
+    zeros = scim.get("/Users?startIndex=" + "0" * 5000 + "1")
 
     assert response.status_code == 200
     assert response.json["totalResults"] == 1 and response.json.get("Resources", []) == []
     assert response.json["startIndex"] == 2**62
     assert [u["userName"] for u in huge_count.json["Resources"]] == ["ann"]
     assert negative.status_code == 200 and negative.json.get("Resources", []) == []
+    assert [u["userName"] for u in zeros.json["Resources"]] == ["ann"]
 
 
 @pytest.mark.parametrize("value", ['"yes"', "1", "0", '"1"', '"on"', '""', "[]"])
