@@ -82,7 +82,10 @@ _HEAD = 256
 def _keep_head(read_into: Any) -> Any:
     def read_into_keeping_the_head(self: Any, unreader: Any, buf: Any, stop: bool = False) -> Any:
         read = read_into(self, unreader, buf, stop)
-        if stop:  # the first read of a request (Request.parse)
+        # The first read of a request, and the next ones while they add to the same start
+        # (a client may send its request line in pieces).
+        head = getattr(self, "gateway_head", None)
+        if head is None or (len(head) < _HEAD and bytes(buf[: len(head)]) == head):
             self.gateway_head = bytes(buf[:_HEAD])
         return read
 
