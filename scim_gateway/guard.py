@@ -6,6 +6,7 @@ from io import BytesIO
 from urllib.parse import parse_qsl
 
 from flask import Flask, current_app, request
+from gunicorn.http.errors import ParseException
 from werkzeug.exceptions import HTTPException, default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
@@ -79,7 +80,7 @@ def refusal(
 
 
 def _read_chunked_body() -> Response | None:
-    """Read a chunked body whole, up to MAX_CONTENT_LENGTH; answer 413 past it.
+    """Read a chunked body whole, up to MAX_CONTENT_LENGTH; answer 413 past it, 400 if broken.
 
     A chunked body has no Content-Length to refuse up front, and werkzeug's stream stops
     at the limit without an error: the view would read a body cut short, which may even
@@ -89,7 +90,12 @@ def _read_chunked_body() -> Response | None:
     if "HTTP_TRANSFER_ENCODING" not in environ or request.content_length is not None:
         return None
     limit = current_app.config["MAX_CONTENT_LENGTH"]
-    data = environ["wsgi.input"].read(limit + 1)
+    try:
+        data = environ["wsgi.input"].read(limit + 1)
+    except (OSError, ValueError, ParseException):
+        # A chunk size that is not hex, a missing CRLF, or a client gone mid-body.
+        detail = "The request body is not valid chunked encoding (RFC 9112 §7.1)."
+        return refusal(400, detail, scim_type="invalidSyntax")
     if len(data) > limit:
         return refusal(413, f"The request body is larger than {limit} bytes.")
     environ["wsgi.input"] = BytesIO(data)

@@ -187,11 +187,13 @@ def test_a_chunked_body_over_the_limit_is_a_413_and_creates_nothing(
     under = USER % b"bob"
 
     refused = exchange(address, chunked("/scim/v2/Users", token, over))
+    broken = exchange(address, chunked("/scim/v2/Users", token, b"").replace(b"0\r\n", b"zz\r\n"))
     accepted = exchange(address, chunked("/scim/v2/Users", token, under))
     listed = exchange(
         address, request("/scim/v2/Users", b"Authorization: Bearer " + token.encode())
     )
 
     assert_in_format("scim", refused, 413, "")
+    assert_in_format("scim", broken, 400, "chunked")
     assert accepted[0] == 201, accepted
     assert [user["userName"] for user in json.loads(listed[2])["Resources"]] == ["bob"]
