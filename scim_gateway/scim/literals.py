@@ -12,9 +12,10 @@ from decimal import Decimal
 from inspect import isclass
 from typing import Any
 
-from scim2_models import InvalidFilterException
+from scim2_models import InvalidFilterException, SCIMException, ScimFilter
 from scim2_models.path import (
     AttributeBinding,
+    AttrPath,
     Comparison,
     FilterNode,
     FilterVisitor,
@@ -111,3 +112,43 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, str):
         return "a string"
     return f"the number {value}"
+
+
+class _Types(FilterVisitor[None]):
+    """Refuse a comparison whose literal has another JSON type than its attribute."""
+
+    def __init__(self, scim_filter: Any, outer: AttrPath | None = None) -> None:
+        self.filter = scim_filter
+        self.outer = outer
+
+    def visit_comparison(self, node: Comparison) -> None:
+        path = node.attr_path
+        if self.outer is not None:
+            path = AttrPath(self.outer.attr, path.attr, self.outer.uri)
+        try:
+            binding = self.filter.resolve_comparison(path, strict=False)
+        except SCIMException:
+            return  # an attribute no schema declares: the caller says what it makes of it
+        if binding is not None:
+            operand(binding, node)
+
+    def visit_present(self, node: Present) -> None:
+        return None
+
+    def visit_not(self, node: Not) -> None:
+        self.visit(node.expr)
+
+    def visit_logical_expr(self, node: LogicalExpr) -> None:
+        for term in node.terms:
+            self.visit(term)
+
+    def visit_value_path(self, node: ValuePath) -> None:
+        _Types(self.filter, node.attr_path).visit(node.val_filter)
+
+
+def check_types(node: FilterNode, model: Any) -> None:
+    """Refuse a PATCH path's value filter comparing an attribute with another type of value.
+
+    :raises InvalidFilterException: as operand() does.
+    """
+    _Types(ScimFilter[model](node)).visit(node)  # type: ignore[misc]

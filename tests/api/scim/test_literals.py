@@ -197,3 +197,19 @@ def test_a_patch_path_filter_with_a_refused_character_stores_nothing(
 
     assert f"U+{escape[2:].upper()}" in assert_scim_error(response, 400, "invalidFilter")["detail"]
     assert scim.get(f"/Users/{ann['id']}").json["emails"] == ann["emails"]
+
+
+@pytest.mark.parametrize(
+    "path", ["emails[primary eq 1].value", 'emails[primary eq "true"].value', "emails[type eq 5]"]
+)
+def test_a_patch_path_filter_comparing_with_another_type_changes_nothing(
+    scim: Scim, path: str
+) -> None:
+    ann = scim.create_user("ann", emails=[{"value": "ann@acme.test", "primary": True}])
+
+    response = scim.patch(
+        f"/Users/{ann['id']}", [{"op": "replace", "path": path, "value": "x@acme.test"}]
+    )
+
+    assert_scim_error(response, 400, "invalidFilter")
+    assert scim.get(f"/Users/{ann['id']}").json["emails"] == ann["emails"]
