@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import config, cookies, db, guard, health, logs, metrics, ratelimit
+from . import config, cookies, db, guard, health, logs, metrics, ratelimit, routing
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -20,6 +20,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     health.init_app(app)
     guard.init_app(app)
     ratelimit.init_app(app)
+    routing.init_app(app)
 
     from . import admin, api, landing, scim, sso
 

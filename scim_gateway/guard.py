@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from io import BytesIO
 from urllib.parse import parse_qsl
 
-from flask import Flask, request
+from flask import Flask, current_app, request
+from gunicorn.http.errors import ParseException
 from werkzeug.exceptions import HTTPException, default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
@@ -35,7 +37,10 @@ def unrouted(error: HTTPException) -> Response | HTTPException:
 
 
 def check_request() -> Response | None:
-    """Answer 414 or 400 for a URL or form the gateway refuses; None lets the request on."""
+    """Answer 413, 414 or 400 for a body, URL or form the gateway refuses; None lets it on."""
+    too_large = _read_chunked_body()
+    if too_large is not None:
+        return too_large
     length = len(request.environ.get("PATH_INFO", "")) + len(request.query_string)
     if length > MAX_URL_LENGTH:
         detail = f"The URL is {length} characters long; the gateway reads at most {MAX_URL_LENGTH}."
@@ -72,6 +77,31 @@ def refusal(
         response = default_exceptions[status](description=detail).get_response()
     response.headers.update(headers or {})
     return response
+
+
+def _read_chunked_body() -> Response | None:
+    """Read a chunked body whole, up to MAX_CONTENT_LENGTH; answer 413 past it, 400 if broken.
+
+    A chunked body has no Content-Length to refuse up front, and werkzeug's stream stops
+    at the limit without an error: the view would read a body cut short, which may even
+    be valid JSON. Read here once, it reaches the views as a body of known length.
+    """
+    environ = request.environ
+    if "HTTP_TRANSFER_ENCODING" not in environ or request.content_length is not None:
+        return None
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    try:
+        data = environ["wsgi.input"].read(limit + 1)
+    except (OSError, ValueError, ParseException):
+        # A chunk size that is not hex, a missing CRLF, or a client gone mid-body.
+        detail = "The request body is not valid chunked encoding (RFC 9112 §7.1)."
+        return refusal(400, detail, scim_type="invalidSyntax")
+    if len(data) > limit:
+        return refusal(413, f"The request body is larger than {limit} bytes.")
+    environ["wsgi.input"] = BytesIO(data)
+    environ["CONTENT_LENGTH"] = str(len(data))
+    del environ["HTTP_TRANSFER_ENCODING"]
+    return None
 
 
 def _url_problem() -> tuple[str, str] | None:

@@ -25,13 +25,56 @@ IPNetwork = IPv4Network | IPv6Network
 Resolver = Callable[[str, int], Sequence[str]]
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
-_PRIVATE_V4 = tuple(ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
-_SHARED_V4 = ip_network("100.64.0.0/10")
-_UNIQUE_LOCAL = ip_network("fc00::/7")
 _NAT64 = ip_network("64:ff9b::/96")
-_DOCUMENTATION = tuple(
-    ip_network(n)
-    for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32", "3fff::/20")
+_MAPPED = ip_network("::ffff:0:0/96")
+
+# Every block of IANA's IPv4 and IPv6 Special-Purpose Address Registries that is not
+# globally reachable (registry columns "Globally Reachable" False or N/A; docs/alerts.md),
+# plus multicast and the deprecated site-local block, each with what a refusal calls it.
+# Python's ipaddress.is_global misses some (192.0.0.0/24, 192.88.99.0/24, 5f00::/16), so
+# the table is the rule; is_global is only a net under it. Where the registry marks a few
+# addresses inside a refused block as reachable (the PCP and TURN anycast 192.0.0.9 and
+# 192.0.0.10, AMT and ORCHIDv2 inside 2001::/23), the whole block is still refused: they
+# are protocol anycast addresses and identifiers, never a webhook receiver.
+# The first block that holds an address names it, so narrower blocks come first.
+SPECIAL_PURPOSE: tuple[tuple[IPNetwork, str], ...] = tuple(
+    (ip_network(block), kind)
+    for block, kind in (
+        # IPv4 (RFC 6890 and its updates)
+        ("0.0.0.0/32", "an unspecified address"),  # "this host on this network"
+        ("0.0.0.0/8", "a 'this network' address"),
+        ("10.0.0.0/8", "a private network address"),
+        ("100.64.0.0/10", "a shared (carrier-grade NAT) address"),
+        ("127.0.0.0/8", "a loopback address"),
+        ("169.254.0.0/16", "a link-local address"),
+        ("172.16.0.0/12", "a private network address"),
+        ("192.0.0.0/24", "an IETF protocol assignment address"),  # incl. 192.0.0.192
+        ("192.0.2.0/24", "a documentation address"),
+        ("192.88.99.0/24", "a deprecated 6to4 relay anycast address"),
+        ("192.168.0.0/16", "a private network address"),
+        ("198.18.0.0/15", "a benchmarking address"),
+        ("198.51.100.0/24", "a documentation address"),
+        ("203.0.113.0/24", "a documentation address"),
+        ("224.0.0.0/4", "a multicast address"),
+        ("255.255.255.255/32", "a reserved address"),  # limited broadcast
+        ("240.0.0.0/4", "a reserved address"),
+        # IPv6 (RFC 6890 and its updates)
+        ("::/128", "an unspecified address"),
+        ("::1/128", "a loopback address"),
+        ("::ffff:0:0/96", "an IPv4-mapped address"),
+        ("64:ff9b:1::/48", "a local-use IPv4/IPv6 translation address"),
+        ("100::/64", "a discard-only address"),
+        ("100:0:0:1::/64", "a dummy IPv6 address"),
+        ("2001:db8::/32", "a documentation address"),
+        ("2001::/23", "an IETF protocol assignment address"),  # Teredo, benchmarking, ORCHID
+        ("2002::/16", "a 6to4 address"),  # one carrying a refused IPv4 address is named by it
+        ("3fff::/20", "a documentation address"),
+        ("5f00::/16", "a segment routing address"),
+        ("fc00::/7", "a unique-local address"),
+        ("fe80::/10", "a link-local address"),
+        ("fec0::/10", "a site-local address"),
+        ("ff00::/8", "a multicast address"),
+    )
 )
 _LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 _DIGITS = {16: re.compile(r"^[0-9a-f]*$"), 8: re.compile(r"^[0-7]*$"), 10: re.compile(r"^[0-9]+$")}
@@ -156,24 +199,12 @@ def refusal_of(address: IPAddress) -> str | None:
     carried = _carried_v4(address)
     if carried is not None and (kind := refusal_of(carried)) is not None:
         return kind
-    if address.is_unspecified:
-        return "an unspecified address"
-    if address.is_loopback:
-        return "a loopback address"
-    if address.is_link_local:
-        return "a link-local address"
-    if address.is_multicast:
-        return "a multicast address"
-    if any(address in network for network in _PRIVATE_V4):
-        return "a private network address"
-    if address in _SHARED_V4:
-        return "a shared (carrier-grade NAT) address"
-    if address in _UNIQUE_LOCAL:
-        return "a unique-local address"
-    if isinstance(address, IPv6Address) and address.is_site_local:
-        return "a site-local address"
-    if any(address in network for network in _DOCUMENTATION):
-        return "a documentation address"
+    if address in _MAPPED:
+        # The connection goes to the IPv4 address it maps, checked just above.
+        return None
+    for network, kind in SPECIAL_PURPOSE:
+        if address.version == network.version and address in network:
+            return kind
     if address.is_reserved or address.is_private or not address.is_global:
         return "a reserved address"
     return None

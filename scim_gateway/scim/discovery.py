@@ -148,7 +148,7 @@ def schema(schema_id: str) -> Response:
     return _one(_schemas(), schema_id, "schema")
 
 
-@bp.route("/", defaults={"path": ""}, methods=METHODS)
+@bp.route("/", defaults={"path": ""}, methods=METHODS, strict_slashes=False)
 @bp.route("/<path:path>", methods=METHODS)
 def unknown(path: str) -> Response:
     """Answer 404 with a SCIM Error for every other path under /scim/v2."""

@@ -4,6 +4,8 @@ Every attribute a filter may name is mapped below, to an indexed column or to th
 of a multi-valued attribute; any other one is refused with invalidFilter rather than
 silently matching nothing (RFC 7644 §3.4.2.2). Every predicate built here is two-valued
 (never SQL NULL), so that `not (...)` means what it means in scim2-models' own evaluator.
+
+Literals are checked by literals.py before any SQL is built (docs/input.md).
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from scim2_models.path import (
     Not,
     Present,
     ValuePath,
-    coerce_value,
 )
 from sqlalchemy import (
     ColumnElement,
@@ -43,6 +44,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.expression import FromClause
 
+from .literals import check_literals, operand
 from .mapping import Scalar, Values
 from .policy import comparison_key
 
@@ -78,6 +80,7 @@ class SqlFilter(FilterVisitor[ColumnElement[bool]]):
 
     def where(self) -> ColumnElement[bool]:
         """Return the WHERE clause of the whole filter."""
+        check_literals(self.filter.ast)
         return self.visit(self.filter.ast)
 
     def _bind(self, attr_path: AttrPath, *, comparison: bool) -> AttributeBinding | None:
@@ -101,7 +104,13 @@ class SqlFilter(FilterVisitor[ColumnElement[bool]]):
         if binding is None:
             return false()
         target = self._target(binding, node.attr_path)
-        value = coerce_value(binding, node.value, node.op)
+        if isinstance(target, Values) and binding.sub_field_name is None:
+            # "emails co x" compares each email's value: type the literal by that.
+            value_path = AttrPath(node.attr_path.attr, "value", node.attr_path.uri)
+            typed = self._bind(value_path, comparison=True) or binding
+        else:
+            typed = binding
+        value = operand(typed, node)
         if isinstance(target, Scalar):
             return compare(target, node.op, value, binding, self.dialect)
         rows, correlation, subs = target.rows(self.dialect)
@@ -168,7 +177,7 @@ class _ValueFilter(FilterVisitor[ColumnElement[bool]]):
 
     def visit_comparison(self, node: Comparison) -> ColumnElement[bool]:
         binding, sub = self._sub(node.attr_path, comparison=True)
-        value = coerce_value(binding, node.value, node.op)
+        value = operand(binding, node)
         return compare(sub, node.op, value, binding, self.outer.dialect)
 
     def visit_present(self, node: Present) -> ColumnElement[bool]:

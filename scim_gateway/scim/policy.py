@@ -6,6 +6,9 @@ import unicodedata
 from typing import Any
 
 from scim2_models import InvalidPathException, PatchOp, PatchOperation, Path, ScimPolicy
+from scim2_models.path import AttrPath
+
+from .literals import check_literals, check_types
 
 
 def comparison_key(binding: Any, value: str) -> str:
@@ -45,11 +48,18 @@ def check_patch(patch: PatchOp[Any], model: Any) -> None:
     is a mistake and gets invalidPath (RFC 7644 §3.5.2).
 
     :raises InvalidPathException: for a path naming no attribute of a declared schema.
+    :raises InvalidFilterException: for a value filter holding a literal the string rule
+        refuses (with an unmatched filter, the operation would store it: POLICY), or one of
+        another type than its attribute.
     """
     declared = {str(model.__schema__).lower(), *map(str.lower, model.get_extension_models())}
     for operation in patch.operations or []:
         if operation.path:
-            _check_path(Path[model](operation.path), declared)  # type: ignore[misc]
+            path = Path[model](operation.path)  # type: ignore[misc]
+            if not isinstance(path.ast, AttrPath | None):
+                check_literals(path.ast)
+                check_types(path.ast, model)
+            _check_path(path, declared)
         if operation.op == PatchOperation.Op.remove and isinstance(operation.value, list):
             operation.value = [_without_nulls(entry) for entry in operation.value]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
@@ -11,6 +12,7 @@ from scim2_models import (
     Context,
     InvalidFilterException,
     InvalidSyntaxException,
+    InvalidValueException,
     ListResponse,
     PreconditionFailedException,
     ResponseParameters,
@@ -35,6 +37,10 @@ def parametrized(generic: Any, model: Any) -> Any:
 # Past the end of any table, and an OFFSET both databases take (theirs are signed 64-bit),
 # so an oversized startIndex gets an empty page instead of an overflow in the query.
 MAX_START_INDEX = 2**62
+# A query string's integer: ASCII digits, perhaps negative; past 18 of them (leading zeros
+# aside) it is clamped.
+_INTEGER = re.compile(r"-?[0-9]+")
+_DIGITS = 18
 
 SEARCH_PARAMETERS = (
     "filter",
@@ -107,6 +113,7 @@ def search_request(model: Any, payload: Mapping[str, Any] | None = None) -> Any:
     """
     if payload is None:
         payload = {key: request.args[key] for key in SEARCH_PARAMETERS if key in request.args}
+        payload = {**payload, **_paging(payload)}
     if isinstance(payload.get("attributes"), str):
         payload = {**payload, "attributes": _expand_seat(payload["attributes"])}
     text = payload.get("filter")
@@ -121,6 +128,33 @@ def search_request(model: Any, payload: Mapping[str, Any] | None = None) -> Any:
     if search.start_index is not None and search.start_index > MAX_START_INDEX:
         search.start_index = MAX_START_INDEX
     return search
+
+
+def _paging(parameters: Mapping[str, str]) -> dict[str, str]:
+    """Return startIndex and count of a query string as integers pydantic reads exactly.
+
+    Only ASCII digits with an optional minus sign are numbers here: Python's int() would
+    also take "1_000", " 7" and "٣". A number too long for any table is clamped, as
+    RFC 7644 §3.4.2.4 clamps one out of range, instead of failing to parse.
+
+    :raises InvalidValueException: for anything else.
+    """
+    read: dict[str, str] = {}
+    for name in ("startIndex", "count"):
+        text = parameters.get(name)
+        if text is None:
+            continue
+        if _INTEGER.fullmatch(text) is None:
+            raise InvalidValueException(detail=f"{name} must be an integer written in digits.")
+        negative = text.startswith("-")
+        digits = text.lstrip("-").lstrip("0") or "0"
+        if len(digits) > _DIGITS:
+            # At least 10^18 either way, past the end of any table: only the sign tells what
+            # it is clamped to (search_request then clamps a count to SCIM_MAX_RESULTS).
+            digits = "0" if negative else str(MAX_START_INDEX)
+            negative = False
+        read[name] = f"-{digits}" if negative else digits
+    return read
 
 
 def page(

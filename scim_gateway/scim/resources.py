@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Any, Self
 
-from pydantic import ValidationInfo, model_validator
+from pydantic import ValidationInfo, field_validator, model_validator
 from scim2_models import (
     URN,
     Email,
@@ -61,6 +61,19 @@ class GatewayUser(User[EnterpriseUser | SeatExtension]):
     """The SCIM User served: scim2-models' own, but for how emails are checked."""
 
     emails: list[UserEmail] | None = None
+
+    @field_validator("active", mode="before")
+    @classmethod
+    def _read_active(cls, value: Any) -> Any:
+        """Take a JSON boolean, or the "True"/"False" strings Entra sends; nothing else.
+
+        pydantic would read "yes", "on" and 1 as true, and a create with them takes a seat.
+        """
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise ValueError('active must be true or false (or the string "True" or "False")')
 
     @model_validator(mode="after")
     def _validate_comparison_forms(self, info: ValidationInfo) -> Self:

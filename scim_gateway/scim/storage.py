@@ -119,11 +119,15 @@ def write_group(group: ScimGroup, resource: Any) -> None:
 
 
 def member_ids(resource: Any) -> list[str]:
-    """Return the ids of a Group's members, in order, without repeats."""
+    """Return the ids of a Group's members, in order, without repeats.
+
+    :raises InvalidValueException: for a member without a value, which names nobody.
+    """
     seen: dict[str, None] = {}
     for entry in resource.members or []:
-        if entry.value:
-            seen.setdefault(str(entry.value), None)
+        if not entry.value:
+            raise invalid_value("Every member of a group needs a value: the id of a user.")
+        seen.setdefault(str(entry.value), None)
     return list(seen)
 
 

@@ -85,6 +85,10 @@ def deliveries(app):
         ("http://example.com@127.0.0.1/", "Put no user name or password in a webhook URL"),
         ("http://localhost:8080/hooks", "resolves to a loopback address"),
         ("gopher://hooks.example.com/", "is not a web address"),
+        ("http://192.0.0.192/", "is an IETF protocol assignment address (192.0.0.192)"),
+        ("http://[::ffff:192.0.0.192]/", "is an IETF protocol assignment address (192.0.0.192)"),
+        ("http://192.88.99.1/", "is a deprecated 6to4 relay anycast address (192.88.99.1)"),
+        ("http://198.18.0.1/", "is a benchmarking address (198.18.0.1)"),
     ],
 )
 def test_saving_a_refused_webhook_url_says_why_and_stores_nothing(app, owner, url, message):
@@ -122,6 +126,19 @@ def test_a_name_that_turned_private_after_it_was_saved_is_refused_at_delivery(ap
     assert delivery.last_error == (
         "The webhook address resolves to a private network address (10.0.0.1), which is refused."
     )
+
+
+@pytest.mark.parametrize("address", ["192.0.0.192", "::ffff:192.0.0.192", "192.88.99.1"])
+def test_a_name_that_turned_special_purpose_after_it_was_saved_is_not_delivered(app, address):
+    queue_test_webhook(app, "https://hooks.example.com/seats", "whsec_c2VjcmV0", PUBLIC_NAMES)
+
+    report = deliver_once(app, now=lambda: NOW, resolve=resolving_to(address))
+
+    [delivery] = deliveries(app)
+    assert (report.dead, report.delivered) == (1, 0)
+    assert delivery.status == "dead"
+    assert address.removeprefix("::ffff:") in delivery.last_error
+    assert delivery.last_error.endswith(", which is refused.")
 
 
 def test_the_worker_connects_to_the_address_it_checked_and_names_the_host(app):

@@ -58,7 +58,7 @@ FILTERS = [
     'displayName ne "Dee"',
     "displayName pr",
     "active eq true",
-    'active eq "false"',
+    "active eq false",
     'active eq true and userName sw "a"',
     'active eq false or displayName co "fred"',
     'not (active eq true or userName eq "cy")',

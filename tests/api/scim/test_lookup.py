@@ -47,7 +47,7 @@ PAGES: list[tuple[dict[str, str], bool]] = [
     ({"count": "0"}, False),
     ({"startIndex": "0"}, False),
     ({"startIndex": "-1"}, False),
-    ({"startIndex": " 2"}, False),
+    ({"startIndex": "-0"}, False),
     ({"count": "2", "sortBy": "userName"}, False),
     ({"attributes": "userName"}, False),
     ({"excludedAttributes": "groups"}, False),
