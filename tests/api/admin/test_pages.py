@@ -170,7 +170,7 @@ def test_seat_requests_list_channel_attempts_and_last_attempt(primary, app):
     page = primary.get("/admin/acme/seat-requests").text
 
     assert "y@acme.test" in page and "SCIM" in page
-    assert '<td class="num">3</td>' in page and "Admit" in page
+    assert '<td class="num" data-label="Attempts">3</td>' in page and "Admit" in page
 
 
 def test_admitting_a_request_without_a_member_creates_one_with_a_seat(primary, app):
