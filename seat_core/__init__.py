@@ -119,10 +119,12 @@ from .renewal import renew, renew_due, renewal_preview
 from .saml import accept_assertion
 from .seat_policy import (
     KEEP,
+    MAX_RECLAIM_DAYS,
     InvalidPolicy,
     PolicyView,
     Releases,
     ReleasesUnconfirmed,
+    parse_groups,
     policy_of,
     releases_for,
     set_policy,
@@ -154,6 +156,7 @@ from .trust import (
 __all__ = [
     "CERTIFICATE_NOTICE_DAYS",
     "KEEP",
+    "MAX_RECLAIM_DAYS",
     "MAX_SEATS_PER_PURCHASE",
     "REQUESTABLE",
     "Admission",
@@ -253,6 +256,7 @@ __all__ = [
     "owner_actor",
     "owners_of",
     "parse_domains",
+    "parse_groups",
     "parse_money",
     "parse_tax_rate",
     "parse_thresholds",

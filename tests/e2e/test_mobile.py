@@ -302,3 +302,24 @@ def test_edit_seats_shows_the_pencil_with_its_words(gateway, browser, screenshot
     context.close()
 
     assert words is not None and words["width"] > 40 and words["x"] + words["width"] <= width
+
+
+def test_the_seat_policy_form_answers_where_the_owner_is_looking(gateway, browser, screenshot):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    sign_in(page, gateway)
+    days = page.get_by_label("Reclaim seats after")
+    days.fill("seven")
+    page.get_by_role("button", name="Save seat policy").click()
+    error = page.locator("#reclaim_after_days-error")
+    expect(error).to_be_in_viewport()
+    expect(error).to_contain_text("“seven” is not a number of days")
+    expect(page.get_by_label("Reclaim seats after")).to_have_value("seven")
+    screenshot(page, "390-policy-refused")
+
+    page.get_by_label("Reclaim seats after").fill("60")
+    page.get_by_role("button", name="Save seat policy").click()
+    expect(page.get_by_test_id("policy-saved")).to_be_in_viewport()
+    expect(page.get_by_label("Reclaim seats after")).to_have_value("60")
+    screenshot(page, "390-policy-saved")
+    context.close()
