@@ -144,3 +144,27 @@ def test_the_banner_and_edit_seats_price_seats_with_the_organizations_tax(app, c
     assert quote.total_minor > quote.amount_minor
     assert text == f"3 people are waiting for a seat — add 3 seats for {total} with 20 % tax"
     assert 'data-testid="edit-tax">plus 20 % tax</span>' in edit
+
+
+def test_admit_is_disabled_with_the_reason_when_no_seat_is_free(app, client):
+    create_acme(app, seats=2)
+    crowd(app, holding=2, waiting=1)
+    sign_in(client)
+
+    full = client.get("/admin/acme/seat-requests").text
+    admit = re.search(r"<button[^>]*>Admit</button>", full).group(0)
+
+    assert "disabled" in admit and 'aria-describedby="no-free-seat"' in admit
+    assert "Every seat is in use: admitting someone needs a free seat." in full
+    assert "Dismiss</button>" in full
+
+
+def test_admit_is_enabled_while_a_seat_is_free(app, client):
+    create_acme(app, seats=3)
+    crowd(app, holding=2, waiting=1)
+    sign_in(client)
+
+    page = client.get("/admin/acme/seat-requests").text
+    admit = re.search(r"<button[^>]*>Admit</button>", page).group(0)
+
+    assert "disabled" not in admit and 'id="no-free-seat"' not in page
