@@ -297,6 +297,23 @@ def test_the_landing_page_refuses_a_short_name_that_cannot_be_an_organization(cl
     assert bad.status_code == 400 and "only lower-case letters, digits and dashes" in bad.text
 
 
+def test_the_demo_landing_page_offers_the_demo_organization(app, client):
+    app.config["DEMO_ORGANIZATION"] = "demo"
+
+    page = client.get("/welcome").text
+
+    assert 'data-testid="demo-organization"' in page
+    assert 'href="/admin/demo/login"' in page and 'name="org"' in page
+    assert re.search(r'<input id="org" name="org"[^>]*value="demo"', page)
+
+
+def test_a_landing_page_outside_the_demo_names_no_organization(client):
+    page = client.get("/welcome").text
+
+    assert "demo-organization" not in page and "acme" not in page
+    assert re.search(r'<input id="org" name="org"[^>]*value=""', page)
+
+
 def test_the_favicon_is_served_and_linked_from_the_pages(client, acme):
     with client.get("/favicon.ico") as icon:
         status, mimetype, data = icon.status_code, icon.mimetype, icon.data
