@@ -123,6 +123,29 @@ def test_members_page_forward_and_back_by_key(primary, app):
     assert "user000@acme.test" in back and "user049@acme.test" in back
 
 
+def members_listed(page):
+    """Return the user names of a members page, in the order it lists them."""
+    return re.findall(r"<strong>([^<]+)</strong>", page.split("<tbody>", 1)[1])
+
+
+def test_members_are_listed_with_numbers_in_numeric_order_across_pages(primary, app):
+    names = [f"User {i}" for i in range(1, 61)] + ["User 007", "user 3b"]
+    with app.app_context(), transaction() as session:
+        organization = get_organization(session, "acme")
+        for name in reversed(names):
+            gen_member(session, organization, name, active=False, at=now())
+
+    first = members_listed(primary.get("/admin/acme/members").text)
+    second = members_listed(primary.get("/admin/acme/members?after=user+48").text)
+    back = members_listed(primary.get("/admin/acme/members?before=user+49").text)
+
+    assert first[:5] == ["User 1", "User 2", "User 3", "user 3b", "User 4"]
+    assert first[5:9] == ["User 5", "User 6", "User 007", "User 7"]
+    assert first[-1] == "User 48" and len(first) == 50
+    assert second == [f"User {i}" for i in range(49, 61)]
+    assert back == first
+
+
 def test_unassigning_frees_the_seat_and_warns_about_the_idp(primary, app):
     (member_id,) = add_members(app, "alice@acme.test")
 
