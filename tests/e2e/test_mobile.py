@@ -184,18 +184,24 @@ def sign_in(page: Page, gateway: str) -> None:
     expect(page.get_by_role("heading", name="Billing settings")).to_be_visible()
 
 
-def test_every_action_and_amount_of_every_admin_page_is_on_a_phone_screen(
-    gateway, world, browser, screenshot
+@pytest.mark.parametrize("width", [390, 1280])
+def test_every_action_and_amount_of_every_admin_page_is_on_the_screen(
+    gateway, world, browser, screenshot, width
 ):
-    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context = browser.new_context(viewport={"width": width, "height": 844})
     page = context.new_page()
-    sign_in(page, gateway)
     out_of_reach: dict[str, list[str]] = {}
 
     def visit(name: str) -> None:
-        screenshot(page, f"390-{name}")
+        screenshot(page, f"{width}-{name}")
         if problems := unreachable(page):
             out_of_reach[name] = problems
+
+    page.goto(f"{gateway}/welcome")
+    visit("welcome")
+    page.goto(f"{gateway}/admin/acme/login")
+    visit("login")
+    sign_in(page, gateway)
 
     for name, path in admin_pages(world):
         page.goto(f"{gateway}{path}")
@@ -206,6 +212,8 @@ def test_every_action_and_amount_of_every_admin_page_is_on_a_phone_screen(
     page.get_by_label("Seats to add").fill("2")
     page.get_by_role("button", name="Review").click()
     visit("seats_review")
+    page.goto(f"{gateway}/admin/acme/logout")
+    visit("logout")
     context.close()
 
     assert out_of_reach == {}
