@@ -61,6 +61,7 @@ run: $(INSTALLED) $(SECRETS)
 	mkdir -p $(MAILDIR)/cur $(MAILDIR)/new $(MAILDIR)/tmp
 	export SCIM_GATEWAY_PUBLIC_URL=http://$(HOST):$(PORT) && \
 	export SCIM_GATEWAY_SMTP_HOST=127.0.0.1 SCIM_GATEWAY_SMTP_PORT=$(MAIL_PORT) && \
+	export SCIM_GATEWAY_DEMO_ORGANIZATION=demo && \
 	set -a && . ./$(SECRETS) && set +a && \
 	{ $(BIN)/python -m aiosmtpd --nosetuid --listen 127.0.0.1:$(MAIL_PORT) \
 	    --class aiosmtpd.handlers.Mailbox $(MAILDIR) & } && \

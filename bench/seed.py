@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, insert, select, text, update
 
 from scim_gateway.tokens import issue_token
 from seat_core import create_organization, email_key, identity_key, make_sessionmaker
+from seat_core.identity import natural_key
 from seat_core.models import Contract, Member, Seat
 
 from .users import external_id, is_active, user_name
@@ -78,6 +79,7 @@ def _member_row(org: Org, index: int, *, active: bool) -> dict[str, object]:
         "organization_id": org.id,
         "user_name": name,
         "user_name_key": identity_key(name),
+        "name_sort_key": natural_key(identity_key(name)),
         "external_id": external_id(org.slug, index),
         "display_name": display,
         "email": name,

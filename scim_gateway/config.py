@@ -51,6 +51,9 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a 503 tells clients to wait before retrying.
     "RETRY_AFTER_SECONDS": 5,
     "LOG_LEVEL": "INFO",
+    # The organization the landing page offers for sign-in, set by `make run` for its demo;
+    # empty in production, where the page names none.
+    "DEMO_ORGANIZATION": "",
 }
 
 # Without these the gateway cannot sign sessions or keep SSO client secrets.

@@ -20,7 +20,7 @@ def index() -> Any:
 @bp.get("/welcome")
 def welcome() -> Any:
     """Show where IdPs, owners and developers go: SCIM base, admin sign-in, docs."""
-    return render_template("landing.html", public_url=_public_url())
+    return render_template("landing.html", public_url=_public_url(), demo=_demo())
 
 
 @bp.get("/sign-in")
@@ -28,13 +28,10 @@ def sign_in() -> Any:
     """Send an owner to their organization's sign-in page, or say what is wrong."""
     slug = request.args.get("org", "").strip().lower()
     if not SLUG.match(slug):
-        error = (
-            "Enter your organization's short name, like acme."
-            if not slug
-            else "An organization's short name has only lower-case letters, digits and dashes, "
-            "like acme."
+        error = "empty" if not slug else "not_a_slug"  # the page says it in words
+        html = render_template(
+            "landing.html", public_url=_public_url(), error=error, org=slug[:64], demo=_demo()
         )
-        html = render_template("landing.html", public_url=_public_url(), error=error, org=slug[:64])
         return html, 400
     return redirect(url_for("admin.login", org=slug))
 
@@ -43,6 +40,11 @@ def sign_in() -> Any:
 def favicon() -> Any:
     """Serve the icon at the address browsers try first."""
     return current_app.send_static_file("favicon.svg")
+
+
+def _demo() -> str | None:
+    slug = str(current_app.config.get("DEMO_ORGANIZATION") or "").strip().lower()
+    return slug if SLUG.match(slug) else None
 
 
 def _public_url() -> str:

@@ -128,10 +128,12 @@ from .renewal import renew, renew_due, renewal_preview
 from .saml import accept_assertion
 from .seat_policy import (
     KEEP,
+    MAX_RECLAIM_DAYS,
     InvalidPolicy,
     PolicyView,
     Releases,
     ReleasesUnconfirmed,
+    parse_groups,
     policy_of,
     releases_for,
     set_policy,
@@ -164,6 +166,7 @@ __all__ = [
     "CERTIFICATE_NOTICE_DAYS",
     "DEFAULT_LIFETIME_DAYS",
     "KEEP",
+    "MAX_RECLAIM_DAYS",
     "MAX_SEATS_PER_PURCHASE",
     "REQUESTABLE",
     "TOKEN_NOTICE_DAYS",
@@ -267,6 +270,7 @@ __all__ = [
     "owner_actor",
     "owners_of",
     "parse_domains",
+    "parse_groups",
     "parse_money",
     "parse_tax_rate",
     "parse_thresholds",

@@ -124,3 +124,21 @@ def _domain_problem(domain: str) -> str | None:
 def email_domain(email: str) -> str:
     """Return the domain part of an email address, lower-cased."""
     return email.rpartition("@")[2].lower()
+
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def natural_key(text: str) -> str:
+    """Return text's key for a natural sort, where "user3" comes before "user10".
+
+    Each run of digits is written without its leading zeros, after its length in three
+    digits ("10" becomes "00210"), so that comparing keys character by character compares
+    the numbers by value. "user03" and "user3" share a key: order ties by the text.
+    """
+
+    def number(match: re.Match[str]) -> str:
+        digits = match.group().lstrip("0") or "0"
+        return f"{len(digits):03d}{digits}"
+
+    return _DIGITS.sub(number, text)

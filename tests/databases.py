@@ -43,8 +43,8 @@ def fresh_sqlite(template: Path, directory: Path) -> str:
 
 
 @contextmanager
-def postgres_database() -> Iterator[str]:
-    """Create, migrate and finally drop a PostgreSQL database of this run's own."""
+def postgres_database(revision: str = "head") -> Iterator[str]:
+    """Create, migrate (to revision) and finally drop a PostgreSQL database of this run's own."""
     name = f"scimgw_test_{uuid.uuid4().hex[:12]}"
     try:
         admin = psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5)
@@ -59,7 +59,7 @@ def postgres_database() -> Iterator[str]:
         base, _, _ = POSTGRES_ADMIN_URL.rpartition("/")
         url = sqlalchemy_url(f"{base}/{name}")
         try:
-            upgrade(url)
+            upgrade(url, revision)
             yield url
         finally:
             admin.execute(

@@ -20,8 +20,10 @@ class Banner:
 
     waiting: int
     free: int
+    # With the organization's tax, at tax_rate_bp: what the invoice would total.
     amount_minor: int | None
     currency: str
+    tax_rate_bp: int = 0
 
     @property
     def to_buy(self) -> int:
@@ -64,11 +66,17 @@ def pending_banner(session: Session, organization: Organization) -> Banner | Non
                 on=today_for(contract),
                 max_seats=waiting,
             )
-            amount = quote.amount_minor
+            amount = quote.total_minor  # with the organization's tax, as invoiced
         except SeatError:
             # Outside the term (expired contract): the banner still says who is waiting.
             amount = None
-    return Banner(waiting=waiting, free=free, amount_minor=amount, currency=contract.currency)
+    return Banner(
+        waiting=waiting,
+        free=free,
+        amount_minor=amount,
+        currency=contract.currency,
+        tax_rate_bp=organization.tax_rate_bp,
+    )
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from flask import Response, current_app, flash, g, redirect, render_template, re
 from sqlalchemy import Select, select
 
 from seat_core import (
+    MAX_RECLAIM_DAYS,
     IdempotencyKeyInFlight,
     IdempotencyKeyReused,
     InvalidBillingDetails,
@@ -24,13 +25,14 @@ from seat_core import (
     StaleQuote,
     contract_of,
     find_purchase,
+    policy_of,
     purchase_and_admit,
     quote_purchase,
     renewal_preview,
     set_billing_details,
     usage,
 )
-from seat_core.models import Organization, SeatRequest
+from seat_core.models import MIN_RECLAIM_DAYS, Organization, SeatRequest
 
 from ..clock import now, today_for
 from ..config import seller
@@ -40,7 +42,6 @@ from . import bp
 from .auth import owner_required
 from .forecast import forecast_for
 from .formatting import amount, plural
-from .policy import seat_policy
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 BILLING_FIELDS = ("billing_name", "billing_address", "billing_tax_id")
@@ -96,10 +97,17 @@ def home(org: str) -> Any:
 @owner_required()
 def billing(org: str) -> Any:
     """Show Billing settings: seats, requests, term, renewal and billing details."""
-    return _billing_page()
+    return billing_page()
 
 
-def _billing_page(form: dict[str, str] | None = None, error: str | None = None) -> Any:
+def billing_page(
+    form: dict[str, str] | None = None,
+    error: str | None = None,
+    *,
+    policy_form: dict[str, str] | None = None,
+    policy_errors: dict[str, dict[str, Any]] | None = None,
+) -> Any:
+    """Render Billing settings, with a form shown again as typed where one was refused."""
     with read_only() as session:
         seats = usage(session, g.organization)
         contract = contract_of(session, g.organization.id)
@@ -119,10 +127,14 @@ def _billing_page(form: dict[str, str] | None = None, error: str | None = None) 
             details=session.get_one(Organization, g.organization.id),
             form=form,
             details_error=error,
-            seat_policy=seat_policy(session),
+            seat_policy=policy_of(session, g.organization.id),
+            policy_form=policy_form,
+            policy_errors=policy_errors or {},
+            min_reclaim_days=MIN_RECLAIM_DAYS,
+            max_reclaim_days=MAX_RECLAIM_DAYS,
             forecast=forecast_for(session, contract),
             tokens=tokens_of(session, g.organization, at=now(), kinds=KINDS["all"]),
-        ), (400 if error else 200)
+        ), (400 if error or policy_errors else 200)
 
 
 @bp.get("/<org>/billing/seats")
@@ -262,7 +274,7 @@ def billing_details(org: str) -> Any:
     except (InvalidBillingDetails, InvalidText) as error:
         # Shown again with what was typed, so that only the mistake needs fixing.
         typed = {name: form.get(name, "") for name in BILLING_FIELDS}
-        return _billing_page(form=typed, error=str(error))
+        return billing_page(form=typed, error=str(error))
     flash("Billing details saved. Invoices issued from now on carry them.", "success")
     return redirect(url_for("admin.billing", org=org) + "#details-heading")
 

@@ -8,7 +8,8 @@ from datetime import date
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 800, 280
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 36
+# Room for the labels, which the stylesheet enlarges on phones (the drawing is scaled down).
+LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 40
 
 
 @dataclass(frozen=True)
@@ -79,15 +80,19 @@ def draw(
     for tick in _ticks(top):
         grid.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
-            f'stroke="#e3e6ec"/><text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" '
-            f'text-anchor="end" font-size="11" fill="#5b6475">{tick}</text>'
+            f'stroke="#e3e6ec"/><text class="tick" x="{LEFT - 6}" y="{y(tick):.1f}" '
+            f'text-anchor="end" dominant-baseline="middle" font-size="11" fill="#5b6475">'
+            f"{tick}</text>"
         )
-    months = []
+    months: list[str] = []
     day = start.replace(day=1)
     while day < end:
         if day >= start:
+            # Every other month is "alt": phones, with room for half the labels, hide those.
+            kind = "month alt" if len(months) % 2 else "month"
             months.append(
-                f'<text x="{x(day):.1f}" y="{HEIGHT - 12}" font-size="11" fill="#5b6475" '
+                f'<text class="{kind}" x="{x(day):.1f}" y="{HEIGHT - 10}" font-size="11" '
+                'fill="#5b6475" '
                 f'text-anchor="middle">{day:%b}</text>'
             )
         day = date(day.year + (day.month == 12), day.month % 12 + 1, 1)

@@ -22,6 +22,12 @@ STAND_INS = {
 }
 
 
+SELLER_NOT_CONFIGURED = (
+    "Seller details not configured: the operator sets them with SCIM_GATEWAY_SELLER_NAME, "
+    "SCIM_GATEWAY_SELLER_ADDRESS and SCIM_GATEWAY_SELLER_TAX_ID."
+)
+
+
 def invoice_pdf(invoice: Invoice, *, font_path: str | None = None) -> bytes:
     """Return the invoice as a one-or-more-page A4 PDF."""
     pdf = FPDF(format="A4")
@@ -57,12 +63,16 @@ def invoice_pdf(invoice: Invoice, *, font_path: str | None = None) -> bytes:
         lines = [*address.splitlines(), *([f"Tax id {tax_id}"] if tax_id else [])]
         if lines:
             pdf.multi_cell(half, 5, text("\n".join(lines)), new_x=XPos.LEFT, new_y=YPos.NEXT)
+        elif column == 0 and not invoice.seller_name:
+            pdf.set_font(family, "", 8)
+            pdf.multi_cell(half, 4, text(SELLER_NOT_CONFIGURED), new_x=XPos.LEFT, new_y=YPos.NEXT)
         bottom = max(bottom, pdf.get_y())
     pdf.set_xy(pdf.l_margin, bottom + 6)
 
     status = f"Paid on {day(invoice.paid_on)}" if invoice.paid_on else "Due"
     pdf.set_font(family, "", 10)
     for label, value in [
+        ("Invoice number", invoice.number),
         ("Issued on", day(invoice.issued_on)),
         ("Due on", day(invoice.due_on)),
         ("Status", status),
@@ -74,7 +84,9 @@ def invoice_pdf(invoice: Invoice, *, font_path: str | None = None) -> bytes:
 
     pdf.set_font(family, "", 9)
     with pdf.table(
-        col_widths=(52, 12, 46, 32, 24, 24),
+        # In millimetres, 190 in all: wide enough for every heading on one line at 9 pt,
+        # a period, and an amount of nine digits.
+        col_widths=(36, 12, 40, 36, 30, 36),
         text_align=("LEFT", "RIGHT", "LEFT", "RIGHT", "RIGHT", "RIGHT"),
         first_row_as_headings=True,
     ) as table:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, literal, or_, select, tuple_
 
 from seat_core import assign_seat, deactivate_member, identity_key
-from seat_core.identity import InvalidIdentity
+from seat_core.identity import InvalidIdentity, natural_key
 from seat_core.models import Member
 
 from ..clock import now
@@ -39,10 +39,12 @@ def _like(text: str) -> str:
 def member_page(
     organization_id: int, *, q: str | None, seat: str, after: str | None, before: str | None
 ) -> Select[tuple[Member]]:
-    """Build one page's query, ordered by userName key and paged by key (never OFFSET).
+    """Build one page's query, in natural order of userName, paged by key (never OFFSET).
 
-    The (organization_id, user_name_key) unique index serves the order and the range, so a
-    page reads about PAGE_SIZE rows however many members there are.
+    The order is (name_sort_key, user_name_key): "user3" before "user10", and the userName
+    key breaks ties ("user03" and "user3"). A page's cursor is a userName key, whose sort
+    key follows from it. The ix_member_org_name_sort index serves the order and the range,
+    so a page reads about PAGE_SIZE rows however many members there are.
     """
     query = select(Member).where(Member.organization_id == organization_id)
     if q:
@@ -58,11 +60,13 @@ def member_page(
         query = query.where(Member.active.is_(True))
     elif seat == "without":
         query = query.where(Member.active.is_(False))
+    order = tuple_(Member.name_sort_key, Member.user_name_key)
     if before is not None:
-        return query.where(Member.user_name_key < before).order_by(Member.user_name_key.desc())
+        query = query.where(order < tuple_(literal(natural_key(before)), literal(before)))
+        return query.order_by(Member.name_sort_key.desc(), Member.user_name_key.desc())
     if after is not None:
-        query = query.where(Member.user_name_key > after)
-    return query.order_by(Member.user_name_key)
+        query = query.where(order > tuple_(literal(natural_key(after)), literal(after)))
+    return query.order_by(Member.name_sort_key, Member.user_name_key)
 
 
 @bp.get("/<org>/members")

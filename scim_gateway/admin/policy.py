@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
 
-from seat_core import InvalidPolicy, PolicyView, ReleasesUnconfirmed, policy_of, set_policy
+from seat_core import (
+    MAX_RECLAIM_DAYS,
+    InvalidPolicy,
+    ReleasesUnconfirmed,
+    parse_groups,
+    set_policy,
+)
 from seat_core.models import MIN_RECLAIM_DAYS
 
 from ..clock import now
 from ..db import transaction
 from . import bp
 from .auth import owner_required
+from .billing import billing_page
 from .formatting import plural
 
-
-def seat_policy(session: Any) -> PolicyView:
-    """Return the organization's seat policy, for the Billing settings page."""
-    return policy_of(session, g.organization.id)
+FIELDS = ("licensed_groups", "reclaim_after_days", "exempt_groups")
+# How a group field is named in the seat core's messages about its group names.
+GROUPS_IN_WORDS = {"licensed_groups": "the licensed groups", "exempt_groups": "the exempt groups"}
 
 
 def _names(text: str) -> list[str]:
@@ -26,16 +33,29 @@ def _names(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _days(text: str) -> int | None:
-    text = text.strip()
-    if not text:
-        return None
-    if not text.isdigit():
-        raise InvalidPolicy(
-            f"“{text[:20]}” is not a number of days: enter {MIN_RECLAIM_DAYS} or more, "
-            "or leave it empty."
-        )
-    return int(text)
+def read_policy_form(form: Any) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """Return the policy the form asks for, and what is wrong with each field that is.
+
+    An error is a code the page puts in words beside its field, with what it needs.
+    """
+    values: dict[str, Any] = {}
+    errors: dict[str, dict[str, Any]] = {}
+    days = form.get("reclaim_after_days", "").strip()
+    values["reclaim_after_days"] = None
+    if days and not re.fullmatch(r"[0-9]{1,9}", days):
+        errors["reclaim_after_days"] = {"code": "not_a_number", "typed": days[:20]}
+    elif days and not MIN_RECLAIM_DAYS <= int(days) <= MAX_RECLAIM_DAYS:
+        errors["reclaim_after_days"] = {"code": "out_of_range", "typed": days}
+    elif days:
+        values["reclaim_after_days"] = int(days)
+    for field, words in GROUPS_IN_WORDS.items():
+        names = _names(form.get(field, ""))
+        values[field] = names
+        try:
+            parse_groups(names, what=words)
+        except InvalidPolicy as error:
+            errors[field] = {"code": "invalid", "reason": str(error)}
+    return values, errors
 
 
 @bp.post("/<org>/billing/policy")
@@ -43,23 +63,25 @@ def _days(text: str) -> int | None:
 def save_seat_policy(org: str) -> Any:
     """Save the seat policy; a change that would release seats is confirmed first."""
     form = request.form
+    values, errors = read_policy_form(form)
+    if errors:
+        # Shown again as typed, each mistake beside its field.
+        typed = {name: form.get(name, "") for name in FIELDS}
+        return billing_page(policy_form=typed, policy_errors=errors)
     try:
-        days = _days(form.get("reclaim_after_days", ""))
         with transaction() as session:
             _, synced = set_policy(
                 session,
                 g.organization.id,
                 at=now(),
-                licensed_groups=_names(form.get("licensed_groups", "")),
-                reclaim_after_days=days,
-                exempt_groups=_names(form.get("exempt_groups", "")),
                 confirm_releases=form.get("confirm_releases") == "yes",
+                **values,
             )
     except ReleasesUnconfirmed as error:
         return render_template("admin/confirm_policy.html", releases=error.releases, form=form)
     except InvalidPolicy as error:
-        flash(f"The seat policy was not saved: {error}", "error")
-        return redirect(url_for("admin.billing", org=org) + "#policy-heading")
+        typed = {name: form.get(name, "") for name in FIELDS}
+        return billing_page(policy_form=typed, policy_errors={"form": {"reason": str(error)}})
     message = "Seat policy saved."
     changes = [
         (len(synced.taken), "took a seat"),
@@ -69,5 +91,6 @@ def save_seat_policy(org: str) -> Any:
     done = [f"{plural(count, 'member')} {what}" for count, what in changes if count]
     if done:
         message += " " + "; ".join(done) + "."
-    flash(message, "success")
+    # Shown in the seat policy section, where the page opens, not at the top.
+    flash(message, "success@policy")
     return redirect(url_for("admin.billing", org=org) + "#policy-heading")

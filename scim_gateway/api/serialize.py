@@ -56,6 +56,10 @@ def quote_json(quote: Quote) -> dict[str, Any]:
         "unit_price": money(quote.unit_price_minor, quote.currency),
         "remaining_months": months(quote.remaining_months),
         "amount": money(quote.amount_minor, quote.currency),
+        # The organization's tax on the amount, and what the invoice will total.
+        "tax_rate_bp": quote.tax_rate_bp,
+        "tax": money(quote.tax_minor, quote.currency),
+        "total": money(quote.total_minor, quote.currency),
         "term": {"start": quote.term_start.isoformat(), "end": quote.term_end.isoformat()},
         "seats_purchased_before": quote.seats_purchased_before,
         "seats_purchased_after": quote.seats_purchased_after,

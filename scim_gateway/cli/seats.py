@@ -69,6 +69,9 @@ def seats_quote(ctx: Context, slug: str, count: int, on: Any, as_json: bool) -> 
             {
                 "seats": quote.seats,
                 "amount": format_money(quote.amount_minor, quote.currency),
+                "tax_rate_bp": quote.tax_rate_bp,
+                "tax": format_money(quote.tax_minor, quote.currency),
+                "total": format_money(quote.total_minor, quote.currency),
                 "currency": quote.currency,
                 "unit_price": format_money(quote.unit_price_minor, quote.currency),
                 "remaining_months": format_months(quote.remaining_months),

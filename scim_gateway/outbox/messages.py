@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from flask import render_template
@@ -35,6 +36,11 @@ def _seats(count: int) -> str:
     return f"{count} seat" if count == 1 else f"{count} seats"
 
 
+def _money(decimal: str, currency: str) -> str:
+    """Format an amount stored as text like "1775.81" as the pages do: "1,775.81 USD"."""
+    return f"{Decimal(decimal):,} {currency}"
+
+
 def _people(count: int) -> str:
     return "1 person" if count == 1 else f"{count} people"
 
@@ -61,8 +67,8 @@ def forecast_paragraphs(forecast: dict[str, Any]) -> list[str]:
         return [
             f"Projection: at the current pace ({pace}) seats run out on {forecast['runs_out_on']}.",
             f"Recommended: add {_seats(forecast['recommended_add'])}, which last to the end "
-            f"of the term on {forecast['term_end']}, for {forecast['recommended_amount']} "
-            f"{forecast['currency']} (prorated).",
+            f"of the term on {forecast['term_end']}, for "
+            f"{_money(forecast['recommended_amount'], forecast['currency'])} (prorated).",
         ]
     if basis == "not_enough_history":
         return [
@@ -153,7 +159,7 @@ def content_of(item: Claim, public_url: str) -> Content:
             headline=f"{org} now has {_seats(p['seats_purchased'])}",
             paragraphs=[
                 f"Seats were added on {p['issued_on']}. Invoice {p['invoice_number']}: "
-                f"{p['amount']} {p['currency']}."
+                f"{_money(p['amount'], p['currency'])}."
             ],
             action_label="View the invoice",
             action_url=f"{admin}/invoices/{p['invoice_number']}",
@@ -163,7 +169,7 @@ def content_of(item: Claim, public_url: str) -> Content:
         return Content(
             subject=(
                 f"[{org}] Your contract renews on {p['term_end']}: "
-                f"{_seats(p['renewal_seats'])}, {p['amount']} {p['currency']}"
+                f"{_seats(p['renewal_seats'])}, {_money(p['amount'], p['currency'])}"
                 if renews
                 else f"[{org}] Your contract ends on {p['term_end']}"
             ),
@@ -177,7 +183,7 @@ def content_of(item: Claim, public_url: str) -> Content:
                     f"On {p['term_end']} the contract renews for a year at the seats then in "
                     f"use: {p['seats_in_use']} of {p['seats_purchased']} seats are in use now, "
                     f"so it would renew at {_seats(p['renewal_seats'])} for "
-                    f"{p['amount']} {p['currency']}."
+                    f"{_money(p['amount'], p['currency'])}."
                 )
                 if renews
                 else (
@@ -212,7 +218,7 @@ def content_of(item: Claim, public_url: str) -> Content:
             paragraphs=[
                 f"The new term runs from {p['term_start']} to {p['term_end']} with "
                 f"{_seats(p['seats_purchased'])}. Invoice {p['invoice_number']}: "
-                f"{p['amount']} {p['currency']}."
+                f"{_money(p['amount'], p['currency'])}."
             ],
             action_label="View the invoice",
             action_url=f"{admin}/invoices/{p['invoice_number']}",

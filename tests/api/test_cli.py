@@ -55,6 +55,16 @@ def test_quotes_the_help_articles_example(run, acme):
     assert quote["term_end"] == "2026-01-01"
 
 
+def test_a_quote_carries_the_organizations_tax_and_the_invoice_total(run, acme):
+    code, _ = run("invoices", "billing", "--org", "acme", "--tax-rate", "20", "--json")
+    _, output = run("seats", "quote", "--org", "acme", "--add", "5", "--on", "2025-03-01", "--json")
+
+    quote = json.loads(output)
+    assert code == 0
+    assert (quote["amount"], quote["tax_rate_bp"]) == ("1500.00", 2000)
+    assert (quote["tax"], quote["total"]) == ("300.00", "1800.00")
+
+
 def test_buys_seats_once_per_idempotency_key(run, acme):
     args = (
         "seats",

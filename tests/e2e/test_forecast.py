@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -203,7 +204,8 @@ def test_the_usage_alerts_mail_the_projection(world, smtp_server):
     assert recipients == ["ann@steady.test"]
     assert f"at the current pace (+30 seats per 30 days) seats run out on {runs_out}." in steady
     assert f"add {seats} seats, which last to the end of the term" in steady
-    assert f"for {amount} USD (prorated)" in steady
+    # Written as the pages write it, like "26,280.00 USD".
+    assert f"for {Decimal(amount):,} USD (prorated)" in steady
     assert f"Add {seats} seats: " in steady
     assert f"/admin/steady/billing/seats/review?seats={seats}" in steady
     # Even the alert the spike itself fired projects the steady pace, not the spike's.

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from scim_gateway.admin.formatting import amount
 from scim_gateway.outbox.claims import Claim
 from scim_gateway.outbox.messages import content_of
 from seat_core import format_money, quote_purchase
@@ -68,7 +69,7 @@ def test_the_alert_text_gives_the_run_out_day_and_links_the_purchase(sessions):
     assert "at the current pace (+30 seats per 30 days) seats run out on 2025-03-12" in text
     assert (
         "add 294 seats, which last to the end of the term on 2026-01-01, for "
-        f"{format_money(quote.amount_minor, 'USD')} USD (prorated)" in text
+        f"{amount(quote.amount_minor, 'USD')} (prorated)" in text
     )
     assert content.action_label == "Add 294 seats"
     assert content.action_url == "https://seats.example/admin/acme/billing/seats/review?seats=294"

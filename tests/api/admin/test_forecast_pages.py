@@ -6,7 +6,7 @@ import pytest
 
 from scim_gateway.admin.formatting import amount, day
 from scim_gateway.db import transaction
-from seat_core import contract_of, get_organization, quote_purchase
+from seat_core import contract_of, get_organization, quote_purchase, set_tax_rate
 from tests.factories import gen_organization, gen_owner
 from tests.support.histories import seed
 
@@ -61,6 +61,18 @@ def test_steady_growth_shows_the_run_out_day_and_the_purchase_that_lasts(grown, 
     assert f'data-testid="recommended-add">{seats} seats<' in page
     assert f'data-testid="recommended-amount">{price}<' in page
     assert f'href="/admin/acme/billing/seats/review?seats={seats}"' in page
+
+
+def test_the_recommended_purchase_says_the_organizations_tax_is_added(grown, app, today):
+    client = grown("steady")
+    with app.app_context(), transaction() as session:
+        set_tax_rate(session, get_organization(session, "acme"), rate_bp=2000)
+    _, price = expected_purchase(app, today)
+
+    page = client.get("/admin/acme/billing").text
+
+    assert f'data-testid="recommended-amount">{price}<' in page
+    assert 'data-testid="recommended-tax">plus 20 % tax<' in page
 
 
 def test_the_recommendation_opens_the_review_with_its_seats_and_price(grown, app, today):

@@ -171,8 +171,10 @@ def test_the_print_page_keeps_each_amount_on_one_line(billed):
     path = buy(billed, 5)
 
     page = billed.get(f"{path}/print").text
+    with billed.get("/static/admin.css") as response:
+        stylesheet = response.text
 
-    assert ".nowrap { white-space: nowrap; }" in page
+    assert "admin.css" in page and ".nowrap { white-space: nowrap; }" in stylesheet
     amounts = re.findall(r"[\d,]+\.\d\d USD", page)
     wrapped = re.findall(r'<span class="nowrap"[^>]*>[\d,]+\.\d\d USD</span>', page)
     assert amounts and len(wrapped) == len(amounts)
@@ -233,3 +235,40 @@ def test_an_operator_sets_billing_details_and_the_tax_rate_from_the_cli(app, pri
     assert ">1 Main Street\nSpringfield</textarea>" in page
     bad = cli_run("invoices", "billing", "--org", "acme", "--tax-rate", "101")
     assert bad[0] != 0
+
+
+def pdf_text(client, path):
+    """Return the text of an invoice's PDF, page after page."""
+    response = client.get(f"{path}.pdf")
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+
+
+def test_the_pdf_has_an_invoice_number_row_and_each_heading_on_one_line(billed):
+    path = buy(billed, 5)
+
+    text = pdf_text(billed, path)
+
+    assert re.search(rf"^Invoice number\s+{number_of(path)}$", text, re.M)
+    for heading in ("Description", "Seats", "Period", "Billed for", "Unit price / year"):
+        assert heading in text, heading
+
+
+def test_an_invoice_without_seller_details_says_where_the_operator_sets_them(primary):
+    path = buy(primary, 1)
+
+    page = primary.get(path).text
+    text = pdf_text(primary, path)
+
+    assert 'data-testid="seller-not-configured"' in page
+    assert "SCIM_GATEWAY_SELLER_NAME" in page and "SCIM_GATEWAY_SELLER_ADDRESS" in page
+    assert "Seller details not configured" in text and "SCIM_GATEWAY_SELLER_NAME" in text
+
+
+def test_an_invoice_with_seller_details_has_no_such_note(billed):
+    path = buy(billed, 1)
+
+    page = billed.get(path).text
+    text = pdf_text(billed, path)
+
+    assert "Seat Vendor GmbH" in page and "seller-not-configured" not in page
+    assert "Seat Vendor GmbH" in text and "not configured" not in text

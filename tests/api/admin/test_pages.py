@@ -123,6 +123,29 @@ def test_members_page_forward_and_back_by_key(primary, app):
     assert "user000@acme.test" in back and "user049@acme.test" in back
 
 
+def members_listed(page):
+    """Return the user names of a members page, in the order it lists them."""
+    return re.findall(r"<strong>([^<]+)</strong>", page.split("<tbody>", 1)[1])
+
+
+def test_members_are_listed_with_numbers_in_numeric_order_across_pages(primary, app):
+    names = [f"User {i}" for i in range(1, 61)] + ["User 007", "user 3b"]
+    with app.app_context(), transaction() as session:
+        organization = get_organization(session, "acme")
+        for name in reversed(names):
+            gen_member(session, organization, name, active=False, at=now())
+
+    first = members_listed(primary.get("/admin/acme/members").text)
+    second = members_listed(primary.get("/admin/acme/members?after=user+48").text)
+    back = members_listed(primary.get("/admin/acme/members?before=user+49").text)
+
+    assert first[:5] == ["User 1", "User 2", "User 3", "user 3b", "User 4"]
+    assert first[5:9] == ["User 5", "User 6", "User 007", "User 7"]
+    assert first[-1] == "User 48" and len(first) == 50
+    assert second == [f"User {i}" for i in range(49, 61)]
+    assert back == first
+
+
 def test_unassigning_frees_the_seat_and_warns_about_the_idp(primary, app):
     (member_id,) = add_members(app, "alice@acme.test")
 
@@ -170,7 +193,7 @@ def test_seat_requests_list_channel_attempts_and_last_attempt(primary, app):
     page = primary.get("/admin/acme/seat-requests").text
 
     assert "y@acme.test" in page and "SCIM" in page
-    assert '<td class="num">3</td>' in page and "Admit" in page
+    assert '<td class="num" data-label="Attempts">3</td>' in page and "Admit" in page
 
 
 def test_admitting_a_request_without_a_member_creates_one_with_a_seat(primary, app):
@@ -295,6 +318,23 @@ def test_the_landing_page_refuses_a_short_name_that_cannot_be_an_organization(cl
 
     assert empty.status_code == 400 and "Enter your organization" in empty.text
     assert bad.status_code == 400 and "only lower-case letters, digits and dashes" in bad.text
+
+
+def test_the_demo_landing_page_offers_the_demo_organization(app, client):
+    app.config["DEMO_ORGANIZATION"] = "demo"
+
+    page = client.get("/welcome").text
+
+    assert 'data-testid="demo-organization"' in page
+    assert 'href="/admin/demo/login"' in page and 'name="org"' in page
+    assert re.search(r'<input id="org" name="org"[^>]*value="demo"', page)
+
+
+def test_a_landing_page_outside_the_demo_names_no_organization(client):
+    page = client.get("/welcome").text
+
+    assert "demo-organization" not in page and "acme" not in page
+    assert re.search(r'<input id="org" name="org"[^>]*value=""', page)
 
 
 def test_the_favicon_is_served_and_linked_from_the_pages(client, acme):

@@ -5,8 +5,16 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from scim_gateway.clock import today_for
 from scim_gateway.db import transaction
-from seat_core import contract_of, get_organization, identity_key, record_refusal
+from seat_core import (
+    contract_of,
+    get_organization,
+    identity_key,
+    quote_purchase,
+    record_refusal,
+    set_tax_rate,
+)
 from seat_core.models import SeatRequest
 from tests.factories import gen_member
 
@@ -118,3 +126,45 @@ def test_admit_all_admits_everyone_when_seats_cover_them(app, client):
     assert "Admitted 3 people." in client.get(response.location).text
     assert seats_of(app) == (3, 10, [])
     assert banner(client.get("/admin/acme/billing").text) is None
+
+
+def test_the_banner_and_edit_seats_price_seats_with_the_organizations_tax(app, client):
+    create_acme(app, seats=2)
+    crowd(app, holding=2, waiting=3)
+    with app.app_context(), transaction() as session:
+        organization = get_organization(session, "acme")
+        set_tax_rate(session, organization, rate_bp=2000)
+        quote = quote_purchase(session, organization, seats=3, on=today_for(organization.contract))
+    sign_in(client)
+
+    text = banner(client.get("/admin/acme/billing").text)
+    edit = client.get("/admin/acme/billing/seats").text
+
+    total = f"{quote.total_minor // 100:,}.{quote.total_minor % 100:02d} USD"
+    assert quote.total_minor > quote.amount_minor
+    assert text == f"3 people are waiting for a seat — add 3 seats for {total} with 20 % tax"
+    assert 'data-testid="edit-tax">plus 20 % tax</span>' in edit
+
+
+def test_admit_is_disabled_with_the_reason_when_no_seat_is_free(app, client):
+    create_acme(app, seats=2)
+    crowd(app, holding=2, waiting=1)
+    sign_in(client)
+
+    full = client.get("/admin/acme/seat-requests").text
+    admit = re.search(r"<button[^>]*>Admit</button>", full).group(0)
+
+    assert "disabled" in admit and 'aria-describedby="no-free-seat"' in admit
+    assert "Every seat is in use: admitting someone needs a free seat." in full
+    assert "Dismiss</button>" in full
+
+
+def test_admit_is_enabled_while_a_seat_is_free(app, client):
+    create_acme(app, seats=3)
+    crowd(app, holding=2, waiting=1)
+    sign_in(client)
+
+    page = client.get("/admin/acme/seat-requests").text
+    admit = re.search(r"<button[^>]*>Admit</button>", page).group(0)
+
+    assert "disabled" not in admit and 'id="no-free-seat"' not in page

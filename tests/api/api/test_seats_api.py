@@ -6,7 +6,13 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from scim_gateway.db import transaction
-from seat_core import get_organization, identity_key, quote_purchase, record_refusal
+from seat_core import (
+    get_organization,
+    identity_key,
+    quote_purchase,
+    record_refusal,
+    set_tax_rate,
+)
 from seat_core.models import IdempotencyKey, Invoice
 
 from .conftest import auth, create_org
@@ -237,3 +243,18 @@ def test_seat_requests_are_listed_with_attempts(client, app, tokens):
 
     (row,) = listing["seat_requests"]
     assert (row["identity"], row["channel"], row["attempts"]) == ("zoe@acme.test", "scim", 2)
+
+
+def test_the_quote_shows_the_organizations_tax_and_the_invoice_total(client, app, tokens):
+    with app.app_context(), transaction() as session:
+        organization = get_organization(session, "acme")
+        set_tax_rate(session, organization, rate_bp=825)
+        expected = quote_purchase(session, organization, seats=5, on=datetime.now(UTC).date())
+
+    quote = client.post(QUOTE, json={"seats": 5}, headers=auth(tokens["owner"])).json
+    bought = buy(client, tokens["primary"]).json
+
+    assert quote["tax_rate_bp"] == 825
+    assert quote["tax"]["minor"] == expected.tax_minor > 0
+    assert quote["total"]["minor"] == expected.amount_minor + expected.tax_minor
+    assert bought["total"] == quote["total"]
