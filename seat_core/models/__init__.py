@@ -22,6 +22,7 @@ from .contracts import (
     SeatRequest,
 )
 from .events import ACTOR_TYPES, EVENT_TYPES, Event
+from .operators import OperatorToken, OrganizationKey, OwnerInvitation
 from .people import (
     ApiToken,
     GroupMembership,
@@ -53,9 +54,12 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "Member",
+    "OperatorToken",
     "Organization",
+    "OrganizationKey",
     "Outbox",
     "Owner",
+    "OwnerInvitation",
     "PolicyGroup",
     "RefusalWindow",
     "SamlAssertion",

@@ -1,0 +1,89 @@
+"""Commands for the vendor's operators: the tokens of the operator API."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import click
+
+from ..clock import now
+from ..operator.tokens import (
+    DEFAULT_DAYS,
+    MAX_DAYS,
+    issue_operator_token,
+    operator_tokens,
+    revoke_operator_token,
+)
+from . import Context, cli, pass_context
+from .output import emit_new_token
+
+log = logging.getLogger("scim_gateway.operator")
+
+
+@cli.group()
+def operator() -> None:
+    """Manage the vendor's operators and the tokens of the operator API."""
+
+
+@operator.group("token")
+def operator_token() -> None:
+    """Issue, list and revoke operator API tokens."""
+
+
+@operator_token.command("issue")
+@click.option("--label", required=True, help="Who or what uses the token, like crm-sync.")
+@click.option(
+    "--expires-in-days",
+    type=click.IntRange(min=1, max=MAX_DAYS),
+    default=DEFAULT_DAYS,
+    show_default=True,
+    help="Days until the token expires.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_context
+def token_issue(ctx: Context, label: str, expires_in_days: int, as_json: bool) -> None:
+    """Issue an operator token and print it once; it is stored only as a hash."""
+    with ctx.transaction() as session:
+        row, secret = issue_operator_token(session, label=label, at=now(), days=expires_in_days)
+    log.info("operator token %s (%s) issued", row.id, row.label)
+    emit_new_token(secret, row.id, row.expires_at, as_json)
+
+
+@operator_token.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_context
+def token_list(ctx: Context, as_json: bool) -> None:
+    """List operator tokens (never their secrets)."""
+    at = now()
+    with ctx.transaction() as session:
+        tokens = [
+            {
+                "id": row.id,
+                "prefix": row.prefix,
+                "label": row.label,
+                "created_at": row.created_at.isoformat(),
+                "expires_at": row.expires_at.isoformat(),
+                "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,
+                "last_used_at": row.last_used_at.isoformat() if row.last_used_at else None,
+                "live": row.revoked_at is None and row.expires_at > at,
+            }
+            for row in operator_tokens(session)
+        ]
+    if as_json:
+        click.echo(json.dumps(tokens))
+        return
+    for item in tokens:
+        state = "live" if item["live"] else ("revoked" if item["revoked_at"] else "expired")
+        click.echo(f"{item['id']:>5}  {item['prefix']}…  {state:<8} {item['label']}")
+
+
+@operator_token.command("revoke")
+@click.argument("token_id", type=int)
+@pass_context
+def token_revoke(ctx: Context, token_id: int) -> None:
+    """Revoke an operator token by its id (see `operator token list`)."""
+    with ctx.transaction() as session:
+        row = revoke_operator_token(session, token_id, at=now())
+    log.info("operator token %s (%s) revoked", row.id, row.label)
+    click.echo(f"Operator token {token_id} revoked.")
