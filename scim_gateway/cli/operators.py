@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 
 import click
 
@@ -17,8 +16,6 @@ from ..operator.tokens import (
 )
 from . import Context, cli, pass_context
 from .output import emit_new_token
-
-log = logging.getLogger("scim_gateway.operator")
 
 
 @cli.group()
@@ -46,7 +43,6 @@ def token_issue(ctx: Context, label: str, expires_in_days: int, as_json: bool) -
     """Issue an operator token and print it once; it is stored only as a hash."""
     with ctx.transaction() as session:
         row, secret = issue_operator_token(session, label=label, at=now(), days=expires_in_days)
-    log.info("operator token %s (%s) issued", row.id, row.label)
     emit_new_token(secret, row.id, row.expires_at, as_json)
 
 
@@ -84,6 +80,5 @@ def token_list(ctx: Context, as_json: bool) -> None:
 def token_revoke(ctx: Context, token_id: int) -> None:
     """Revoke an operator token by its id (see `operator token list`)."""
     with ctx.transaction() as session:
-        row = revoke_operator_token(session, token_id, at=now())
-    log.info("operator token %s (%s) revoked", row.id, row.label)
+        revoke_operator_token(session, token_id, at=now())
     click.echo(f"Operator token {token_id} revoked.")
