@@ -34,6 +34,8 @@ STATUSES = ("active", "expired")
 MAX_LIMIT = 200
 # Seat counts are 32-bit integers in the database; no contract comes near this.
 MAX_SEATS = 10_000_000
+# A year of the most seats at this price still fits a 64-bit invoice total.
+MAX_PRICE_MINOR = 10**11
 
 
 def overview_json(overview: Overview) -> dict[str, Any]:
@@ -90,9 +92,9 @@ def contract_body() -> dict[str, Any]:
         )
     return {
         "slug": field(body, "slug", str),
-        "name": field(body, "name", str),
+        "name": name_of(body),
         "seats": seat_count(body, "seats"),
-        "price_per_seat_year_minor": parse_money(field(body, "price_per_seat_year", str), currency),
+        "price_per_seat_year_minor": price(field(body, "price_per_seat_year", str), currency),
         "currency": currency,
         "start": start_day,
         "timezone": field(body, "timezone", str, default="UTC"),
@@ -125,6 +127,22 @@ def create_org() -> Any:
 
 def _today(session: Session, organization: Organization) -> date:
     return today_for(contract_of(session, organization.id))
+
+
+def name_of(body: dict[str, Any]) -> str | None:
+    """Return the name from the body, at most the 200 characters the database stores."""
+    name = field(body, "name", str)
+    if name is not None and len(name.strip()) > 200:
+        fail(422, "Unprocessable Content", '"name" must be at most 200 characters.')
+    return name
+
+
+def price(text: str, currency: str) -> int:
+    """Return a price per seat-year in minor units, within what an invoice can total."""
+    minor = parse_money(text, currency)
+    if minor > MAX_PRICE_MINOR:
+        fail(422, "Unprocessable Content", f"{text[:40]!r} is more than a seat-year can cost.")
+    return minor
 
 
 def seat_count(body: dict[str, Any], name: str, *, default: int | None = None) -> int | None:
@@ -195,8 +213,8 @@ def change_org(org: str) -> Any:
     unknown = sorted(set(next_term) - {"price_per_seat_year", "auto_renew", "min_seats"})
     if unknown:
         fail(400, "Bad Request", f"Unknown fields in next_term: {', '.join(unknown)}.")
-    name = field(body, "name", str)
-    price = field(next_term, "price_per_seat_year", str)
+    name = name_of(body)
+    new_price = field(next_term, "price_per_seat_year", str)
     auto_renew = field(next_term, "auto_renew", bool)
     min_seats = seat_count(next_term, "min_seats")
     at = now()
@@ -208,7 +226,7 @@ def change_org(org: str) -> Any:
             organization,
             at=at,
             name=name,
-            next_price_minor=parse_money(price, currency) if price is not None else None,
+            next_price_minor=price(new_price, currency) if new_price is not None else None,
             auto_renew=auto_renew,
             min_seats=min_seats,
         )
