@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from seat_core.invitations import invite_owner, new_link_secret, send_reset
@@ -14,8 +14,10 @@ from ..crypto import encrypt
 
 
 def _sealed_link(slug: str, secret: str) -> str:
-    path = url_for("admin.set_password", org=slug, token=secret)
-    return encrypt(f"{current_app.config['PUBLIC_URL'].rstrip('/')}{path}")
+    # Built from PUBLIC_URL rather than the request, so that the command line can invite too;
+    # the page is admin.set_password (scim_gateway/admin/invitations.py).
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    return encrypt(f"{base}/admin/{slug}/password?token={secret}")
 
 
 def invite(

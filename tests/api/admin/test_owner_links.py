@@ -205,3 +205,61 @@ def test_a_reset_answers_the_same_for_known_and_unknown_addresses(world, smtp):
         data={"email": "ann@acme.test", "password": NEW_PASSWORD, "csrf_token": csrf(page.text)},
     )
     assert old.status_code == 401
+
+
+def test_a_primary_owner_invites_an_owner_from_the_owners_page(world, smtp):
+    app, client, header = world
+    invite(client, header)
+    _, path = mailed_link(app, smtp)
+    set_password(client, path)
+    page = client.get("/admin/acme/owners")
+
+    no_csrf = client.post("/admin/acme/owners", data={"email": "bob@acme.test", "role": "owner"})
+    bad = client.post(
+        "/admin/acme/owners", data={"email": "nope", "role": "owner", "csrf_token": csrf(page.text)}
+    )
+    sent = client.post(
+        "/admin/acme/owners",
+        data={"email": "bob@acme.test", "role": "owner", "csrf_token": csrf(page.text)},
+    )
+    mail, bob_path = mailed_link(app, smtp, count=2)
+    bob = app.test_client()
+    assert set_password(bob, bob_path).status_code == 302
+    bob_page = bob.get("/admin/acme/owners")
+    bob_try = bob.post(
+        "/admin/acme/owners",
+        data={"email": "eve@acme.test", "role": "owner", "csrf_token": csrf(bob_page.text)},
+    )
+
+    assert page.status_code == 200 and "Invite an owner" in page.text
+    assert (no_csrf.status_code, bad.status_code, sent.status_code) == (400, 422, 302)
+    assert mail.rcpt_tos == ["bob@acme.test"]
+    assert "Invite an owner" not in bob_page.text and "bob@acme.test" in bob_page.text
+    assert bob_try.status_code == 403
+    with app.app_context(), transaction() as session:
+        invited = session.scalars(select(Event).where(Event.type == "owner.invited")).all()
+        assert [(e.actor_type, e.subject) for e in invited] == [
+            ("operator", "ann@acme.test"),
+            ("owner", "bob@acme.test"),
+        ]
+
+
+def test_the_command_line_invites_an_owner(world, smtp, database_url, monkeypatch):
+    from click.testing import CliRunner
+
+    from scim_gateway.cli import cli
+
+    app, client, _ = world
+    monkeypatch.setenv("SCIM_GATEWAY_DATABASE_URL", database_url)
+    monkeypatch.setenv("SCIM_GATEWAY_SECRET_KEY", TEST_CONFIG["SECRET_KEY"])
+    monkeypatch.setenv("SCIM_GATEWAY_ENCRYPTION_KEY", TEST_CONFIG["ENCRYPTION_KEY"])
+    monkeypatch.setenv("SCIM_GATEWAY_PUBLIC_URL", TEST_CONFIG["PUBLIC_URL"])
+
+    result = CliRunner().invoke(
+        cli, ["owner", "invite", "--org", "acme", "--email", "cy@acme.test", "--role", "owner"]
+    )
+    _, path = mailed_link(app, smtp)
+
+    assert result.exit_code == 0, result.output
+    assert set_password(client, path).status_code == 302
+    assert client.get("/admin/acme/usage").status_code == 200
