@@ -1,4 +1,4 @@
-"""Operators: their tokens, organizations created once per key, owner invitations, next-term price
+"""Operators: tokens, console sign-in, organizations created once per key, owner invitations
 
 Revision ID: 0011
 Revises: 0007
@@ -104,6 +104,58 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("owner_invitation", schema=None) as batch_op:
         batch_op.create_index("ix_owner_invitation_owner", ["owner_id"], unique=False)
+    op.create_table(
+        "operator",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("email_key", sa.String(length=320), nullable=False),
+        sa.Column("password_hash", sa.String(length=255), nullable=True),
+        sa.Column("totp_secret_encrypted", sa.Text(), nullable=True),
+        sa.Column("totp_last_step", sa.BigInteger(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_operator")),
+        sa.UniqueConstraint("email_key", name=op.f("uq_operator_email_key")),
+    )
+    for table in ("operator_link", "operator_session"):
+        key = (
+            [
+                sa.Column("id", sa.Integer(), nullable=False),
+                sa.Column("token_hash", sa.String(length=64), nullable=False),
+            ]
+            if table == "operator_link"
+            else [sa.Column("id_hash", sa.String(length=64), nullable=False)]
+        )
+        op.create_table(
+            table,
+            *key,
+            sa.Column("operator_id", sa.Integer(), nullable=False),
+            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+            sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+            *(
+                [sa.Column("used_at", sa.DateTime(timezone=True), nullable=True)]
+                if table == "operator_link"
+                else []
+            ),
+            sa.CheckConstraint(
+                "expires_at > created_at", name=op.f(f"ck_{table}_expires_after_creation")
+            ),
+            sa.ForeignKeyConstraint(
+                ["operator_id"],
+                ["operator.id"],
+                name=op.f(f"fk_{table}_operator_id_operator"),
+                ondelete="CASCADE",
+            ),
+            sa.PrimaryKeyConstraint(
+                "id" if table == "operator_link" else "id_hash", name=op.f(f"pk_{table}")
+            ),
+            *(
+                [sa.UniqueConstraint("token_hash", name=op.f("uq_operator_link_token_hash"))]
+                if table == "operator_link"
+                else []
+            ),
+        )
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.create_index(f"ix_{table}_operator", ["operator_id"], unique=False)
     with op.batch_alter_table("contract", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("renewal_price_per_seat_year_minor", sa.BigInteger(), nullable=True)
@@ -127,6 +179,11 @@ def downgrade() -> None:
     with op.batch_alter_table("contract", schema=None) as batch_op:
         batch_op.drop_constraint("renewal_price_not_negative", type_="check")
         batch_op.drop_column("renewal_price_per_seat_year_minor")
+    for table in ("operator_session", "operator_link"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_index(f"ix_{table}_operator")
+        op.drop_table(table)
+    op.drop_table("operator")
     with op.batch_alter_table("owner_invitation", schema=None) as batch_op:
         batch_op.drop_index("ix_owner_invitation_owner")
     op.drop_table("owner_invitation")

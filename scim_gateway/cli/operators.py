@@ -7,6 +7,8 @@ import json
 import click
 
 from ..clock import now
+from ..operator.mail import send_operator_invitation
+from ..operator.people import add_operator
 from ..operator.tokens import (
     DEFAULT_DAYS,
     MAX_DAYS,
@@ -14,6 +16,7 @@ from ..operator.tokens import (
     operator_tokens,
     revoke_operator_token,
 )
+from ..outbox.mail import MailFailed
 from . import Context, cli, pass_context
 from .output import emit_new_token
 
@@ -21,6 +24,23 @@ from .output import emit_new_token
 @cli.group()
 def operator() -> None:
     """Manage the vendor's operators and the tokens of the operator API."""
+
+
+@operator.command("add")
+@click.option("--email", required=True, help="The operator's email; the invitation goes there.")
+@pass_context
+def operator_add(ctx: Context, email: str) -> None:
+    """Add an operator and mail a link (once, 7 days) to set a password and TOTP."""
+    at = now()
+    with ctx.transaction() as session:
+        row, secret = add_operator(session, email=email, at=at)
+        link = f"{ctx.app.config['PUBLIC_URL'].rstrip('/')}/operator/welcome?token={secret}"
+        # Sent before the commit: if the mail cannot go, no link is left that nobody has.
+        try:
+            send_operator_invitation(ctx.app.config, email=row.email, link=link, at=at)
+        except MailFailed as error:
+            raise click.ClickException(f"The invitation could not be mailed: {error}") from None
+    click.echo(f"Invited operator {row.email}; the link is in their mail.")
 
 
 @operator.group("token")

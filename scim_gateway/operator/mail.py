@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
+
+from seat_core.models import new_id
 
 from ..crypto import decrypt
 from ..outbox.claims import Claim
-from ..outbox.messages import Content
+from ..outbox.mail import Mailer, compose
+from ..outbox.messages import Content, render_email
+from ..outbox.options import Options
+from .people import LINK_DAYS
 
 EVENTS = ("owner.invitation", "owner.password_reset")
 ROLE_NAMES = {"primary_owner": "Primary Owner", "owner": "Owner"}
@@ -42,3 +48,32 @@ def link_content(item: Claim) -> Content:
         action_label="Set a new password",
         action_url=link,
     )
+
+
+def send_operator_invitation(config: Any, *, email: str, link: str, at: datetime) -> None:
+    """Mail an operator their invitation now, over SMTP (operators belong to no outbox).
+
+    :raises MailFailed: when the SMTP server does not take it.
+    """
+    options = Options.from_config(config)
+    content = Content(
+        subject="You are invited to the SCIM Seat Gateway operator console",
+        headline="Set up your operator sign-in",
+        paragraphs=[
+            "Set your password and add the console to your authenticator app (it asks for "
+            "a six-digit code at every sign-in) with the link below.",
+            f"The link works once, for {LINK_DAYS} days.",
+        ],
+        action_label="Set up your sign-in",
+        action_url=link,
+    )
+    text, html = render_email(content)
+    message = compose(
+        options, to=email, subject=content.subject, text=text, html=html,
+        message_id=new_id(), at=at, event="operator.invitation",
+    )  # fmt: skip
+    mailer = Mailer(options)
+    try:
+        mailer.send(message, email)
+    finally:
+        mailer.close()

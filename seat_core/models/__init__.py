@@ -22,7 +22,14 @@ from .contracts import (
     SeatRequest,
 )
 from .events import ACTOR_TYPES, EVENT_TYPES, Event
-from .operators import OperatorToken, OrganizationKey, OwnerInvitation
+from .operators import (
+    Operator,
+    OperatorLink,
+    OperatorSession,
+    OperatorToken,
+    OrganizationKey,
+    OwnerInvitation,
+)
 from .people import (
     ApiToken,
     GroupMembership,
@@ -54,6 +61,9 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "Member",
+    "Operator",
+    "OperatorLink",
+    "OperatorSession",
     "OperatorToken",
     "Organization",
     "OrganizationKey",
