@@ -242,4 +242,3 @@ def act(org: str, action: str) -> Any:
 def ago(value: datetime | None) -> str:
     """Format a time as its UTC day and minute."""
     return value.strftime("%Y-%m-%d %H:%M") if value else "—"
-
