@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import pyotp
 import pytest
 import requests
 from playwright.sync_api import Page, expect
@@ -149,3 +150,33 @@ def test_an_operator_onboards_an_organization_that_buys_seats_and_provisions(
     ]:
         assert step in log, (step, log)
     assert [kind for kind, _, _ in log].index("organization.created") == 0
+
+    # 7. An operator, invited by mail, enrols in the console and sees the new numbers,
+    # at desktop and phone widths.
+    added = run_cli(["operator", "add", "--email", "ops@vendor.test"], env=env)
+    assert added.returncode == 0, added.stderr
+    invitation = smtp_server.wait_for(2)[1]
+    assert invitation.rcpt_tos == ["ops@vendor.test"]
+    text = invitation.message.get_body(("plain",)).get_content()
+    welcome = re.search(r"(http://\S+/operator/welcome\?token=\S+)", text)
+    assert welcome, text
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(welcome.group(1))
+    page.get_by_label("New password").fill(PASSWORD)
+    page.get_by_label("The same password again").fill(PASSWORD)
+    secret = page.get_by_test_id("totp-secret").inner_text()
+    page.get_by_label("The code it shows now").fill(pyotp.TOTP(secret).now())
+    screenshot(page, "3-operator-enrolment")
+    page.get_by_role("button", name="Save and sign in").click()
+    row = page.locator('tr[data-slug="acme"]')
+    expect(row.locator('td[data-label="Seats used"]')).to_have_text("1")
+    expect(row.locator('td[data-label="Purchased"]')).to_have_text("15")
+    expect(row.locator('td[data-label="Invoices due"]')).to_have_text("1")
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in ("/operator/", "/operator/orgs/acme"):
+            page.goto(f"{base}{path}")
+            screenshot(page, f"4-console-{width}-{path.strip('/').replace('/', '-')}")
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, (width, path)
+    expect(page.get_by_test_id("seats")).to_contain_text("1 of 15 in use")
+    expect(page.get_by_test_id("events")).to_contain_text("owner.invited")
