@@ -163,6 +163,15 @@ def upgrade() -> None:
         batch_op.create_check_constraint(
             "renewal_price_not_negative", "renewal_price_per_seat_year_minor >= 0"
         )
+    with op.batch_alter_table("owner", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("totp_secret_encrypted", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
+    with op.batch_alter_table("organization", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "owner_totp_required", sa.Boolean(), server_default=sa.false(), nullable=False
+            )
+        )
     _event_checks(EVENT_TYPES, ACTOR_TYPES)
 
 
@@ -176,6 +185,11 @@ def downgrade() -> None:
         [each for each in EVENT_TYPES if each not in NEW_EVENT_TYPES],
         [each for each in ACTOR_TYPES if each != "operator"],
     )
+    with op.batch_alter_table("organization", schema=None) as batch_op:
+        batch_op.drop_column("owner_totp_required")
+    with op.batch_alter_table("owner", schema=None) as batch_op:
+        batch_op.drop_column("totp_last_step")
+        batch_op.drop_column("totp_secret_encrypted")
     with op.batch_alter_table("contract", schema=None) as batch_op:
         batch_op.drop_constraint("renewal_price_not_negative", type_="check")
         batch_op.drop_column("renewal_price_per_seat_year_minor")

@@ -34,6 +34,7 @@ from . import (  # noqa: E402  (register their views and filters on bp)
     refused,
     requests,
     sign_in,
+    two_factor,
     usage,
 )
 
@@ -51,5 +52,6 @@ __all__ = [
     "refused",
     "requests",
     "sign_in",
+    "two_factor",
     "usage",
 ]

@@ -19,6 +19,7 @@ from ..passwords import hash_password
 from ..ratelimit import hit
 from . import bp
 from .auth import login_owner
+from .two_factor import second_factor
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -70,6 +71,14 @@ def set_password(org: str) -> Any:
         owner = use_link(
             session, organization, token, password_hash=hash_password(password), at=now()
         )
+        # A required second factor is enrolled before the session opens; an owner who has
+        # one signs in with it.
+        if organization.owner_totp_required and owner.totp_secret_encrypted is not None:
+            flash("Your password is set: sign in with it and your code.", "info")
+            return redirect(url_for("admin.login", org=org))
+        stopped = second_factor(session, organization, owner, None)
+        if stopped is not None:
+            return stopped
         login_owner(owner)
     flash("Your password is set; you are signed in.", "info")
     return redirect(url_for("admin.billing", org=org))

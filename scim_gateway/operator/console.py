@@ -11,7 +11,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar, cast
 
-import segno
 from flask import (
     Blueprint,
     current_app,
@@ -24,7 +23,6 @@ from flask import (
     session,
     url_for,
 )
-from markupsafe import Markup
 
 from seat_core import events
 
@@ -34,6 +32,7 @@ from ..crypto import decrypt, encrypt
 from ..db import read_only, transaction
 from ..passwords import hash_password, verify_password
 from ..ratelimit import hit
+from ..totp import matching_step, new_totp_secret, provisioning_uri, qr_svg
 from . import people
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
@@ -89,12 +88,6 @@ def operator_required(view: View) -> View:
     return cast(View, wrapper)
 
 
-def _qr(uri: str) -> Markup:
-    """Return the QR code of an otpauth URI as inline SVG."""
-    svg = segno.make(uri, error="m").svg_inline(scale=4, title="Scan with your authenticator app")
-    return Markup(svg)
-
-
 @bp.route("/welcome", methods=["GET", "POST"])
 def welcome() -> Any:
     """Set the password and enrol the authenticator from an invitation link, then sign in."""
@@ -104,15 +97,15 @@ def welcome() -> Any:
         email = operator.email
     sealed = session.get(PENDING)
     if not isinstance(sealed, str) or request.method == "GET":
-        secret = people.new_totp_secret()
+        secret = new_totp_secret()
         session[PENDING] = encrypt(secret)
     else:
         secret = decrypt(sealed)
 
     def form(status: int = 200) -> Any:
-        uri = people.provisioning_uri(secret, email)
+        uri = provisioning_uri(secret, email)
         page = render_template(
-            "operator/welcome.html", email=email, token=token, qr=_qr(uri), secret=secret
+            "operator/welcome.html", email=email, token=token, qr=qr_svg(uri), secret=secret
         )
         response = make_response(page, status)
         response.headers["Referrer-Policy"] = "no-referrer"
@@ -128,7 +121,7 @@ def welcome() -> Any:
         )
         return form(422)
     at = now()
-    step = people.matching_step(secret, request.form.get("code", ""), at=at)
+    step = matching_step(secret, request.form.get("code", ""), at=at)
     if step is None:
         flash("That code is not the one your authenticator shows now: try the next one.", "error")
         return form(422)

@@ -1,30 +1,22 @@
-"""Operators of the console: invited by mail, a password and a TOTP second factor, sessions.
-
-A TOTP code is accepted for the current 30-second step or the one either side (clock
-drift), and only once: the step it matched is stored, and a code of that step or an
-earlier one is refused, so a code seen over a shoulder cannot be replayed (RFC 6238 §5.2).
-"""
+"""Operators of the console: invited by mail, a password and a TOTP second factor, sessions."""
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from datetime import datetime, timedelta
 
-import pyotp
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from seat_core import email_key
 from seat_core.errors import SeatError
 from seat_core.models import Operator, OperatorLink, OperatorSession
 
-from ..crypto import decrypt, encrypt
+from ..crypto import encrypt
+from ..totp import accept_once
 
 LINK_DAYS = 7
-STEP_SECONDS = 30
-DRIFT_STEPS = 1
 
 
 class OperatorLinkRefused(SeatError):
@@ -72,29 +64,6 @@ def check_link(session: Session, secret: str, *, at: datetime) -> Operator:
     return session.get_one(Operator, link.operator_id)
 
 
-def new_totp_secret() -> str:
-    """Return a fresh base32 TOTP secret."""
-    return pyotp.random_base32()
-
-
-def provisioning_uri(secret: str, email: str) -> str:
-    """Return the otpauth:// URI an authenticator app reads from the QR code."""
-    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name="SCIM Seat Gateway")
-
-
-def matching_step(secret: str, code: str, *, at: datetime) -> int | None:
-    """Return the time step whose code this is, within the allowed drift, or None."""
-    code = code.strip().replace(" ", "")
-    if len(code) != 6 or not code.isdigit():
-        return None
-    totp = pyotp.TOTP(secret)
-    step = totp.timecode(at)
-    for candidate in range(step - DRIFT_STEPS, step + DRIFT_STEPS + 1):
-        if hmac.compare_digest(totp.generate_otp(candidate), code):
-            return candidate
-    return None
-
-
 def enrol(
     session: Session, secret: str, *, password_hash: str, totp_secret: str, step: int, at: datetime
 ) -> Operator:
@@ -132,22 +101,8 @@ def find_operator(session: Session, email: str) -> Operator | None:
 
 
 def accept_code(session: Session, operator: Operator, code: str, *, at: datetime) -> bool:
-    """Accept a TOTP code once: tell whether it is right and newer than the last one used."""
-    if operator.totp_secret_encrypted is None:
-        return False
-    step = matching_step(decrypt(operator.totp_secret_encrypted), code, at=at)
-    if step is None:
-        return False
-    # One guarded statement: of two sign-ins with the same code, one moves the step.
-    moved = session.execute(
-        update(Operator)
-        .where(
-            Operator.id == operator.id,
-            or_(Operator.totp_last_step.is_(None), Operator.totp_last_step < step),
-        )
-        .values(totp_last_step=step)
-    )
-    return bool(moved.rowcount)
+    """Accept a TOTP code once (scim_gateway/totp.py)."""
+    return accept_once(session, operator, code, at=at)
 
 
 def open_session(session: Session, operator: Operator, *, at: datetime, lifetime: timedelta) -> str:

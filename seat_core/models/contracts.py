@@ -17,6 +17,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 from .base import Base, UtcDateTime
 
@@ -39,6 +40,10 @@ class Organization(Base):
     billing_address: Mapped[str] = mapped_column(String(1000), default="", server_default="")
     billing_tax_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
     tax_rate_bp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set by a Primary Owner: owners signing in with a password also give a TOTP code.
+    owner_totp_required: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     contract: Mapped[Contract] = relationship(back_populates="organization", uselist=False)
 

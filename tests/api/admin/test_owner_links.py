@@ -263,3 +263,56 @@ def test_the_command_line_invites_an_owner(world, smtp, database_url, monkeypatc
     assert result.exit_code == 0, result.output
     assert set_password(client, path).status_code == 302
     assert client.get("/admin/acme/usage").status_code == 200
+
+
+def test_an_organization_can_require_a_second_factor_of_its_owners(world, smtp):
+    import pyotp
+
+    app, client, header = world
+    invite(client, header)
+    _, path = mailed_link(app, smtp)
+    set_password(client, path)
+    page = client.get("/admin/acme/owners")
+    no_csrf = client.post("/admin/acme/owners/two-factor", data={"required": "on"})
+    required = client.post(
+        "/admin/acme/owners/two-factor", data={"required": "on", "csrf_token": csrf(page.text)}
+    )
+    assert (no_csrf.status_code, required.status_code) == (400, 302)
+
+    # The next password sign-in enrols an authenticator before the session opens.
+    ann = app.test_client()
+    form = ann.get("/admin/acme/login")
+    proven = ann.post(
+        "/admin/acme/login",
+        data={"email": "ann@acme.test", "password": NEW_PASSWORD, "csrf_token": csrf(form.text)},
+    )
+    assert proven.headers["Location"].endswith("/admin/acme/two-factor")
+    assert ann.get("/admin/acme/billing").status_code == 302  # not signed in yet
+    enrol = ann.get("/admin/acme/two-factor")
+    totp = pyotp.TOTP(re.search(r'data-testid="totp-secret">([A-Z2-7]+)<', enrol.text).group(1))
+    wrong = ann.post(
+        "/admin/acme/two-factor", data={"code": "12345", "csrf_token": csrf(enrol.text)}
+    )
+    enrolled = ann.post(
+        "/admin/acme/two-factor", data={"code": totp.now(), "csrf_token": csrf(enrol.text)}
+    )
+    assert (wrong.status_code, enrolled.status_code) == (422, 302)
+    assert ann.get("/admin/acme/billing").status_code == 200
+
+    def sign_in(code):
+        other = app.test_client()
+        form = other.get("/admin/acme/login")
+        return other.post(
+            "/admin/acme/login",
+            data={"email": "ann@acme.test", "password": NEW_PASSWORD, "code": code,
+                  "csrf_token": csrf(form.text)},
+        )  # fmt: skip
+
+    with app.app_context(), transaction() as session:
+        step = find_owner(
+            session, get_organization(session, "acme"), "ann@acme.test"
+        ).totp_last_step
+    assert sign_in("").status_code == 401
+    assert sign_in(totp.generate_otp(step)).status_code == 401  # replayed
+    assert sign_in(totp.at(datetime.now(UTC) + timedelta(minutes=3))).status_code == 401
+    assert sign_in(totp.generate_otp(step + 1)).status_code == 302
