@@ -199,3 +199,67 @@ def test_an_action_asks_first_naming_the_organization_then_acts_as_the_operator(
         assert (event.organization_id, event.actor_type, event.actor_label) == (
             organization.id, "operator", EMAIL,
         )  # fmt: skip
+
+
+def test_console_actions_revoke_mark_paid_and_change_the_next_term(app, console):
+    from seat_core import purchase_seats
+    from seat_core.models import Invoice
+
+    client, _ = console
+    create(client, operator_header(app), org_body(seats=3))
+    with app.app_context(), transaction() as session:
+        at = datetime.now(UTC)
+        number = purchase_seats(
+            session, get_organization(session, "acme"), seats=1, on=at.date(), at=at
+        ).invoice.number
+    token = csrf(client.get("/operator/orgs/acme").text)
+
+    def confirmed(action, **data):
+        return client.post(
+            f"/operator/orgs/acme/{action}", data={**data, "confirm": "yes", "csrf_token": token}
+        )
+
+    issued = confirmed("issue-token", label="okta", days="30")
+    secret = re.search(r'data-testid="scim-token" class="break">([^<]+)<', issued.text).group(1)
+    with app.app_context(), transaction() as session:
+        token_id = session.scalars(select(ApiToken.id)).one()
+    revoked = confirmed("revoke-token", token_id=str(token_id))
+    paid = confirmed("mark-paid", number=number)
+    changed = confirmed("next-term", price="400.00", min_seats="2", auto_renew="on")
+    bad_price = confirmed("next-term", price="a lot")
+    unknown_invoice = confirmed("mark-paid", number="INV-404")
+
+    assert secret.startswith("scim_")
+    assert (revoked.status_code, paid.status_code, changed.status_code) == (302, 302, 302)
+    assert (bad_price.status_code, unknown_invoice.status_code) == (422, 404)
+    assert (
+        client.get("/scim/v2/Users", headers={"Authorization": f"Bearer {secret}"}).status_code
+        == 401
+    )
+    with app.app_context(), transaction() as session:
+        invoice = session.scalars(select(Invoice).where(Invoice.number == number)).one()
+        assert invoice.paid_on is not None
+        contract = get_organization(session, "acme").contract
+        assert (contract.price_per_seat_year_minor, contract.next_price_per_seat_year_minor) == (
+            36000, 40000,
+        )  # fmt: skip
+        logged = {
+            (row.type, row.actor_label)
+            for row in session.scalars(select(Event).where(Event.actor_type == "operator"))
+        }
+    for kind in ("token.issued", "token.revoked", "invoice.paid", "organization.changed"):
+        assert (kind, EMAIL) in logged
+
+
+def test_an_owner_session_opens_no_console_page_and_an_operator_session_no_admin_page(app, console):
+    from tests.api.admin.conftest import create_acme, sign_in
+
+    client, _ = console
+    create_acme(app)
+    owner = app.test_client()
+    assert sign_in(owner).status_code == 302
+
+    assert owner.get("/operator/").status_code == 302
+    assert owner.get("/operator/orgs/acme").status_code == 302
+    assert client.get("/admin/acme/billing").status_code == 302
+    assert client.get("/operator/orgs/acme").status_code == 200
