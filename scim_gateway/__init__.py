@@ -23,10 +23,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     routing.init_app(app)
 
     from . import admin, api, landing, scim, sso
+    from .api import operator
+    from .operator import console
 
     app.register_blueprint(scim.bp)
     app.register_blueprint(sso.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(operator.bp)
+    app.register_blueprint(console.bp)
     app.register_blueprint(landing.bp)
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import case, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from . import alerts, events
@@ -54,6 +54,11 @@ def renew(
                     (Contract.seats_used > Contract.min_seats, Contract.seats_used),
                     else_=Contract.min_seats,
                 ),
+                # A price an operator set for the next term takes effect now, once.
+                price_per_seat_year_minor=func.coalesce(
+                    Contract.renewal_price_per_seat_year_minor, Contract.price_per_seat_year_minor
+                ),
+                renewal_price_per_seat_year_minor=None,
             )
             .returning(Contract.seats_used, Contract.seats_purchased, Contract.term_index)
         ).one_or_none()
@@ -147,4 +152,4 @@ def renew_due(session: Session, *, at: datetime, seller: Seller | None = None) -
 def renewal_preview(contract: Contract) -> tuple[date, int, int]:
     """Return (renewal date, seats it would renew at, amount in minor units) as of now."""
     seats = max(contract.seats_used, contract.min_seats)
-    return contract.term_end, seats, seats * contract.price_per_seat_year_minor
+    return contract.term_end, seats, seats * contract.next_price_per_seat_year_minor

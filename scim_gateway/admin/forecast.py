@@ -8,17 +8,19 @@ from flask import current_app, g
 from sqlalchemy.orm import Session
 
 from seat_core import Forecast, forecast_of
-from seat_core.models import Contract
+from seat_core.models import Contract, Organization
 
 from ..clock import today_for
 from .chart import Projection
 
 
-def forecast_for(session: Session, contract: Contract) -> Forecast:
-    """Return the signed-in organization's forecast on its billing day."""
+def forecast_for(
+    session: Session, contract: Contract, organization: Organization | None = None
+) -> Forecast:
+    """Return the organization's forecast on its billing day (the signed-in one's by default)."""
     return forecast_of(
         session,
-        g.organization,
+        organization or g.organization,
         today=today_for(contract),
         max_seats=int(current_app.config["MAX_SEATS_PER_PURCHASE"]),
     )

@@ -24,6 +24,7 @@ from ..passwords import verify_password
 from ..ratelimit import hit
 from . import bp
 from .auth import current_owner, login_owner, logout_owner
+from .two_factor import second_factor
 
 
 def _safe_next(slug: str, target: str | None) -> str:
@@ -94,6 +95,9 @@ def login(org: str) -> Any:
                 ),
                 401,
             )
+        stopped = second_factor(session, organization, owner, target)
+        if stopped is not None:
+            return stopped
         login_owner(owner)
     current_app.extensions["ratelimits"].clear(limit, "owner-sign-in", org, key)
     return redirect(_safe_next(org, target))

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g, render_template
+from markupsafe import Markup
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from seat_core import contract_of
-from seat_core.models import ContractTerm, SeatEvent
+from seat_core.models import Contract, ContractTerm, Organization, SeatEvent
 
 from ..clock import today_for
 from ..db import read_only
@@ -24,44 +26,7 @@ def usage_history(org: str) -> Any:
     """Show the chart of seats in use and purchased over the term."""
     with read_only() as session:
         contract = contract_of(session, g.organization.id)
-        term = session.scalars(
-            select(ContractTerm).where(
-                ContractTerm.contract_id == contract.id,
-                ContractTerm.term_index == contract.term_index,
-            )
-        ).first()
-        # The last event of each day is that day's closing count: one row per day, however
-        # many seats changed hands.
-        last_of_day = (
-            select(func.max(SeatEvent.id))
-            .where(
-                SeatEvent.contract_id == contract.id,
-                SeatEvent.term_index == contract.term_index,
-            )
-            .group_by(SeatEvent.on)
-        )
-        events = session.execute(
-            select(SeatEvent.on, SeatEvent.seats_used, SeatEvent.seats_purchased)
-            .where(SeatEvent.id.in_(last_of_day))
-            .order_by(SeatEvent.on)
-        ).all()
-        points = []
-        if term is not None:
-            points.append(
-                Point(term.start, term.seats_used_at_start, term.seats_purchased_at_start)
-            )
-        points += [Point(on, used, bought) for on, used, bought in events]
-        if not points:
-            points = [Point(contract.term_start, contract.seats_used, contract.seats_purchased)]
-        today = today_for(contract)
-        forecast = forecast_for(session, contract)
-        chart = draw(
-            points,
-            start=contract.term_start,
-            end=contract.term_end,
-            until=today,
-            projection=projection_of(forecast, today),
-        )
+        chart, points, forecast = usage_chart(session, contract)
         return render_template(
             "admin/usage.html",
             chart=chart,
@@ -69,3 +34,46 @@ def usage_history(org: str) -> Any:
             points=points[-10:][::-1],
             forecast=forecast,
         )
+
+
+def usage_chart(
+    session: Session, contract: Contract, organization: Organization | None = None
+) -> tuple[Markup, list[Point], Any]:
+    """Return the term's chart, its daily points and the forecast drawn on it."""
+    term = session.scalars(
+        select(ContractTerm).where(
+            ContractTerm.contract_id == contract.id,
+            ContractTerm.term_index == contract.term_index,
+        )
+    ).first()
+    # The last event of each day is that day's closing count: one row per day, however
+    # many seats changed hands.
+    last_of_day = (
+        select(func.max(SeatEvent.id))
+        .where(
+            SeatEvent.contract_id == contract.id,
+            SeatEvent.term_index == contract.term_index,
+        )
+        .group_by(SeatEvent.on)
+    )
+    events = session.execute(
+        select(SeatEvent.on, SeatEvent.seats_used, SeatEvent.seats_purchased)
+        .where(SeatEvent.id.in_(last_of_day))
+        .order_by(SeatEvent.on)
+    ).all()
+    points = []
+    if term is not None:
+        points.append(Point(term.start, term.seats_used_at_start, term.seats_purchased_at_start))
+    points += [Point(on, used, bought) for on, used, bought in events]
+    if not points:
+        points = [Point(contract.term_start, contract.seats_used, contract.seats_purchased)]
+    today = today_for(contract)
+    forecast = forecast_for(session, contract, organization)
+    chart = draw(
+        points,
+        start=contract.term_start,
+        end=contract.term_end,
+        until=today,
+        projection=projection_of(forecast, today),
+    )
+    return chart, points, forecast

@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(1)
 
 
-from . import alerts, database, invoices, orgs, owners, policy, seats, sso, tokens  # noqa: E402  (commands register on cli)
+from . import alerts, database, invoices, operators, orgs, owners, policy, seats, sso, tokens  # noqa: E402  (commands register on cli)
 
 __all__ = [
     "Context",
@@ -84,6 +84,7 @@ __all__ = [
     "database",
     "invoices",
     "main",
+    "operators",
     "orgs",
     "owners",
     "pass_context",

@@ -12,6 +12,7 @@ from sqlalchemy import delete
 from seat_core import add_owner, find_owner, get_organization, owners_of
 
 from ..clock import now
+from ..operator.invites import invite
 from ..passwords import hash_password
 from ..tokens import issue_token, revoke_owner_tokens
 from . import Context, cli, pass_context
@@ -70,6 +71,24 @@ def owner_add(ctx: Context, slug: str, email: str, role: str, sso_only: bool) ->
         sign_in = f"{ctx.app.config['PUBLIC_URL']}/admin/{slug}/login"
         verb = "Updated" if existed else "Added"
         click.echo(f"{verb} {ROLES[row.role]} {row.email} of {slug}; sign in at {sign_in}")
+
+
+@owner.command("invite")
+@click.option("--org", "slug", required=True, help="Organization slug.")
+@click.option("--email", required=True, help="The owner's email; the invitation goes there.")
+@click.option(
+    "--role",
+    type=click.Choice(sorted(ROLES)),
+    default="owner",
+    show_default=True,
+    help="primary_owner can buy seats; owner can not.",
+)
+@pass_context
+def owner_invite(ctx: Context, slug: str, email: str, role: str) -> None:
+    """Invite an owner by email: a single-use link, valid 7 days, sets their password."""
+    with ctx.transaction() as session:
+        row = invite(session, get_organization(session, slug), email=email, role=role, at=now())
+        click.echo(f"Invited {ROLES[row.role]} {row.email} of {slug}; the mail is queued.")
 
 
 @owner.command("list")

@@ -211,7 +211,7 @@ def notify_renewals(session: Session, *, at: datetime, days: int = RENEWAL_NOTIC
         if not contract.term_end - timedelta(days=days) <= today < contract.term_end:
             continue
         seats = max(contract.seats_used, contract.min_seats)
-        amount = seats * contract.price_per_seat_year_minor
+        amount = seats * contract.next_price_per_seat_year_minor
         outbox_id = enqueue(
             session,
             organization_id=contract.organization_id,

@@ -22,6 +22,14 @@ from .contracts import (
     SeatRequest,
 )
 from .events import ACTOR_TYPES, EVENT_TYPES, Event
+from .operators import (
+    Operator,
+    OperatorLink,
+    OperatorSession,
+    OperatorToken,
+    OrganizationKey,
+    OwnerInvitation,
+)
 from .people import (
     ApiToken,
     GroupMembership,
@@ -53,9 +61,15 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "Member",
+    "Operator",
+    "OperatorLink",
+    "OperatorSession",
+    "OperatorToken",
     "Organization",
+    "OrganizationKey",
     "Outbox",
     "Owner",
+    "OwnerInvitation",
     "PolicyGroup",
     "RefusalWindow",
     "SamlAssertion",

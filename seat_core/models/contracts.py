@@ -17,6 +17,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 from .base import Base, UtcDateTime
 
@@ -39,6 +40,10 @@ class Organization(Base):
     billing_address: Mapped[str] = mapped_column(String(1000), default="", server_default="")
     billing_tax_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
     tax_rate_bp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set by a Primary Owner: owners signing in with a password also give a TOTP code.
+    owner_totp_required: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     contract: Mapped[Contract] = relationship(back_populates="organization", uselist=False)
 
@@ -51,6 +56,9 @@ class Contract(Base):
         # The seat invariant: never more seats in use than purchased, never fewer than none.
         CheckConstraint("seats_used >= 0 AND seats_used <= seats_purchased", name="seats_in_range"),
         CheckConstraint("price_per_seat_year_minor >= 0", name="price_not_negative"),
+        CheckConstraint(
+            "renewal_price_per_seat_year_minor >= 0", name="renewal_price_not_negative"
+        ),
         CheckConstraint("min_seats >= 1", name="min_seats_positive"),
         CheckConstraint("term_start < term_end", name="term_not_empty"),
         CheckConstraint("term_index >= 0", name="term_index_not_negative"),
@@ -71,8 +79,18 @@ class Contract(Base):
     auto_renew: Mapped[bool] = mapped_column(Boolean, default=True)
     min_seats: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(16), default="active")
+    # The price per seat-year from the next renewal on, when an operator changed it; the
+    # current term, and its invoices, keep the price they started with.
+    renewal_price_per_seat_year_minor: Mapped[int | None] = mapped_column(BigInteger)
 
     organization: Mapped[Organization] = relationship(back_populates="contract")
+
+    @property
+    def next_price_per_seat_year_minor(self) -> int:
+        """Return the price per seat-year the next term renews at."""
+        if self.renewal_price_per_seat_year_minor is None:
+            return self.price_per_seat_year_minor
+        return self.renewal_price_per_seat_year_minor
 
 
 class ContractTerm(Base):

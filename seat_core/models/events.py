@@ -31,8 +31,15 @@ EVENT_TYPES = (
     "sso.configured",
     "policy.changed",
     "webhook.endpoint_changed",
+    "organization.created",
+    "organization.changed",
+    "owner.invited",
+    "owner.removed",
+    "owner.password_set",
+    "invoice.paid",
+    "invoice.due",
 )
-ACTOR_TYPES = ("scim_token", "api_token", "owner", "member", "system")
+ACTOR_TYPES = ("scim_token", "api_token", "owner", "member", "system", "operator")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:

@@ -34,7 +34,14 @@ PASSWORD = "a long enough password"
 # Downloads are files, not pages; sign-in, sign-out and the review of a purchase (which
 # needs the edit form's input) are visited on their own.
 NOT_PAGES = (".csv", ".pdf")
-ON_THEIR_OWN = {"admin.login", "admin.confirm_logout", "admin.seats_review"}
+# The set-password and authenticator pages open only from a mailed link or a proven password.
+ON_THEIR_OWN = {
+    "admin.login",
+    "admin.confirm_logout",
+    "admin.seats_review",
+    "admin.set_password",
+    "admin.enrol_second_factor",
+}
 
 
 @pytest.fixture(scope="module")

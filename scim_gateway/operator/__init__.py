@@ -1,0 +1,1 @@
+"""The vendor's operators: their tokens and, under /api/v1/operator, their API."""
