@@ -25,26 +25,28 @@ from . import (  # noqa: E402  (register their views and filters on bp)
     activity,
     alerts,
     billing,
+    errors,
     formatting,
     invoices,
     members,
     policy,
-    refused,
     requests,
     sign_in,
     usage,
 )
+
+errors.init(bp)
 
 __all__ = [
     "activity",
     "alerts",
     "billing",
     "bp",
+    "errors",
     "formatting",
     "invoices",
     "members",
     "policy",
-    "refused",
     "requests",
     "sign_in",
     "usage",

@@ -56,8 +56,10 @@ def save_seat_policy(org: str) -> Any:
                 confirm_releases=form.get("confirm_releases") == "yes",
             )
     except ReleasesUnconfirmed as error:
+        # Not the blueprint's answer: the owner confirms the releases on a page of their own.
         return render_template("admin/confirm_policy.html", releases=error.releases, form=form)
     except InvalidPolicy as error:
+        # Not the blueprint's answer: the message says the whole policy was not saved.
         flash(f"The seat policy was not saved: {error}", "error")
         return redirect(url_for("admin.billing", org=org) + "#policy-heading")
     message = "Seat policy saved."

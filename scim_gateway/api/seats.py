@@ -8,10 +8,6 @@ from typing import Any
 from flask import current_app, jsonify, request, url_for
 
 from seat_core import (
-    IdempotencyKeyInFlight,
-    IdempotencyKeyReused,
-    InvalidQuantity,
-    PurchaseOutsideTerm,
     contract_of,
     forecast_of,
     purchase_and_admit,
@@ -101,18 +97,13 @@ def quote_seats(org: str) -> Any:
         require_owner(session, token)
         seats = seats_body()
         contract = contract_of(session, organization.id)
-        try:
-            quote = quote_purchase(
-                session,
-                organization,
-                seats=seats,
-                on=today_for(contract),
-                max_seats=int(current_app.config["MAX_SEATS_PER_PURCHASE"]),
-            )
-        except InvalidQuantity as error:
-            fail(422, "Unprocessable Content", error.message)
-        except PurchaseOutsideTerm as error:
-            fail(409, "Conflict", error.message)
+        quote = quote_purchase(
+            session,
+            organization,
+            seats=seats,
+            on=today_for(contract),
+            max_seats=int(current_app.config["MAX_SEATS_PER_PURCHASE"]),
+        )
         return jsonify(quote_json(quote))
 
 
@@ -126,26 +117,17 @@ def buy_seats(org: str) -> Any:
         key = idempotency_key()
         seats = seats_body()
         contract = contract_of(session, organization.id)
-        try:
-            purchase = purchase_and_admit(
-                session,
-                organization,
-                seats=seats,
-                on=today_for(contract),
-                at=now(),
-                # Namespaced so that an API key never collides with a form's token.
-                idempotency_key=f"api:{key}",
-                max_seats=int(current_app.config["MAX_SEATS_PER_PURCHASE"]),
-                seller=seller(current_app.config),
-            )
-        except IdempotencyKeyReused as error:
-            fail(422, "Unprocessable Content", error.message)
-        except IdempotencyKeyInFlight as error:
-            fail(409, "Conflict", error.message)
-        except InvalidQuantity as error:
-            fail(422, "Unprocessable Content", error.message)
-        except PurchaseOutsideTerm as error:
-            fail(409, "Conflict", error.message)
+        purchase = purchase_and_admit(
+            session,
+            organization,
+            seats=seats,
+            on=today_for(contract),
+            at=now(),
+            # Namespaced so that an API key never collides with a form's token.
+            idempotency_key=f"api:{key}",
+            max_seats=int(current_app.config["MAX_SEATS_PER_PURCHASE"]),
+            seller=seller(current_app.config),
+        )
         response = jsonify(invoice_json(purchase.invoice))
         # A replay answers as the first request did, marked so clients can tell.
         response.status_code = 201
