@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 
 from .errors import ContractExpired, NoSeatAvailable, Refusal, Requester
 from .identity import InvalidIdentity, email_key
-from .ledger import take_seat, usage
+from .ledger import take_seat
 from .licensing import LICENSED, group_names, is_licensed_member, licensed
 from .members import add_member, new_member
 from .models import Member, Organization, SeatRequest
+from .renewal import renew_lapsed
+from .seat_usage import usage
 from .trust import Identity, Policy, trusted_email
 
 # Refusals that mean "no seat for you now": remembered as seat requests, owners alerted.
@@ -114,6 +116,7 @@ def admit(
     if identity.name and not member.display_name:
         member.display_name = identity.name
     _check_licensed(session, organization, identity, member, created=created)
+    renew_lapsed(session, organization.id, at=at)
     try:
         # A new member is added, unflushed, by the take: one statement on PostgreSQL.
         if created:

@@ -31,6 +31,7 @@ from .models import (
     Seat,
     SeatRequest,
 )
+from .renewal import renew_lapsed
 from .seat_requests import record_refusal
 
 LICENSED = "licensed"
@@ -205,6 +206,8 @@ def sync_members(
             .order_by(Member.created_at, Member.user_name_key, Member.id)
         )
     )
+    if joining:
+        renew_lapsed(session, organization_id, at=at)
     for member in joining:
         if member.id in synced.taken:
             continue
@@ -237,6 +240,8 @@ def admit_pending(session: Session, organization_id: int, *, at: datetime) -> li
         .order_by(SeatRequest.first_seen_at, SeatRequest.id)
     ).all()
     admitted: list[str] = []
+    if waiting:
+        renew_lapsed(session, organization_id, at=at)
     for member, _ in waiting:
         if member.id in admitted:
             continue
@@ -279,6 +284,7 @@ def assign_seat(session: Session, member: Member, *, at: datetime) -> bool:
             name=member.display_name or member.user_name,
             groups=group_names(session, member.organization_id, LICENSED),
         )
+    renew_lapsed(session, member.organization_id, at=at)
     return take_seat(session, member, at=at)
 
 
@@ -308,11 +314,13 @@ def activate(session: Session, member: Member, *, at: datetime) -> bool:
     :raises NoSeatAvailable: without licensed groups, when every seat is in use.
     """
     if not licensed(session, member.organization_id):
+        renew_lapsed(session, member.organization_id, at=at)
         take_seat(session, member, at=at)
         return True
     member.active = True
     if not is_licensed_member(session, member):
         return False
+    renew_lapsed(session, member.organization_id, at=at)
     return _take_or_queue(session, member, at=at)
 
 

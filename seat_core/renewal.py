@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from . import alerts, events
 from .contracts import contract_of
 from .fastpath import record_event
+from .fastpath.contracts import TERM_OF
 from .invoices import Seller, issue_invoice, seats_text
 from .models import Contract, ContractTerm, Invoice, InvoiceLine
 from .terms import Term, local_date
@@ -130,6 +131,23 @@ def _expire(session: Session, contract: Contract, *, at: datetime, on: date) -> 
             actor=events.SYSTEM,
             data={"term_end": contract.term_end.isoformat(), "seats_used": expired[0]},
         )
+
+
+def renew_lapsed(
+    session: Session, organization_id: int, *, at: datetime, on: date | None = None
+) -> None:
+    """Renew an auto-renewing contract whose term has ended, before a seat is taken.
+
+    The renewal job may lag behind midnight: a take right after it renews rather than
+    refuses. Run by the callers of ledger.take_seat, which renews nothing itself.
+    """
+    term = TERM_OF.first(session.connection(), {"p_organization_id": organization_id})
+    if (
+        term is not None
+        and term.auto_renew
+        and (on or local_date(at, term.timezone)) >= term.term_end
+    ):
+        renew(session, contract_of(session, organization_id), at=at, on=on)
 
 
 def renew_due(session: Session, *, at: datetime, seller: Seller | None = None) -> list[Invoice]:
