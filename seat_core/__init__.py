@@ -36,6 +36,7 @@ from .billing import (
     Quote,
     StaleQuote,
     find_purchase,
+    purchase_and_admit,
     purchase_seats,
     quote_purchase,
 )
@@ -81,7 +82,6 @@ from .licensing import (
     Synced,
     admit_pending,
     assign_seat,
-    purchase_and_admit,
     release_and_refill,
     set_group_members,
     sync_members,

@@ -13,12 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, delete, exists, insert, select, update
 from sqlalchemy.orm import Session
 
-from .billing import Purchase, purchase_seats
 from .errors import ContractExpired, NoSeatAvailable, NotLicensed
 from .fastpath import statements
 from .ledger import release_seat, take_seat
@@ -363,14 +361,3 @@ def _dismiss_unlicensed(
         .values(status="dismissed", resolved_at=at)
         .execution_options(synchronize_session=False)
     )
-
-
-def purchase_and_admit(session: Session, organization: Organization, **purchase: Any) -> Purchase:
-    """Buy seats (billing.purchase_seats, same arguments), then admit the waiting members.
-
-    Under licensed groups the new seats go to the members waiting for one, oldest first,
-    in the purchase's transaction.
-    """
-    bought = purchase_seats(session, organization, **purchase)
-    admit_pending(session, organization.id, at=purchase["at"])
-    return bought

@@ -18,16 +18,14 @@ from seat_core import (
     StaleQuote,
     contract_of,
     find_purchase,
-    purchase_and_admit,
-    quote_purchase,
     renewal_preview,
     set_billing_details,
     usage,
 )
 from seat_core.models import Organization, SeatRequest
 
-from ..clock import now, today_for
-from ..config import seller
+from .. import purchases
+from ..clock import today_for
 from ..db import read_only, transaction
 from . import bp
 from .auth import owner_required
@@ -69,7 +67,7 @@ def parse_seats(text: str | None) -> int:
     seats = int(text)
     if seats < 1:
         raise FormError("Add at least 1 seat.")
-    maximum = int(current_app.config["MAX_SEATS_PER_PURCHASE"])
+    maximum = purchases.max_seats()
     if seats > maximum:
         raise FormError(f"At most {maximum:,} seats can be added at once.")
     return seats
@@ -161,14 +159,7 @@ def seats_review(org: str) -> Any:
         )
     seats = parse_seats(text)
     with read_only() as session:
-        contract = contract_of(session, g.organization.id)
-        quote = quote_purchase(
-            session,
-            g.organization,
-            seats=seats,
-            on=today_for(contract),
-            max_seats=int(current_app.config["MAX_SEATS_PER_PURCHASE"]),
-        )
+        quote = purchases.quote(session, g.organization, seats=seats)
         token = purchase_token(edit, quote.seats, quote.on)
         bought = find_purchase(session, g.organization, key=f"form:{token}")
         return _no_store(
@@ -222,19 +213,14 @@ def buy_seats(org: str) -> Any:
     """Buy the reviewed seats and show the invoice."""
     seats, token, quoted_on = _purchase_form()
     with transaction() as session:
-        contract = contract_of(session, g.organization.id)
-        purchase = purchase_and_admit(
+        purchase = purchases.buy(
             session,
             g.organization,
             seats=seats,
-            on=today_for(contract),
+            idempotency_key=f"form:{token}",
             # The seat core charges only a quote from today, so the amount is the one
             # the owner reviewed; a used token replays its purchase whatever the day.
             quoted_on=quoted_on,
-            at=now(),
-            idempotency_key=f"form:{token}",
-            max_seats=int(current_app.config["MAX_SEATS_PER_PURCHASE"]),
-            seller=seller(current_app.config),
         )
         invoice = purchase.invoice
         number, total = invoice.number, (invoice.total_minor, invoice.currency)
