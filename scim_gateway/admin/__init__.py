@@ -5,7 +5,7 @@ from datetime import timedelta
 from flask import Blueprint
 from flask.blueprints import BlueprintSetupState
 
-from .auth import check_csrf, csrf_token
+from ..owner_sessions import check_csrf, csrf_token
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -18,10 +18,11 @@ from seat_core.models import SsoConfig
 
 from ..clock import now
 from ..db import read_only, transaction
+from ..owner_sessions import login_owner, logout_owner
 from ..passwords import verify_password
 from ..ratelimit import hit
 from . import bp
-from .auth import current_owner, login_owner, logout_owner
+from .auth import current_owner
 
 
 def _safe_next(slug: str, target: str | None) -> str:
