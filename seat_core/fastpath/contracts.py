@@ -1,4 +1,4 @@
-"""A contract's statements besides the take: its term before a take, and the purchase.
+"""A contract's statements besides the take: its term, the purchase's charge, renewal.
 
 Prepared like the take's (prepared.py), each read into the named result beside it, and
 checked against its Core form on both databases (tests/unit/test_fastpath_contracts.py).
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, case, select, update
 
 from .prepared import Prepared
 from .statements import contract
@@ -54,4 +54,45 @@ ADD_SEATS = Prepared(
     .values(seats_purchased=contract.c.seats_purchased + bindparam("p_seats"))
     .returning(contract.c.seats_used, contract.c.seats_purchased, contract.c.term_index),
     Bought,
+)
+
+
+class Renewed(NamedTuple):
+    """A term renewed or a contract expired: its counts after the change."""
+
+    seats_used: int
+    seats_purchased: int
+    term_index: int
+
+
+# Guarded by the term index: of two renewals racing, one updates, the other finds no row
+# and reads the contract again. seats_purchased is computed from seats_used in the same
+# statement, so a seat taken at the last moment is carried over too (docs/rules.md).
+RENEW_TERM = Prepared(
+    update(contract)
+    .where(
+        contract.c.id == bindparam("p_contract_id"),
+        contract.c.term_index == bindparam("p_term_index"),
+    )
+    .values(
+        term_index=bindparam("p_next_index"),
+        term_start=bindparam("p_start"),
+        term_end=bindparam("p_end"),
+        status="active",
+        seats_purchased=case(
+            (contract.c.seats_used > contract.c.min_seats, contract.c.seats_used),
+            else_=contract.c.min_seats,
+        ),
+    )
+    .returning(contract.c.seats_used, contract.c.seats_purchased, contract.c.term_index),
+    Renewed,
+)
+
+# Of two expiries racing, one finds the contract active and logs it.
+EXPIRE_CONTRACT = Prepared(
+    update(contract)
+    .where(contract.c.id == bindparam("p_contract_id"), contract.c.status == "active")
+    .values(status="expired")
+    .returning(contract.c.seats_used, contract.c.seats_purchased, contract.c.term_index),
+    Renewed,
 )

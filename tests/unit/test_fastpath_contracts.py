@@ -1,8 +1,9 @@
-"""The contract's prepared statements (the term before a take, the purchase's charge) do
+"""The contract's prepared statements (its term, the purchase's charge, the renewal) do
 what their plain Core forms do, on SQLite and PostgreSQL, and read into named results."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -32,11 +33,19 @@ def arrange(session: Session) -> dict[str, dict[str, Any]]:
             "p_term_index": contract.term_index,
             "p_seats": 2,
         },
+        "RENEW_TERM": {
+            "p_contract_id": contract.id,
+            "p_term_index": contract.term_index,
+            "p_next_index": contract.term_index + 1,
+            "p_start": date(2026, 1, 1),
+            "p_end": date(2027, 1, 1),
+        },
+        "EXPIRE_CONTRACT": {"p_contract_id": contract.id},
     }
 
 
 def test_every_contract_statement_is_tested():
-    assert set(PREPARED) == {"TERM_OF", "ADD_SEATS"}
+    assert set(PREPARED) == {"TERM_OF", "ADD_SEATS", "RENEW_TERM", "EXPIRE_CONTRACT"}
 
 
 @pytest.mark.parametrize("name", PREPARED)
@@ -76,3 +85,16 @@ def test_the_charge_adds_seats_in_the_quoted_term_only(sessions):
         assert bought == statements.Bought(seats_used=1, seats_purchased=5, term_index=0)
         assert stale is None
         assert session.scalar(select(Contract.seats_purchased)) == 5
+
+
+def test_a_renewal_carries_the_seats_in_use_into_the_next_term_once(sessions):
+    with sessions.begin() as session:
+        values = arrange(session)["RENEW_TERM"]
+        connection = session.connection()
+
+        renewed = statements.RENEW_TERM.first(connection, values)
+        again = statements.RENEW_TERM.first(connection, values)
+
+        # One seat in use, the plan minimum one: the new term has one seat.
+        assert renewed == statements.Renewed(seats_used=1, seats_purchased=1, term_index=1)
+        assert again is None
