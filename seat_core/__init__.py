@@ -35,7 +35,6 @@ from .billing import (
     Purchase,
     Quote,
     StaleQuote,
-    find_purchase,
     purchase_and_admit,
     purchase_seats,
     quote_purchase,
@@ -109,6 +108,7 @@ from .orgs import (
     record_owner_sign_in,
     record_owner_sign_in_failure,
 )
+from .purchase_keys import find_purchase
 from .reclaim import Dormant, Reclaimed, reclaim_due
 from .renewal import renew, renew_due, renew_lapsed, renewal_preview
 from .saml import accept_assertion

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import alerts, events
 from .contracts import contract_of
 from .errors import (
-    IdempotencyKeyInFlight,
-    IdempotencyKeyReused,
     InvalidQuantity,
     PurchaseOutsideTerm,
     SeatError,
@@ -27,6 +21,7 @@ from .fastpath.contracts import ADD_SEATS, Bought
 from .invoices import Seller, issue_invoice, seats_text, tax_on
 from .licensing import admit_pending
 from .models import Contract, IdempotencyKey, Invoice, InvoiceLine, Organization
+from .purchase_keys import claim_key, request_hash
 from .terms import Term, prorate
 
 # A purchase larger than this is almost surely a typo; operators may lower it per app.
@@ -134,11 +129,6 @@ def _quote(contract: Contract, *, seats: int, on: date, max_seats: int, tax_rate
     )
 
 
-def request_hash(seats: int) -> str:
-    """Return the fingerprint of a purchase request, to tell a replay from a new request."""
-    return hashlib.sha256(json.dumps({"seats": seats}, sort_keys=True).encode()).hexdigest()
-
-
 def purchase_seats(
     session: Session,
     organization: Organization,
@@ -164,7 +154,7 @@ def purchase_seats(
     """
     key_row: IdempotencyKey | None = None
     if idempotency_key is not None:
-        claimed = _claim_key(session, organization, idempotency_key, request_hash(seats), at=at)
+        claimed = claim_key(session, organization, idempotency_key, request_hash(seats), at=at)
         if isinstance(claimed, Invoice):
             return Purchase(invoice=claimed, replayed=True)
         key_row = claimed
@@ -189,36 +179,6 @@ def purchase_and_admit(session: Session, organization: Organization, **purchase:
     bought = purchase_seats(session, organization, **purchase)
     admit_pending(session, organization.id, at=purchase["at"])
     return bought
-
-
-def _claim_key(
-    session: Session, organization: Organization, key: str, fingerprint: str, *, at: datetime
-) -> IdempotencyKey | Invoice:
-    """Claim a purchase's idempotency key; return the claim, or the invoice it replays.
-
-    :raises IdempotencyKeyReused: when the key was used for a different purchase.
-    :raises IdempotencyKeyInFlight: when the key's first purchase has not finished.
-    """
-    replay = _replay(session, organization, key, fingerprint)
-    if replay is not None:
-        return replay
-    try:
-        # The savepoint lets a concurrent first use of the same key fail here alone;
-        # the UNIQUE index then decides who buys, and the loser replays.
-        with session.begin_nested():
-            key_row = IdempotencyKey(
-                organization_id=organization.id, key=key, request_hash=fingerprint, created_at=at
-            )
-            session.add(key_row)
-            session.flush()
-    except IntegrityError:
-        replay = _replay(session, organization, key, fingerprint)
-        if replay is None:
-            raise IdempotencyKeyInFlight(
-                "A purchase with this idempotency key is still being processed"
-            ) from None
-        return replay
-    return key_row
 
 
 def _charge(session: Session, contract: Contract, quote: Quote) -> Bought:
@@ -285,42 +245,9 @@ def _invoice(
     return invoice
 
 
-def find_purchase(session: Session, organization: Organization, *, key: str) -> Invoice | None:
-    """Return the invoice a completed purchase with this idempotency key issued, or None."""
-    row = session.scalars(
-        select(IdempotencyKey).where(
-            IdempotencyKey.organization_id == organization.id, IdempotencyKey.key == key
-        )
-    ).one_or_none()
-    if row is None or row.invoice_id is None:
-        return None
-    return session.get_one(Invoice, row.invoice_id)
-
-
 def _refuse_stale(quoted_on: date | None, on: date) -> None:
     if quoted_on is not None and quoted_on != on:
         raise StaleQuote(quoted_on=quoted_on, on=on)
-
-
-def _replay(
-    session: Session, organization: Organization, key: str, fingerprint: str
-) -> Invoice | None:
-    row = session.scalars(
-        select(IdempotencyKey).where(
-            IdempotencyKey.organization_id == organization.id, IdempotencyKey.key == key
-        )
-    ).one_or_none()
-    if row is None:
-        return None
-    if row.request_hash != fingerprint:
-        raise IdempotencyKeyReused(
-            "This idempotency key was already used for a different purchase; use a new key"
-        )
-    if row.invoice_id is None:
-        raise IdempotencyKeyInFlight(
-            "A purchase with this idempotency key is still being processed"
-        )
-    return session.get_one(Invoice, row.invoice_id)
 
 
 def _fraction_text(months: Fraction) -> str:
