@@ -37,7 +37,7 @@ from .billing import (
     Purchase,
     Quote,
     StaleQuote,
-    find_purchase,
+    purchase_and_admit,
     purchase_seats,
     quote_purchase,
 )
@@ -70,6 +70,7 @@ from .errors import (
 )
 from .events import prune_events
 from .forecast import Forecast, forecast_of
+from .hooks import after_seat_change
 from .identity import InvalidIdentity, email_domain, email_key, identity_key
 from .invoices import (
     InvalidBillingDetails,
@@ -84,18 +85,11 @@ from .invoices import (
     set_tax_rate,
     tax_on,
 )
-from .ledger import (
-    Usage,
-    holds_seat,
-    release_seat,
-    take_seat,
-    usage,
-)
+from .ledger import holds_seat, release_seat, take_seat
 from .licensing import (
     Synced,
     admit_pending,
     assign_seat,
-    purchase_and_admit,
     release_and_refill,
     set_group_members,
     sync_members,
@@ -123,8 +117,9 @@ from .orgs import (
     record_owner_sign_in,
     record_owner_sign_in_failure,
 )
+from .purchase_keys import find_purchase
 from .reclaim import Dormant, Reclaimed, reclaim_due
-from .renewal import renew, renew_due, renewal_preview
+from .renewal import renew, renew_due, renew_lapsed, renewal_preview
 from .saml import accept_assertion
 from .seat_policy import (
     KEEP,
@@ -139,6 +134,7 @@ from .seat_policy import (
     set_policy,
 )
 from .seat_requests import dismiss_request, record_refusal, record_request
+from .seat_usage import Usage, usage
 from .terms import (
     Term,
     anniv,
@@ -161,6 +157,11 @@ from .trust import (
     trusted_email,
     verified_email,
 )
+from .usage_alerts import alert_usage, wants_usage_alert
+
+# The usage alerts follow every seat change, in its transaction: the ledger runs its hooks
+# and knows nothing of alerts or forecasts (docs/layers.md).
+after_seat_change(alert_usage, wanted=wants_usage_alert)
 
 __all__ = [
     "CERTIFICATE_NOTICE_DAYS",
@@ -300,6 +301,7 @@ __all__ = [
     "remove_recipient",
     "renew",
     "renew_due",
+    "renew_lapsed",
     "renewal_preview",
     "retry_delivery",
     "rotate_webhook_secret",

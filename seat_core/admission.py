@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 
 from .errors import ContractExpired, NoSeatAvailable, Refusal, Requester
 from .identity import InvalidIdentity, email_key
-from .ledger import take_seat, usage
+from .ledger import take_seat
 from .licensing import LICENSED, group_names, is_licensed_member, licensed
 from .members import add_member, deactivated_by_idp, new_member
 from .models import Member, Organization, SeatRequest
+from .renewal import renew_lapsed
+from .seat_usage import usage
 from .trust import Identity, Policy, trusted_email
 
 # Refusals that mean "no seat for you now": remembered as seat requests, owners alerted.
@@ -88,27 +90,7 @@ def admit(
 
     :raises SignInRefused: when they may not come in; the caller must roll back.
     """
-    member = _by_subject(session, organization, identity)
-    created = False
-    if member is None:
-        email, problem = trusted_email(identity, policy)
-        if email is not None:
-            member = _by_email(session, organization, identity, email)
-        if member is None:
-            if problem is not None:
-                raise _refusal(session, organization, identity, *problem)
-            if not policy.jit:
-                raise _refusal(
-                    session,
-                    organization,
-                    identity,
-                    "jit_disabled",
-                    f"{organization.name} admits only people already provisioned; "
-                    f"{email} is not one of them yet.",
-                )
-            assert email is not None
-            member = _create(identity, organization, email, at=at)
-            created = True
+    member, created = _member_of(session, organization, identity, policy, at=at)
     if not created and deactivated_by_idp(member):
         # Not a seat request: owners cannot undo what the identity provider decided.
         raise _refusal(
@@ -124,12 +106,66 @@ def admit(
     if identity.name and not member.display_name:
         member.display_name = identity.name
     _check_licensed(session, organization, identity, member, created=created)
+    renew_lapsed(session, organization.id, at=at)
+    taken = _take(session, organization, identity, member, created=created, at=at)
+    member.last_sign_in_at = at
+    session.flush()
+    return Admission(member=member, seat_taken=taken, created=created)
+
+
+def _member_of(
+    session: Session,
+    organization: Organization,
+    identity: Identity,
+    policy: Policy,
+    *,
+    at: datetime,
+) -> tuple[Member, bool]:
+    """Return the person's member, by subject, then by trusted email, or a new one (JIT).
+
+    :raises SignInRefused: when no member may be found or made for them.
+    """
+    member = _by_subject(session, organization, identity)
+    if member is not None:
+        return member, False
+    email, problem = trusted_email(identity, policy)
+    if email is not None:
+        member = _by_email(session, organization, identity, email)
+    if member is not None:
+        return member, False
+    if problem is not None:
+        raise _refusal(session, organization, identity, *problem)
+    if not policy.jit:
+        raise _refusal(
+            session,
+            organization,
+            identity,
+            "jit_disabled",
+            f"{organization.name} admits only people already provisioned; "
+            f"{email} is not one of them yet.",
+        )
+    assert email is not None
+    return _create(identity, organization, email, at=at), True
+
+
+def _take(
+    session: Session,
+    organization: Organization,
+    identity: Identity,
+    member: Member,
+    *,
+    created: bool,
+    at: datetime,
+) -> bool:
+    """Take the member's seat (a new member is added by the take); False if it held one.
+
+    :raises SignInRefused: no_seat or contract_expired, in words the person can act on.
+    """
     try:
         # A new member is added, unflushed, by the take: one statement on PostgreSQL.
         if created:
-            taken = add_member(session, member, at=at, active=True)
-        else:
-            taken = take_seat(session, member, at=at)
+            return add_member(session, member, at=at, active=True)
+        return take_seat(session, member, at=at)
     except NoSeatAvailable as error:
         raise _refusal(
             session,
@@ -151,9 +187,6 @@ def admit(
             "been renewed. The owners have been told.",
             member=None if created else member,
         ) from None
-    member.last_sign_in_at = at
-    session.flush()
-    return Admission(member=member, seat_taken=taken, created=created)
 
 
 def _check_licensed(

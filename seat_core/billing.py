@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
+from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import alerts, events
 from .contracts import contract_of
 from .errors import (
-    IdempotencyKeyInFlight,
-    IdempotencyKeyReused,
     InvalidQuantity,
     PurchaseOutsideTerm,
     SeatError,
 )
-from .fastpath import record_event
+from .fastpath import record_event, sync_contract
+from .fastpath.contracts import ADD_SEATS, Bought
 from .invoices import Seller, issue_invoice, seats_text, tax_on
+from .licensing import admit_pending
 from .models import Contract, IdempotencyKey, Invoice, InvoiceLine, Organization
+from .purchase_keys import claim_key, request_hash
 from .terms import Term, prorate
 
 # A purchase larger than this is almost surely a typo; operators may lower it per app.
@@ -131,11 +129,6 @@ def _quote(contract: Contract, *, seats: int, on: date, max_seats: int, tax_rate
     )
 
 
-def request_hash(seats: int) -> str:
-    """Return the fingerprint of a purchase request, to tell a replay from a new request."""
-    return hashlib.sha256(json.dumps({"seats": seats}, sort_keys=True).encode()).hexdigest()
-
-
 def purchase_seats(
     session: Session,
     organization: Organization,
@@ -159,59 +152,73 @@ def purchase_seats(
     :raises IdempotencyKeyReused: when the key was used for a different purchase.
     :raises IdempotencyKeyInFlight: when the key's first purchase has not finished.
     """
-    fingerprint = request_hash(seats)
     key_row: IdempotencyKey | None = None
     if idempotency_key is not None:
-        replay = _replay(session, organization, idempotency_key, fingerprint)
-        if replay is not None:
-            return Purchase(invoice=replay, replayed=True)
-        _refuse_stale(quoted_on, on)
-        try:
-            # The savepoint lets a concurrent first use of the same key fail here alone;
-            # the UNIQUE index then decides who buys, and the loser replays.
-            with session.begin_nested():
-                key_row = IdempotencyKey(
-                    organization_id=organization.id,
-                    key=idempotency_key,
-                    request_hash=fingerprint,
-                    created_at=at,
-                )
-                session.add(key_row)
-                session.flush()
-        except IntegrityError:
-            replay = _replay(session, organization, idempotency_key, fingerprint)
-            if replay is None:
-                raise IdempotencyKeyInFlight(
-                    "A purchase with this idempotency key is still being processed"
-                ) from None
-            return Purchase(invoice=replay, replayed=True)
+        claimed = claim_key(session, organization, idempotency_key, request_hash(seats), at=at)
+        if isinstance(claimed, Invoice):
+            return Purchase(invoice=claimed, replayed=True)
+        key_row = claimed
     _refuse_stale(quoted_on, on)
     contract = contract_of(session, organization.id)
     quote = _quote(
         contract, seats=seats, on=on, max_seats=max_seats, tax_rate_bp=organization.tax_rate_bp
     )
-    # Grow seats only inside the quoted term: a renewal racing this purchase makes it fail
-    # cleanly instead of charging the old term's proration on the new one.
-    counts = session.execute(
-        update(Contract)
-        .where(Contract.id == contract.id, Contract.term_index == contract.term_index)
-        .values(seats_purchased=Contract.seats_purchased + seats)
-        .returning(Contract.seats_used, Contract.seats_purchased, Contract.term_index)
-    ).one_or_none()
-    if counts is None:
+    bought = _charge(session, contract, quote)
+    invoice = _invoice(session, organization, contract, quote, bought, at=at, seller=seller)
+    if key_row is not None:
+        key_row.invoice_id = invoice.id
+    return Purchase(invoice=invoice, replayed=False)
+
+
+def purchase_and_admit(session: Session, organization: Organization, **purchase: Any) -> Purchase:
+    """Buy seats (purchase_seats, same arguments), then admit the waiting members.
+
+    Under licensed groups the new seats go to the members waiting for one, oldest first,
+    in the purchase's transaction.
+    """
+    bought = purchase_seats(session, organization, **purchase)
+    admit_pending(session, organization.id, at=purchase["at"])
+    return bought
+
+
+def _charge(session: Session, contract: Contract, quote: Quote) -> Bought:
+    """Add the quoted seats to the contract, in the quoted term only.
+
+    :raises PurchaseOutsideTerm: when a renewal moved the contract to a new term meanwhile.
+    """
+    bought = ADD_SEATS.first(
+        session.connection(),
+        {"p_contract_id": contract.id, "p_term_index": contract.term_index, "p_seats": quote.seats},
+    )
+    if bought is None:
         raise PurchaseOutsideTerm("The contract was renewed meanwhile: quote the purchase again")
+    sync_contract(session, contract.id, bought.seats_used, seats_purchased=bought.seats_purchased)
+    return bought
+
+
+def _invoice(
+    session: Session,
+    organization: Organization,
+    contract: Contract,
+    quote: Quote,
+    bought: Bought,
+    *,
+    at: datetime,
+    seller: Seller | None,
+) -> Invoice:
+    """Issue a charged purchase's invoice, and log and announce the purchase."""
     invoice = issue_invoice(
         session,
         contract,
         kind="purchase",
-        issued_on=on,
+        issued_on=quote.on,
         at=at,
-        seats_purchased_after=counts[1],
+        seats_purchased_after=bought.seats_purchased,
         seller=seller,
         line=InvoiceLine(
-            description=f"{seats_text(seats)} added, prorated",
-            seats=seats,
-            period_start=on,
+            description=f"{seats_text(quote.seats)} added, prorated",
+            seats=quote.seats,
+            period_start=quote.on,
             period_end=quote.term_end,
             remaining_months=_fraction_text(quote.remaining_months),
             unit_price_minor=quote.unit_price_minor,
@@ -219,9 +226,7 @@ def purchase_seats(
             month_days=quote.month_days,
         ),
     )
-    if key_row is not None:
-        key_row.invoice_id = invoice.id
-    record_event(session.connection(), contract.id, None, "purchase", counts, on=on, at=at)
+    record_event(session.connection(), contract.id, None, "purchase", bought, on=quote.on, at=at)
     events.record(
         session,
         organization.id,
@@ -229,53 +234,20 @@ def purchase_seats(
         at=at,
         subject=invoice.number,
         data={
-            "seats": seats,
-            "seats_purchased": counts[1],
+            "seats": quote.seats,
+            "seats_purchased": bought.seats_purchased,
             "invoice_number": invoice.number,
             "amount_minor": invoice.total_minor,
             "currency": invoice.currency,
         },
     )
     alerts.seats_purchased(session, organization=organization, invoice=invoice, at=at)
-    return Purchase(invoice=invoice, replayed=False)
-
-
-def find_purchase(session: Session, organization: Organization, *, key: str) -> Invoice | None:
-    """Return the invoice a completed purchase with this idempotency key issued, or None."""
-    row = session.scalars(
-        select(IdempotencyKey).where(
-            IdempotencyKey.organization_id == organization.id, IdempotencyKey.key == key
-        )
-    ).one_or_none()
-    if row is None or row.invoice_id is None:
-        return None
-    return session.get_one(Invoice, row.invoice_id)
+    return invoice
 
 
 def _refuse_stale(quoted_on: date | None, on: date) -> None:
     if quoted_on is not None and quoted_on != on:
         raise StaleQuote(quoted_on=quoted_on, on=on)
-
-
-def _replay(
-    session: Session, organization: Organization, key: str, fingerprint: str
-) -> Invoice | None:
-    row = session.scalars(
-        select(IdempotencyKey).where(
-            IdempotencyKey.organization_id == organization.id, IdempotencyKey.key == key
-        )
-    ).one_or_none()
-    if row is None:
-        return None
-    if row.request_hash != fingerprint:
-        raise IdempotencyKeyReused(
-            "This idempotency key was already used for a different purchase; use a new key"
-        )
-    if row.invoice_id is None:
-        raise IdempotencyKeyInFlight(
-            "A purchase with this idempotency key is still being processed"
-        )
-    return session.get_one(Invoice, row.invoice_id)
 
 
 def _fraction_text(months: Fraction) -> str:

@@ -1,55 +1,25 @@
-"""Seats: take, release and usage, each seat change one guarded SQL statement."""
+"""Seats: take and release, each seat change one guarded SQL statement.
+
+What follows a seat change (usage alerts) runs through seat hooks (hooks.py), registered
+from above; a lapsed term is renewed by the callers before the take (renewal.renew_lapsed).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
-from functools import partial
 from typing import NoReturn
 
 from sqlalchemy import Connection, inspect, select
 from sqlalchemy.orm import Session
 
-from . import alerts, events
+from . import events
 from .contracts import contract_of
 from .errors import ContractExpired, NoSeatAvailable, Refusal, Requester
-from .fastpath import Taken, record_event, statements, sync_contract, take_for, written
-from .forecast import alert_projection
+from .fastpath import Take, Taken, record_event, statements, sync_contract, take_for, written
+from .hooks import SeatChange, seat_changed
 from .models import Contract, Member, Organization
-from .renewal import renew
-from .seat_requests import pending_requests
 from .terms import local_date
 from .web_sessions import end_member_sessions
-
-
-@dataclass(frozen=True)
-class Usage:
-    """Seats of an organization's current term."""
-
-    seats_purchased: int
-    seats_in_use: int
-    pending_requests: int
-    term_start: date
-    term_end: date
-    status: str
-
-    @property
-    def seats_free(self) -> int:
-        return self.seats_purchased - self.seats_in_use
-
-
-def usage(session: Session, organization: Organization) -> Usage:
-    """Return the seats purchased and in use, and how many people wait for one."""
-    contract = contract_of(session, organization.id)
-    pending = pending_requests(session, organization.id)
-    return Usage(
-        seats_purchased=contract.seats_purchased,
-        seats_in_use=contract.seats_used,
-        pending_requests=pending,
-        term_start=contract.term_start,
-        term_end=contract.term_end,
-        status=contract.status,
-    )
 
 
 def holds_seat(session: Session, member: Member) -> bool:
@@ -59,6 +29,8 @@ def holds_seat(session: Session, member: Member) -> bool:
 
 def take_seat(session: Session, member: Member, *, at: datetime, on: date | None = None) -> bool:
     """Give the member a seat and make it active; return False if it held one already.
+
+    A term that has ended is not renewed here: callers run renewal.renew_lapsed first.
 
     :raises NoSeatAvailable: when every purchased seat is in use.
     :raises ContractExpired: when the term has ended and the contract was not renewed.
@@ -91,24 +63,33 @@ def take_seat(session: Session, member: Member, *, at: datetime, on: date | None
             member.version, member.updated_at = before
         if holds_seat(session, member):
             return False
-        contract = contract_of(session, member.organization_id)
-        day = on or local_date(at, contract.timezone)
-        if day >= contract.term_end and contract.auto_renew:
-            # The renewal job may lag behind midnight; renew here rather than refuse.
-            renew(session, contract, at=at, on=day)
-            taken = path.take(connection, member, at=at, on=day, joining=False)
-        elif on is None and path.approximates_day:
-            # The take asked the term to cover more than the local day (see
-            # statements.TAKE_SEAT): near a term's first or last day, ask for that day.
-            taken = path.take(connection, member, at=at, on=day, joining=False)
-        if taken is None:
-            # Read after the guard refused (renew re-reads it too): as fresh as any.
-            _refuse(session, member, contract, on=day, stored=stored)
+        taken = _take_refused(session, path, member, at=at, on=on, stored=stored)
     if stored and not early:
         _bump(member, at)
     sync_contract(session, taken.contract_id, taken.seats_used)
     seat_taken(connection, member, taken, at=at, logged=path.logs_taken, session=session)
     return True
+
+
+def _take_refused(
+    session: Session, path: Take, member: Member, *, at: datetime, on: date | None, stored: bool
+) -> Taken:
+    """Return the seat a refused take gets when asked for the day, or raise the refusal.
+
+    :raises NoSeatAvailable: when every purchased seat is in use.
+    :raises ContractExpired: when the term has ended and the contract was not renewed.
+    """
+    contract = contract_of(session, member.organization_id)
+    day = on or local_date(at, contract.timezone)
+    taken = None
+    if on is None and path.approximates_day:
+        # The take asked the term to cover more than the local day (see
+        # statements.TAKE_SEAT): near a term's first or last day, ask for that day.
+        taken = path.take(session.connection(), member, at=at, on=day, joining=False)
+    if taken is None:
+        # Read after the guard refused: as fresh as any.
+        _refuse(session, member, contract, on=day, stored=stored)
+    return taken
 
 
 def seat_taken(
@@ -120,10 +101,10 @@ def seat_taken(
     logged: bool,
     session: Session | None = None,
 ) -> None:
-    """Finish a take, on either path: log seat.taken unless the take did, fire usage alerts.
+    """Finish a take, on either path: log seat.taken unless the take did, run the seat hooks.
 
-    Without a session, one is opened on the connection, in its transaction, only when usage
-    reaches a threshold: most takes reach none, and cost no ORM at all.
+    Without a session, the hooks open one on the connection, in its transaction, only when
+    one wants the take: most takes reach no usage threshold, and cost no ORM at all.
     """
     if not logged:
         # On PostgreSQL the take's own statement logged it (fastpath/statements.py).
@@ -136,33 +117,18 @@ def seat_taken(
         events.record(
             connection, member.organization_id, "seat.taken", at=at, subject=subject, data=data
         )
-    thresholds = alerts.thresholds_from(taken.thresholds)
-    if not alerts.crossed(taken.seats_used, taken.seats_purchased, thresholds):
-        return  # a rising count re-arms nothing, and fires only a threshold it reached
-    if session is not None:
-        _usage_rose(session, member, taken, thresholds, at=at)
-        return
-    # Joins the connection's transaction, and neither commits nor ends it.
-    with Session(bind=connection) as opened:
-        _usage_rose(opened, member, taken, thresholds, at=at)
-        opened.flush()
-
-
-def _usage_rose(
-    session: Session, member: Member, taken: Taken, thresholds: tuple[int, ...], *, at: datetime
-) -> None:
-    alerts.usage_changed(
-        session,
-        contract_id=taken.contract_id,
+    change = SeatChange(
         organization_id=member.organization_id,
+        contract_id=taken.contract_id,
         seats_used=taken.seats_used,
         seats_purchased=taken.seats_purchased,
         term_index=taken.term_index,
         at=at,
-        thresholds=thresholds,
         rising=True,
-        projection=partial(alert_projection, session, member.organization_id, at),
+        thresholds=taken.thresholds,
+        thresholds_read=True,
     )
+    seat_changed(change, session=session, connection=connection)
 
 
 def _refuse(
@@ -238,11 +204,26 @@ def release_seat(
     if not early:
         # Written with active = false when the session next flushes: no statement more.
         _bump(member, at)
-    contract_id = deleted.contract_id
-    released = statements.RELEASE_SEAT.first(connection, {"p_contract_id": contract_id})
+    released = statements.RELEASE_SEAT.first(connection, {"p_contract_id": deleted.contract_id})
     assert released is not None
+    sync_contract(session, deleted.contract_id, released.seats_used)
+    _seat_released(session, member, deleted.contract_id, released, at=at, on=on, reason=reason)
+    return True
+
+
+def _seat_released(
+    session: Session,
+    member: Member,
+    contract_id: int,
+    released: statements.Released,
+    *,
+    at: datetime,
+    on: date | None,
+    reason: str | None,
+) -> None:
+    """Log a release in the seat history and the event log, then run the seat hooks."""
+    connection = session.connection()
     counts = (released.seats_used, released.seats_purchased, released.term_index)
-    sync_contract(session, contract_id, released.seats_used)
     on = on or local_date(at, released.timezone)
     record_event(connection, contract_id, member.id, "release", counts, on=on, at=at, reason=reason)
     events.record(
@@ -258,17 +239,16 @@ def release_seat(
             **({"reason": reason} if reason else {}),
         },
     )
-    alerts.usage_changed(
-        session,
-        contract_id=contract_id,
+    change = SeatChange(
         organization_id=member.organization_id,
+        contract_id=contract_id,
         seats_used=released.seats_used,
         seats_purchased=released.seats_purchased,
         term_index=released.term_index,
         at=at,
-        projection=partial(alert_projection, session, member.organization_id, at),
+        rising=False,
     )
-    return True
+    seat_changed(change, session=session)
 
 
 def _organization_name(session: Session, organization_id: int) -> str:

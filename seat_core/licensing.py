@@ -13,12 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, delete, exists, insert, select, update
 from sqlalchemy.orm import Session
 
-from .billing import Purchase, purchase_seats
 from .errors import ContractExpired, NoSeatAvailable, NotLicensed
 from .fastpath import statements
 from .ledger import release_seat, take_seat
@@ -31,6 +29,7 @@ from .models import (
     Seat,
     SeatRequest,
 )
+from .renewal import renew_lapsed
 from .seat_requests import record_refusal
 
 LICENSED = "licensed"
@@ -205,6 +204,8 @@ def sync_members(
             .order_by(Member.created_at, Member.user_name_key, Member.id)
         )
     )
+    if joining:
+        renew_lapsed(session, organization_id, at=at)
     for member in joining:
         if member.id in synced.taken:
             continue
@@ -237,6 +238,8 @@ def admit_pending(session: Session, organization_id: int, *, at: datetime) -> li
         .order_by(SeatRequest.first_seen_at, SeatRequest.id)
     ).all()
     admitted: list[str] = []
+    if waiting:
+        renew_lapsed(session, organization_id, at=at)
     for member, _ in waiting:
         if member.id in admitted:
             continue
@@ -279,6 +282,7 @@ def assign_seat(session: Session, member: Member, *, at: datetime) -> bool:
             name=member.display_name or member.user_name,
             groups=group_names(session, member.organization_id, LICENSED),
         )
+    renew_lapsed(session, member.organization_id, at=at)
     return take_seat(session, member, at=at)
 
 
@@ -308,11 +312,13 @@ def activate(session: Session, member: Member, *, at: datetime) -> bool:
     :raises NoSeatAvailable: without licensed groups, when every seat is in use.
     """
     if not licensed(session, member.organization_id):
+        renew_lapsed(session, member.organization_id, at=at)
         take_seat(session, member, at=at)
         return True
     member.active = True
     if not is_licensed_member(session, member):
         return False
+    renew_lapsed(session, member.organization_id, at=at)
     return _take_or_queue(session, member, at=at)
 
 
@@ -355,14 +361,3 @@ def _dismiss_unlicensed(
         .values(status="dismissed", resolved_at=at)
         .execution_options(synchronize_session=False)
     )
-
-
-def purchase_and_admit(session: Session, organization: Organization, **purchase: Any) -> Purchase:
-    """Buy seats (billing.purchase_seats, same arguments), then admit the waiting members.
-
-    Under licensed groups the new seats go to the members waiting for one, oldest first,
-    in the purchase's transaction.
-    """
-    bought = purchase_seats(session, organization, **purchase)
-    admit_pending(session, organization.id, at=purchase["at"])
-    return bought

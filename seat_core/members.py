@@ -72,6 +72,9 @@ def deactivated_by_idp(member: Member) -> bool:
 def add_member(session: Session, member: Member, *, at: datetime, active: bool) -> bool:
     """Add a new member to the session and, if it is to be active, give it a seat.
 
+    A term that has ended is not renewed here: callers run renewal.renew_lapsed first,
+    before the member joins the session (a renewal flushes it; the take should write it).
+
     The member is not flushed first: its INSERT is one prepared statement (on PostgreSQL,
     part of the take's single statement), not the ORM's flush, when it is the session's
     one change (fastpath.identity_map.can_join). Return whether a seat was taken. Under

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from . import alerts, events
 from .contracts import contract_of
 from .fastpath import record_event
+from .fastpath.contracts import EXPIRE_CONTRACT, RENEW_TERM, TERM_OF, Renewed
 from .invoices import Seller, issue_invoice, seats_text
 from .models import Contract, ContractTerm, Invoice, InvoiceLine
 from .terms import Term, local_date
@@ -39,93 +40,91 @@ def renew(
             _expire(session, current, at=at, on=today)
             return invoices
         next_term = Term(current.origin, current.term_index + 1)
-        # Guarded by the term index: of two renewals racing, one updates, the other finds
-        # no row and re-reads. seats_purchased is computed from seats_used in the same
-        # statement, so a seat taken at the last moment is carried over too.
-        counts = session.execute(
-            update(Contract)
-            .where(Contract.id == current.id, Contract.term_index == current.term_index)
-            .values(
-                term_index=next_term.index,
-                term_start=next_term.start,
-                term_end=next_term.end,
-                status="active",
-                seats_purchased=case(
-                    (Contract.seats_used > Contract.min_seats, Contract.seats_used),
-                    else_=Contract.min_seats,
-                ),
-                # A price an operator set for the next term takes effect now, once.
-                price_per_seat_year_minor=func.coalesce(
-                    Contract.renewal_price_per_seat_year_minor, Contract.price_per_seat_year_minor
-                ),
-                renewal_price_per_seat_year_minor=None,
-            )
-            .returning(Contract.seats_used, Contract.seats_purchased, Contract.term_index)
-        ).one_or_none()
-        if counts is None:
-            continue
-        seats_used, seats_purchased, term_index = counts
-        session.execute(
-            insert(ContractTerm).values(
-                contract_id=current.id,
-                term_index=term_index,
-                start=next_term.start,
-                end=next_term.end,
-                seats_purchased_at_start=seats_purchased,
-                seats_used_at_start=seats_used,
-            )
-        )
-        fresh = contract_of(session, current.organization_id)
-        invoice = issue_invoice(
-            session,
-            fresh,
-            kind="renewal",
-            issued_on=next_term.start,
-            at=at,
-            seats_purchased_after=seats_purchased,
-            seller=seller,
-            line=InvoiceLine(
-                description=f"Renewal: {seats_text(seats_purchased)} for one year",
-                seats=seats_purchased,
-                period_start=next_term.start,
-                period_end=next_term.end,
-                remaining_months="12",
-                unit_price_minor=fresh.price_per_seat_year_minor,
-                amount_minor=seats_purchased * fresh.price_per_seat_year_minor,
-            ),
-        )
-        connection = session.connection()
-        record_event(connection, current.id, None, "renew", counts, on=next_term.start, at=at)
-        alerts.contract_renewed(session, contract=fresh, invoice=invoice, at=at)
-        # Renewal is the system's, whichever request or job happened to trigger it.
-        events.record(
-            session,
-            fresh.organization_id,
-            "contract.renewed",
-            at=at,
-            subject=invoice.number,
-            actor=events.SYSTEM,
-            data={
-                "term_start": next_term.start.isoformat(),
-                "term_end": next_term.end.isoformat(),
-                "seats_purchased": seats_purchased,
-                "invoice_number": invoice.number,
-                "amount_minor": invoice.total_minor,
-                "currency": invoice.currency,
+        renewed = RENEW_TERM.first(
+            session.connection(),
+            {
+                "p_contract_id": current.id,
+                "p_term_index": current.term_index,
+                "p_next_index": next_term.index,
+                "p_start": next_term.start,
+                "p_end": next_term.end,
             },
         )
-        invoices.append(invoice)
+        if renewed is not None:
+            invoices.append(_renewed(session, current, next_term, renewed, at=at, seller=seller))
+        # else another renewal won the race: read the contract again.
+
+
+def _renewed(
+    session: Session,
+    current: Contract,
+    next_term: Term,
+    renewed: Renewed,
+    *,
+    at: datetime,
+    seller: Seller | None,
+) -> Invoice:
+    """Record a renewed term, issue its invoice for the year, and log and announce it."""
+    session.execute(
+        insert(ContractTerm).values(
+            contract_id=current.id,
+            term_index=renewed.term_index,
+            start=next_term.start,
+            end=next_term.end,
+            seats_purchased_at_start=renewed.seats_purchased,
+            seats_used_at_start=renewed.seats_used,
+        )
+    )
+    fresh = contract_of(session, current.organization_id)
+    seats = renewed.seats_purchased
+    invoice = issue_invoice(
+        session,
+        fresh,
+        kind="renewal",
+        issued_on=next_term.start,
+        at=at,
+        seats_purchased_after=seats,
+        seller=seller,
+        line=InvoiceLine(
+            description=f"Renewal: {seats_text(seats)} for one year",
+            seats=seats,
+            period_start=next_term.start,
+            period_end=next_term.end,
+            remaining_months="12",
+            unit_price_minor=fresh.price_per_seat_year_minor,
+            amount_minor=seats * fresh.price_per_seat_year_minor,
+        ),
+    )
+    connection = session.connection()
+    record_event(connection, current.id, None, "renew", renewed, on=next_term.start, at=at)
+    alerts.contract_renewed(session, contract=fresh, invoice=invoice, at=at)
+    # Renewal is the system's, whichever request or job happened to trigger it.
+    events.record(
+        session,
+        fresh.organization_id,
+        "contract.renewed",
+        at=at,
+        subject=invoice.number,
+        actor=events.SYSTEM,
+        data={
+            "term_start": next_term.start.isoformat(),
+            "term_end": next_term.end.isoformat(),
+            "seats_purchased": seats,
+            "invoice_number": invoice.number,
+            "amount_minor": invoice.total_minor,
+            "currency": invoice.currency,
+        },
+    )
+    return invoice
 
 
 def _expire(session: Session, contract: Contract, *, at: datetime, on: date) -> None:
-    expired = session.execute(
-        update(Contract)
-        .where(Contract.id == contract.id, Contract.status == "active")
-        .values(status="expired")
-        .returning(Contract.seats_used, Contract.seats_purchased, Contract.term_index)
-    ).one_or_none()
+    connection = session.connection()
+    expired = EXPIRE_CONTRACT.first(connection, {"p_contract_id": contract.id})
+    # A statement on the connection: the session's contract reads its status again.
+    session.expire(contract, ["status"])
     if expired is not None:
-        record_event(session.connection(), contract.id, None, "expire", expired, on=on, at=at)
+        record_event(connection, contract.id, None, "expire", expired, on=on, at=at)
         alerts.contract_expired(session, contract=contract, at=at)
         events.record(
             session,
@@ -133,8 +132,25 @@ def _expire(session: Session, contract: Contract, *, at: datetime, on: date) -> 
             "contract.expired",
             at=at,
             actor=events.SYSTEM,
-            data={"term_end": contract.term_end.isoformat(), "seats_used": expired[0]},
+            data={"term_end": contract.term_end.isoformat(), "seats_used": expired.seats_used},
         )
+
+
+def renew_lapsed(
+    session: Session, organization_id: int, *, at: datetime, on: date | None = None
+) -> None:
+    """Renew an auto-renewing contract whose term has ended, before a seat is taken.
+
+    The renewal job may lag behind midnight: a take right after it renews rather than
+    refuses. Run by the callers of ledger.take_seat, which renews nothing itself.
+    """
+    term = TERM_OF.first(session.connection(), {"p_organization_id": organization_id})
+    if (
+        term is not None
+        and term.auto_renew
+        and (on or local_date(at, term.timezone)) >= term.term_end
+    ):
+        renew(session, contract_of(session, organization_id), at=at, on=on)
 
 
 def renew_due(session: Session, *, at: datetime, seller: Seller | None = None) -> list[Invoice]:

@@ -5,7 +5,7 @@ from datetime import timedelta
 from flask import Blueprint
 from flask.blueprints import BlueprintSetupState
 
-from .auth import check_csrf, csrf_token
+from ..owner_sessions import check_csrf, csrf_token
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -25,31 +25,33 @@ from . import (  # noqa: E402  (register their views and filters on bp)
     activity,
     alerts,
     billing,
+    errors,
     formatting,
     invitations,
     invoices,
     members,
     owners,
     policy,
-    refused,
     requests,
     sign_in,
     two_factor,
     usage,
 )
 
+errors.init(bp)
+
 __all__ = [
     "activity",
     "alerts",
     "billing",
     "bp",
+    "errors",
     "formatting",
     "invitations",
     "invoices",
     "members",
     "owners",
     "policy",
-    "refused",
     "requests",
     "sign_in",
     "two_factor",

@@ -7,8 +7,6 @@ from typing import Any
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 
 from seat_core import (
-    AlertNotFound,
-    SeatError,
     add_recipient,
     add_webhook_endpoint,
     alert_settings_of,
@@ -33,6 +31,7 @@ from ..db import read_only, transaction
 from ..outbox import new_secret, webhook_policy
 from . import bp
 from .auth import owner_required
+from .errors import FormError, answered_by, message_of
 
 EVENT_NAMES = {
     "usage.threshold": "Seats running low",
@@ -76,6 +75,35 @@ def page(
     return html, status, {"Cache-Control": "no-store"}
 
 
+def typed() -> dict[str, str]:
+    """Return what the owner typed into the Alerts page's forms, to show it again."""
+    form = {name: request.form.get(name, "") for name in ("email", "url") if name in request.form}
+    if "digest_minutes" in request.form:
+        form["thresholds"] = thresholds_typed()
+        form["digest_minutes"] = request.form.get("digest_minutes", "").strip()
+    return form
+
+
+def shown_again(error: Exception, status: int) -> Any:
+    """Show the Alerts page again with the error and what was typed."""
+    return page(status=status, error=message_of(error), form=typed())
+
+
+def thresholds_typed() -> str:
+    """Return the thresholds as one field: one number field each, or an API client's one."""
+    return ", ".join(v.strip() for v in request.form.getlist("thresholds") if v.strip())
+
+
+def digest_minutes(text: str) -> int:
+    """Read the refusal digest window from its form field.
+
+    :raises FormError: unless it is a whole number of minutes.
+    """
+    if not text.strip().isdigit():
+        raise FormError("The digest window must be a whole number of minutes, 0 or more")
+    return int(text.strip())
+
+
 @bp.get("/<org>/alerts")
 @owner_required()
 def alerts(org: str) -> Any:
@@ -85,120 +113,96 @@ def alerts(org: str) -> Any:
 
 @bp.post("/<org>/alerts/settings")
 @owner_required()
+@answered_by(shown_again)
 def alerts_settings(org: str) -> Any:
     """Save the thresholds and the refusal digest window."""
-    # One number field per threshold; an API client may still send them in one field.
-    thresholds = ", ".join(v.strip() for v in request.form.getlist("thresholds") if v.strip())
-    minutes = request.form.get("digest_minutes", "").strip()
-    try:
-        if not minutes.isdigit():
-            raise SeatError("The digest window must be a whole number of minutes, 0 or more")
-        with transaction() as session:
-            set_alert_settings(
-                session,
-                g.organization,
-                thresholds=thresholds,
-                digest_minutes=int(minutes),
-                at=now(),
-            )
-    except SeatError as error:
-        form = {"thresholds": thresholds, "digest_minutes": minutes}
-        return page(status=400, error=error.message, form=form)
+    minutes = digest_minutes(request.form.get("digest_minutes", ""))
+    with transaction() as session:
+        set_alert_settings(
+            session, g.organization, thresholds=thresholds_typed(), digest_minutes=minutes, at=now()
+        )
     flash("Alert settings saved.", "success")
     return redirect(url_for("admin.alerts", org=org))
 
 
 @bp.post("/<org>/alerts/recipients")
 @owner_required()
+@answered_by(shown_again)
 def alerts_add_recipient(org: str) -> Any:
     """Add an address that gets the alert emails."""
-    email = request.form.get("email", "")
-    try:
-        with transaction() as session:
-            recipient = add_recipient(session, g.organization, email=email, at=now())
-    except SeatError as error:
-        return page(status=400, error=error.message, form={"email": email})
-    flash(f"{recipient.email} will get the alert emails.", "success")
+    with transaction() as session:
+        email = add_recipient(
+            session, g.organization, email=request.form.get("email", ""), at=now()
+        ).email
+    flash(f"{email} will get the alert emails.", "success")
     return redirect(url_for("admin.alerts", org=org))
 
 
 @bp.post("/<org>/alerts/recipients/<int:recipient_id>/delete")
 @owner_required()
+@answered_by(shown_again)
 def alerts_remove_recipient(org: str, recipient_id: int) -> Any:
     """Stop sending alert emails to an extra address."""
-    try:
-        with transaction() as session:
-            remove_recipient(session, g.organization, recipient_id)
-    except SeatError as error:
-        return page(status=404, error=error.message)
+    with transaction() as session:
+        remove_recipient(session, g.organization, recipient_id)
     flash("Recipient removed.", "success")
     return redirect(url_for("admin.alerts", org=org))
 
 
 @bp.post("/<org>/alerts/webhooks")
 @owner_required()
+@answered_by(shown_again)
 def alerts_add_webhook(org: str) -> Any:
     """Add a webhook endpoint and show its signing secret, once."""
-    url = request.form.get("url", "")
     secret = new_secret()
-    try:
-        with transaction() as session:
-            endpoint = add_webhook_endpoint(
-                session,
-                g.organization,
-                url=url,
-                secret_encrypted=encrypt(secret),
-                at=now(),
-                policy=webhook_policy(current_app.config),
-            )
-            endpoint_url = endpoint.url
-    except SeatError as error:
-        return page(status=400, error=error.message, form={"url": url})
+    with transaction() as session:
+        endpoint = add_webhook_endpoint(
+            session,
+            g.organization,
+            url=request.form.get("url", ""),
+            secret_encrypted=encrypt(secret),
+            at=now(),
+            policy=webhook_policy(current_app.config),
+        )
+        endpoint_url = endpoint.url
     return page(status=201, secret=(endpoint_url, secret))
 
 
 @bp.post("/<org>/alerts/webhooks/<int:endpoint_id>/rotate")
 @owner_required()
+@answered_by(shown_again)
 def alerts_rotate_webhook(org: str, endpoint_id: int) -> Any:
     """Give an endpoint a new signing secret and show it, once."""
     secret = new_secret()
-    try:
-        with transaction() as session:
-            endpoint = rotate_webhook_secret(
-                session, g.organization, endpoint_id, secret_encrypted=encrypt(secret), at=now()
-            )
-            endpoint_url = endpoint.url
-    except SeatError as error:
-        return page(status=404, error=error.message)
+    with transaction() as session:
+        endpoint = rotate_webhook_secret(
+            session, g.organization, endpoint_id, secret_encrypted=encrypt(secret), at=now()
+        )
+        endpoint_url = endpoint.url
     return page(secret=(endpoint_url, secret))
 
 
 @bp.post("/<org>/alerts/webhooks/<int:endpoint_id>/test")
 @owner_required()
+@answered_by(shown_again)
 def alerts_test_webhook(org: str, endpoint_id: int) -> Any:
     """Queue a test message to one endpoint."""
-    try:
-        with transaction() as session:
-            send_test_webhook(session, g.organization, endpoint_id, at=now())
-    except SeatError as error:
-        return page(status=404, error=error.message)
+    with transaction() as session:
+        send_test_webhook(session, g.organization, endpoint_id, at=now())
     flash("Test message queued: its delivery shows below within seconds.", "success")
     return redirect(url_for("admin.alerts", org=org) + "#deliveries")
 
 
 @bp.post("/<org>/alerts/webhooks/<int:endpoint_id>/events")
 @owner_required()
+@answered_by(shown_again)
 def alerts_subscribe_webhook(org: str, endpoint_id: int) -> Any:
     """Choose the event log's types an endpoint gets besides the alerts."""
-    types = request.form.getlist("types")
-    try:
-        with transaction() as session:
-            endpoint = subscribe(session, g.organization, endpoint_id, types, at=now())
-            chosen = event_types_of(endpoint)
-    except AlertNotFound as error:
-        return page(status=404, error=error.message)
-    except SeatError as error:
-        return page(status=400, error=error.message)
+    with transaction() as session:
+        endpoint = subscribe(
+            session, g.organization, endpoint_id, request.form.getlist("types"), at=now()
+        )
+        chosen = event_types_of(endpoint)
     what = ", ".join(chosen) if chosen else "no events, only the alerts"
     flash(f"The endpoint gets {what}.", "success")
     return redirect(url_for("admin.alerts", org=org))
@@ -206,25 +210,21 @@ def alerts_subscribe_webhook(org: str, endpoint_id: int) -> Any:
 
 @bp.post("/<org>/alerts/webhooks/<int:endpoint_id>/delete")
 @owner_required()
+@answered_by(shown_again)
 def alerts_delete_webhook(org: str, endpoint_id: int) -> Any:
     """Delete an endpoint; what was still to be sent to it is given up."""
-    try:
-        with transaction() as session:
-            delete_webhook_endpoint(session, g.organization, endpoint_id, at=now())
-    except SeatError as error:
-        return page(status=404, error=error.message)
+    with transaction() as session:
+        delete_webhook_endpoint(session, g.organization, endpoint_id, at=now())
     flash("Webhook endpoint deleted.", "success")
     return redirect(url_for("admin.alerts", org=org))
 
 
 @bp.post("/<org>/alerts/deliveries/<int:delivery_id>/retry")
 @owner_required()
+@answered_by(shown_again)
 def alerts_retry_delivery(org: str, delivery_id: int) -> Any:
     """Send a failed delivery again, with the same message id."""
-    try:
-        with transaction() as session:
-            retry_delivery(session, g.organization, delivery_id, at=now())
-    except SeatError as error:
-        return page(status=404, error=error.message)
+    with transaction() as session:
+        retry_delivery(session, g.organization, delivery_id, at=now())
     flash("Delivery queued again.", "success")
     return redirect(url_for("admin.alerts", org=org) + "#deliveries")

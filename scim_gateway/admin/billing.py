@@ -16,39 +16,28 @@ from sqlalchemy import Select, select
 from seat_core import (
     MAX_RECLAIM_DAYS,
     IdempotencyKeyInFlight,
-    IdempotencyKeyReused,
-    InvalidBillingDetails,
-    InvalidQuantity,
-    InvalidText,
-    PurchaseOutsideTerm,
-    SeatError,
     StaleQuote,
     contract_of,
     find_purchase,
     policy_of,
-    purchase_and_admit,
-    quote_purchase,
     renewal_preview,
     set_billing_details,
     usage,
 )
 from seat_core.models import MIN_RECLAIM_DAYS, Organization, SeatRequest
 
+from .. import purchases
 from ..clock import now, today_for
-from ..config import seller
 from ..db import read_only, transaction
 from ..tokens import KINDS, tokens_of
 from . import bp
 from .auth import owner_required
+from .errors import FormError, answered_by, message_of
 from .forecast import forecast_for
 from .formatting import amount, plural
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 BILLING_FIELDS = ("billing_name", "billing_address", "billing_tax_id")
-
-
-class FormError(Exception):
-    """A purchase form the owner must correct; the message says how."""
 
 
 def purchase_token(edit: str, seats: int, on: date) -> str:
@@ -80,7 +69,7 @@ def parse_seats(text: str | None) -> int:
     seats = int(text)
     if seats < 1:
         raise FormError("Add at least 1 seat.")
-    maximum = int(current_app.config["MAX_SEATS_PER_PURCHASE"])
+    maximum = purchases.max_seats()
     if seats > maximum:
         raise FormError(f"At most {maximum:,} seats can be added at once.")
     return seats
@@ -157,8 +146,22 @@ def edit_seats(org: str) -> Any:
         )
 
 
+def _edit_again(error: Exception, status: int) -> Any:
+    """Show the Seats to add form again, with the error, for another number."""
+    with read_only() as session:
+        page = render_template(
+            "admin/edit_seats.html",
+            contract=contract_of(session, g.organization.id),
+            seats=request.args.get("seats") or "",
+            edit=request.args.get("edit", ""),
+            error=message_of(error),
+        )
+    return _no_store((page, status))
+
+
 @bp.get("/<org>/billing/seats/review")
 @owner_required(primary=True)
+@answered_by(_edit_again)
 def seats_review(org: str) -> Any:
     """Show the prorated quote for the seats to add, with the Update button."""
     text = request.args.get("seats")
@@ -168,26 +171,9 @@ def seats_review(org: str) -> Any:
         return redirect(
             url_for("admin.seats_review", org=org, seats=text, edit=secrets.token_urlsafe(16))
         )
+    seats = parse_seats(text)
     with read_only() as session:
-        contract = contract_of(session, g.organization.id)
-        try:
-            seats = parse_seats(text)
-            quote = quote_purchase(
-                session,
-                g.organization,
-                seats=seats,
-                on=today_for(contract),
-                max_seats=int(current_app.config["MAX_SEATS_PER_PURCHASE"]),
-            )
-        except (FormError, SeatError) as error:
-            page = render_template(
-                "admin/edit_seats.html",
-                contract=contract,
-                seats=text or "",
-                edit=edit,
-                error=str(error),
-            )
-            return _no_store((page, 400))
+        quote = purchases.quote(session, g.organization, seats=seats)
         token = purchase_token(edit, quote.seats, quote.on)
         bought = find_purchase(session, g.organization, key=f"form:{token}")
         return _no_store(
@@ -200,52 +186,58 @@ def seats_review(org: str) -> Any:
         )
 
 
-@bp.post("/<org>/billing/seats")
-@owner_required(primary=True)
-def buy_seats(org: str) -> Any:
-    """Buy the reviewed seats and show the invoice."""
+def _purchase_form() -> tuple[int, str, date]:
+    """Read the reviewed purchase: its seats, one-time token and the day it was quoted."""
     form = request.form
+    seats = parse_seats(form.get("seats"))
+    token = form.get("purchase_token", "")
+    if not TOKEN_PATTERN.fullmatch(token):
+        raise FormError("This form is missing its purchase token: review the purchase again.")
     try:
-        seats = parse_seats(form.get("seats"))
-        token = form.get("purchase_token", "")
-        if not TOKEN_PATTERN.fullmatch(token):
-            raise FormError("This form is missing its purchase token: review the purchase again.")
-        quoted_on = date.fromisoformat(form.get("on", ""))
-    except (FormError, ValueError) as error:
-        message = str(error) if isinstance(error, FormError) else "Review the purchase again."
-        flash(message, "error")
+        return seats, token, date.fromisoformat(form.get("on", ""))
+    except ValueError:
+        raise FormError("Review the purchase again.") from None
+
+
+def _purchase_refused(error: Exception, status: int) -> Any:
+    """Send the owner back to where the purchase can be tried again, saying why."""
+    org = g.organization.slug
+    if isinstance(error, FormError):
+        flash(message_of(error), "error")
         return redirect(url_for("admin.edit_seats", org=org))
-    try:
-        with transaction() as session:
-            contract = contract_of(session, g.organization.id)
-            purchase = purchase_and_admit(
-                session,
-                g.organization,
-                seats=seats,
-                on=today_for(contract),
-                # The seat core charges only a quote from today, so the amount is the one
-                # the owner reviewed; a used token replays its purchase whatever the day.
-                quoted_on=quoted_on,
-                at=now(),
-                idempotency_key=f"form:{token}",
-                max_seats=int(current_app.config["MAX_SEATS_PER_PURCHASE"]),
-                seller=seller(current_app.config),
-            )
-            invoice = purchase.invoice
-            number, total = invoice.number, (invoice.total_minor, invoice.currency)
-    except StaleQuote as stale:
+    seats = parse_seats(request.form.get("seats"))  # read already: the form was whole
+    if isinstance(error, StaleQuote):
         flash(
-            f"That review was for {stale.quoted_on:%-d %b %Y}; the price changes with the "
+            f"That review was for {error.quoted_on:%-d %b %Y}; the price changes with the "
             "date. Check the amount for today and click Update again.",
             "error",
         )
         return redirect(url_for("admin.seats_review", org=org, seats=seats))
-    except (InvalidQuantity, PurchaseOutsideTerm, IdempotencyKeyReused) as error:
-        flash(str(error), "error")
-        return redirect(url_for("admin.edit_seats", org=org, seats=seats))
-    except IdempotencyKeyInFlight:
+    if isinstance(error, IdempotencyKeyInFlight):
         flash("This purchase is still being processed. Reload the page in a moment.", "error")
         return redirect(url_for("admin.billing", org=org))
+    flash(message_of(error), "error")
+    return redirect(url_for("admin.edit_seats", org=org, seats=seats))
+
+
+@bp.post("/<org>/billing/seats")
+@owner_required(primary=True)
+@answered_by(_purchase_refused)
+def buy_seats(org: str) -> Any:
+    """Buy the reviewed seats and show the invoice."""
+    seats, token, quoted_on = _purchase_form()
+    with transaction() as session:
+        purchase = purchases.buy(
+            session,
+            g.organization,
+            seats=seats,
+            idempotency_key=f"form:{token}",
+            # The seat core charges only a quote from today, so the amount is the one
+            # the owner reviewed; a used token replays its purchase whatever the day.
+            quoted_on=quoted_on,
+        )
+        invoice = purchase.invoice
+        number, total = invoice.number, (invoice.total_minor, invoice.currency)
     if purchase.replayed:
         flash(f"These seats were already bought: here is invoice {number}.", "info")
     else:
@@ -256,25 +248,27 @@ def buy_seats(org: str) -> Any:
     return redirect(url_for("admin.invoice", org=org, number=number))
 
 
+def _details_again(error: Exception, status: int) -> Any:
+    """Show Billing settings again with what was typed, so that only the mistake needs fixing."""
+    typed = {name: request.form.get(name, "") for name in BILLING_FIELDS}
+    return billing_page(form=typed, error=message_of(error))
+
+
 @bp.post("/<org>/billing/details")
 @owner_required(primary=True)
+@answered_by(_details_again)
 def billing_details(org: str) -> Any:
     """Save the billing name, address and tax id that the next invoices carry."""
     form = request.form
-    try:
-        with transaction() as session:
-            organization = session.get_one(Organization, g.organization.id)
-            set_billing_details(
-                session,
-                organization,
-                name=form.get("billing_name", ""),
-                address=form.get("billing_address", ""),
-                tax_id=form.get("billing_tax_id", ""),
-            )
-    except (InvalidBillingDetails, InvalidText) as error:
-        # Shown again with what was typed, so that only the mistake needs fixing.
-        typed = {name: form.get(name, "") for name in BILLING_FIELDS}
-        return billing_page(form=typed, error=str(error))
+    with transaction() as session:
+        organization = session.get_one(Organization, g.organization.id)
+        set_billing_details(
+            session,
+            organization,
+            name=form.get("billing_name", ""),
+            address=form.get("billing_address", ""),
+            tax_id=form.get("billing_tax_id", ""),
+        )
     flash("Billing details saved. Invoices issued from now on carry them.", "success")
     return redirect(url_for("admin.billing", org=org) + "#details-heading")
 

@@ -28,6 +28,7 @@ def _search(query: str) -> str | None:
     try:
         return identity_key(query)
     except InvalidIdentity:
+        # Not an answer: a search for text that is no identity searches for the text.
         return query.casefold()
 
 

@@ -78,8 +78,10 @@ def save_seat_policy(org: str) -> Any:
                 **values,
             )
     except ReleasesUnconfirmed as error:
+        # Not the blueprint's answer: the owner confirms the releases on a page of their own.
         return render_template("admin/confirm_policy.html", releases=error.releases, form=form)
     except InvalidPolicy as error:
+        # Not the blueprint's answer: the errors are shown beside the fields, as typed.
         typed = {name: form.get(name, "") for name in FIELDS}
         return billing_page(policy_form=typed, policy_errors={"form": {"reason": str(error)}})
     message = "Seat policy saved."

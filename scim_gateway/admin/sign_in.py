@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from seat_core import (
-    OrganizationNotFound,
     email_key,
     find_owner,
     get_organization,
@@ -20,10 +19,11 @@ from seat_core.text import refused_character
 
 from ..clock import now
 from ..db import read_only, transaction
+from ..owner_sessions import login_owner, logout_owner
 from ..passwords import verify_password
 from ..ratelimit import hit
 from . import bp
-from .auth import current_owner, login_owner, logout_owner
+from .auth import current_owner
 from .two_factor import second_factor
 
 
@@ -46,10 +46,7 @@ def login(org: str) -> Any:
     target = request.values.get("next")
     if request.method == "GET":
         with transaction() as session:
-            try:
-                organization = get_organization(session, org)
-            except OrganizationNotFound:
-                return render_template("admin/not_found.html", slug=org), 404
+            organization = get_organization(session, org)
             if current_owner(session, org) is not None:
                 return redirect(_safe_next(org, target))
             has_sso = session.get(SsoConfig, organization.id) is not None
@@ -62,14 +59,12 @@ def login(org: str) -> Any:
     try:
         key = email_key(email)
     except SeatError:
+        # Not an answer: an address that is no email is still rate-limited, by its text.
         key = email.casefold()
     limit = current_app.config["LOGIN_RATE_LIMIT"]
     wait = hit(limit, "owner-sign-in", org, key)
     with transaction() as session:
-        try:
-            organization = get_organization(session, org)
-        except OrganizationNotFound:
-            return render_template("admin/not_found.html", slug=org), 404
+        organization = get_organization(session, org)
         if wait is not None:
             flash(f"Too many sign-in attempts. Try again in {wait} seconds.", "error")
             response = current_app.make_response(
@@ -107,10 +102,7 @@ def login(org: str) -> Any:
 def confirm_logout(org: str) -> Any:
     """Ask before signing out, so that a link from another site signs no one out."""
     with read_only() as session:
-        try:
-            organization = get_organization(session, org)
-        except OrganizationNotFound:
-            return render_template("admin/not_found.html", slug=org), 404
+        organization = get_organization(session, org)
         return render_template("admin/logout.html", organization=organization)
 
 

@@ -56,6 +56,7 @@ def authenticate(session: Session, slug: str) -> tuple[Organization, ApiToken]:
     try:
         organization = get_organization(session, slug)
     except OrganizationNotFound:
+        # Not the blueprint's answer: unknown and foreign organizations get one 404 alike.
         organization = None
     if organization is None or organization.id != token.organization_id:
         fail(404, "Not Found", f"No organization {slug!r} for this token.")

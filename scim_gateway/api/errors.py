@@ -8,7 +8,16 @@ from flask import Blueprint, Response, current_app
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from seat_core import SignInRefused
+from seat_core import (
+    IdempotencyKeyInFlight,
+    IdempotencyKeyReused,
+    InvalidPolicy,
+    InvalidQuantity,
+    OrganizationNotFound,
+    PurchaseOutsideTerm,
+    SeatError,
+    SignInRefused,
+)
 
 from .. import metrics
 from ..jsonbody import RefusedJson
@@ -16,6 +25,27 @@ from ..refusals import remember
 from .auth import problem
 
 log = logging.getLogger("scim_gateway.api")
+
+# Each domain error's status and problem type: about:blank, so the title is the status's
+# phrase (RFC 9457 §4.2.1). The first class of an error's MRO found here answers it.
+PROBLEMS: dict[type[SeatError], tuple[int, str]] = {
+    OrganizationNotFound: (404, "Not Found"),
+    InvalidQuantity: (422, "Unprocessable Content"),
+    InvalidPolicy: (422, "Unprocessable Content"),
+    IdempotencyKeyReused: (422, "Unprocessable Content"),
+    # Retrying later can succeed: the first request finishes, or the contract is renewed.
+    IdempotencyKeyInFlight: (409, "Conflict"),
+    PurchaseOutsideTerm: (409, "Conflict"),
+    SeatError: (422, "Unprocessable Content"),
+}
+
+
+def problem_of(error: SeatError) -> tuple[int, str]:
+    """Return the status and title that answer a domain error."""
+    for kind in type(error).__mro__:
+        if kind in PROBLEMS:
+            return PROBLEMS[kind]
+    return PROBLEMS[SeatError]
 
 
 def init(bp: Blueprint) -> None:
@@ -38,6 +68,12 @@ def init(bp: Blueprint) -> None:
             seats_purchased=refusal.seats_purchased,
             seat_request_id=request_id,
         )
+
+    @bp.errorhandler(SeatError)
+    def domain_error(error: SeatError) -> Response:
+        # Raised inside the view's transaction, which has rolled back by now.
+        status, title = problem_of(error)
+        return problem(status, title, error.message)
 
     @bp.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

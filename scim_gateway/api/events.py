@@ -24,6 +24,7 @@ def list_events(org: str) -> Any:
     try:
         after = parse_cursor(request.args["after"]) if "after" in request.args else START
     except InvalidCursor as error:
+        # Not the blueprint's answer: a bad query parameter is a 400 that names it.
         fail(400, "Bad Request", f"after: {error}; send a next_cursor this API returned.")
     limit = whole_number("limit", request.args.get("limit", str(DEFAULT_LIMIT)))
     if not 1 <= limit <= MAX_PAGE:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from seat_core.events import MAX_PAGE
@@ -115,209 +116,216 @@ EVENT_PAGING = [
 ]
 
 
-def schemas(max_seats: int) -> dict[str, Any]:
-    money = _object(
-        {
-            "minor": {"type": "integer", "description": "Integer minor units (cents)."},
-            "decimal": {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"},
-            "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
-        }
-    )
-    months = _object(
-        {
-            "numerator": {"type": "integer", "minimum": 0},
-            "denominator": {"type": "integer", "minimum": 1},
-            "text": {"type": "string", "description": 'Mixed fraction, like "9 17/31".'},
-        }
-    )
-    period = _object({"start": DATE, "end": {**DATE, "description": "Exclusive: the day after."}})
-    return {
-        "Problem": {
-            "type": "object",
-            "description": "An RFC 9457 problem.",
-            "required": ["type", "title", "status", "detail"],
-            "properties": {
-                "type": {"type": "string"},
-                "title": {"type": "string"},
-                "status": {"type": "integer"},
-                "detail": {"type": "string"},
-            },
-        },
-        "Money": money,
-        "Months": months,
-        "Period": period,
-        "SeatsRequest": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["seats"],
-            "properties": {"seats": {"type": "integer", "minimum": 1, "maximum": max_seats}},
-        },
-        "SeatPolicy": _object(
-            {
-                "licensed_groups": GROUP_NAMES,
-                "reclaim_after_days": {
-                    "type": ["integer", "null"],
-                    "minimum": 14,
-                    "maximum": 3650,
-                    "description": "Release a seat whose holder has not signed in for this "
-                    "many days; null: never.",
-                },
-                "exempt_groups": GROUP_NAMES,
-            }
-        )
-        | {"additionalProperties": False},
-        "SeatPolicyChange": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["licensed_groups", "reclaim_after_days", "exempt_groups"],
-            "properties": {
-                "licensed_groups": GROUP_NAMES,
-                "reclaim_after_days": {"type": ["integer", "null"], "minimum": 14, "maximum": 3650},
-                "exempt_groups": GROUP_NAMES,
-                "confirm_releases": {
-                    "type": "boolean",
-                    "description": "true: release the seats of holders in none of the new "
-                    "licensed groups. Without it such a change is refused with 409.",
-                },
-            },
-        },
-        "Seats": _object(
-            {
-                "organization": {"type": "string"},
-                "seats_purchased": COUNT,
-                "seats_in_use": COUNT,
-                "seats_free": COUNT,
-                "pending_requests": COUNT,
-                "status": {"enum": ["active", "expired"]},
-                "term": ref("Period"),
-                "price_per_seat_year": ref("Money"),
-                "auto_renew": {"type": "boolean"},
-                "renewal": {
-                    "oneOf": [
-                        {"type": "null"},
-                        _object({"on": DATE, "seats": COUNT, "amount": ref("Money")}),
-                    ]
-                },
-                "forecast": ref("Forecast"),
-            }
-        ),
-        # The same object as `scim-gateway seats usage --json` prints (docs/forecast.md).
-        "Forecast": _object(
-            {
-                "seats_per_30_days": {"type": "number"},
-                "recommended_add": COUNT,
-                "recommended_amount": {"type": "string", "pattern": r"^\d+(\.\d+)?$"},
-                "currency": {"type": "string"},
-                "term_end": DATE,
-                "basis": {
-                    "enum": [
-                        "not_enough_history",
-                        "not_growing",
-                        "lasts_the_term",
-                        "runs_out",
-                        "contract_ended",
-                    ]
-                },
-                "history_days": COUNT,
-                "runs_out_on": {"oneOf": [{"type": "null"}, DATE]},
-            }
-        ),
-        "Quote": _object(
-            {
-                "seats": {"type": "integer", "minimum": 1},
-                "on": DATE,
-                "unit_price": ref("Money"),
-                "remaining_months": ref("Months"),
-                "amount": ref("Money"),
-                "tax_rate_bp": {"type": "integer", "minimum": 0, "maximum": 10000},
-                "tax": ref("Money"),
-                "total": ref("Money"),
-                "term": ref("Period"),
-                "seats_purchased_before": COUNT,
-                "seats_purchased_after": COUNT,
-            }
-        ),
-        "InvoiceLine": _object(
-            {
-                "description": {"type": "string"},
-                "seats": {"type": "integer", "minimum": 1},
-                "period": ref("Period"),
-                "remaining_months": ref("Months"),
-                "unit_price": ref("Money"),
-                "amount": ref("Money"),
-            }
-        ),
-        "Invoice": _object(
-            {
-                "number": {"type": "string"},
-                "kind": {"enum": ["purchase", "renewal"]},
-                "issued_on": DATE,
-                "total": ref("Money"),
-                "seats_purchased_after": COUNT,
-                "lines": {"type": "array", "items": ref("InvoiceLine")},
-            }
-        ),
-        "InvoiceList": _object(
-            {
-                "invoices": {"type": "array", "items": ref("Invoice")},
-                "next": NULLABLE_TEXT,
-            }
-        ),
-        "SeatRequest": _object(
-            {
-                "id": {"type": "integer"},
-                "channel": {"enum": ["scim", "sso", "admin"]},
-                "identity": {"type": "string"},
-                "display_name": NULLABLE_TEXT,
-                "email": NULLABLE_TEXT,
-                "member_id": NULLABLE_TEXT,
-                "status": {"enum": ["pending", "admitted", "dismissed"]},
-                "attempts": {"type": "integer", "minimum": 1},
-                "first_attempt_at": DATETIME,
-                "last_attempt_at": DATETIME,
-            }
-        ),
-        "Event": _object(
-            {
-                "id": {"type": "string"},
-                "type": {"enum": list(EVENT_TYPES)},
-                "occurred_at": DATETIME,
-                "actor": _object(
-                    {
-                        "type": {"enum": list(ACTOR_TYPES)},
-                        "id": NULLABLE_TEXT,
-                        "label": NULLABLE_TEXT,
-                    }
-                ),
-                "subject": NULLABLE_TEXT,
-                "data": {"type": "object"},
-            }
-        ),
-        "EventList": _object(
-            {
-                "data": {"type": "array", "items": ref("Event")},
-                "next_cursor": {"type": "string"},
-            }
-        ),
-        "Token": _object(
-            {
-                "id": {"type": "integer"},
-                "kind": {"enum": ["scim", "api"]},
-                "prefix": {"type": "string"},
-                "label": NULLABLE_TEXT,
-                "owner": NULLABLE_TEXT,
-                "state": {"enum": ["live", "expired", "revoked"]},
-                "created_at": DATETIME,
-                "expires_at": {"type": ["string", "null"], "format": "date-time"},
-                "revoked_at": {"type": ["string", "null"], "format": "date-time"},
-                "last_used_at": {"type": ["string", "null"], "format": "date-time"},
-            }
-        ),
-        "TokenList": _object({"tokens": {"type": "array", "items": ref("Token")}}),
-        "SeatRequestList": _object(
-            {
-                "seat_requests": {"type": "array", "items": ref("SeatRequest")},
-                "next": NULLABLE_TEXT,
-            }
-        ),
+MONEY = _object(
+    {
+        "minor": {"type": "integer", "description": "Integer minor units (cents)."},
+        "decimal": {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"},
+        "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
     }
+)
+MONTHS = _object(
+    {
+        "numerator": {"type": "integer", "minimum": 0},
+        "denominator": {"type": "integer", "minimum": 1},
+        "text": {"type": "string", "description": 'Mixed fraction, like "9 17/31".'},
+    }
+)
+PERIOD = _object({"start": DATE, "end": {**DATE, "description": "Exclusive: the day after."}})
+# The shapes serialize.py returns; schemas() sets the purchase limit.
+SCHEMAS: dict[str, Any] = {
+    "Problem": {
+        "type": "object",
+        "description": "An RFC 9457 problem.",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+        },
+    },
+    "Money": MONEY,
+    "Months": MONTHS,
+    "Period": PERIOD,
+    "SeatsRequest": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["seats"],
+        "properties": {"seats": {"type": "integer", "minimum": 1, "maximum": None}},
+    },
+    "SeatPolicy": _object(
+        {
+            "licensed_groups": GROUP_NAMES,
+            "reclaim_after_days": {
+                "type": ["integer", "null"],
+                "minimum": 14,
+                "maximum": 3650,
+                "description": "Release a seat whose holder has not signed in for this "
+                "many days; null: never.",
+            },
+            "exempt_groups": GROUP_NAMES,
+        }
+    )
+    | {"additionalProperties": False},
+    "SeatPolicyChange": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["licensed_groups", "reclaim_after_days", "exempt_groups"],
+        "properties": {
+            "licensed_groups": GROUP_NAMES,
+            "reclaim_after_days": {"type": ["integer", "null"], "minimum": 14, "maximum": 3650},
+            "exempt_groups": GROUP_NAMES,
+            "confirm_releases": {
+                "type": "boolean",
+                "description": "true: release the seats of holders in none of the new "
+                "licensed groups. Without it such a change is refused with 409.",
+            },
+        },
+    },
+    "Seats": _object(
+        {
+            "organization": {"type": "string"},
+            "seats_purchased": COUNT,
+            "seats_in_use": COUNT,
+            "seats_free": COUNT,
+            "pending_requests": COUNT,
+            "status": {"enum": ["active", "expired"]},
+            "term": ref("Period"),
+            "price_per_seat_year": ref("Money"),
+            "auto_renew": {"type": "boolean"},
+            "renewal": {
+                "oneOf": [
+                    {"type": "null"},
+                    _object({"on": DATE, "seats": COUNT, "amount": ref("Money")}),
+                ]
+            },
+            "forecast": ref("Forecast"),
+        }
+    ),
+    # The same object as `scim-gateway seats usage --json` prints (docs/forecast.md).
+    "Forecast": _object(
+        {
+            "seats_per_30_days": {"type": "number"},
+            "recommended_add": COUNT,
+            "recommended_amount": {"type": "string", "pattern": r"^\d+(\.\d+)?$"},
+            "currency": {"type": "string"},
+            "term_end": DATE,
+            "basis": {
+                "enum": [
+                    "not_enough_history",
+                    "not_growing",
+                    "lasts_the_term",
+                    "runs_out",
+                    "contract_ended",
+                ]
+            },
+            "history_days": COUNT,
+            "runs_out_on": {"oneOf": [{"type": "null"}, DATE]},
+        }
+    ),
+    "Quote": _object(
+        {
+            "seats": {"type": "integer", "minimum": 1},
+            "on": DATE,
+            "unit_price": ref("Money"),
+            "remaining_months": ref("Months"),
+            "amount": ref("Money"),
+            "tax_rate_bp": {"type": "integer", "minimum": 0, "maximum": 10000},
+            "tax": ref("Money"),
+            "total": ref("Money"),
+            "term": ref("Period"),
+            "seats_purchased_before": COUNT,
+            "seats_purchased_after": COUNT,
+        }
+    ),
+    "InvoiceLine": _object(
+        {
+            "description": {"type": "string"},
+            "seats": {"type": "integer", "minimum": 1},
+            "period": ref("Period"),
+            "remaining_months": ref("Months"),
+            "unit_price": ref("Money"),
+            "amount": ref("Money"),
+        }
+    ),
+    "Invoice": _object(
+        {
+            "number": {"type": "string"},
+            "kind": {"enum": ["purchase", "renewal"]},
+            "issued_on": DATE,
+            "total": ref("Money"),
+            "seats_purchased_after": COUNT,
+            "lines": {"type": "array", "items": ref("InvoiceLine")},
+        }
+    ),
+    "InvoiceList": _object(
+        {
+            "invoices": {"type": "array", "items": ref("Invoice")},
+            "next": NULLABLE_TEXT,
+        }
+    ),
+    "SeatRequest": _object(
+        {
+            "id": {"type": "integer"},
+            "channel": {"enum": ["scim", "sso", "admin"]},
+            "identity": {"type": "string"},
+            "display_name": NULLABLE_TEXT,
+            "email": NULLABLE_TEXT,
+            "member_id": NULLABLE_TEXT,
+            "status": {"enum": ["pending", "admitted", "dismissed"]},
+            "attempts": {"type": "integer", "minimum": 1},
+            "first_attempt_at": DATETIME,
+            "last_attempt_at": DATETIME,
+        }
+    ),
+    "Event": _object(
+        {
+            "id": {"type": "string"},
+            "type": {"enum": list(EVENT_TYPES)},
+            "occurred_at": DATETIME,
+            "actor": _object(
+                {
+                    "type": {"enum": list(ACTOR_TYPES)},
+                    "id": NULLABLE_TEXT,
+                    "label": NULLABLE_TEXT,
+                }
+            ),
+            "subject": NULLABLE_TEXT,
+            "data": {"type": "object"},
+        }
+    ),
+    "EventList": _object(
+        {
+            "data": {"type": "array", "items": ref("Event")},
+            "next_cursor": {"type": "string"},
+        }
+    ),
+    "Token": _object(
+        {
+            "id": {"type": "integer"},
+            "kind": {"enum": ["scim", "api"]},
+            "prefix": {"type": "string"},
+            "label": NULLABLE_TEXT,
+            "owner": NULLABLE_TEXT,
+            "state": {"enum": ["live", "expired", "revoked"]},
+            "created_at": DATETIME,
+            "expires_at": {"type": ["string", "null"], "format": "date-time"},
+            "revoked_at": {"type": ["string", "null"], "format": "date-time"},
+            "last_used_at": {"type": ["string", "null"], "format": "date-time"},
+        }
+    ),
+    "TokenList": _object({"tokens": {"type": "array", "items": ref("Token")}}),
+    "SeatRequestList": _object(
+        {
+            "seat_requests": {"type": "array", "items": ref("SeatRequest")},
+            "next": NULLABLE_TEXT,
+        }
+    ),
+}
+
+
+def schemas(max_seats: int) -> dict[str, Any]:
+    """Return the schemas, with the app's purchase limit on a purchase's seats."""
+    built = copy.deepcopy(SCHEMAS)
+    built["SeatsRequest"]["properties"]["seats"]["maximum"] = max_seats
+    return built

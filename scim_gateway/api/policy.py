@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import abort, jsonify, make_response
 
-from seat_core import InvalidPolicy, ReleasesUnconfirmed, policy_of, set_policy
+from seat_core import ReleasesUnconfirmed, policy_of, set_policy
 
 from ..clock import now
 from ..db import read_only, transaction
@@ -71,9 +71,8 @@ def put_seat_policy(org: str) -> Any:
             view, _ = set_policy(
                 session, organization.id, at=now(), confirm_releases=confirm, **body
             )
-        except InvalidPolicy as error:
-            fail(422, "Unprocessable Content", str(error))
         except ReleasesUnconfirmed as error:
+            # Not the blueprint's answer: the problem lists the releases and how to confirm.
             detail = f'{error.releases.describe()} Send "{CONFIRM}": true to release them.'
             abort(make_response(problem(409, "Conflict", detail, **error.releases.as_json())))
         return jsonify(view.as_json())

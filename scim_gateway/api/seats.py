@@ -5,23 +5,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import current_app, jsonify, request, url_for
+from flask import jsonify, request, url_for
 
 from seat_core import (
-    IdempotencyKeyInFlight,
-    IdempotencyKeyReused,
-    InvalidQuantity,
-    PurchaseOutsideTerm,
     contract_of,
     forecast_of,
-    purchase_and_admit,
-    quote_purchase,
     renewal_preview,
     usage,
 )
 
-from ..clock import now, today_for
-from ..config import seller
+from .. import purchases
+from ..clock import today_for
 from ..db import read_only, transaction
 from ..jsonbody import request_json
 from . import bp
@@ -48,7 +42,7 @@ def seats_body() -> int:
         seats = int(seats)  # JSON Schema counts 5.0 as the integer 5
     if isinstance(seats, bool) or not isinstance(seats, int):
         fail(422, "Unprocessable Content", '"seats" must be a whole number of at least 1.')
-    maximum = int(current_app.config["MAX_SEATS_PER_PURCHASE"])
+    maximum = purchases.max_seats()
     if not 1 <= seats <= maximum:
         fail(
             422,
@@ -86,7 +80,7 @@ def get_seats(org: str) -> Any:
             session,
             organization,
             today=today_for(contract),
-            max_seats=int(current_app.config["MAX_SEATS_PER_PURCHASE"]),
+            max_seats=purchases.max_seats(),
         )
         seats = seats_json(org, usage(session, organization), contract, renewal_preview(contract))
         return jsonify({**seats, "forecast": forecast.summary()})
@@ -100,19 +94,7 @@ def quote_seats(org: str) -> Any:
         organization, token = authenticate(session, org)
         require_owner(session, token)
         seats = seats_body()
-        contract = contract_of(session, organization.id)
-        try:
-            quote = quote_purchase(
-                session,
-                organization,
-                seats=seats,
-                on=today_for(contract),
-                max_seats=int(current_app.config["MAX_SEATS_PER_PURCHASE"]),
-            )
-        except InvalidQuantity as error:
-            fail(422, "Unprocessable Content", error.message)
-        except PurchaseOutsideTerm as error:
-            fail(409, "Conflict", error.message)
+        quote = purchases.quote(session, organization, seats=seats)
         return jsonify(quote_json(quote))
 
 
@@ -125,27 +107,8 @@ def buy_seats(org: str) -> Any:
         require_owner(session, token, primary=True)
         key = idempotency_key()
         seats = seats_body()
-        contract = contract_of(session, organization.id)
-        try:
-            purchase = purchase_and_admit(
-                session,
-                organization,
-                seats=seats,
-                on=today_for(contract),
-                at=now(),
-                # Namespaced so that an API key never collides with a form's token.
-                idempotency_key=f"api:{key}",
-                max_seats=int(current_app.config["MAX_SEATS_PER_PURCHASE"]),
-                seller=seller(current_app.config),
-            )
-        except IdempotencyKeyReused as error:
-            fail(422, "Unprocessable Content", error.message)
-        except IdempotencyKeyInFlight as error:
-            fail(409, "Conflict", error.message)
-        except InvalidQuantity as error:
-            fail(422, "Unprocessable Content", error.message)
-        except PurchaseOutsideTerm as error:
-            fail(409, "Conflict", error.message)
+        # Namespaced so that an API key never collides with a form's token.
+        purchase = purchases.buy(session, organization, seats=seats, idempotency_key=f"api:{key}")
         response = jsonify(invoice_json(purchase.invoice))
         # A replay answers as the first request did, marked so clients can tell.
         response.status_code = 201

@@ -136,6 +136,7 @@ def _checked(rule: Callable[..., str], value: str, **options: Any) -> str:
     try:
         return rule(value, **options)
     except InvalidIdentity as error:
+        # Not the blueprint's answer: SCIM calls a value it refuses invalidValue (RFC 7644 §3.12).
         raise invalid_value(error.message) from None
 
 

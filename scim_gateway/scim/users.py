@@ -19,6 +19,7 @@ from seat_core import (
     new_member,
     record_update,
     remove_member,
+    renew_lapsed,
     take_seat,
 )
 from seat_core.licensing import activate, licensed
@@ -119,6 +120,9 @@ class Users(ResourceType):
         return ({row.id: at} if taken else {}, {})
 
     def add(self, session: Session, row: Member, resource: Any, at: datetime) -> Extras:
+        if resource.active:
+            # The fast path declined: perhaps a term to renew, before the member is added.
+            renew_lapsed(session, row.organization_id, at=at)
         # Not flushed before the take: on PostgreSQL the INSERT joins the take's statement.
         taken = add_member(session, row, at=at, active=resource.active)
         # A new user has no groups yet, and its seat (if any) was taken now.
@@ -150,6 +154,7 @@ class Users(ResourceType):
         def commit() -> None:
             # Taking or releasing the seat gives the member its new version itself.
             if activating and not decided:
+                renew_lapsed(session, row.organization_id, at=at)
                 take_seat(session, row, at=at)
                 record_update(session, row, at=at, active=True)
             elif was_active and not wants_active:

@@ -84,6 +84,7 @@ def fetch_metadata(url: str, policy: OutboundPolicy, *, timeout: float = TIMEOUT
         destination = check_destination(url, policy)
         connection = connect(destination, timeout, ssl.create_default_context())
     except (RefusedDestination, HostNotFound) as error:
+        # Not an answer: a refused address is one more reason the metadata cannot be read.
         raise BadMetadata(error.message) from None
     except WebhookFailed as error:
         raise BadMetadata(str(error)) from None

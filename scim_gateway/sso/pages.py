@@ -6,7 +6,7 @@ from flask import Response, make_response, render_template
 
 from seat_core import SignInRefused
 
-from ..admin.auth import csrf_token
+from ..owner_sessions import csrf_token
 from .clients import Provider
 
 TITLES = {

@@ -1,7 +1,7 @@
 """SAML 2.0 sign-in: SP metadata, the AuthnRequest, the ACS and single logout.
 
 The verified person goes through the same seat gate, refusal page and seat request as an
-OpenID Connect sign-in (views.let_in).
+OpenID Connect sign-in (gate.let_in).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from seat_core import accept_assertion, web_sessions
 
 from ..clock import now
 from ..db import transaction
-from . import bp, pages, sessions, views
+from . import bp, pages, sessions
 from .clients import Provider
 from .errors import SignInFailed
+from .gate import failed, let_in, provider_or_abort
 from .saml import SamlProvider
 
 # saml_sp (pysaml2) is imported in the views that use it: loading it costs a worker's start
@@ -31,7 +32,7 @@ AGAIN = "again"
 
 def saml_of(org: str) -> tuple[Provider, SamlProvider]:
     """Return the organization's provider and its SAML side, or end with a 404 page."""
-    provider = views.provider_or_abort(org)
+    provider = provider_or_abort(org)
     if provider.saml is None:
         abort(pages.not_configured(org))
     return provider, provider.saml
@@ -56,7 +57,7 @@ def login(provider: Provider, *, admin: bool) -> Any:
     try:
         location, _ = login_redirect(provider.saml, "", request_id)
     except Exception as error:  # unusable stored metadata: the operator must fix it
-        return views.failed(
+        return failed(
             provider,
             SignInFailed(
                 "Single sign-on is misconfigured. Tell the operator.",
@@ -101,7 +102,7 @@ def acs(org: str) -> Any:
                 detail=f"replayed assertion {assertion.assertion_id!r}",
             )
     except SignInFailed as failure:
-        return views.failed(provider, failure)
+        return failed(provider, failure)
     subject = json.dumps(
         {
             "saml": {
@@ -111,7 +112,7 @@ def acs(org: str) -> Any:
             }
         }
     )
-    return views.let_in(provider, assertion.identity, next_page, subject)
+    return let_in(provider, assertion.identity, next_page, subject)
 
 
 def _take(provider: Provider, started: dict[str, str], in_response_to: str | None) -> str:

@@ -9,7 +9,7 @@ The cookie contract (the rows behind the keys are seat_core.web_sessions'):
   sign-in's nonce is its AuthnRequest id, which the Response's InResponseTo must name);
 - ``session["sso_refusal"]``: the last refused person, for the "Request a seat" button.
 
-The owner's session key and the CSRF token of every form are admin.auth's.
+The owner's session key and the CSRF token of every form are owner_sessions'.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from seat_core import Requester, web_sessions
 from seat_core.models import Organization, WebSession
 from seat_core.web_sessions import Flow
 
-from ..admin.auth import lifetime, live_session
 from ..clock import now
 from ..db import read_only, transaction
+from ..owner_sessions import lifetime, live_session
 from .clients import Provider, SignInFailed
 
 MEMBER = "member_session"

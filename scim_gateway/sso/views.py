@@ -9,42 +9,24 @@ from flask import abort, current_app, jsonify, redirect, request, url_for
 from sqlalchemy import select
 
 from seat_core import (
-    Identity,
     SignInRefused,
-    admit,
-    events,
-    find_owner,
     find_request,
     holds_seat,
-    record_owner_sign_in_failure,
     record_request,
-    verified_email,
 )
 from seat_core.models import Member, Organization
 
-from ..admin.auth import csrf_valid, login_owner, logout_owner
 from ..clock import now
 from ..crypto import UnreadableSecret
 from ..db import read_only, transaction
+from ..owner_sessions import csrf_valid, logout_owner
 from ..refusals import remember
 from . import bp, pages, saml_views, sessions
-from .clients import Provider, SignInFailed, client_for, load_provider, metadata_of
+from .clients import SignInFailed, client_for, load_provider, metadata_of
+from .gate import failed, let_in, provider_or_abort
 from .verify import verify_callback
 
 log = logging.getLogger("scim_gateway.sso")
-
-
-def provider_or_abort(slug: str) -> Provider:
-    """Return the organization's SSO configuration, or end the request with a clear page."""
-    try:
-        with read_only() as db:
-            provider = load_provider(db, slug)
-    except UnreadableSecret as error:
-        log.error("%s", error, extra={"organization": slug, "event": "sso.config_unreadable"})
-        abort(pages.error(slug, "Single sign-on is misconfigured. Tell the operator.", 500))
-    if provider is None:
-        abort(pages.not_configured(slug))
-    return provider
 
 
 @bp.get("/<org>/login")
@@ -79,42 +61,6 @@ def callback(org: str) -> Any:
     return let_in(provider, identity, flow.next, id_token)
 
 
-def let_in(provider: Provider, identity: Identity, next: str, id_token: str | None) -> Any:
-    """Sign a verified person in: an owner to the admin pages, a member through the gate."""
-    if next == "admin":
-        return owner_sign_in(provider, identity, id_token)
-    org = provider.slug
-    at = now()
-    events.act_as(events.Actor("member", None, identity.email or identity.subject))
-    # A refusal leaves the transaction and is answered by refused() below.
-    with transaction() as db:
-        organization = db.get_one(Organization, provider.organization_id)
-        admission = admit(db, organization, identity, provider.policy, at=at)
-        member_id = admission.member.id
-        sessions.start_member(db, provider, member_id, id_token)
-    log.info(
-        "member %s signed in%s%s",
-        member_id,
-        " (new member)" if admission.created else "",
-        " and took a seat" if admission.seat_taken else "",
-        extra={"organization": org, "event": "sso.signed_in"},
-    )
-    return redirect(provider.product_url)
-
-
-def failed(provider: Provider, failure: SignInFailed) -> Any:
-    """Log a sign-in that could not be verified and show its error page.
-
-    A live session is left as it is: another site can send anyone a failing callback.
-    """
-    log.warning(
-        "sign-in failed: %s",
-        failure.detail,
-        extra={"organization": provider.slug, "event": "sso.failed"},
-    )
-    return pages.error(provider.name, failure.message, failure.status, provider.slug)
-
-
 @bp.errorhandler(SignInRefused)
 def refused(refusal: SignInRefused) -> Any:
     """Remember the refused person (after the gate's rollback) and show the 403 page."""
@@ -129,39 +75,6 @@ def refused(refusal: SignInRefused) -> Any:
         extra={"organization": provider.slug, "event": "sso.refused"},
     )
     return pages.refused(provider, refusal)
-
-
-def owner_sign_in(provider: Provider, identity: Identity, id_token: str | None) -> Any:
-    """Sign an owner in to the admin pages; the owner list alone decides who is one."""
-    # Owners administer seats, they need not hold one: no seat is taken here.
-    email = verified_email(identity, provider.policy)
-    with transaction() as db:
-        organization = db.get_one(Organization, provider.organization_id)
-        owner = find_owner(db, organization, email) if email else None
-        if owner is not None:
-            login_owner(owner, via="sso", id_token=id_token)
-        else:
-            failed_email = email or identity.email or identity.subject
-            record_owner_sign_in_failure(db, organization, email=failed_email, via="sso", at=now())
-    if owner is None:
-        log.warning(
-            "admin sign-in of %s refused: not an owner",
-            identity.email or identity.subject,
-            extra={"organization": provider.slug, "event": "sso.not_owner"},
-        )
-        return pages.error(
-            provider.name,
-            f"{identity.email or 'Your account'} is not an owner of {provider.name}. "
-            "Ask a Primary Owner to add you.",
-            403,
-            provider.slug,
-        )
-    log.info(
-        "owner %s signed in to the admin pages",
-        email,
-        extra={"organization": provider.slug, "event": "sso.owner_signed_in"},
-    )
-    return redirect(f"/admin/{provider.slug}/billing")
 
 
 @bp.post("/<org>/request-seat")

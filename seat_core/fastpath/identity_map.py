@@ -58,8 +58,10 @@ def written(session: Session, member: Member) -> None:
     session.add(member)
 
 
-def sync_contract(session: Session, contract_id: int, seats_used: int) -> None:
-    """Show the new count on the session's contract object, if it holds one.
+def sync_contract(
+    session: Session, contract_id: int, seats_used: int, *, seats_purchased: int | None = None
+) -> None:
+    """Show the new counts on the session's contract object, if it holds one.
 
     The seat statements are Core statements, which leave loaded objects as they were.
     """
@@ -67,3 +69,5 @@ def sync_contract(session: Session, contract_id: int, seats_used: int) -> None:
     loaded = session.identity_map.get((Contract, (contract_id,), None))
     if loaded is not None:
         set_committed_value(loaded, "seats_used", seats_used)
+        if seats_purchased is not None:
+            set_committed_value(loaded, "seats_purchased", seats_purchased)

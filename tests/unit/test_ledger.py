@@ -8,9 +8,11 @@ from sqlalchemy import func, select
 from seat_core import (
     ContractExpired,
     NoSeatAvailable,
+    add_member,
     identity_key,
     record_refusal,
     release_seat,
+    renew_lapsed,
     take_seat,
     usage,
 )
@@ -122,6 +124,7 @@ def test_an_auto_renewing_contract_renews_before_taking_a_seat_after_its_term(se
         gen_member(session, organization, "ann")
         member = gen_member(session, organization, "bob", active=False)
 
+        renew_lapsed(session, organization.id, at=after)
         with pytest.raises(NoSeatAvailable):
             # The renewal carried over the one seat in use; none is free for bob.
             take_seat(session, member, at=after)
@@ -129,6 +132,20 @@ def test_an_auto_renewing_contract_renews_before_taking_a_seat_after_its_term(se
     with sessions.begin() as session:
         contract = session.scalars(select(Contract)).one()
         assert (contract.term_start, contract.seats_purchased) == (date(2026, 1, 1), 1)
+
+
+def test_a_take_alone_renews_nothing_and_refuses_a_term_that_has_ended(sessions):
+    after = datetime(2026, 1, 2, 9, tzinfo=UTC)
+    with sessions.begin() as session:
+        organization = gen_organization(session, seats=5)
+        member = gen_member(session, organization, "bob", active=False)
+
+        with pytest.raises(ContractExpired):
+            take_seat(session, member, at=after)
+
+    with sessions.begin() as session:
+        contract = session.scalars(select(Contract)).one()
+        assert (contract.term_start, contract.seats_used) == (date(2025, 1, 1), 0)
 
 
 def test_the_database_refuses_more_seats_in_use_than_purchased(sessions):
@@ -322,9 +339,9 @@ def test_a_new_member_after_the_term_renews_the_contract_then_takes_a_seat(sessi
         release_seat(session, session.scalars(select(Member)).one(), at=AT)
         # Renewal keeps the plan's minimum of one seat; the new member takes it.
         bob = new_member(organization, "bob")
-        session.add(bob)
 
-        assert take_seat(session, bob, at=after) is True
+        renew_lapsed(session, organization.id, at=after)
+        assert add_member(session, bob, at=after, active=True) is True
         contract = session.scalars(select(Contract)).one()
         assert (contract.term_start, contract.seats_used) == (date(2026, 1, 1), 1)
 
