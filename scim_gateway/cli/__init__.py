@@ -75,13 +75,14 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(1)
 
 
-from . import alerts, database, invoices, orgs, owners, policy, seats, sso, tokens  # noqa: E402  (commands register on cli)
+from . import alerts, database, demo, invoices, orgs, owners, policy, seats, sso, tokens  # noqa: E402  (commands register on cli)
 
 __all__ = [
     "Context",
     "alerts",
     "cli",
     "database",
+    "demo",
     "invoices",
     "main",
     "orgs",

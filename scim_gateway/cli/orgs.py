@@ -1,27 +1,19 @@
-"""Commands for organizations and the demo."""
+"""Commands for organizations."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 import click
-from sqlalchemy import select, update
 
 from seat_core import (
-    add_owner,
     create_organization,
     parse_money,
 )
-from seat_core.models import ApiToken, Organization
 
 from ..clock import now
-from ..passwords import hash_password
-from ..tokens import issue_token
 from . import Context, cli, pass_context
 from .output import contract_summary, emit
-
-DEMO_TOKEN_LABEL = "demo"
 
 
 @cli.group()
@@ -69,60 +61,3 @@ def org_create(ctx: Context, **options: Any) -> None:
             at=now(),
         )
         emit(contract_summary(session, organization), options["as_json"])
-
-
-@cli.command("demo")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@pass_context
-def demo(ctx: Context, as_json: bool) -> None:
-    """Create the demo organization and its Primary Owner if absent, renew its token; print them."""
-
-    at = now()
-    with ctx.transaction() as session:
-        organization = session.scalars(
-            select(Organization).where(Organization.slug == "demo")
-        ).first()
-        password = None
-        if organization is None:
-            organization = create_organization(
-                session,
-                slug="demo",
-                name="Demo Company",
-                seats=10,
-                price_per_seat_year_minor=36000,
-                currency="USD",
-                start=at.date().replace(day=1),
-                at=at,
-            )
-            password = secrets.token_urlsafe(12)
-            add_owner(
-                session,
-                organization,
-                email="owner@demo.test",
-                role="primary_owner",
-                at=at,
-                password_hash=hash_password(password),
-            )
-        # Tokens are kept only as hashes, so an earlier run's token cannot be printed again:
-        # revoke it and issue a new one, leaving exactly one live demo token.
-        session.execute(
-            update(ApiToken)
-            .where(
-                ApiToken.organization_id == organization.id,
-                ApiToken.kind == "scim",
-                ApiToken.label == DEMO_TOKEN_LABEL,
-                ApiToken.revoked_at.is_(None),
-            )
-            .values(revoked_at=at)
-        )
-        _, token = issue_token(session, organization, kind="scim", at=at, label=DEMO_TOKEN_LABEL)
-    base = ctx.app.config["PUBLIC_URL"]
-    data = {
-        "organization": "demo",
-        "scim_base_url": f"{base}/scim/v2",
-        "scim_token": token,
-        "owner_sign_in": f"{base}/admin/demo/login",
-        "owner_email": "owner@demo.test",
-        "owner_password": password or "(unchanged since the demo was created)",
-    }
-    emit(data, as_json)

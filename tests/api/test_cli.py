@@ -4,8 +4,11 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from scim_gateway.cli import cli, main
+from scim_gateway.passwords import verify_password
+from seat_core.models import Owner
 
 from ..conftest import TEST_CONFIG
 
@@ -110,27 +113,62 @@ def scim_status(client, token):
     return client.get("/scim/v2/Users", headers=headers).status_code
 
 
-def test_demo_creates_the_organization_once_and_prints_a_token_each_time(run):
+def test_demo_creates_the_organization_once_and_never_revokes_its_token_unasked(run, client):
+    client.application.config["SCIM_TOKEN_CACHE_SECONDS"] = 0
     first = json.loads(run("demo", "--json")[1])
     second = json.loads(run("demo", "--json")[1])
+    kept_status = scim_status(client, first["scim_token"])
+    renewed = json.loads(run("demo", "--new-token", "--json")[1])
 
     assert first["scim_base_url"].endswith("/scim/v2")
-    assert first["scim_token"] != second["scim_token"]
     assert first["owner_email"] == "owner@demo.test" and len(first["owner_password"]) >= 12
-    assert "unchanged" in second["owner_password"]
-
-
-def test_two_demo_runs_leave_one_live_token_and_print_a_working_one_both_times(run, client):
-    # Revoked in another process: a worker would see it within its cache's bound; none here.
-    client.application.config["SCIM_TOKEN_CACHE_SECONDS"] = 0
-    first = json.loads(run("demo", "--json")[1])["scim_token"]
-    first_status = scim_status(client, first)
-    second = json.loads(run("demo", "--json")[1])["scim_token"]
-
+    assert second["owner_password"] is None and second["scim_token"] is None
+    assert "stays live" in second["scim_token_note"]
+    assert kept_status == 200
+    assert "is revoked" in renewed["scim_token_note"]
+    assert scim_status(client, first["scim_token"]) == 401
+    assert scim_status(client, renewed["scim_token"]) == 200
     tokens = json.loads(run("token", "list", "--org", "demo", "--json")[1])
     assert [t["label"] for t in tokens if t["revoked_at"] is None] == ["demo"]
-    assert first_status == 200 and scim_status(client, second) == 200
-    assert scim_status(client, first) == 401
+
+
+def test_demo_prints_the_token_kept_in_its_file_again(run, client, tmp_path):
+    client.application.config["SCIM_TOKEN_CACHE_SECONDS"] = 0
+    path = str(tmp_path / "demo-token")
+    first = json.loads(run("demo", "--token-file", path, "--json")[1])
+    again = json.loads(run("demo", "--token-file", path, "--json")[1])
+    human = run("demo", "--token-file", path)[1]
+
+    assert again["scim_token"] == first["scim_token"]
+    assert "kept" in again["scim_token_note"]
+    assert (tmp_path / "demo-token").read_text().strip() == first["scim_token"]
+    assert f"SCIM token:         {first['scim_token']}  (kept" in human
+    assert "owner reset-password --org demo --email owner@demo.test" in human
+    assert scim_status(client, first["scim_token"]) == 200
+
+
+def test_the_demo_has_90_days_of_history_and_a_forecast_that_recommends_seats(run):
+    run("demo")
+
+    usage = json.loads(run("seats", "usage", "--org", "demo", "--json")[1])
+
+    assert (usage["seats_purchased"], usage["seats_in_use"]) == (10, 7)
+    forecast = usage["forecast"]
+    assert forecast["basis"] == "runs_out"
+    assert forecast["history_days"] == 90
+    assert forecast["recommended_add"] > 0
+
+
+def test_an_owners_password_is_reset_and_printed_once(run, sessions):
+    old = json.loads(run("demo", "--json")[1])["owner_password"]
+
+    code, output = run("owner", "reset-password", "--org", "demo", "--email", "owner@demo.test")
+    password = output.split("New password of owner@demo.test: ")[1].split()[0]
+    with sessions() as session:
+        stored = session.scalars(select(Owner.password_hash)).one()
+
+    assert code == 0
+    assert verify_password(stored, password) and not verify_password(stored, old)
 
 
 def test_issued_tokens_can_be_listed_and_revoked(run, acme):
