@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import click
+from sqlalchemy import select
 
-from seat_core import (
-    create_organization,
-    parse_money,
-)
+from seat_core import contract_of, create_organization, local_date, parse_money
+from seat_core.models import Organization
 
 from ..clock import now
 from . import Context, cli, pass_context
-from .output import contract_summary, emit
+from .output import contract_summary, emit, table, term_text
+from .seats import term_status
 
 
 @cli.group()
@@ -28,7 +29,9 @@ def org() -> None:
 @click.option("--price-per-seat-year", required=True, help="Annual price of one seat, like 360.00.")
 @click.option("--currency", default="USD", show_default=True, help="ISO 4217 code.")
 @click.option(
-    "--start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day of the contract."
+    "--start",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="First day of the contract (default: today in the billing time zone).",
 )
 @click.option("--timezone", default="UTC", show_default=True, help="Billing time zone.")
 @click.option(
@@ -54,10 +57,46 @@ def org_create(ctx: Context, **options: Any) -> None:
             seats=options["seats"],
             price_per_seat_year_minor=parse_money(options["price_per_seat_year"], currency),
             currency=currency,
-            start=options["start"].date(),
+            start=(
+                options["start"].date()
+                if options["start"]
+                else local_date(now(), options["timezone"])
+            ),
             timezone=options["timezone"],
             auto_renew=not options["no_auto_renew"],
             min_seats=options["min_seats"],
             at=now(),
         )
         emit(contract_summary(session, organization), options["as_json"])
+
+
+@org.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_context
+def org_list(ctx: Context, as_json: bool) -> None:
+    """List every organization with its seats and current term."""
+    with ctx.transaction() as session:
+        rows = []
+        for organization in session.scalars(select(Organization).order_by(Organization.slug)):
+            contract = contract_of(session, organization.id)
+            rows.append(
+                {
+                    "slug": organization.slug,
+                    "name": organization.name,
+                    "seats_in_use": contract.seats_used,
+                    "seats_purchased": contract.seats_purchased,
+                    "term_start": contract.term_start.isoformat(),
+                    "term_end": contract.term_end.isoformat(),
+                    "status": term_status(contract.status, contract, as_json),
+                }
+            )
+    if as_json:
+        click.echo(json.dumps(rows))
+        return
+    for row in rows:
+        row["seats"] = f"{row['seats_in_use']} of {row['seats_purchased']}"
+        row["term"] = term_text(row["term_start"], row["term_end"])
+    columns = {"slug": "SLUG", "name": "NAME", "seats": "SEATS IN USE", "term": "TERM"}
+    table(
+        rows, {**columns, "status": "STATUS"}, "No organizations yet: create one with `org create`."
+    )

@@ -1,6 +1,7 @@
 """The operator's command line, on SQLite and PostgreSQL."""
 
 import json
+from datetime import date
 
 import pytest
 from click.testing import CliRunner
@@ -93,7 +94,7 @@ def test_buys_seats_once_per_idempotency_key(run, acme):
         "pending_requests": 0,
         "term_start": "2025-01-01",
         "term_end": "2026-01-01",
-        "status": "active",
+        "status": "renewal_due",
     }
 
 
@@ -246,3 +247,57 @@ def test_backs_up_a_live_sqlite_database(sqlite_url, tmp_path, monkeypatch):
     assert result.exit_code == 0
     with sqlite3.connect(backup) as copy:
         assert copy.execute("SELECT slug FROM organization").fetchall() == [("demo",)]
+
+
+def test_people_read_sentences_and_tables_not_python_values(run, acme):
+    run("seats", "buy", "--org", "acme", "--add", "5", "--on", "2025-03-15")
+    run("invoices", "billing", "--org", "acme", "--tax-rate", "8.25")
+
+    shown = run("invoices", "show", "--org", "acme", "INV-000001")[1]
+    billing = run("invoices", "billing", "--org", "acme")[1]
+    usage = run("seats", "usage", "--org", "acme")[1]
+    listed = run("invoices", "list", "--org", "acme")[1].splitlines()
+    orgs = run("org", "list")[1].splitlines()
+
+    for output in (shown, billing, usage):
+        for python in ("None", "['", "[]", "True", "False", " bp"):
+            assert python not in output
+    assert "remaining months  9 17/31\n" in shown and "paid on           none\n" in shown
+    assert "tax rate         8.25 %\n" in billing
+    # The last day of the term, as the pages show it (the stored end is exclusive).
+    assert "term              2025-01-01 to 2025-12-31\n" in usage
+    assert listed[0].split() == ["NUMBER", "ISSUED", "KIND", "SEATS", "TOTAL", "STATUS", "DUE"]
+    assert listed[1].split()[:5] == ["INV-000001", "2025-03-15", "purchase", "5", "1432.26"]
+    assert orgs[0].split()[:2] == ["SLUG", "NAME"]
+    assert orgs[1].split()[:2] == ["acme", "Acme"]
+
+
+def test_status_says_when_a_term_has_ended(run, acme):
+    run("org", "create", "--slug", "old", "--name", "Old", "--seats", "1",
+        "--price-per-seat-year", "1.00", "--start", "2024-01-01", "--no-auto-renew")  # fmt: skip
+
+    renewing = json.loads(run("seats", "usage", "--org", "acme", "--json")[1])
+    ended = run("seats", "usage", "--org", "old")[1]
+
+    # acme's term began on 2025-01-01: it has ended, and auto-renews at the next renew-due.
+    assert renewing["status"] == "renewal_due"
+    assert "status            ended\n" in ended
+
+
+def test_org_create_starts_the_term_today_by_default(run):
+    created = json.loads(
+        run("org", "create", "--slug", "now", "--name", "Now", "--seats", "3",
+            "--price-per-seat-year", "120.00", "--json")[1]
+    )  # fmt: skip
+    usage = json.loads(run("seats", "usage", "--org", "now", "--json")[1])
+
+    assert created["term_start"] == date.today().isoformat()
+    assert usage["status"] == "active"
+
+
+def test_help_lists_each_command_with_its_whole_first_line(run):
+    output = run("--help")[1] + run("seats", "--help")[1]
+
+    assert not [line for line in output.splitlines() if line.startswith("  ") and "..." in line]
+    assert "Renew (or expire) every contract whose term has ended; safe to" in output
+    assert "Show seats purchased, in use and free, who is waiting, and when" in output
