@@ -2,6 +2,7 @@
 invalid, and checks every response (status, content type, headers, body) against it."""
 
 import itertools
+import re
 import uuid
 from urllib.parse import unquote
 
@@ -49,7 +50,7 @@ def test_the_api_answers_as_its_openapi_document_says(sqlite_url):
         exercise(operation, mode, {"Authorization": tokens["primary"]})
 
     app.extensions["db"].dispose()
-    assert len(operations) == 9
+    assert len(operations) == 10
 
 
 def test_the_document_is_served_as_openapi_3_1(sqlite_app):
@@ -65,4 +66,24 @@ def test_the_document_is_served_as_openapi_3_1(sqlite_app):
         "/orgs/{org}/seat-requests",
         "/orgs/{org}/events",
         "/orgs/{org}/seat-policy",
+        "/orgs/{org}/sign-ins",
     }
+
+
+def test_the_document_describes_every_route_the_api_serves(sqlite_app):
+    document = sqlite_app.test_client().get("/api/v1/openapi.json").json
+    documented = {
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method in operations
+    }
+
+    served = {
+        (method, re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1")))
+        for rule in sqlite_app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/") and rule.rule != "/api/v1/openapi.json"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+    # The document is not an operation of the API it describes.
+    assert served == documented
