@@ -69,8 +69,9 @@ lint: $(INSTALLED)
 test: $(INSTALLED) $(NODE_MODULES) browser
 	@$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -p no:cacheprovider \
 	  --durations=25; tests=$$?; \
-	  $(MAKE) --no-print-directory lint; lint=$$?; \
-	  test $$tests -eq 0 && test $$lint -eq 0
+	  $(BIN)/ruff check .; check=$$?; $(BIN)/ruff format --check .; format=$$?; \
+	  $(BIN)/mypy; types=$$?; \
+	  test "$$tests$$check$$format$$types" = 0000
 
 # The inner loop: the unit and API tiers on SQLite only (no browser, no PostgreSQL).
 test-fast: $(INSTALLED)
