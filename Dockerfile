@@ -1,10 +1,12 @@
-# SCIM Seat Gateway: a slim image that migrates, then runs gunicorn as a non-root user.
+# SCIM Seat Gateway: one slim image, run as a non-root user in one of three roles
+# (entrypoint.sh): `migrate`, then `web` and `worker` (compose.yaml runs all three).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    SCIM_GATEWAY_ENVIRONMENT=production \
     SCIM_GATEWAY_DATABASE_URL=sqlite:////data/scim-gateway.db \
     WEB_CONCURRENCY=4
 
@@ -19,16 +21,19 @@ COPY setup.cfg pyproject.toml README.md ./
 COPY seat_core ./seat_core
 COPY scim_gateway ./scim_gateway
 COPY migrations ./migrations
-COPY wsgi.py gunicorn.conf.py ./
-# Editable, so that the migrations next to the packages are found at run time.
+COPY wsgi.py gunicorn.conf.py entrypoint.sh ./
+# Editable, so that the migrations next to the packages are found at run time. Only what
+# runs is installed: no test or benchmark tools.
 RUN pip install -e .
 
 USER app
 VOLUME ["/data"]
 EXPOSE 8000
 
+# For the web role; compose.yaml turns it off for the worker and migrate.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
     CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"
 
-# Migrate, then replace the shell with gunicorn so it gets the signals.
-CMD ["sh", "-c", "scim-gateway db upgrade && exec gunicorn --workers ${WEB_CONCURRENCY} --bind 0.0.0.0:8000 --access-logfile - wsgi:app"]
+# The role is the argument: `docker run IMAGE migrate`, `… web` (the default), `… worker`.
+ENTRYPOINT ["/app/entrypoint.sh"]
+CMD ["web"]

@@ -1,27 +1,33 @@
-# SCIM Seat Gateway: `make run` serves the demo, `make test` runs the whole suite.
+# SCIM Seat Gateway: `make run` serves the demo, `make test` runs the whole suite,
+# `make test-fast` the unit and API tiers on SQLite.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# `make run` installs what runs; `make test` adds the test tools to the same venv.
+RUN_INSTALLED := $(VENV)/.installed-run
 INSTALLED := $(VENV)/.installed
 NODE_MODULES := tests/e2e/oidc/node_modules/.package-lock.json
-SECRETS := instance/secrets.env
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# `make run` catches alert mail on this loopback port and keeps it in MAILDIR.
+# `make run` catches alert mail on this loopback port (kept in instance/secrets.env).
 MAIL_PORT ?= 8025
-MAILDIR := instance/mail
 # Two workers per core, as the README recommends.
 WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 PYTEST_WORKERS ?= $(shell nproc)
 
-.PHONY: install run test lint bench clean browser xmlsec
+.PHONY: install run test test-fast lint bench clean browser xmlsec
 
 install: $(INSTALLED)
 
-$(INSTALLED): setup.cfg pyproject.toml | xmlsec
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+$(RUN_INSTALLED): setup.cfg pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "Installing the gateway into $(VENV)"
+	@$(BIN)/python -m pip install --quiet -e '.[run]'
+	@touch $@
+
+$(INSTALLED): $(RUN_INSTALLED) | xmlsec
 	$(BIN)/python -m pip install --quiet -e '.[test,run]'
 	touch $@
 
@@ -46,43 +52,31 @@ xmlsec:
 	    echo "xmlsec1 is missing: run 'sudo apt-get install xmlsec1'" >&2; exit 1; \
 	  fi; }
 
-$(SECRETS): | $(INSTALLED)
-	mkdir -p instance
-	$(BIN)/python -c "import secrets; from cryptography.fernet import Fernet; \
-	print('SCIM_GATEWAY_SECRET_KEY=' + secrets.token_urlsafe(32)); \
-	print('SCIM_GATEWAY_ENCRYPTION_KEY=' + Fernet.generate_key().decode())" > $@
-	chmod 600 $@
-
-# Alert mail goes to a local catcher (aiosmtpd, loopback only) that writes each message to
-# $(MAILDIR)/new/ as a file (a Maildir); SMTP or PUBLIC_URL set in $(SECRETS) take precedence.
-run: $(INSTALLED) $(SECRETS)
-	@$(BIN)/python -c "import socket; socket.create_server(('127.0.0.1', $(MAIL_PORT))).close()" \
-	  2>/dev/null || { echo "Port $(MAIL_PORT) is taken: run 'make run MAIL_PORT=<free port>'" >&2; exit 1; }
-	mkdir -p $(MAILDIR)/cur $(MAILDIR)/new $(MAILDIR)/tmp
-	export SCIM_GATEWAY_PUBLIC_URL=http://$(HOST):$(PORT) && \
-	export SCIM_GATEWAY_SMTP_HOST=127.0.0.1 SCIM_GATEWAY_SMTP_PORT=$(MAIL_PORT) && \
-	export SCIM_GATEWAY_DEMO_ORGANIZATION=demo && \
-	set -a && . ./$(SECRETS) && set +a && \
-	{ $(BIN)/python -m aiosmtpd --nosetuid --listen 127.0.0.1:$(MAIL_PORT) \
-	    --class aiosmtpd.handlers.Mailbox $(MAILDIR) & } && \
-	$(BIN)/scim-gateway db upgrade && \
-	$(BIN)/scim-gateway demo && \
-	if [ "$$SCIM_GATEWAY_SMTP_HOST:$$SCIM_GATEWAY_SMTP_PORT" = "127.0.0.1:$(MAIL_PORT)" ]; then \
-	  echo "Alert mail is caught on 127.0.0.1:$(MAIL_PORT): one file per message in $(MAILDIR)/new/"; \
-	else \
-	  echo "Alert mail goes to $$SCIM_GATEWAY_SMTP_HOST:$$SCIM_GATEWAY_SMTP_PORT (set in $(SECRETS))"; \
-	fi && \
-	{ $(BIN)/scim-gateway alerts worker & } && \
-	exec $(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) \
-	  --access-logfile - wsgi:app
+# The demo, its alert worker and a local mail catcher (scripts/run_demo.py); settings and
+# secrets are generated once into instance/secrets.env. NEW_TOKEN=1 replaces the SCIM token.
+run: $(RUN_INSTALLED)
+	@$(BIN)/python scripts/run_demo.py --host $(HOST) --port $(PORT) --workers $(WORKERS) \
+	  $(if $(filter command line environment,$(origin MAIL_PORT)),--mail-port $(MAIL_PORT)) \
+	  $(if $(NEW_TOKEN),--new-token)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: $(INSTALLED) $(NODE_MODULES) browser lint
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -p no:cacheprovider
+# The whole suite, its 25 slowest tests, then lint: findings are reported after the tests,
+# and either failing fails the target.
+test: $(INSTALLED) $(NODE_MODULES) browser
+	@$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -p no:cacheprovider \
+	  --durations=25; tests=$$?; \
+	  $(BIN)/ruff check .; check=$$?; $(BIN)/ruff format --check .; format=$$?; \
+	  $(BIN)/mypy; types=$$?; \
+	  test "$$tests$$check$$format$$types" = 0000
+
+# The inner loop: the unit and API tiers on SQLite only (no browser, no PostgreSQL).
+test-fast: $(INSTALLED)
+	$(BIN)/python -m pytest tests/unit tests/api -m "not postgres" -n $(PYTEST_WORKERS) \
+	  --dist loadgroup -p no:cacheprovider --durations=10
 
 bench: $(INSTALLED)
 	$(BIN)/python -m pip install --quiet -e '.[bench]' && $(BIN)/python -m bench

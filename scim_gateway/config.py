@@ -12,7 +12,12 @@ from seat_core.outbound import parse_networks
 
 DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": "sqlite:///instance/scim-gateway.db",
-    "PUBLIC_URL": "http://127.0.0.1:8000",
+    # "production" (the image's entrypoint sets it) requires PUBLIC_URL and closes /metrics
+    # unless METRICS_TOKEN or METRICS_OPEN is set; "development" defaults both for a laptop.
+    "ENVIRONMENT": "development",
+    "PUBLIC_URL": None,
+    "METRICS_TOKEN": None,
+    "METRICS_OPEN": None,
     # SCIM request limits.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "SCIM_MAX_RESULTS": 200,
@@ -58,6 +63,11 @@ DEFAULTS: dict[str, Any] = {
 
 # Without these the gateway cannot sign sessions or keep SSO client secrets.
 REQUIRED = ("SECRET_KEY", "ENCRYPTION_KEY")
+ENVIRONMENTS = ("development", "production")
+# Where a development instance is served when PUBLIC_URL is unset (`make run`).
+DEVELOPMENT_URL = "http://127.0.0.1:8000"
+TRUE = ("1", "true", "yes", "on")
+FALSE = ("0", "false", "no", "off", "")
 
 
 class ConfigurationError(RuntimeError):
@@ -79,8 +89,19 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
             f"Missing configuration: set {names} (for example with "
             '`python -c "import secrets; print(secrets.token_urlsafe(32))"`)'
         )
+    production = _environment(app) == "production"
+    if not app.config.get("PUBLIC_URL"):
+        if production:
+            raise ConfigurationError(
+                "Missing configuration: set SCIM_GATEWAY_PUBLIC_URL to the URL people and "
+                "identity providers reach the gateway at (like https://seats.example.com); "
+                "mail and SSO links are built from it"
+            )
+        app.config["PUBLIC_URL"] = DEVELOPMENT_URL
     public_url = str(app.config["PUBLIC_URL"]).rstrip("/")
     app.config["PUBLIC_URL"] = public_url
+    opened = app.config["METRICS_OPEN"]
+    app.config["METRICS_OPEN"] = not production if opened is None else _flag("METRICS_OPEN", opened)
     app.config["SESSION_COOKIE_SECURE"] = public_url.startswith("https://")
     for name in (
         "MAX_CONTENT_LENGTH",
@@ -109,6 +130,25 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         raise ConfigurationError("SCIM_GATEWAY_SCIM_TOKEN_LIFETIME_DAYS must be at least 1 day")
     if not 0 <= app.config["INVOICE_NET_DAYS"] <= 365:
         raise ConfigurationError("SCIM_GATEWAY_INVOICE_NET_DAYS must be from 0 to 365 days")
+
+
+def _environment(app: Flask) -> str:
+    name = str(app.config["ENVIRONMENT"]).strip().lower()
+    if name not in ENVIRONMENTS:
+        raise ConfigurationError(
+            f"SCIM_GATEWAY_ENVIRONMENT must be development or production, not {name!r}"
+        )
+    app.config["ENVIRONMENT"] = name
+    return name
+
+
+def _flag(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text not in TRUE + FALSE:
+        raise ConfigurationError(f"SCIM_GATEWAY_{name} must be true or false, not {value!r}")
+    return text in TRUE
 
 
 def seller(config: Mapping[str, Any]) -> Seller:

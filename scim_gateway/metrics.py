@@ -162,8 +162,15 @@ def database_error(error: BaseException, status: int) -> None:
 
 
 def scrape() -> Response:
-    """Serve every metric in Prometheus's text format, behind the optional bearer token."""
+    """Serve every metric in Prometheus's text format, behind the bearer token if one is set."""
     expected = current_app.config.get("METRICS_TOKEN")
+    if not expected and not current_app.config.get("METRICS_OPEN", True):
+        return Response(
+            "Metrics are closed: set SCIM_GATEWAY_METRICS_TOKEN and scrape with it as a "
+            "bearer token, or open them with SCIM_GATEWAY_METRICS_OPEN=true.\n",
+            403,
+            content_type="text/plain; charset=utf-8",
+        )
     if expected and not _bearer_matches(str(expected)):
         return Response(
             "Send the metrics token as 'Authorization: Bearer <token>'.\n",

@@ -186,6 +186,31 @@ PATHS: dict[str, dict[str, Any]] = {
             },
         }
     },
+    "/orgs/{org}/sign-ins": {
+        "post": {
+            "operationId": "signIn",
+            "summary": "Let a person in through the seat gate (for products with own SSO).",
+            "description": "The same gate as SSO sign-in: a member holding a seat gets "
+            "in; one without, or a new person when JIT is on, takes a free seat. Any "
+            "API token of the organization may call it (docs/sso.md).",
+            "parameters": [ORG],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": ref("SignInRequest")}},
+            },
+            "responses": {
+                "200": json_response("The member, who holds a seat.", ref("SignIn")),
+                "400": problem("The body is not a JSON object with issuer and sub."),
+                "401": AUTH_ERRORS["401"],
+                "403": problem(
+                    "Refused: `reason` says why (no_seat, contract_expired, "
+                    "jit_disabled, deactivated_by_idp, …) and `seat_request_id` names the "
+                    "request recorded."
+                ),
+                "404": AUTH_ERRORS["404"],
+            },
+        }
+    },
     "/orgs/{org}/seat-requests": {
         "get": {
             "operationId": "listSeatRequests",

@@ -131,8 +131,54 @@ MONTHS = _object(
     }
 )
 PERIOD = _object({"start": DATE, "end": {**DATE, "description": "Exclusive: the day after."}})
+
+
 # The shapes serialize.py returns; schemas() sets the purchase limit.
+def _sign_in_request() -> dict[str, Any]:
+    """The sign-in hook's body: who signs in, as the calling product's IdP says."""
+
+    def text(limit: int) -> dict[str, Any]:
+        # Not blank, and none of the characters every request is refused for.
+        pattern = f"^[^{REFUSED_CONTROLS}]*[^\\s{REFUSED_CONTROLS}][^{REFUSED_CONTROLS}]*$"
+        return {"type": "string", "minLength": 1, "maxLength": limit, "pattern": pattern}
+
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["issuer", "sub"],
+        "properties": {
+            "issuer": text(512),
+            "sub": text(256),
+            "email": {**text(320), "format": "email"},
+            "email_verified": {"type": "boolean", "default": True},
+            "name": text(256),
+        },
+    }
+
+
 SCHEMAS: dict[str, Any] = {
+    "SignInRequest": _sign_in_request(),
+    "SignIn": _object(
+        {
+            "member": ref("SignInMember"),
+            "seat": _object({"held": {"const": True}, "taken_now": {"type": "boolean"}}),
+            "created": {"type": "boolean"},
+        }
+    ),
+    "SignInMember": _object(
+        {
+            "id": {"type": "string"},
+            "user_name": {"type": "string"},
+            "active": {"type": "boolean"},
+            "source": {"type": "string"},
+            "display_name": NULLABLE_TEXT,
+            "email": NULLABLE_TEXT,
+            "sso_issuer": NULLABLE_TEXT,
+            "sso_subject": NULLABLE_TEXT,
+            "last_sign_in_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+        nullable=("display_name", "email", "sso_issuer", "sso_subject", "last_sign_in_at"),
+    ),
     "Problem": {
         "type": "object",
         "description": "An RFC 9457 problem.",

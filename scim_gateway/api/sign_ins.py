@@ -49,6 +49,14 @@ def _identity() -> Identity:
         fail(
             400, "Bad Request", 'Send a JSON object like {"issuer": ..., "sub": ..., "email": ...}.'
         )
+    unknown = sorted(set(body) - {*LIMITS, "email_verified"})
+    if unknown:
+        fail(
+            400,
+            "Bad Request",
+            f"Unknown field {unknown[0]!r}: the body takes issuer, sub, email, "
+            "email_verified and name.",
+        )
     values: dict[str, str | None] = {}
     for name, limit in LIMITS.items():
         value = body.get(name)

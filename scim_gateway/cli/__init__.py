@@ -48,7 +48,23 @@ class Context:
 pass_context = click.make_pass_decorator(Context, ensure=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Group(click.Group):
+    """A group whose command list shows each command's first line whole, not cut at 45."""
+
+    group_class = type  # subgroups are Groups too
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [
+            (name, command.get_short_help_str(limit=1000))
+            for name in self.list_commands(ctx)
+            if (command := self.get_command(ctx, name)) is not None and not command.hidden
+        ]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """Operate SCIM Seat Gateway: database, organizations, seats, tokens, alerts."""
@@ -75,13 +91,14 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(1)
 
 
-from . import alerts, database, invoices, operators, orgs, owners, policy, seats, sso, tokens  # noqa: E402  (commands register on cli)
+from . import alerts, database, demo, invoices, operators, orgs, owners, policy, seats, sso, tokens  # noqa: E402  (commands register on cli)
 
 __all__ = [
     "Context",
     "alerts",
     "cli",
     "database",
+    "demo",
     "invoices",
     "main",
     "operators",

@@ -1,4 +1,4 @@
-"""Commands for the database: migrate and back up."""
+"""Commands for the database (migrate, back up) and the configuration (check)."""
 
 from __future__ import annotations
 
@@ -38,3 +38,18 @@ def db_backup(ctx: Context, destination: str) -> None:
     with sqlite3.connect(url.database) as source, sqlite3.connect(destination) as target:
         source.backup(target)
     click.echo(f"Backed up {url.database} to {destination}.")
+
+
+@cli.command("check")
+@pass_context
+def check(ctx: Context) -> None:
+    """Check the configuration: one line saying what is missing, or where it serves."""
+    config = ctx.app.config
+    if config.get("METRICS_TOKEN"):
+        metrics = "behind a token"
+    else:
+        metrics = "open" if config["METRICS_OPEN"] else "closed"
+    click.echo(
+        f"Configuration is complete ({config['ENVIRONMENT']}): "
+        f"public URL {config['PUBLIC_URL']}, metrics {metrics}."
+    )

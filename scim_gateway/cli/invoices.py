@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import click
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from seat_core import (
     contract_of,
@@ -21,7 +24,7 @@ from seat_core.models import Invoice
 
 from ..clock import today_for
 from . import Context, cli, pass_context
-from .output import emit, invoice_summary
+from .output import emit, invoice_summary, table
 
 org_option = click.option("--org", "slug", required=True, help="Organization slug.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -45,6 +48,36 @@ def invoice_details(invoice: Invoice) -> dict[str, Any]:
         "seller": invoice.seller_name,
         "customer": invoice.customer_name,
     }
+
+
+@invoices.command("list")
+@org_option
+@json_option
+@pass_context
+def invoices_list(ctx: Context, slug: str, as_json: bool) -> None:
+    """List the organization's invoices, newest first."""
+    with ctx.transaction() as session:
+        organization = get_organization(session, slug)
+        rows = [
+            invoice_details(invoice)
+            for invoice in session.scalars(
+                select(Invoice)
+                .where(Invoice.organization_id == organization.id)
+                .options(selectinload(Invoice.lines))
+                .order_by(Invoice.id.desc())
+            )
+        ]
+    if as_json:
+        click.echo(json.dumps(rows, default=str))
+        return
+    for row in rows:
+        row["total"] = f"{row['amount']} {row['currency']}"
+    columns = {"number": "NUMBER", "issued_on": "ISSUED", "kind": "KIND", "seats": "SEATS"}
+    table(
+        rows,
+        {**columns, "total": "TOTAL", "status": "STATUS", "due_on": "DUE"},
+        f"{slug} has no invoices yet.",
+    )
 
 
 @invoices.command("show")

@@ -1,28 +1,20 @@
-"""Commands for organizations and the demo."""
+"""Commands for organizations."""
 
 from __future__ import annotations
 
-import secrets
+import json
 from typing import Any
 
 import click
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from seat_core import (
-    add_owner,
-    create_organization,
-    expiry_of,
-    parse_money,
-)
-from seat_core.models import ApiToken, Organization
+from seat_core import contract_of, create_organization, local_date, parse_money
+from seat_core.models import Organization
 
 from ..clock import now
-from ..passwords import hash_password
-from ..tokens import issue_token
 from . import Context, cli, pass_context
-from .output import contract_summary, emit
-
-DEMO_TOKEN_LABEL = "demo"
+from .output import contract_summary, emit, table, term_text
+from .seats import term_status
 
 
 @cli.group()
@@ -37,7 +29,9 @@ def org() -> None:
 @click.option("--price-per-seat-year", required=True, help="Annual price of one seat, like 360.00.")
 @click.option("--currency", default="USD", show_default=True, help="ISO 4217 code.")
 @click.option(
-    "--start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day of the contract."
+    "--start",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="First day of the contract (default: today in the billing time zone).",
 )
 @click.option("--timezone", default="UTC", show_default=True, help="Billing time zone.")
 @click.option(
@@ -63,7 +57,11 @@ def org_create(ctx: Context, **options: Any) -> None:
             seats=options["seats"],
             price_per_seat_year_minor=parse_money(options["price_per_seat_year"], currency),
             currency=currency,
-            start=options["start"].date(),
+            start=(
+                options["start"].date()
+                if options["start"]
+                else local_date(now(), options["timezone"])
+            ),
             timezone=options["timezone"],
             auto_renew=not options["no_auto_renew"],
             min_seats=options["min_seats"],
@@ -72,66 +70,33 @@ def org_create(ctx: Context, **options: Any) -> None:
         emit(contract_summary(session, organization), options["as_json"])
 
 
-@cli.command("demo")
+@org.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
-def demo(ctx: Context, as_json: bool) -> None:
-    """Create the demo organization and its Primary Owner if absent, renew its token; print them."""
-
-    at = now()
+def org_list(ctx: Context, as_json: bool) -> None:
+    """List every organization with its seats and current term."""
     with ctx.transaction() as session:
-        organization = session.scalars(
-            select(Organization).where(Organization.slug == "demo")
-        ).first()
-        password = None
-        if organization is None:
-            organization = create_organization(
-                session,
-                slug="demo",
-                name="Demo Company",
-                seats=10,
-                price_per_seat_year_minor=36000,
-                currency="USD",
-                start=at.date().replace(day=1),
-                at=at,
+        rows = []
+        for organization in session.scalars(select(Organization).order_by(Organization.slug)):
+            contract = contract_of(session, organization.id)
+            rows.append(
+                {
+                    "slug": organization.slug,
+                    "name": organization.name,
+                    "seats_in_use": contract.seats_used,
+                    "seats_purchased": contract.seats_purchased,
+                    "term_start": contract.term_start.isoformat(),
+                    "term_end": contract.term_end.isoformat(),
+                    "status": term_status(contract.status, contract, as_json),
+                }
             )
-            password = secrets.token_urlsafe(12)
-            add_owner(
-                session,
-                organization,
-                email="owner@demo.test",
-                role="primary_owner",
-                at=at,
-                password_hash=hash_password(password),
-            )
-        # Tokens are kept only as hashes, so an earlier run's token cannot be printed again:
-        # revoke it and issue a new one, leaving exactly one live demo token.
-        session.execute(
-            update(ApiToken)
-            .where(
-                ApiToken.organization_id == organization.id,
-                ApiToken.kind == "scim",
-                ApiToken.label == DEMO_TOKEN_LABEL,
-                ApiToken.revoked_at.is_(None),
-            )
-            .values(revoked_at=at)
-        )
-        lifetime = ctx.app.config["SCIM_TOKEN_LIFETIME_DAYS"]
-        _, token = issue_token(
-            session,
-            organization,
-            kind="scim",
-            at=at,
-            label=DEMO_TOKEN_LABEL,
-            expires_at=expiry_of(at=at, days=None, no_expiry=False, default_days=lifetime),
-        )
-    base = ctx.app.config["PUBLIC_URL"]
-    data = {
-        "organization": "demo",
-        "scim_base_url": f"{base}/scim/v2",
-        "scim_token": token,
-        "owner_sign_in": f"{base}/admin/demo/login",
-        "owner_email": "owner@demo.test",
-        "owner_password": password or "(unchanged since the demo was created)",
-    }
-    emit(data, as_json)
+    if as_json:
+        click.echo(json.dumps(rows))
+        return
+    for row in rows:
+        row["seats"] = f"{row['seats_in_use']} of {row['seats_purchased']}"
+        row["term"] = term_text(row["term_start"], row["term_end"])
+    columns = {"slug": "SLUG", "name": "NAME", "seats": "SEATS IN USE", "term": "TERM"}
+    table(
+        rows, {**columns, "status": "STATUS"}, "No organizations yet: create one with `org create`."
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import sys
 from datetime import timedelta
 
@@ -117,6 +118,29 @@ def owner_list(ctx: Context, slug: str, as_json: bool) -> None:
     for row in rows:
         how = "password" if row["password"] else "SSO only"
         click.echo(f"{row['email']:<40}  {ROLES[str(row['role'])]:<13}  {how}")
+
+
+@owner.command("reset-password")
+@click.option("--org", "slug", required=True, help="Organization slug.")
+@click.option("--email", required=True, help="The owner whose password is reset.")
+@click.option(
+    "--stdin", "from_stdin", is_flag=True, help="Read the new password from stdin (one line)."
+)
+@pass_context
+def owner_reset_password(ctx: Context, slug: str, email: str, from_stdin: bool) -> None:
+    """Give an owner a new password: a generated one, printed once, or one read from stdin."""
+    password = read_password() if from_stdin else secrets.token_urlsafe(12)
+    with ctx.transaction() as session:
+        organization = get_organization(session, slug)
+        row = find_owner(session, organization, email)
+        if row is None:
+            raise click.ClickException(f"{email} is not an owner of {slug}.")
+        row.password_hash = hash_password(password)
+    sign_in = f"{ctx.app.config['PUBLIC_URL']}/admin/{slug}/login"
+    if from_stdin:
+        click.echo(f"The password of {email} is reset; sign in at {sign_in}")
+    else:
+        click.echo(f"New password of {email}: {password}  (shown once; sign in at {sign_in})")
 
 
 @owner.command("token")

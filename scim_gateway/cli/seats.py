@@ -20,7 +20,7 @@ from seat_core import (
     renew_due,
     usage,
 )
-from seat_core.models import Organization
+from seat_core.models import Contract, Organization
 
 from ..clock import now, today_for
 from ..config import seller
@@ -120,6 +120,7 @@ def seats_usage(ctx: Context, slug: str, as_json: bool) -> None:
     with ctx.transaction() as session:
         organization = get_organization(session, slug)
         current = usage(session, organization)
+        contract = contract_of(session, organization.id)
         emit(
             {
                 "seats_purchased": current.seats_purchased,
@@ -128,11 +129,18 @@ def seats_usage(ctx: Context, slug: str, as_json: bool) -> None:
                 "pending_requests": current.pending_requests,
                 "term_start": current.term_start.isoformat(),
                 "term_end": current.term_end.isoformat(),
-                "status": current.status,
+                "status": term_status(current.status, contract, as_json),
                 "forecast": _forecast(ctx, session, organization, as_json),
             },
             as_json,
         )
+
+
+def term_status(status: str, contract: Contract, as_json: bool) -> str:
+    """Say the contract's status as of today: an active one whose term has ended is not."""
+    if status == "active" and today_for(contract) >= contract.term_end:
+        status = "renewal_due" if contract.auto_renew else "ended"
+    return status if as_json else status.replace("_", " ")
 
 
 def _forecast(ctx: Context, session: Session, organization: Organization, as_json: bool) -> Any:

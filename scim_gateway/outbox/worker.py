@@ -22,11 +22,13 @@ from seat_core import (
     prune_events,
     push_events,
     reclaim_due,
+    renew_due,
 )
 from seat_core.alerts.subscriptions import OUTBOX_PREFIX
 from seat_core.outbound import Resolver, resolve_host
 
 from ..clock import now as clock_now
+from ..config import seller
 from ..crypto import UnreadableSecret, decrypt
 from ..db import database
 from . import claims, failures, mail, messages, webhooks
@@ -207,13 +209,25 @@ def _send_batch(
         report.delivered += 1
 
 
+def renew_ended_terms(app: Flask) -> int:
+    """Renew or expire every contract whose term has ended (`renew-due`); return how many."""
+    with app.app_context(), events.acting_as(WORKER), database().sessions.begin() as session:
+        invoices = renew_due(session, at=clock_now(), seller=seller(app.config))
+    if invoices:
+        log.info("renewed %d contract term(s)", len(invoices))
+    return len(invoices)
+
+
 def run_worker(app: Flask, stop: threading.Event) -> None:
-    """Deliver in a loop until stop is set; renewal notices and reclamation every few minutes."""
+    """Deliver in a loop until stop is set; renewals, notices and reclamation every few minutes."""
     options = Options.from_config(app.config)
     last_renewal_check = float("-inf")
     while not stop.is_set():
         renewals = time.monotonic() - last_renewal_check >= options.renewal_check_seconds
         try:
+            if renewals:
+                # The daily jobs ride on the same check: ended terms renew before their alerts.
+                renew_ended_terms(app)
             report = deliver_once(app, stop=stop, renewals=renewals)
             if renewals:
                 last_renewal_check = time.monotonic()

@@ -1,11 +1,15 @@
 """The operator's command line, on SQLite and PostgreSQL."""
 
 import json
+from datetime import date
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from scim_gateway.cli import cli, main
+from scim_gateway.passwords import verify_password
+from seat_core.models import Owner
 
 from ..conftest import TEST_CONFIG
 
@@ -100,7 +104,7 @@ def test_buys_seats_once_per_idempotency_key(run, acme):
         "pending_requests": 0,
         "term_start": "2025-01-01",
         "term_end": "2026-01-01",
-        "status": "active",
+        "status": "renewal_due",
     }
 
 
@@ -120,27 +124,62 @@ def scim_status(client, token):
     return client.get("/scim/v2/Users", headers=headers).status_code
 
 
-def test_demo_creates_the_organization_once_and_prints_a_token_each_time(run):
+def test_demo_creates_the_organization_once_and_never_revokes_its_token_unasked(run, client):
+    client.application.config["SCIM_TOKEN_CACHE_SECONDS"] = 0
     first = json.loads(run("demo", "--json")[1])
     second = json.loads(run("demo", "--json")[1])
+    kept_status = scim_status(client, first["scim_token"])
+    renewed = json.loads(run("demo", "--new-token", "--json")[1])
 
     assert first["scim_base_url"].endswith("/scim/v2")
-    assert first["scim_token"] != second["scim_token"]
     assert first["owner_email"] == "owner@demo.test" and len(first["owner_password"]) >= 12
-    assert "unchanged" in second["owner_password"]
-
-
-def test_two_demo_runs_leave_one_live_token_and_print_a_working_one_both_times(run, client):
-    # Revoked in another process: a worker would see it within its cache's bound; none here.
-    client.application.config["SCIM_TOKEN_CACHE_SECONDS"] = 0
-    first = json.loads(run("demo", "--json")[1])["scim_token"]
-    first_status = scim_status(client, first)
-    second = json.loads(run("demo", "--json")[1])["scim_token"]
-
+    assert second["owner_password"] is None and second["scim_token"] is None
+    assert "stays live" in second["scim_token_note"]
+    assert kept_status == 200
+    assert "is revoked" in renewed["scim_token_note"]
+    assert scim_status(client, first["scim_token"]) == 401
+    assert scim_status(client, renewed["scim_token"]) == 200
     tokens = json.loads(run("token", "list", "--org", "demo", "--json")[1])
     assert [t["label"] for t in tokens if t["revoked_at"] is None] == ["demo"]
-    assert first_status == 200 and scim_status(client, second) == 200
-    assert scim_status(client, first) == 401
+
+
+def test_demo_prints_the_token_kept_in_its_file_again(run, client, tmp_path):
+    client.application.config["SCIM_TOKEN_CACHE_SECONDS"] = 0
+    path = str(tmp_path / "demo-token")
+    first = json.loads(run("demo", "--token-file", path, "--json")[1])
+    again = json.loads(run("demo", "--token-file", path, "--json")[1])
+    human = run("demo", "--token-file", path)[1]
+
+    assert again["scim_token"] == first["scim_token"]
+    assert "kept" in again["scim_token_note"]
+    assert (tmp_path / "demo-token").read_text().strip() == first["scim_token"]
+    assert f"SCIM token:         {first['scim_token']}  (kept" in human
+    assert "owner reset-password --org demo --email owner@demo.test" in human
+    assert scim_status(client, first["scim_token"]) == 200
+
+
+def test_the_demo_has_90_days_of_history_and_a_forecast_that_recommends_seats(run):
+    run("demo")
+
+    usage = json.loads(run("seats", "usage", "--org", "demo", "--json")[1])
+
+    assert (usage["seats_purchased"], usage["seats_in_use"]) == (10, 7)
+    forecast = usage["forecast"]
+    assert forecast["basis"] == "runs_out"
+    assert forecast["history_days"] == 90
+    assert forecast["recommended_add"] > 0
+
+
+def test_an_owners_password_is_reset_and_printed_once(run, sessions):
+    old = json.loads(run("demo", "--json")[1])["owner_password"]
+
+    code, output = run("owner", "reset-password", "--org", "demo", "--email", "owner@demo.test")
+    password = output.split("New password of owner@demo.test: ")[1].split()[0]
+    with sessions() as session:
+        stored = session.scalars(select(Owner.password_hash)).one()
+
+    assert code == 0
+    assert verify_password(stored, password) and not verify_password(stored, old)
 
 
 def test_issued_tokens_can_be_listed_and_revoked(run, acme):
@@ -218,3 +257,57 @@ def test_backs_up_a_live_sqlite_database(sqlite_url, tmp_path, monkeypatch):
     assert result.exit_code == 0
     with sqlite3.connect(backup) as copy:
         assert copy.execute("SELECT slug FROM organization").fetchall() == [("demo",)]
+
+
+def test_people_read_sentences_and_tables_not_python_values(run, acme):
+    run("seats", "buy", "--org", "acme", "--add", "5", "--on", "2025-03-15")
+    run("invoices", "billing", "--org", "acme", "--tax-rate", "8.25")
+
+    shown = run("invoices", "show", "--org", "acme", "INV-000001")[1]
+    billing = run("invoices", "billing", "--org", "acme")[1]
+    usage = run("seats", "usage", "--org", "acme")[1]
+    listed = run("invoices", "list", "--org", "acme")[1].splitlines()
+    orgs = run("org", "list")[1].splitlines()
+
+    for output in (shown, billing, usage):
+        for python in ("None", "['", "[]", "True", "False", " bp"):
+            assert python not in output
+    assert "remaining months  9 17/31\n" in shown and "paid on           none\n" in shown
+    assert "tax rate         8.25 %\n" in billing
+    # The last day of the term, as the pages show it (the stored end is exclusive).
+    assert "term              2025-01-01 to 2025-12-31\n" in usage
+    assert listed[0].split() == ["NUMBER", "ISSUED", "KIND", "SEATS", "TOTAL", "STATUS", "DUE"]
+    assert listed[1].split()[:5] == ["INV-000001", "2025-03-15", "purchase", "5", "1432.26"]
+    assert orgs[0].split()[:2] == ["SLUG", "NAME"]
+    assert orgs[1].split()[:2] == ["acme", "Acme"]
+
+
+def test_status_says_when_a_term_has_ended(run, acme):
+    run("org", "create", "--slug", "old", "--name", "Old", "--seats", "1",
+        "--price-per-seat-year", "1.00", "--start", "2024-01-01", "--no-auto-renew")  # fmt: skip
+
+    renewing = json.loads(run("seats", "usage", "--org", "acme", "--json")[1])
+    ended = run("seats", "usage", "--org", "old")[1]
+
+    # acme's term began on 2025-01-01: it has ended, and auto-renews at the next renew-due.
+    assert renewing["status"] == "renewal_due"
+    assert "status            ended\n" in ended
+
+
+def test_org_create_starts_the_term_today_by_default(run):
+    created = json.loads(
+        run("org", "create", "--slug", "now", "--name", "Now", "--seats", "3",
+            "--price-per-seat-year", "120.00", "--json")[1]
+    )  # fmt: skip
+    usage = json.loads(run("seats", "usage", "--org", "now", "--json")[1])
+
+    assert created["term_start"] == date.today().isoformat()
+    assert usage["status"] == "active"
+
+
+def test_help_lists_each_command_with_its_whole_first_line(run):
+    output = run("--help")[1] + run("seats", "--help")[1]
+
+    assert not [line for line in output.splitlines() if line.startswith("  ") and "..." in line]
+    assert "Renew (or expire) every contract whose term has ended; safe to" in output
+    assert "Show seats purchased, in use and free, who is waiting, and when" in output

@@ -285,3 +285,27 @@ def test_the_metrics_token_is_required_when_set(database_url: str) -> None:
 
 def test_without_a_token_configured_the_metrics_are_open(client: FlaskClient) -> None:
     assert client.get("/metrics").status_code == 200
+
+
+def test_in_production_the_metrics_are_closed_until_a_token_is_set_or_they_are_opened(
+    database_url: str,
+) -> None:
+    production = {**TEST_CONFIG, "DATABASE_URL": database_url, "ENVIRONMENT": "production"}
+    closed = create_app(production)
+    opened = create_app({**production, "METRICS_OPEN": "true"})
+    token = create_app({**production, "METRICS_TOKEN": "s3cret"})
+
+    refused = closed.test_client().get("/metrics")
+    open_scrape = opened.test_client().get("/metrics")
+    with_token = scrape(token.test_client(), "s3cret")
+    without_token = token.test_client().get("/metrics")
+    for app in (closed, opened, token):
+        app.extensions["db"].dispose()
+
+    assert refused.status_code == 403
+    assert "SCIM_GATEWAY_METRICS_TOKEN" in refused.text
+    assert "scim_gateway" not in refused.text.replace("SCIM_GATEWAY", "")
+    assert open_scrape.status_code == 200
+    assert "scim_gateway_database_up" in open_scrape.text
+    assert value(with_token, "scim_gateway_database_up") == 1
+    assert without_token.status_code == 401

@@ -10,10 +10,27 @@ from scim_gateway.ratelimit import RateLimits
 REDIS_URL = os.environ.get("SCIM_GATEWAY_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
+@pytest.fixture(scope="session")
+def redis_url():
+    """The Redis the shared limits use; without it, fail saying what to start (never skip)."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.ConnectionError as error:
+        pytest.fail(
+            f"Redis is not reachable at {REDIS_URL} ({error}). Start it "
+            "(`redis-server --daemonize yes --bind 127.0.0.1`; `.ci/run` does) or point "
+            "SCIM_GATEWAY_TEST_REDIS elsewhere; the Redis tests are never skipped.",
+            pytrace=False,
+        )
+    return REDIS_URL
+
+
 @pytest.fixture(params=["memory", "redis"])
 def make_limits(request):
     """Build rate limits the way several instances would: each its own object."""
-    url = REDIS_URL if request.param == "redis" else None
+    url = request.getfixturevalue("redis_url") if request.param == "redis" else None
     shared = None if url else RateLimits(None)
     return lambda: RateLimits(url) if url else shared
 

@@ -2,6 +2,7 @@
 invalid, and checks every response (status, content type, headers, body) against it."""
 
 import itertools
+import re
 import uuid
 from urllib.parse import unquote
 
@@ -66,4 +67,35 @@ def test_the_document_is_served_as_openapi_3_1(sqlite_app):
         "/orgs/{org}/events",
         "/orgs/{org}/seat-policy",
         "/orgs/{org}/tokens",
+        "/orgs/{org}/sign-ins",
     }
+
+
+def _operations(document):
+    return {
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method in operations
+    }
+
+
+def _served(app, prefix, *, but=()):
+    return {
+        (method, re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix(prefix)))
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(prefix + "/")
+        and not rule.rule.endswith("/openapi.json")
+        and not any(rule.rule.startswith(other) for other in but)
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+def test_the_document_describes_every_route_the_api_serves(sqlite_app):
+    client = sqlite_app.test_client()
+    owners = client.get("/api/v1/openapi.json").json
+    operators = client.get("/api/v1/operator/openapi.json").json
+    operator_base = operators["servers"][0]["url"]
+
+    # Each document is not an operation of the API it describes; the operators' API has its own.
+    assert _served(sqlite_app, "/api/v1", but=("/api/v1/operator/",)) == _operations(owners)
+    assert _served(sqlite_app, operator_base) == _operations(operators)

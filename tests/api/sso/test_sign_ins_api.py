@@ -123,3 +123,10 @@ def test_a_request_without_a_token_of_the_organization_is_refused(
 
 def _this_year() -> date:
     return _now().date().replace(month=1, day=1)
+
+
+def test_an_unknown_field_is_refused_as_the_document_says(client: FlaskClient, token: str) -> None:
+    response = sign_in(client, token, {**body("bob@acme.test"), "groups": ["admins"]})
+
+    assert response.status_code == 400
+    assert "Unknown field 'groups'" in response.json["detail"]

@@ -1,0 +1,44 @@
+"""The image and compose.yaml run the entrypoint's roles, with the settings production needs."""
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def entrypoint_roles() -> set[str]:
+    """Return the roles entrypoint.sh's case statement names."""
+    text = (ROOT / "entrypoint.sh").read_text(encoding="utf-8")
+    return set(re.findall(r"^  ([a-z]+)\)$", text, flags=re.MULTILINE))
+
+
+def test_the_image_starts_the_entrypoint_in_the_web_role():
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+
+    assert entrypoint_roles() == {"migrate", "web", "worker"}
+    assert 'ENTRYPOINT ["/app/entrypoint.sh"]' in dockerfile
+    assert 'CMD ["web"]' in dockerfile
+    assert re.search(r"^COPY .*entrypoint\.sh \./$", dockerfile, flags=re.MULTILINE)
+    assert "SCIM_GATEWAY_ENVIRONMENT=production" in dockerfile
+
+
+def test_compose_runs_every_role_against_postgresql_with_a_public_url_and_smtp():
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+    services = compose["services"]
+
+    roles = {name: service["command"] for name, service in services.items() if "build" in service}
+
+    assert roles == {"migrate": ["migrate"], "web": ["web"], "worker": ["worker"]}
+    assert services["web"]["depends_on"]["migrate"]["condition"] == (
+        "service_completed_successfully"
+    )
+    assert services["worker"]["depends_on"] == services["web"]["depends_on"]
+    for name in roles:
+        env = services[name]["environment"]
+        assert env["SCIM_GATEWAY_DATABASE_URL"].startswith("postgresql+psycopg://")
+        # Required: compose stops with the message unless they are set.
+        for setting in ("PUBLIC_URL", "SMTP_HOST", "MAIL_FROM", "SECRET_KEY"):
+            assert ":?set SCIM_GATEWAY_" + setting in env[f"SCIM_GATEWAY_{setting}"]
+    assert services["postgres"]["image"].startswith("postgres:")
