@@ -26,6 +26,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .api import operator
     from .operator import console
 
+    _register_operator_views()
+
     app.register_blueprint(scim.bp)
     app.register_blueprint(sso.bp)
     app.register_blueprint(admin.bp)
@@ -34,3 +36,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(console.bp)
     app.register_blueprint(landing.bp)
     return app
+
+
+def _register_operator_views() -> None:
+    """Import the operators' views, which register themselves on their blueprints."""
+    from .api import operator_invoices, operator_openapi, operator_orgs, operator_parts  # noqa: F401
+    from .operator import pages  # noqa: F401

@@ -15,10 +15,10 @@ from seat_core.models import Owner
 from ..clock import now
 from ..db import read_only, transaction
 from ..operator.invites import reset
+from ..owner_sessions import login_owner
 from ..passwords import hash_password
 from ..ratelimit import hit
 from . import bp
-from .auth import login_owner
 from .two_factor import second_factor
 
 MIN_PASSWORD_LENGTH = 12
@@ -100,7 +100,7 @@ def reset_password(org: str) -> Any:
     email = request.form.get("email", "").strip()
     try:
         key = email_key(email)
-    except SeatError:
+    except SeatError:  # an unusable address gets the same answer as an unknown one
         key = email.casefold()
     wait = hit(current_app.config["LOGIN_RATE_LIMIT"], "owner-reset", org, key)
     if wait is None and email:

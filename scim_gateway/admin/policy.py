@@ -53,7 +53,7 @@ def read_policy_form(form: Any) -> tuple[dict[str, Any], dict[str, dict[str, Any
         values[field] = names
         try:
             parse_groups(names, what=words)
-        except InvalidPolicy as error:
+        except InvalidPolicy as error:  # form checking: the error goes beside its field
             errors[field] = {"code": "invalid", "reason": str(error)}
     return values, errors
 

@@ -18,9 +18,10 @@ from seat_core.models import Organization, Owner
 from ..clock import now
 from ..crypto import decrypt, encrypt
 from ..db import transaction
+from ..owner_sessions import login_owner
 from ..totp import accept_once, matching_step, new_totp_secret, provisioning_uri, qr_svg
 from . import bp
-from .auth import login_owner, owner_required
+from .auth import owner_required
 
 PENDING = "owner_totp_pending"
 

@@ -26,10 +26,10 @@ from flask import (
 
 from seat_core import events
 
-from ..admin.auth import CSRF_FIELD, csrf_token, csrf_valid
 from ..clock import now
 from ..crypto import decrypt, encrypt
 from ..db import read_only, transaction
+from ..owner_sessions import CSRF_FIELD, csrf_token, csrf_valid
 from ..passwords import hash_password, verify_password
 from ..ratelimit import hit
 from ..totp import matching_step, new_totp_secret, provisioning_uri, qr_svg
@@ -179,6 +179,4 @@ def logout() -> Any:
     return redirect(url_for("operator.login"))
 
 
-from . import pages  # noqa: E402  (register the organizations' pages on bp)
-
-__all__ = ["bp", "operator_required", "pages"]
+__all__ = ["bp", "operator_required"]

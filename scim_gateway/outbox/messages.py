@@ -87,11 +87,6 @@ def forecast_paragraphs(forecast: dict[str, Any]) -> list[str]:
 
 def content_of(item: Claim, public_url: str) -> Content:
     """Return what the alert of a claimed delivery says, with a link where owners act."""
-    # Imported here: the owners' link mails build on this module's Content.
-    from ..operator import mail as owner_mail
-
-    if item.event in owner_mail.EVENTS:
-        return owner_mail.link_content(item)
     p = item.payload
     org = item.organization_name
     admin = f"{public_url}/admin/{item.organization_slug}"

@@ -31,8 +31,10 @@ from ..clock import now as clock_now
 from ..config import seller
 from ..crypto import UnreadableSecret, decrypt
 from ..db import database
+from ..operator import mail as link_mail
 from . import claims, failures, mail, messages, webhooks
 from .claims import Claim
+from .messages import Content
 from .options import Options
 
 log = logging.getLogger("scim_gateway.outbox")
@@ -58,6 +60,13 @@ class Report:
     errors: list[str] = field(default_factory=list)
 
 
+def _content_of(item: Claim, public_url: str) -> Content:
+    """Return what a delivery says: an owner's link mail, or an alert."""
+    if item.event in link_mail.EVENTS:
+        return link_mail.link_content(item)
+    return messages.content_of(item, public_url)
+
+
 class Sender:
     """Sends claimed deliveries over one SMTP connection, and webhooks where policy allows."""
 
@@ -74,7 +83,7 @@ class Sender:
         """
         if item.channel == "email":
             assert item.recipient is not None
-            content = messages.content_of(item, self.options.public_url)
+            content = _content_of(item, self.options.public_url)
             text, html = messages.render_email(content)
             message = mail.compose(
                 self.options,
@@ -94,7 +103,7 @@ class Sender:
             # An event of the log the endpoint subscribed to (email never gets these).
             kind, data = item.event.removeprefix(OUTBOX_PREFIX), messages.event_data(item)
         else:
-            content = messages.content_of(item, self.options.public_url)
+            content = _content_of(item, self.options.public_url)
             kind, data = item.event, messages.webhook_data(item, content)
         webhooks.post(
             item.url,

@@ -36,7 +36,7 @@ class _Literals(FilterVisitor[None]):
         if isinstance(node.value, str):
             try:
                 check_text(node.value, what=f"The value compared with {node.attr_path}")
-            except InvalidText as error:
+            except InvalidText as error:  # the filter's own error type: invalidFilter
                 raise InvalidFilterException(detail=error.message) from None
 
     def visit_present(self, node: Present) -> None:

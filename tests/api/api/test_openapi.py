@@ -50,7 +50,7 @@ def test_the_api_answers_as_its_openapi_document_says(sqlite_url):
         exercise(operation, mode, {"Authorization": tokens["primary"]})
 
     app.extensions["db"].dispose()
-    assert len(operations) == 10
+    assert len(operations) == 11
 
 
 def test_the_document_is_served_as_openapi_3_1(sqlite_app):
