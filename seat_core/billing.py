@@ -21,7 +21,7 @@ from .errors import (
     PurchaseOutsideTerm,
     SeatError,
 )
-from .fastpath import record_event
+from .history import counts as history_counts
 from .invoices import Seller, issue_invoice, seats_text, tax_on
 from .models import Contract, IdempotencyKey, Invoice, InvoiceLine, Organization
 from .terms import Term, prorate
@@ -221,7 +221,6 @@ def purchase_seats(
     )
     if key_row is not None:
         key_row.invoice_id = invoice.id
-    record_event(session.connection(), contract.id, None, "purchase", counts, on=on, at=at)
     events.record(
         session,
         organization.id,
@@ -230,7 +229,8 @@ def purchase_seats(
         subject=invoice.number,
         data={
             "seats": seats,
-            "seats_purchased": counts[1],
+            # The counts of the usage history (history.py), seats_purchased among them.
+            **history_counts(*counts, on=on),
             "invoice_number": invoice.number,
             "amount_minor": invoice.total_minor,
             "currency": invoice.currency,

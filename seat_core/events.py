@@ -67,11 +67,21 @@ __all__ = [
 ]
 
 
-def _values(xact_id: Any) -> dict[str, Any]:
-    columns = ("organization_id", "type", "occurred_at", "actor_type", "actor_id")
+_COLUMNS = (
+    "organization_id",
+    "type",
+    "occurred_at",
+    "actor_type",
+    "actor_id",
+    "actor_label",
+    "subject",
+    "data",
+)
+
+
+def _values(xact_id: Any, suffix: str = "") -> dict[str, Any]:
     values: dict[str, Any] = {
-        name: bindparam(name, type_=event_table.c[name].type)
-        for name in (*columns, "actor_label", "subject", "data")
+        name: bindparam(name + suffix, type_=event_table.c[name].type) for name in _COLUMNS
     }
     return {**values, "xact_id": xact_id}
 
@@ -84,6 +94,25 @@ INSERT_EVENT = Prepared(
     },
     NoRow,
 )
+# Two events at once, in order: the parameters of each with the suffix _1 or _2.
+INSERT_TWO_EVENTS = Prepared(
+    {
+        "sqlite": insert(event_table).values(
+            [_values(literal(0, BigInteger), "_1"), _values(literal(0, BigInteger), "_2")]
+        ),
+        "postgresql": insert(event_table).values(
+            [_values(_PG_XACT_ID, "_1"), _values(_PG_XACT_ID, "_2")]
+        ),
+    },
+    NoRow,
+)
+
+
+def record_pair(connection: Connection, first: dict[str, Any], second: dict[str, Any]) -> None:
+    """Append two events, each given by its parameters(), by one INSERT, first before second."""
+    values = {f"{name}_1": value for name, value in first.items()}
+    values |= {f"{name}_2": value for name, value in second.items()}
+    INSERT_TWO_EVENTS.run(connection, values)
 
 
 def record(

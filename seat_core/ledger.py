@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from . import alerts, events
 from .contracts import contract_of
 from .errors import ContractExpired, NoSeatAvailable, Refusal, Requester
-from .fastpath import Taken, record_event, statements, sync_contract, take_for, written
+from .fastpath import Taken, statements, sync_contract, take_for, written
 from .forecast import alert_projection
+from .history import counts
 from .models import Contract, Member, Organization
 from .renewal import renew
 from .seat_requests import pending_requests
@@ -241,10 +242,9 @@ def release_seat(
     contract_id = deleted.contract_id
     released = statements.RELEASE_SEAT.first(connection, {"p_contract_id": contract_id})
     assert released is not None
-    counts = (released.seats_used, released.seats_purchased, released.term_index)
     sync_contract(session, contract_id, released.seats_used)
     on = on or local_date(at, released.timezone)
-    record_event(connection, contract_id, member.id, "release", counts, on=on, at=at, reason=reason)
+    # The event carries the counts of the usage history (history.py).
     events.record(
         connection,
         member.organization_id,
@@ -253,8 +253,7 @@ def release_seat(
         subject=member.user_name,
         data={
             "member_id": member.id,
-            "seats_used": released.seats_used,
-            "seats_purchased": released.seats_purchased,
+            **counts(released.seats_used, released.seats_purchased, released.term_index, on=on),
             **({"reason": reason} if reason else {}),
         },
     )

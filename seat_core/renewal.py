@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from . import alerts, events
 from .contracts import contract_of
-from .fastpath import record_event
+from .history import counts as history_counts
 from .invoices import Seller, issue_invoice, seats_text
 from .models import Contract, ContractTerm, Invoice, InvoiceLine
 from .terms import Term, local_date
@@ -89,8 +89,6 @@ def renew(
                 amount_minor=seats_purchased * fresh.price_per_seat_year_minor,
             ),
         )
-        connection = session.connection()
-        record_event(connection, current.id, None, "renew", counts, on=next_term.start, at=at)
         alerts.contract_renewed(session, contract=fresh, invoice=invoice, at=at)
         # Renewal is the system's, whichever request or job happened to trigger it.
         events.record(
@@ -103,7 +101,8 @@ def renew(
             data={
                 "term_start": next_term.start.isoformat(),
                 "term_end": next_term.end.isoformat(),
-                "seats_purchased": seats_purchased,
+                # The counts of the usage history (history.py), seats_purchased among them.
+                **history_counts(seats_used, seats_purchased, term_index, on=next_term.start),
                 "invoice_number": invoice.number,
                 "amount_minor": invoice.total_minor,
                 "currency": invoice.currency,
@@ -120,7 +119,6 @@ def _expire(session: Session, contract: Contract, *, at: datetime, on: date) -> 
         .returning(Contract.seats_used, Contract.seats_purchased, Contract.term_index)
     ).one_or_none()
     if expired is not None:
-        record_event(session.connection(), contract.id, None, "expire", expired, on=on, at=at)
         alerts.contract_expired(session, contract=contract, at=at)
         events.record(
             session,
@@ -128,7 +126,10 @@ def _expire(session: Session, contract: Contract, *, at: datetime, on: date) -> 
             "contract.expired",
             at=at,
             actor=events.SYSTEM,
-            data={"term_end": contract.term_end.isoformat(), "seats_used": expired[0]},
+            data={
+                "term_end": contract.term_end.isoformat(),
+                **history_counts(*expired, on=on),
+            },
         )
 
 

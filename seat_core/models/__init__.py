@@ -18,7 +18,6 @@ from .contracts import (
     InvoiceLine,
     Organization,
     Seat,
-    SeatEvent,
     SeatRequest,
 )
 from .events import ACTOR_TYPES, EVENT_TYPES, Event
@@ -61,7 +60,6 @@ __all__ = [
     "SamlAssertion",
     "ScimGroup",
     "Seat",
-    "SeatEvent",
     "SeatPolicy",
     "SeatRequest",
     "SignInFlow",
