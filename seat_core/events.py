@@ -41,11 +41,14 @@ from sqlalchemy.orm import Session
 
 from .actors import SYSTEM, Actor, act_as, acting_as, current_actor
 from .fastpath.prepared import NoRow, Prepared
+from .history import HISTORY_TYPES
 from .models import EVENT_TYPES, Event
 
 event_table = cast(Table, Event.__table__)
 
 DEFAULT_RETENTION_DAYS = 400
+# A term (up to 366 days) and its first day's eve: how long the usage history is kept.
+HISTORY_DAYS = 400
 MAX_PAGE = 1000
 
 __all__ = [
@@ -269,9 +272,17 @@ def as_dict(event: Event) -> dict[str, Any]:
 def prune_events(session: Session, *, at: datetime, days: int = DEFAULT_RETENTION_DAYS) -> int:
     """Delete the events older than the retention period; return how many went.
 
-    The only DELETE of the log: events are never changed.
+    The only DELETE of the log: events are never changed. The usage history's events
+    (history.py) stay at least HISTORY_DAYS, whatever the retention: the chart reads a
+    whole term of them.
     """
-    result = session.execute(delete(Event).where(Event.occurred_at < at - timedelta(days=days)))
+    history = at - timedelta(days=max(days, HISTORY_DAYS))
+    result = session.execute(
+        delete(Event).where(
+            Event.occurred_at < at - timedelta(days=days),
+            Event.type.not_in(HISTORY_TYPES) | (Event.occurred_at < history),
+        )
+    )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 

@@ -91,8 +91,9 @@ def create_member(
 
     Return whether a seat was taken, or None when the case is not the common one: the seat
     guard refused, which may mean a term to renew, a day to ask again, a refusal or, on
-    PostgreSQL, groups that license seats (the take asks). The caller then rolls back and calls add_member in a session, which finds
-    out why. The member is held by no session, and is left as add_member expects it.
+    PostgreSQL, groups that license seats (the take asks). The caller then rolls back and
+    calls add_member in a session, which finds out why. The member is held by no session,
+    and is left as add_member expects it.
     """
     if member.id is None:
         member.id = new_id()  # the event names it before anything is written
