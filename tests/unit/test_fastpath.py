@@ -326,3 +326,24 @@ def test_an_active_create_is_one_statement_on_postgresql_and_logs_both_events_in
         ("seat.taken", {"member_id": cy.id, **history}),
     ]
     assert used == 1
+
+
+@pytest.mark.postgres
+def test_a_create_needs_no_server_side_prepared_statements(postgres_url):
+    # A transaction-mode pooler hands each transaction to any server connection: psycopg
+    # must then prepare nothing (prepare_threshold=None), and the create still works.
+    engine = make_engine(postgres_url, connect_args={"prepare_threshold": None})
+    try:
+        for round_ in range(8):  # past psycopg's default threshold of 5 runs
+            with make_sessionmaker(engine).begin() as session:
+                if round_ == 0:
+                    organization = gen_organization(session, seats=20)
+                    session.flush()
+                member = new_member(organization, f"p{round_}")
+                assert create_member(session.connection(), member, at=AT, active=True) is True
+        with engine.connect() as connection:
+            prepared = connection.exec_driver_sql("SELECT count(*) FROM pg_prepared_statements")
+            assert prepared.scalar() == 0
+            assert connection.scalar(select(Contract.seats_used)) == 8
+    finally:
+        engine.dispose()
