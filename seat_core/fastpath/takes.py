@@ -206,13 +206,20 @@ def log_taken(
     subject = member.user_name
     data = {"member_id": member.id}
     taken_data = data | counts(taken.seats_used, taken.seats_purchased, taken.term_index, on=on)
+    if created is None:
+        event_log.record(
+            connection,
+            member.organization_id,
+            "seat.taken",
+            at=at,
+            subject=subject,
+            data=taken_data,
+        )
+        return
     actor = current_actor()
     seat_taken = event_log.parameters(
         member.organization_id, "seat.taken", at, subject, taken_data, actor
     )
-    if created is None:
-        event_log.INSERT_EVENT.run(connection, seat_taken)
-        return
     member_created = event_log.parameters(
         member.organization_id, "member.created", at, subject, data | dict(created), actor
     )
