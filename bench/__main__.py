@@ -1,7 +1,8 @@
 """Run the benchmarks: `python -m bench [--databases sqlite,postgresql] [--seconds 5]`.
 
-Then the gateway beside scim2-server and bare Flask (`--peer-only` for that alone), and
-the event log's cost on POST /Users in process (`python -m bench.events` alone).
+Then the gateway beside django-scim2, its floor, scim2-server and bare Flask
+(`--peer-only` for that alone), and the event log's cost on POST /Users in process
+(`python -m bench.events` alone).
 """
 
 from __future__ import annotations

@@ -30,6 +30,13 @@ class Request:
     path: str
     body: bytes | None = None
     expect: frozenset[int] = frozenset({200})
+    # A lookup's check: the answer holds one user, and this text (its quoted userName).
+    finds: bytes | None = None
+
+
+def found_one(body: bytes, text: bytes) -> bool:
+    """Tell whether a SCIM answer holds exactly one resource with a userName, and text."""
+    return body.count(b'"userName"') == 1 and text in body
 
 
 # A plan turns (client index, number of clients) into that client's requests.
@@ -155,7 +162,9 @@ def _drive(
         elapsed = time.perf_counter() - started
         if results is not None:
             result = results.setdefault(request.label, LabelResult())
-            if status in request.expect:
+            if status in request.expect and (
+                request.finds is None or found_one(body, request.finds)
+            ):
                 result.latencies.append(elapsed)
             else:
                 result.fail(f"{request.method} {request.path} -> {status}: {body[:300]!r}")

@@ -20,11 +20,12 @@ POSTGRES_ADMIN_URL = os.environ.get(
 
 
 @contextmanager
-def sqlite_database(directory: Path) -> Iterator[str]:
-    """Yield the URL of a new migrated SQLite file in directory."""
+def sqlite_database(directory: Path, *, migrate: bool = True) -> Iterator[str]:
+    """Yield the URL of a new SQLite file in directory, migrated to the gateway's schema."""
     path = directory / f"bench-{uuid.uuid4().hex[:8]}.db"
     url = f"sqlite:///{path}"
-    upgrade(url)
+    if migrate:
+        upgrade(url)
     try:
         yield url
     finally:
@@ -33,8 +34,8 @@ def sqlite_database(directory: Path) -> Iterator[str]:
 
 
 @contextmanager
-def postgres_database() -> Iterator[str]:
-    """Yield the URL of a new migrated PostgreSQL database; drop it at the end."""
+def postgres_database(*, migrate: bool = True) -> Iterator[str]:
+    """Yield the URL of a new PostgreSQL database, migrated unless not; drop it at the end."""
     name = f"scimgw_bench_{uuid.uuid4().hex[:10]}"
     try:
         admin = psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5)
@@ -48,7 +49,8 @@ def postgres_database() -> Iterator[str]:
         base, _, _ = POSTGRES_ADMIN_URL.rpartition("/")
         url = f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
         try:
-            upgrade(url)
+            if migrate:
+                upgrade(url)
             yield url
         finally:
             admin.execute(
@@ -57,13 +59,13 @@ def postgres_database() -> Iterator[str]:
 
 
 @contextmanager
-def database(kind: str, directory: Path) -> Iterator[str]:
-    """Yield a fresh database of kind 'sqlite' or 'postgresql'."""
+def database(kind: str, directory: Path, *, migrate: bool = True) -> Iterator[str]:
+    """Yield a fresh database of kind 'sqlite' or 'postgresql', empty unless migrated."""
     if kind == "sqlite":
-        with sqlite_database(directory) as url:
+        with sqlite_database(directory, migrate=migrate) as url:
             yield url
     elif kind == "postgresql":
-        with postgres_database() as url:
+        with postgres_database(migrate=migrate) as url:
             yield url
     else:
         raise SystemExit(f"Unknown database {kind!r}: use sqlite or postgresql.")

@@ -2,14 +2,14 @@
 
 `python -m bench.events` seeds a database like bench/inprocess.py does, then sends POST
 /Users of active users through Flask's test client, in alternating batches: with the event
-log, and with seat_core.events.record replaced by a function that does nothing. A create
-logs member.created and seat.taken; on SQLite each is one prepared INSERT, on PostgreSQL
-member.created is one and seat.taken rides in the take's own statement, which stays (so
-there the figure is the separate INSERT's cost). Each request's CPU time (of this process:
-the app and, on SQLite, the database) is taken alone, so that the machine's other work
-does not count; the report is the p50 of each mode, their difference, and a 95 % bootstrap
-interval of it. The modes alternate request by request, so that a drift of the machine's
-speed or of the database's size weighs on both alike.
+log, and with seat_core.events.record and record_pair replaced by functions that do
+nothing. A create logs member.created and seat.taken; on SQLite both by one prepared
+INSERT, on PostgreSQL both ride in the take's own statement, which stays (so there the
+figure is near nothing: what is left of the log is inside that statement). Each request's
+CPU time (of this process: the app and, on SQLite, the database) is taken alone, so that
+the machine's other work does not count; the report is the p50 of each mode, their
+difference, and a 95 % bootstrap interval of it. The modes alternate request by request,
+so that a drift of the machine's speed or of the database's size weighs on both alike.
 """
 
 from __future__ import annotations
@@ -41,12 +41,13 @@ TARGET_MS = 0.3
 @contextmanager
 def without_event_log() -> Iterator[None]:
     """Make every event the core records a no-op for the block."""
-    record = seat_core.events.record
+    record, pair = seat_core.events.record, seat_core.events.record_pair
     seat_core.events.record = lambda *args, **kwargs: None  # type: ignore[assignment]
+    seat_core.events.record_pair = lambda *args, **kwargs: None  # type: ignore[assignment]
     try:
         yield
     finally:
-        seat_core.events.record = record
+        seat_core.events.record, seat_core.events.record_pair = record, pair
 
 
 def measure(kind: str, *, members: int, requests: int) -> dict[str, object]:

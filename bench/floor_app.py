@@ -4,13 +4,14 @@ Served by the same gunicorn as the gateway, on the gateway's own SQLite database
 for each POST /Users only what no implementation of docs/rules.md can skip:
 
 - read the JSON body and validate it with scim2-models, as scim2-server does;
-- in one transaction (BEGIN IMMEDIATE, waited for as the gateway waits): the member's
-  INSERT, the guarded UPDATE that takes a seat, the seat's INSERT, the usage history's row,
-  and the event log's two rows (member.created, seat.taken); then COMMIT;
+- in one transaction (BEGIN IMMEDIATE, waited for as the gateway waits): the licensing
+  check, the member's INSERT, the guarded UPDATE that takes a seat, the seat's INSERT, and
+  the event log's two rows (member.created, and seat.taken with the counts the usage
+  history reads) by one INSERT; then COMMIT;
 - dump the created User for the response, as scim2-server does.
 
 The statements are the gateway's own (seat_core's prepared statements and the event log's
-INSERT), compiled once and run on the sqlite3 driver with no SQLAlchemy around them. The
+two-row INSERT), compiled once and run on the sqlite3 driver with no SQLAlchemy around them. The
 body is stored as the client sent it. There is no authentication, no rate limit, no
 refusal path, no alert check, no metrics and no logging. What this app reaches is what the
 gateway could reach if every layer of its own cost nothing; no gateway change can beat it.
@@ -34,7 +35,7 @@ from flask import Flask, Response, request
 from scim2_models import Context, EnterpriseUser, Meta, User
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
-from seat_core.events import INSERT_EVENT
+from seat_core.events import INSERT_TWO_EVENTS
 from seat_core.fastpath import statements
 from seat_core.fastpath.prepared import Prepared
 
@@ -69,8 +70,7 @@ INSERT_MEMBER = Statement(statements.INSERT_MEMBER)
 LICENSED = Statement(statements.LICENSED_GROUP)
 TAKE = Statement(statements.TAKE_SEAT)
 INSERT_SEAT = Statement(statements.INSERT_SEAT)
-INSERT_SEAT_EVENT = Statement(statements.INSERT_SEAT_EVENT)
-EVENT = Statement(INSERT_EVENT)
+EVENTS = Statement(INSERT_TWO_EVENTS)
 
 _connection: dict[int, sqlite3.Connection] = {}
 
@@ -168,14 +168,12 @@ def write(
     day: date,
     at: datetime,
 ) -> None:
-    """Write the member, its seat, the usage history and two events, in one transaction."""
+    """Write the member, its seat and both events, in one transaction."""
     organization_id = common["p_organization_id"]
     db = connection()
     cursor = db.cursor()
     begin_immediate(db)
     try:
-        data = {"member_id": member_id, "active": True, "source": "scim"}
-        EVENT.run(cursor, {**event, "type": "member.created", "data": data})
         LICENSED.run(cursor, {"p_organization_id": organization_id})
         INSERT_MEMBER.run(cursor, row)
         taken = TAKE.run(cursor, take)
@@ -183,11 +181,12 @@ def write(
             raise RuntimeError("the floor's organization has no seat free")
         contract_id, used, purchased, term_index = taken[0][:4]
         INSERT_SEAT.run(cursor, {**common, "p_contract_id": contract_id})
-        history = {"contract_id": contract_id, "member_id": member_id, "kind": "take"}
-        history |= {"seats_used": used, "seats_purchased": purchased, "term_index": term_index}
-        INSERT_SEAT_EVENT.run(cursor, {**history, "on": day, "at": at, "reason": None})
-        data = {"member_id": member_id, "seats_used": used, "seats_purchased": purchased}
-        EVENT.run(cursor, {**event, "type": "seat.taken", "data": data})
+        created = {"member_id": member_id, "active": True, "source": "scim"}
+        counts = {"seats_used": used, "seats_purchased": purchased, "term_index": term_index}
+        data = {"member_id": member_id, **counts, "on": day.isoformat()}
+        pair = {f"{name}_1": value for name, value in {**event, "type": "member.created"}.items()}
+        pair |= {f"{name}_2": value for name, value in {**event, "type": "seat.taken"}.items()}
+        EVENTS.run(cursor, {**pair, "data_1": created, "data_2": data})
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")

@@ -1,19 +1,26 @@
-"""The gateway beside its peer and its ceiling: the same requests, clients and gunicorn.
+"""The gateway beside its durable peer, its floor and two reference lines.
 
-Three servers, one after the other at each size, driven by the same load generator:
-the gateway (`wsgi:app`) on each database, scim2-server in memory (`bench.peer_app`), and
-a bare Flask app answering constants (`bench.ceiling_app`). On SQLite, creates are also
-measured on the durable floor (`bench.floor_app`): the gateway's own statements with no
-layer of its own around them; and on the floor without its statements, which weighs the
-writes against validation and the stack. Each is measured on creates of
-active users and on lookups by `userName eq` of seeded users; the gateway also on a page
-of 100, whose server CPU per request is a target.
+Every server runs under the same gunicorn and is driven by the same load generator, one
+after the other at each size: the gateway (`wsgi:app`) on each database; the durable peer,
+django-scim2 (`bench/django_peer/`), on each database too; on SQLite the durable floor
+(`bench.floor_app`), the gateway's own statements with no layer of its own around them,
+and the floor without its statements, which weighs the writes against validation and the
+stack; then scim2-server in memory (`bench.peer_app`) and a bare Flask app answering
+constants (`bench.ceiling_app`). Each is measured on creates of active users and on
+lookups by `userName eq` of seeded users; the gateway also on a page of 100, whose server
+CPU per request is a target.
+
+The servers are started by the functions of STARTERS, in order: a new line in the table
+is a new function there.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -40,18 +47,20 @@ from .peer_report import (
     PEER,
     UNWRITTEN,
     combined,
+    durable,
     gateway,
     markdown,
     peer_targets,
 )
 from .runner import SEATS, Settings, log_errors, server_env
 from .seed import Org, analyze, create_org, seed_members, user_name
-from .servers import Server, gunicorn
+from .servers import REPO_ROOT, Server, gunicorn
 from .users import user_body
 
 PEER_APP = "bench.peer_app:app"
 CEILING_APP = "bench.ceiling_app:app"
 FLOOR_APP = "bench.floor_app:app"
+DJANGO_APP = "bench.django_peer.wsgi:app"
 
 
 @dataclass(frozen=True)
@@ -64,14 +73,19 @@ class PeerSettings:
     rounds: int = 3
 
 
-def lookups(org: Org, members: int) -> Operation:
-    """Return lookups by `userName eq` of members drawn at random among the seeded ones."""
+def lookups(org: Org, members: int, *, checked: bool = True) -> Operation:
+    """Return lookups by `userName eq` of members drawn at random among the seeded ones.
+
+    Checked, an answer counts only if it holds exactly the user looked up.
+    """
 
     def plan(index: int, clients: int) -> Iterator[Request]:
         rng = random.Random(index)
         while True:
-            text = quote(f'userName eq "{user_name(org.slug, rng.randrange(members))}"')
-            yield Request(LOOKUPS, "GET", f"{SCIM}/Users?filter={text}")
+            name = user_name(org.slug, rng.randrange(members))
+            text = quote(f'userName eq "{name}"')
+            path = f"{SCIM}/Users?filter={text}"
+            yield Request(LOOKUPS, "GET", path, finds=f'"{name}"'.encode() if checked else None)
 
     return Operation(LOOKUPS, (LOOKUPS,), scim_headers(org), plan)
 
@@ -125,10 +139,22 @@ def _measure(
     return rows
 
 
+@dataclass(frozen=True)
+class Database:
+    """One database the comparison runs on: the gateway's, seeded, and the durable peer's."""
+
+    kind: str
+    url: str
+    engine: Any
+    org: Org
+    # The django-scim2 peer's own database, of the same kind.
+    peer_url: str
+
+
 def run_comparison(
     kinds: list[str], settings: Settings, peer: PeerSettings, directory: Path
 ) -> dict[str, Any]:
-    """Measure the gateway on each database, the floor, the peer and the ceiling at each size.
+    """Measure the gateway, its durable peer and floor, and the reference lines, at each size.
 
     At each size every server is started, then each is measured in turn, round after round:
     a drift of the machine's speed then touches every server alike, and the report gives
@@ -137,20 +163,27 @@ def run_comparison(
     rows: list[dict[str, Any]] = []
     log_lines: list[str] = []
     with ExitStack() as stack:
-        gateways = []
+        databases = []
         for kind in kinds:
             url = stack.enter_context(database(kind, directory))
             engine = make_engine(url)
             stack.callback(engine.dispose)
-            gateways.append((kind, url, engine, create_org(engine, "bench", seats=SEATS)))
+            org = create_org(engine, "bench", seats=SEATS)
+            peer_url = stack.enter_context(database(kind, directory, migrate=False))
+            databases.append(Database(kind, url, engine, org, peer_url))
         seeded = 0
         for size in peer.sizes:
-            for _, _, engine, org in gateways:
-                seed_members(engine, org, seeded, size)
-                analyze(engine)
+            for each in databases:
+                seed_members(each.engine, each.org, seeded, size)
+                analyze(each.engine)
+                seed_django(each, seeded, size)
             seeded = size
             with ExitStack() as running:
-                servers = _start(running, gateways, size, settings)
+                servers = [
+                    started
+                    for starter in STARTERS
+                    for started in starter(running, databases, size, settings)
+                ]
                 for turn in range(peer.rounds):
                     for name, server, operations in servers:
                         for row in _measure(
@@ -161,12 +194,13 @@ def run_comparison(
                     if name.startswith("gateway"):
                         log_lines += log_errors(server)
     medians = combined(rows)
+    names = ("django-scim2", "django", "scim2-server", "gunicorn", "flask", "psycopg")
     return {
         "sizes": list(peer.sizes),
         "clients": peer.clients,
         "rounds": peer.rounds,
         "databases": kinds,
-        "versions": {name: version(name) for name in ("scim2-server", "gunicorn", "flask")},
+        "versions": {name: version(name) for name in names},
         "rows": medians,
         "measurements": rows,
         "gateway_log_errors": log_lines[:20],
@@ -175,42 +209,107 @@ def run_comparison(
 
 
 Operations = Callable[[int], list[Operation]]
+Started = tuple[str, Server, Operations]
+# Starts servers at a size, for the run's databases; returns each with its operations.
+Starter = Callable[[ExitStack, list[Database], int, Settings], list[Started]]
 
 
-def _start(
-    running: ExitStack, gateways: list[tuple[str, str, Any, Org]], size: int, settings: Settings
-) -> list[tuple[str, Server, Operations]]:
-    """Start every server measured at a size; return each with its operations by round."""
-    servers: list[tuple[str, Server, Operations]] = []
-    for kind, url, _, org in gateways:
-        server = running.enter_context(gunicorn(server_env(url, settings), settings.workers))
-        servers.append((gateway(kind), server, _gateway_operations(org, size, kind)))
-        if kind == "sqlite":
-            env = {
-                "BENCH_FLOOR_DATABASE": str(make_url(url).database),
-                "BENCH_FLOOR_ORGANIZATION": str(org.id),
-            }
-            server = running.enter_context(gunicorn(env, settings.workers, app=FLOOR_APP))
-            servers.append((FLOOR, server, _creates_only(org, f"floor{size}")))
-            env = {**env, "BENCH_FLOOR_STATEMENTS": "none"}
-            server = running.enter_context(gunicorn(env, settings.workers, app=FLOOR_APP))
-            servers.append((UNWRITTEN, server, _creates_only(org, f"unwritten{size}")))
-    org = gateways[0][3]
+def _django_url(url: str) -> str:
+    """Return a database URL as the Django peer's settings read it (no driver name)."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def seed_django(db: Database, start: int, stop: int) -> None:
+    """Migrate the durable peer's database and add its users start..stop-1, as the gateway's."""
+    env = {**os.environ, "BENCH_DJANGO_DATABASE": _django_url(db.peer_url)}
+    subprocess.run(
+        [sys.executable, "-m", "bench.django_peer.seed", db.org.slug, str(start), str(stop)],
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
+    )
+
+
+def start_gateways(
+    running: ExitStack, databases: list[Database], size: int, settings: Settings
+) -> list[Started]:
+    """Start the gateway on each database."""
+    return [
+        (
+            gateway(db.kind),
+            running.enter_context(gunicorn(server_env(db.url, settings), settings.workers)),
+            _gateway_operations(db.org, size, db.kind),
+        )
+        for db in databases
+    ]
+
+
+def start_durable_peers(
+    running: ExitStack, databases: list[Database], size: int, settings: Settings
+) -> list[Started]:
+    """Start django-scim2 on each database, on a database of its own."""
+    servers: list[Started] = []
+    for db in databases:
+        env = {
+            "BENCH_DJANGO_DATABASE": _django_url(db.peer_url),
+            "BENCH_PEER_TOKEN": db.org.scim_token,
+        }
+        server = running.enter_context(gunicorn(env, settings.workers, app=DJANGO_APP))
+        servers.append(
+            (durable(db.kind), server, _reads_and_creates(db.org, size, f"dj{size}-{db.kind}"))
+        )
+    return servers
+
+
+def start_floors(
+    running: ExitStack, databases: list[Database], size: int, settings: Settings
+) -> list[Started]:
+    """Start the durable floor on SQLite, with and without its statements."""
+    servers: list[Started] = []
+    for db in databases:
+        if db.kind != "sqlite":
+            continue
+        env = {
+            "BENCH_FLOOR_DATABASE": str(make_url(db.url).database),
+            "BENCH_FLOOR_ORGANIZATION": str(db.org.id),
+        }
+        server = running.enter_context(gunicorn(env, settings.workers, app=FLOOR_APP))
+        servers.append((FLOOR, server, _creates_only(db.org, f"floor{size}")))
+        env = {**env, "BENCH_FLOOR_STATEMENTS": "none"}
+        server = running.enter_context(gunicorn(env, settings.workers, app=FLOOR_APP))
+        servers.append((UNWRITTEN, server, _creates_only(db.org, f"unwritten{size}")))
+    return servers
+
+
+def start_references(
+    running: ExitStack, databases: list[Database], size: int, settings: Settings
+) -> list[Started]:
+    """Start scim2-server in memory, seeded as the gateway, and the bare Flask ceiling."""
+    org = databases[0].org
     env = {
         "BENCH_PEER_TOKEN": org.scim_token,
         "BENCH_PEER_SLUG": org.slug,
         "BENCH_PEER_USERS": str(size),
     }
     started = time.monotonic()
-    server = running.enter_context(gunicorn(env, settings.workers, app=PEER_APP, preload=True))
+    # Seeding 50,000 users through scim2-server's own API takes minutes on a busy machine.
+    memory = running.enter_context(
+        gunicorn(env, settings.workers, app=PEER_APP, preload=True, timeout=900)
+    )
     print(
         f"[peer {size:,}] scim2-server seeded and up in {time.monotonic() - started:.1f}s",
         flush=True,
     )
-    servers.append((PEER, server, _reads_and_creates(org, size, f"peer{size}")))
-    server = running.enter_context(gunicorn({}, settings.workers, app=CEILING_APP))
-    servers.append((CEILING, server, _reads_and_creates(org, size, f"ceiling{size}")))
-    return servers
+    ceiling = running.enter_context(gunicorn({}, settings.workers, app=CEILING_APP))
+    return [
+        (PEER, memory, _reads_and_creates(org, size, f"peer{size}")),
+        # The ceiling answers constants: its lookups find no one in particular.
+        (CEILING, ceiling, _reads_and_creates(org, size, f"ceiling{size}", checked=False)),
+    ]
+
+
+# The servers measured, in the order of the table.
+STARTERS: list[Starter] = [start_gateways, start_durable_peers, start_floors, start_references]
 
 
 def _gateway_operations(org: Org, size: int, kind: str) -> Operations:
@@ -225,8 +324,8 @@ def _creates_only(org: Org, tag: str) -> Operations:
     return lambda turn: [creates(org, f"{tag}-{turn}")]
 
 
-def _reads_and_creates(org: Org, size: int, tag: str) -> Operations:
-    return lambda turn: [lookups(org, size), creates(org, f"{tag}-{turn}")]
+def _reads_and_creates(org: Org, size: int, tag: str, *, checked: bool = True) -> Operations:
+    return lambda turn: [lookups(org, size, checked=checked), creates(org, f"{tag}-{turn}")]
 
 
 def write(

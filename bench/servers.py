@@ -79,8 +79,8 @@ class Server:
         return self.log.read().decode(errors="replace")
 
 
-def _wait_healthy(server: Server) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
+def _wait_healthy(server: Server, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"gunicorn exited early:\n{server.log_text()[-4000:]}")
@@ -91,16 +91,22 @@ def _wait_healthy(server: Server) -> None:
         except (urllib.error.URLError, OSError):
             pass  # Not listening yet.
         time.sleep(0.1)
-    raise RuntimeError(f"gunicorn not ready in {STARTUP_TIMEOUT}s:\n{server.log_text()[-4000:]}")
+    raise RuntimeError(f"gunicorn not ready in {timeout}s:\n{server.log_text()[-4000:]}")
 
 
 @contextmanager
 def gunicorn(
-    env: Mapping[str, str], workers: int, *, app: str = "wsgi:app", preload: bool = False
+    env: Mapping[str, str],
+    workers: int,
+    *,
+    app: str = "wsgi:app",
+    preload: bool = False,
+    timeout: float = STARTUP_TIMEOUT,
 ) -> Iterator[Server]:
     """Run app (the gateway's wsgi:app by default) under gunicorn with sync workers.
 
-    preload builds the app in the master before it forks, so the workers share its state.
+    preload builds the app in the master before it forks, so the workers share its state;
+    timeout is how long it may take to answer /readyz.
     """
     port = free_port()
     command = [
@@ -125,7 +131,7 @@ def gunicorn(
         )
         server = Server(f"http://127.0.0.1:{port}", process, log)
         try:
-            _wait_healthy(server)
+            _wait_healthy(server, timeout)
             yield server
         finally:
             process.terminate()

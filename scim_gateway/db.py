@@ -130,3 +130,19 @@ def read_connection() -> Iterator[Connection]:
     """
     with database().read_engine.connect() as connection, connection.begin():
         yield connection
+
+
+@contextmanager
+def read_statement() -> Iterator[Connection]:
+    """Open a bare connection for one prebuilt statement that reads.
+
+    On PostgreSQL in autocommit: a single statement reads one snapshot of its own, so it
+    needs no BEGIN and no COMMIT, two round trips fewer. On SQLite, as read_connection.
+    """
+    engine = database().read_engine
+    if engine.dialect.name != "postgresql":
+        with read_connection() as connection:
+            yield connection
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        yield connection

@@ -16,8 +16,9 @@ from .errors import (
     PurchaseOutsideTerm,
     SeatError,
 )
-from .fastpath import record_event, sync_contract
+from .fastpath import sync_contract
 from .fastpath.contracts import ADD_SEATS, Bought
+from .history import counts as history_counts
 from .invoices import Seller, issue_invoice, seats_text, tax_on
 from .licensing import admit_pending
 from .models import Contract, IdempotencyKey, Invoice, InvoiceLine, Organization
@@ -226,7 +227,6 @@ def _invoice(
             month_days=quote.month_days,
         ),
     )
-    record_event(session.connection(), contract.id, None, "purchase", bought, on=quote.on, at=at)
     events.record(
         session,
         organization.id,
@@ -235,7 +235,8 @@ def _invoice(
         subject=invoice.number,
         data={
             "seats": quote.seats,
-            "seats_purchased": bought.seats_purchased,
+            # The counts of the usage history (history.py), seats_purchased among them.
+            **history_counts(*bought, on=quote.on),
             "invoice_number": invoice.number,
             "amount_minor": invoice.total_minor,
             "currency": invoice.currency,

@@ -41,11 +41,14 @@ from sqlalchemy.orm import Session
 
 from .actors import SYSTEM, Actor, act_as, acting_as, current_actor
 from .fastpath.prepared import NoRow, Prepared
+from .history import HISTORY_TYPES
 from .models import EVENT_TYPES, Event
 
 event_table = cast(Table, Event.__table__)
 
 DEFAULT_RETENTION_DAYS = 400
+# A term (up to 366 days) and its first day's eve: how long the usage history is kept.
+HISTORY_DAYS = 400
 MAX_PAGE = 1000
 
 __all__ = [
@@ -67,11 +70,21 @@ __all__ = [
 ]
 
 
-def _values(xact_id: Any) -> dict[str, Any]:
-    columns = ("organization_id", "type", "occurred_at", "actor_type", "actor_id")
+_COLUMNS = (
+    "organization_id",
+    "type",
+    "occurred_at",
+    "actor_type",
+    "actor_id",
+    "actor_label",
+    "subject",
+    "data",
+)
+
+
+def _values(xact_id: Any, suffix: str = "") -> dict[str, Any]:
     values: dict[str, Any] = {
-        name: bindparam(name, type_=event_table.c[name].type)
-        for name in (*columns, "actor_label", "subject", "data")
+        name: bindparam(name + suffix, type_=event_table.c[name].type) for name in _COLUMNS
     }
     return {**values, "xact_id": xact_id}
 
@@ -84,6 +97,25 @@ INSERT_EVENT = Prepared(
     },
     NoRow,
 )
+# Two events at once, in order: the parameters of each with the suffix _1 or _2.
+INSERT_TWO_EVENTS = Prepared(
+    {
+        "sqlite": insert(event_table).values(
+            [_values(literal(0, BigInteger), "_1"), _values(literal(0, BigInteger), "_2")]
+        ),
+        "postgresql": insert(event_table).values(
+            [_values(_PG_XACT_ID, "_1"), _values(_PG_XACT_ID, "_2")]
+        ),
+    },
+    NoRow,
+)
+
+
+def record_pair(connection: Connection, first: dict[str, Any], second: dict[str, Any]) -> None:
+    """Append two events, each given by its parameters(), by one INSERT, first before second."""
+    values = {f"{name}_1": value for name, value in first.items()}
+    values |= {f"{name}_2": value for name, value in second.items()}
+    INSERT_TWO_EVENTS.run(connection, values)
 
 
 def record(
@@ -240,9 +272,17 @@ def as_dict(event: Event) -> dict[str, Any]:
 def prune_events(session: Session, *, at: datetime, days: int = DEFAULT_RETENTION_DAYS) -> int:
     """Delete the events older than the retention period; return how many went.
 
-    The only DELETE of the log: events are never changed.
+    The only DELETE of the log: events are never changed. The usage history's events
+    (history.py) stay at least HISTORY_DAYS, whatever the retention: the chart reads a
+    whole term of them.
     """
-    result = session.execute(delete(Event).where(Event.occurred_at < at - timedelta(days=days)))
+    history = at - timedelta(days=max(days, HISTORY_DAYS))
+    result = session.execute(
+        delete(Event).where(
+            Event.occurred_at < at - timedelta(days=days),
+            Event.type.not_in(HISTORY_TYPES) | (Event.occurred_at < history),
+        )
+    )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 

@@ -17,12 +17,12 @@ from fractions import Fraction
 from statistics import median
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .billing import MAX_SEATS_PER_PURCHASE, quote_purchase
 from .contracts import contract_of
-from .models import Contract, Organization, SeatEvent
+from .history import daily_changes, first_day, opening_count
+from .models import Contract, Organization
 from .terms import format_money, local_date
 
 # Days of history the pace is measured over, and the fewest that give a pace at all.
@@ -161,14 +161,15 @@ def history(
 ) -> tuple[date, list[int]]:
     """Return the first day of the contract's daily history in the window, and its peaks.
 
-    Derived from the seat events: a day's peak is its highest count, or the count it
-    opened with when it only released seats. History begins at the organization's
-    creation or at its first event, whichever is earlier, and never before the contract.
+    Derived from the event log's seat events (history.py): a day's peak is its highest
+    count, or the count it opened with when it only released seats. History begins at the
+    organization's creation or at its first event, whichever is earlier, and never before
+    the contract.
     """
-    ours = SeatEvent.contract_id == contract.id
-    # Every read below walks the (contract, at) index: an event's local day is within a
-    # day of its UTC instant's, so these bounds on at keep the days wanted, and few more.
-    first_event = session.scalar(select(SeatEvent.on).where(ours).order_by(SeatEvent.at).limit(1))
+    ours = organization.id
+    # Every read below walks the (organization, occurred_at) index: an event's local day is
+    # within a day of its UTC instant's, so these bounds on it keep the days wanted.
+    first_event = first_day(session, ours)
     created = local_date(organization.created_at, contract.timezone)
     begins = min(created, first_event) if first_event is not None else created
     first = max(begins, contract.origin, today - timedelta(days=WINDOW_DAYS - 1))
@@ -176,28 +177,8 @@ def history(
         return today, []
     after = datetime.combine(first - timedelta(days=1), time(), UTC)
     before = datetime.combine(first + timedelta(days=2), time(), UTC)
-    days = session.execute(
-        select(SeatEvent.on, func.max(SeatEvent.seats_used), func.max(SeatEvent.id))
-        .where(ours, SeatEvent.at >= after, SeatEvent.on >= first, SeatEvent.on <= today)
-        .group_by(SeatEvent.on)
-        .order_by(SeatEvent.on)
-    ).all()
-    # The last event of a day is its closing count.
-    closes: dict[int, int] = {
-        event_id: used
-        for event_id, used in session.execute(
-            select(SeatEvent.id, SeatEvent.seats_used).where(
-                SeatEvent.id.in_([last for _, _, last in days])
-            )
-        )
-    }
-    opening = session.scalar(
-        select(SeatEvent.seats_used)
-        .where(ours, SeatEvent.at < before, SeatEvent.on < first)
-        .order_by(SeatEvent.at.desc(), SeatEvent.id.desc())
-        .limit(1)
-    )
-    changes = [(day, int(peak), closes[last]) for day, peak, last in days]
+    changes = daily_changes(session, ours, after=after, first=first, last=today)
+    opening = opening_count(session, ours, before=before, first=first)
     return first, daily_peaks(opening or 0, changes, first=first, last=today)
 
 

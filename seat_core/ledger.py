@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from . import events
 from .contracts import contract_of
 from .errors import ContractExpired, NoSeatAvailable, Refusal, Requester
-from .fastpath import Take, Taken, record_event, statements, sync_contract, take_for, written
+from .fastpath import Take, Taken, statements, sync_contract, take_for, written
+from .history import counts
 from .hooks import SeatChange, seat_changed
 from .models import Contract, Member, Organization
 from .terms import local_date
@@ -221,11 +222,10 @@ def _seat_released(
     on: date | None,
     reason: str | None,
 ) -> None:
-    """Log a release in the seat history and the event log, then run the seat hooks."""
+    """Log a release in the event log, with the usage history's counts; run the seat hooks."""
     connection = session.connection()
-    counts = (released.seats_used, released.seats_purchased, released.term_index)
     on = on or local_date(at, released.timezone)
-    record_event(connection, contract_id, member.id, "release", counts, on=on, at=at, reason=reason)
+    # The event carries the counts of the usage history (history.py).
     events.record(
         connection,
         member.organization_id,
@@ -234,8 +234,7 @@ def _seat_released(
         subject=member.user_name,
         data={
             "member_id": member.id,
-            "seats_used": released.seats_used,
-            "seats_purchased": released.seats_purchased,
+            **counts(released.seats_used, released.seats_purchased, released.term_index, on=on),
             **({"reason": reason} if reason else {}),
         },
     )

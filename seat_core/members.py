@@ -103,28 +103,29 @@ def create_member(
     an ORM session: the common case of a create, in the connection's transaction.
 
     Return whether a seat was taken, or None when the case is not the common one: the seat
-    guard refused, which may mean a term to renew, a day to ask again, or a refusal. The
-    caller then rolls the transaction back and calls add_member in a session, which finds
-    out why. The member is held by no session, and is left as add_member expects it.
+    guard refused, which may mean a term to renew, a day to ask again, a refusal or, on
+    PostgreSQL, groups that license seats (the take asks). The caller then rolls back and
+    calls add_member in a session, which finds out why. The member is held by no session,
+    and is left as add_member expects it.
     """
     if member.id is None:
         member.id = new_id()  # the event names it before anything is written
-    log_member(connection, member, "member.created", at=at, active=active, source=member.source)
-    if not active:
-        write_member(connection, member)
-        return False
-    member.active = True
-    if licensed_on(connection, member.organization_id):
-        # Under licensed groups a new member holds no seat until it joins one.
-        write_member(connection, member)
-        return False
+    created = {"active": active, "source": member.source}
     path = take_on(connection)
-    taken = path.take(connection, member, at=at, on=None, joining=True)
-    if taken is None:
-        member.active = False
-        return None
-    seat_taken(connection, member, taken, at=at, logged=path.logs_taken)
-    return True
+    if active and (path.checks_licensing or not licensed_on(connection, member.organization_id)):
+        member.active = True
+        # The take logs member.created with seat.taken, in one statement.
+        taken = path.take(connection, member, at=at, on=None, joining=True, created=created)
+        if taken is None:
+            member.active = False
+            return None
+        seat_taken(connection, member, taken, at=at, logged=path.logs_taken)
+        return True
+    # Inactive, or under licensed groups, where a new member holds no seat until it joins one.
+    member.active = active
+    log_member(connection, member, "member.created", at=at, **created)
+    write_member(connection, member)
+    return False
 
 
 def log_member(

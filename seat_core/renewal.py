@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from . import alerts, events
 from .contracts import contract_of
-from .fastpath import record_event
 from .fastpath.contracts import EXPIRE_CONTRACT, RENEW_TERM, TERM_OF, Renewed
+from .history import counts as history_counts
 from .invoices import Seller, issue_invoice, seats_text
 from .models import Contract, ContractTerm, Invoice, InvoiceLine
 from .terms import Term, local_date
@@ -95,8 +95,6 @@ def _renewed(
             amount_minor=seats * fresh.price_per_seat_year_minor,
         ),
     )
-    connection = session.connection()
-    record_event(connection, current.id, None, "renew", renewed, on=next_term.start, at=at)
     alerts.contract_renewed(session, contract=fresh, invoice=invoice, at=at)
     # Renewal is the system's, whichever request or job happened to trigger it.
     events.record(
@@ -109,7 +107,8 @@ def _renewed(
         data={
             "term_start": next_term.start.isoformat(),
             "term_end": next_term.end.isoformat(),
-            "seats_purchased": seats,
+            # The counts of the usage history (history.py), seats_purchased among them.
+            **history_counts(*renewed, on=next_term.start),
             "invoice_number": invoice.number,
             "amount_minor": invoice.total_minor,
             "currency": invoice.currency,
@@ -124,7 +123,6 @@ def _expire(session: Session, contract: Contract, *, at: datetime, on: date) -> 
     # A statement on the connection: the session's contract reads its status again.
     session.expire(contract, ["status"])
     if expired is not None:
-        record_event(connection, contract.id, None, "expire", expired, on=on, at=at)
         alerts.contract_expired(session, contract=contract, at=at)
         events.record(
             session,
@@ -132,7 +130,10 @@ def _expire(session: Session, contract: Contract, *, at: datetime, on: date) -> 
             "contract.expired",
             at=at,
             actor=events.SYSTEM,
-            data={"term_end": contract.term_end.isoformat(), "seats_used": expired.seats_used},
+            data={
+                "term_end": contract.term_end.isoformat(),
+                **history_counts(*expired, on=on),
+            },
         )
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from flask import g, render_template
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from seat_core import contract_of
-from seat_core.models import Contract, ContractTerm, Organization, SeatEvent
+from seat_core.history import closing_counts
+from seat_core.models import Contract, ContractTerm, Organization
 
 from ..clock import today_for
 from ..db import read_only
@@ -46,21 +48,11 @@ def usage_chart(
             ContractTerm.term_index == contract.term_index,
         )
     ).first()
-    # The last event of each day is that day's closing count: one row per day, however
-    # many seats changed hands.
-    last_of_day = (
-        select(func.max(SeatEvent.id))
-        .where(
-            SeatEvent.contract_id == contract.id,
-            SeatEvent.term_index == contract.term_index,
-        )
-        .group_by(SeatEvent.on)
+    # Each day's closing counts, from the event log (seat_core/history.py).
+    since = datetime.combine(contract.term_start - timedelta(days=1), time(), UTC)
+    events = closing_counts(
+        session, contract.organization_id, term_index=contract.term_index, since=since
     )
-    events = session.execute(
-        select(SeatEvent.on, SeatEvent.seats_used, SeatEvent.seats_purchased)
-        .where(SeatEvent.id.in_(last_of_day))
-        .order_by(SeatEvent.on)
-    ).all()
     points = []
     if term is not None:
         points.append(Point(term.start, term.seats_used_at_start, term.seats_purchased_at_start))

@@ -26,11 +26,12 @@ from typing import Any, NamedTuple
 
 from flask import current_app, request
 from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from seat_core.fastpath import Prepared
 from seat_core.models import GroupMembership, Member, ScimGroup
 
-from ..db import read_connection
+from ..db import read_connection, read_statement
 from .policy import comparison_key
 from .projection import list_payload, shown_user
 from .queries import total_of_page
@@ -102,6 +103,49 @@ GROUPS_OF = Prepared(
     .where(GroupMembership.member_id == bindparam("member_id"))
     .order_by(ScimGroup.display_name_key),
     GroupOf,
+)
+
+
+class MemberAndGroups(NamedTuple):
+    """A member's columns and its groups, as [id, displayName] pairs (None: in none)."""
+
+    id: str
+    scim: dict[str, Any]
+    user_name: str
+    active: bool
+    external_id: str | None
+    display_name: str | None
+    email: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    groups: list[list[str]] | None
+
+
+# On PostgreSQL, where every statement is a round trip, a lookup reads the member and its
+# groups by one statement, in autocommit (db.read_statement): one round trip in all.
+_GROUPS_JSON = (
+    select(
+        func.json_agg(
+            aggregate_order_by(
+                func.json_build_array(ScimGroup.id, ScimGroup.display_name),
+                ScimGroup.display_name_key,
+            )
+        )
+    )
+    .select_from(GroupMembership)
+    .join(ScimGroup, GroupMembership.group_id == ScimGroup.id)
+    .where(GroupMembership.member_id == Member.id)
+    .scalar_subquery()
+    .label("groups")
+)
+BY_USER_NAME_AND_GROUPS = Prepared(
+    {"postgresql": BY_USER_NAME.statements.add_columns(_GROUPS_JSON)},  # type: ignore[union-attr]
+    MemberAndGroups,
+)
+BY_EXTERNAL_ID_AND_GROUPS = Prepared(
+    {"postgresql": BY_EXTERNAL_ID.statements.add_columns(_GROUPS_JSON)},  # type: ignore[union-attr]
+    MemberAndGroups,
 )
 
 
@@ -201,11 +245,24 @@ def lookup(organization_id: int, base_url: str) -> dict[str, Any] | None:
         statement, key = BY_USER_NAME, comparison_key(None, value)
     else:
         statement, key = BY_EXTERNAL_ID, unicodedata.normalize("NFKC", value)
-    with read_connection() as connection:
-        rows = statement.rows(connection, {"organization_id": organization_id, "key": key})
-        if len(rows) > 1:
-            return None
-        groups = [GROUPS_OF.rows(connection, {"member_id": row.id}) for row in rows]
+    parameters = {"organization_id": organization_id, "key": key}
+    with read_statement() as connection:
+        if connection.dialect.name == "postgresql":
+            joined = (
+                BY_USER_NAME_AND_GROUPS if statement is BY_USER_NAME else BY_EXTERNAL_ID_AND_GROUPS
+            )
+            found = joined.rows(connection, parameters)
+            if len(found) > 1:
+                return None
+            rows: list[Any] = found
+            groups = [
+                [GroupOf(row.id, id_, name) for id_, name in row.groups or ()] for row in found
+            ]
+        else:
+            rows = statement.rows(connection, parameters)
+            if len(rows) > 1:
+                return None
+            groups = [GROUPS_OF.rows(connection, {"member_id": row.id}) for row in rows]
     shown = [
         shown_user(row, base_url=base_url, groups=member_groups)  # type: ignore[arg-type]
         for row, member_groups in zip(rows, groups, strict=True)

@@ -4,7 +4,7 @@ database, and the fix-ups that keep the session in step with what they wrote."""
 from .identity_map import can_join, sync_contract, written
 from .prepared import NoRow, Prepared
 from .statements import Deleted, Released, Taken
-from .takes import Take, insert_member, record_event, take_for, take_on, write_member
+from .takes import Take, insert_member, take_for, take_on, write_member
 
 __all__ = [
     "Deleted",
@@ -15,7 +15,6 @@ __all__ = [
     "Taken",
     "can_join",
     "insert_member",
-    "record_event",
     "sync_contract",
     "take_for",
     "take_on",

@@ -21,6 +21,8 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
+    union_all,
     update,
 )
 from sqlalchemy import cast as sql_cast
@@ -32,7 +34,6 @@ from ..models import (
     Member,
     PolicyGroup,
     Seat,
-    SeatEvent,
     SeatRequest,
     ThresholdState,
 )
@@ -40,7 +41,6 @@ from .prepared import NoRow, Prepared
 
 contract = cast(Table, Contract.__table__)
 seat = cast(Table, Seat.__table__)
-seat_event = cast(Table, SeatEvent.__table__)
 seat_request = cast(Table, SeatRequest.__table__)
 threshold_state = cast(Table, ThresholdState.__table__)
 alert_settings = cast(Table, AlertSettings.__table__)
@@ -102,16 +102,6 @@ def _is_identity_key() -> ColumnElement[bool]:
     )
 
 
-_event_columns = (
-    "contract_id",
-    "member_id",
-    "kind",
-    "seats_used",
-    "seats_purchased",
-    "term_index",
-    "on",
-    "at",
-)
 _organization_id = bindparam("p_organization_id", type_=contract.c.organization_id.type)
 _member_id = bindparam("p_member_id", type_=seat.c.member_id.type)
 _at = bindparam("p_at", type_=seat.c.taken_at.type)
@@ -160,7 +150,8 @@ def _thresholds() -> Any:
 # nothing written: the caller finds out why.
 #
 # On SQLite, in process, a statement costs microseconds: the take is TAKE_SEAT,
-# INSERT_SEAT, INSERT_SEAT_EVENT and, if the member has pending seat requests,
+# INSERT_SEAT, the event log's INSERT of seat.taken (with member.created, for a new
+# member: seat_core/events.py) and, if the member has pending seat requests,
 # ADMIT_REQUESTS. SQLite knows no time zones, and the contract's local day needs its time
 # zone; but wherever on Earth, the local day is within a day of the UTC one. So TAKE_SEAT
 # asks the term to cover all three days (p_on to p_until), and returns the time zone. Only
@@ -203,111 +194,128 @@ _admit = (
 
 # On PostgreSQL every statement is a round trip, and the contract row stays locked from the
 # UPDATE to the commit, delaying each other seat-taking request of the organization. So
-# there the whole take is one statement: data-modifying CTEs take the seat, hold it,
-# record the event and admit the member's pending seat requests, and the contract's local
-# day is found in SQL (PostgreSQL reads the same IANA time zones as zoneinfo). A p_on
-# given is the day instead.
+# there the whole take is one statement: data-modifying CTEs take the seat, hold it, log
+# seat.taken with the counts the usage history reads (seat_core/history.py) and admit the
+# member's pending seat requests, and the contract's local day is found in SQL
+# (PostgreSQL reads the same IANA time zones as zoneinfo). A p_on given is the day instead.
 _local_on = func.coalesce(
     _on, sql_cast(func.timezone(contract.c.timezone, _at), contract.c.term_start.type)
 )
-_taken = (
-    update(contract)
-    .where(*_seat_free(_local_on))
-    .values(seats_used=contract.c.seats_used + 1)
-    .returning(
-        contract.c.id.label("contract_id"),
-        contract.c.seats_used,
-        contract.c.seats_purchased,
-        contract.c.term_index,
-        _local_on.label("on"),
-        _thresholds().label("thresholds"),
-    )
-    .cte("taken")
+_event_columns = [
+    "organization_id",
+    "type",
+    "occurred_at",
+    "actor_type",
+    "actor_id",
+    "actor_label",
+    "subject",
+    "data",
+    "xact_id",
+]
+# The new member's columns, each a parameter m_<column>.
+_member_row = {column.name: bindparam(f"m_{column.name}", type_=column.type) for column in member.c}
+# No group licenses seats: without a seat policy every active member holds one (licensing.py).
+_unlicensed = ~(
+    select(policy_group.c.kind)
+    .where(policy_group.c.organization_id == _organization_id, policy_group.c.kind == "licensed")
+    .exists()
 )
-_held = (
-    insert(seat)
-    .from_select(
-        ["contract_id", "member_id", "taken_at"], select(_taken.c.contract_id, _member_id, _at)
+
+
+def _take_at_once(*, joined: bool, created: bool) -> Prepared[Taken]:
+    """Build the single statement of a take: joined, with a new member's INSERT; created,
+    logging its member.created too, and refusing under licensed groups."""
+    guard = _seat_free(_local_on) + ([_unlicensed] if created else [])
+    taken = (
+        update(contract)
+        .where(*guard)
+        .values(seats_used=contract.c.seats_used + 1)
+        .returning(
+            contract.c.id.label("contract_id"),
+            contract.c.seats_used,
+            contract.c.seats_purchased,
+            contract.c.term_index,
+            _local_on.label("on"),
+            _thresholds().label("thresholds"),
+        )
+        .cte("taken")
     )
-    .returning(seat.c.id)
-    .cte("held")
-)
-_recorded = (
-    insert(seat_event)
-    .from_select(
-        _event_columns,
-        select(
-            _taken.c.contract_id,
-            _member_id,
-            literal("take", seat_event.c.kind.type),
-            _taken.c.seats_used,
-            _taken.c.seats_purchased,
-            _taken.c.term_index,
-            _taken.c.on,
-            _at,
-        ),
+    held = (
+        insert(seat)
+        .from_select(
+            ["contract_id", "member_id", "taken_at"], select(taken.c.contract_id, _member_id, _at)
+        )
+        .returning(seat.c.id)
+        .cte("held")
     )
-    .returning(seat_event.c.id)
-    .cte("recorded")
-)
-# The event log's seat.taken (seat_core/events.py), with who took it.
-_logged = (
-    insert(event)
-    .from_select(
-        [
-            "organization_id",
-            "type",
-            "occurred_at",
-            "actor_type",
-            "actor_id",
-            "actor_label",
-            "subject",
-            "data",
-            "xact_id",
-        ],
-        select(
+
+    def event_row(type: str, data: Any) -> Any:
+        """One event, by who took the seat, as seat_core/events.py writes it; if taken."""
+        return select(
             _organization_id,
-            literal("seat.taken", event.c.type.type),
+            literal(type, event.c.type.type),
             _at,
             bindparam("p_actor_type", type_=event.c.actor_type.type),
             bindparam("p_actor_id", type_=event.c.actor_id.type),
             bindparam("p_actor_label", type_=event.c.actor_label.type),
             bindparam("p_subject", type_=event.c.subject.type),
-            func.json_build_object(
-                "member_id",
-                _member_id,
-                "seats_used",
-                _taken.c.seats_used,
-                "seats_purchased",
-                _taken.c.seats_purchased,
-            ),
+            data,
             sql_cast(sql_cast(func.pg_current_xact_id(), Text), BigInteger),
+        ).select_from(taken)
+
+    # seat.taken, with the counts after it that the usage history reads (history.py).
+    logged: Any = event_row(
+        "seat.taken",
+        func.json_build_object(
+            "member_id",
+            _member_id,
+            "seats_used",
+            taken.c.seats_used,
+            "seats_purchased",
+            taken.c.seats_purchased,
+            "term_index",
+            taken.c.term_index,
+            "on",
+            taken.c.on,
         ),
     )
-    .returning(event.c.id)
-    .cte("logged")
-)
-_admitted = (
-    _admit.where(select(_taken.c.contract_id).exists()).returning(seat_request.c.id).cte("admitted")
-)
-_taken_row = select(
-    _taken.c.contract_id,
-    _taken.c.seats_used,
-    _taken.c.seats_purchased,
-    _taken.c.term_index,
-    _taken.c.thresholds,
-)
-TAKE_SEAT_AT_ONCE = Prepared(_taken_row.add_cte(_held, _recorded, _logged, _admitted), Taken)
+    if created:
+        # member.created first, both rows by one INSERT.
+        data = func.json_build_object(
+            "member_id", _member_id, "active", true(), "source", _member_row["source"]
+        )
+        logged = union_all(event_row("member.created", data), logged)
+    ctes = [
+        insert(event).from_select(_event_columns, logged).returning(event.c.id).cte("logged"),
+        _admit.where(select(taken.c.contract_id).exists())
+        .returning(seat_request.c.id)
+        .cte("admitted"),
+        held,
+    ]
+    if joined:
+        ctes.append(insert(member).values(_member_row).returning(member.c.id).cte("joined"))
+    row = select(
+        taken.c.contract_id,
+        taken.c.seats_used,
+        taken.c.seats_purchased,
+        taken.c.term_index,
+        taken.c.thresholds,
+    )
+    return Prepared(row.add_cte(*reversed(ctes)), Taken)
 
+
+TAKE_SEAT_AT_ONCE = _take_at_once(joined=False, created=False)
 # The same for a member not yet written: its INSERT joins the statement, so that creating
-# an active user costs no more round trips than creating an inactive one. Each column is
-# a parameter m_<column>. The member is written even when no seat is free; the caller's
-# refusal then sets it inactive, as on SQLite, where it is flushed before the take.
-_member_row = {column.name: bindparam(f"m_{column.name}", type_=column.type) for column in member.c}
-_joined = insert(member).values(_member_row).returning(member.c.id).cte("joined")
-TAKE_SEAT_JOINING = Prepared(
-    _taken_row.add_cte(_joined, _held, _recorded, _logged, _admitted), Taken
-)
+# an active user costs no more round trips than creating an inactive one. The member is
+# written even when no seat is free; the caller's refusal then sets it inactive, as on
+# SQLite, where it is flushed before the take.
+TAKE_SEAT_JOINING = _take_at_once(joined=True, created=False)
+# And a member created by this very statement (members.create_member): one round trip for
+# a whole active create. Its member.created is logged with seat.taken, and the guard also
+# asks that no group license seats, which the caller need then not ask first. When no seat
+# is taken the caller rolls the statement back and creates the member the slow way, which
+# finds out why (under licensed groups, a member without a seat).
+TAKE_SEAT_CREATING = _take_at_once(joined=True, created=True)
 
 # A new member alone, with the same parameters: what SQLite writes before its take, and
 # an inactive member, instead of the ORM's flush of it.
@@ -353,16 +361,6 @@ RELEASE_SEAT = Prepared(
         contract.c.timezone,
     ),
     Released,
-)
-
-INSERT_SEAT_EVENT = Prepared(
-    insert(seat_event).values(
-        {
-            name: bindparam(name, type_=seat_event.c[name].type)
-            for name in (*_event_columns, "reason")
-        }
-    ),
-    NoRow,
 )
 
 ADMIT_REQUESTS = Prepared(_admit, NoRow)

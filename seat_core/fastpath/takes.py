@@ -1,19 +1,23 @@
 """Taking a seat, one implementation per database behind one interface.
 
-Each takes the seat, holds it, records the event and admits the member's pending seat
-requests, or writes nothing and returns None when the guard of statements.TAKE_SEAT
-refuses. How many statements that costs is each database's own affair (statements.py).
+Each takes the seat, holds it, logs seat.taken (with member.created, for a member the
+take creates) and admits the member's pending seat requests, or writes nothing and
+returns None when the guard of statements.TAKE_SEAT refuses. How many statements that
+costs is each database's own affair (statements.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from .. import events as event_log
 from ..actors import current_actor
+from ..history import counts
 from ..models import Member
 from ..terms import local_date
 from . import statements
@@ -29,8 +33,11 @@ class Take:
     # True when a take given no day may refuse near a term's first or last day though a
     # seat is free: the caller then asks again for the contract's local day.
     approximates_day = False
-    # True when the take logs its seat.taken event itself; else the caller logs it.
-    logs_taken = False
+    # True when the take logs its seat.taken event itself (both do); else the caller does.
+    logs_taken = True
+    # True when a take given created refuses under licensed groups by itself, so that the
+    # caller need not ask first whether groups license seats.
+    checks_licensing = False
 
     def joins(self, session: Session, member: Member) -> bool:
         """Tell whether the member's INSERT can be written by the take itself."""
@@ -44,11 +51,14 @@ class Take:
         at: datetime,
         on: date | None,
         joining: bool,
+        created: Mapping[str, Any] | None = None,
     ) -> Taken | None:
         """Take a seat for the member on the day on (None: the contract's local day).
 
         When joining, the new member is written too, seat or no seat; a session holding it
-        must then be told (identity_map.written).
+        must then be told (identity_map.written). Given created, the data of the member's
+        member.created event, the take logs it with seat.taken, in one statement, only if
+        the seat is taken: the caller then does nothing else with a refused take.
         """
         raise NotImplementedError
 
@@ -69,6 +79,7 @@ class SqliteTake(Take):
         at: datetime,
         on: date | None,
         joining: bool,
+        created: Mapping[str, Any] | None = None,
     ) -> Taken | None:
         if joining:
             # Written first by its own INSERT (a default id is set on the member here),
@@ -86,18 +97,23 @@ class SqliteTake(Take):
         if taken is None:
             return None
         day = on or local_date(at, taken.timezone)
-        counts = (taken.seats_used, taken.seats_purchased, taken.term_index)
         statements.INSERT_SEAT.run(connection, {**common, "p_contract_id": taken.contract_id})
-        record_event(connection, taken.contract_id, member.id, "take", counts, on=day, at=at)
+        log_taken(connection, member, taken, on=day, at=at, created=created)
         if taken.has_pending:
             statements.ADMIT_REQUESTS.run(connection, {**common, **keys})
-        return Taken(taken.contract_id, *counts, taken.thresholds)
+        return Taken(
+            taken.contract_id,
+            taken.seats_used,
+            taken.seats_purchased,
+            taken.term_index,
+            taken.thresholds,
+        )
 
 
 class PostgresqlTake(Take):
     """One statement, a round trip, joined by a new member's INSERT when it can be."""
 
-    logs_taken = True
+    checks_licensing = True
 
     def joins(self, session: Session, member: Member) -> bool:
         return can_join(session, member)
@@ -110,6 +126,7 @@ class PostgresqlTake(Take):
         at: datetime,
         on: date | None,
         joining: bool,
+        created: Mapping[str, Any] | None = None,
     ) -> Taken | None:
         # First: a default id is set on the member here.
         row = new_row(member) if joining else {}
@@ -123,6 +140,9 @@ class PostgresqlTake(Take):
         }
         if not joining:
             return statements.TAKE_SEAT_AT_ONCE.first(connection, parameters)
+        if created is not None:
+            # member.created's data is the statement's own: an active member, its source.
+            return statements.TAKE_SEAT_CREATING.first(connection, {**parameters, **row})
         return statements.TAKE_SEAT_JOINING.first(connection, {**parameters, **row})
 
 
@@ -170,30 +190,37 @@ def actor_parameters(member: Member) -> dict[str, str | None]:
     }
 
 
-def record_event(
+def log_taken(
     connection: Connection,
-    contract_id: int,
-    member_id: str | None,
-    kind: str,
-    counts: Sequence[int],
+    member: Member,
+    taken: statements.TakenNearby,
     *,
     on: date,
     at: datetime,
-    reason: str | None = None,
+    created: Mapping[str, Any] | None,
 ) -> None:
-    """Record a change of seats for the usage history, on the connection's transaction."""
-    seats_used, seats_purchased, term_index = counts
-    statements.INSERT_SEAT_EVENT.run(
-        connection,
-        {
-            "contract_id": contract_id,
-            "member_id": member_id,
-            "kind": kind,
-            "seats_used": seats_used,
-            "seats_purchased": seats_purchased,
-            "term_index": term_index,
-            "on": on,
-            "at": at,
-            "reason": reason,
-        },
+    """Log seat.taken with the counts of the usage history, after member.created if given.
+
+    Both events are one INSERT: the log costs a create one statement.
+    """
+    subject = member.user_name
+    data = {"member_id": member.id}
+    taken_data = data | counts(taken.seats_used, taken.seats_purchased, taken.term_index, on=on)
+    if created is None:
+        event_log.record(
+            connection,
+            member.organization_id,
+            "seat.taken",
+            at=at,
+            subject=subject,
+            data=taken_data,
+        )
+        return
+    actor = current_actor()
+    seat_taken = event_log.parameters(
+        member.organization_id, "seat.taken", at, subject, taken_data, actor
     )
+    member_created = event_log.parameters(
+        member.organization_id, "member.created", at, subject, data | dict(created), actor
+    )
+    event_log.record_pair(connection, member_created, seat_taken)

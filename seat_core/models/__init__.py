@@ -18,7 +18,6 @@ from .contracts import (
     InvoiceLine,
     Organization,
     Seat,
-    SeatEvent,
     SeatRequest,
 )
 from .events import ACTOR_TYPES, EVENT_TYPES, Event
@@ -75,7 +74,6 @@ __all__ = [
     "SamlAssertion",
     "ScimGroup",
     "Seat",
-    "SeatEvent",
     "SeatPolicy",
     "SeatRequest",
     "SignInFlow",

@@ -123,31 +123,6 @@ class Seat(Base):
     reclaim_warned_for: Mapped[date | None] = mapped_column(Date)
 
 
-class SeatEvent(Base):
-    """A change of seats in use or purchased, kept for the usage history."""
-
-    __tablename__ = "seat_event"
-    __table_args__ = (
-        Index("ix_seat_event_contract_at", "contract_id", "at"),
-        CheckConstraint(
-            "kind IN ('take', 'release', 'purchase', 'renew', 'expire')", name="kind_known"
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"))
-    member_id: Mapped[str | None] = mapped_column(String(36))
-    kind: Mapped[str] = mapped_column(String(16))
-    seats_used: Mapped[int] = mapped_column(Integer)
-    seats_purchased: Mapped[int] = mapped_column(Integer)
-    term_index: Mapped[int] = mapped_column(Integer)
-    on: Mapped[date] = mapped_column(Date)
-    at: Mapped[datetime] = mapped_column(UtcDateTime)
-    # Why a seat was released, when it was not its member's own doing ('reclaimed',
-    # 'unlicensed'); None otherwise.
-    reason: Mapped[str | None] = mapped_column(String(16))
-
-
 class SeatRequest(Base):
     """A person refused for want of a seat, remembered once per identity."""
 

@@ -12,11 +12,16 @@ from ..factories import AT, gen_organization
 def test_the_event_log_is_off_inside_the_block_and_on_again_after(sessions):
     with sessions.begin() as session:
         organization = gen_organization(session)
+        one = seat_core.events.parameters(
+            organization.id, "member.updated", AT, "pair", None, seat_core.events.SYSTEM
+        )
         with without_event_log():
             seat_core.events.record(session, organization.id, "member.updated", at=AT)
+            seat_core.events.record_pair(session.connection(), one, one)
         seat_core.events.record(session, organization.id, "member.updated", at=AT, subject="on")
+        seat_core.events.record_pair(session.connection(), one, one)
 
-        assert session.scalars(select(Event.subject)).all() == ["on"]
+        assert session.scalars(select(Event.subject)).all() == ["on", "pair", "pair"]
 
 
 def test_the_interval_of_a_difference_of_medians_holds_it():

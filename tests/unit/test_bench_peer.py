@@ -1,5 +1,6 @@
 """The peer comparison's report: ratios, targets and table rows, with no server running."""
 
+from bench.client import found_one
 from bench.peer_app import mount
 from bench.peer_report import (
     CEILING,
@@ -10,6 +11,7 @@ from bench.peer_report import (
     PEER,
     UNWRITTEN,
     combined,
+    durable,
     floor_table,
     markdown,
     peer_targets,
@@ -33,11 +35,15 @@ def row(server, users, operation, rps, cpu=2.0):
     }
 
 
-def measured(users=2000, gateway_creates=400.0, gateway_lookups=1200.0, page_cpu=40.0):
+def measured(
+    users=2000, gateway_creates=400.0, gateway_lookups=1200.0, page_cpu=40.0, kind="sqlite"
+):
     return [
-        row("gateway (sqlite)", users, CREATES, gateway_creates),
-        row("gateway (sqlite)", users, LOOKUPS, gateway_lookups),
-        row("gateway (sqlite)", users, PAGES, 20.0, cpu=page_cpu),
+        row(f"gateway ({kind})", users, CREATES, gateway_creates),
+        row(f"gateway ({kind})", users, LOOKUPS, gateway_lookups),
+        row(f"gateway ({kind})", users, PAGES, 20.0, cpu=page_cpu),
+        row(durable(kind), users, CREATES, 500.0, cpu=2.5),
+        row(durable(kind), users, LOOKUPS, 500.0, cpu=2.5),
         row(PEER, users, CREATES, 800.0),
         row(PEER, users, LOOKUPS, 700.0),
         row(CEILING, users, CREATES, 3200.0),
@@ -52,33 +58,43 @@ def test_a_ratio_is_missing_when_a_figure_is_missing_or_the_divisor_is_zero():
     assert ratio(400.0, 0.0) is None
 
 
-def test_the_summary_divides_the_gateway_by_the_peer_and_by_the_ceiling():
+def test_the_summary_divides_the_gateway_by_the_durable_peer_the_memory_one_and_the_ceiling():
     [line] = summary(measured(), ["sqlite"])
 
     assert line["users"] == 2000
-    assert line[CREATES]["vs_peer"] == 0.5
+    assert line[CREATES]["vs_durable"] == 0.8
+    assert line[CREATES]["vs_memory"] == 0.5
     assert line[CREATES]["vs_ceiling"] == 0.125
-    assert line[LOOKUPS]["vs_peer"] == 1200.0 / 700.0
+    assert line[LOOKUPS]["vs_durable"] == 1200.0 / 500.0
     assert line["page_cpu_ms"] == 40.0
-    assert line[CREATES]["cpu_ms"] == line[CREATES]["peer_cpu_ms"] == 2.0
+    assert (line[CREATES]["cpu_ms"], line[CREATES]["durable_cpu_ms"]) == (2.0, 2.5)
 
 
-def test_creates_fail_below_the_peer_while_lookups_pass_above_one_and_a_half_times_it():
-    checks = peer_targets(measured(), ["sqlite"])
+def test_creates_fail_below_the_durable_peer_and_floor_while_lookups_pass_above_twice_it():
+    rows = [*measured(), row(FLOOR, 2000, CREATES, 500.0)]
+
+    checks = peer_targets(rows, ["sqlite"])
 
     verdicts = {check["target"]: check["passed"] for check in checks}
     assert verdicts == {
-        "sqlite, 2,000 users: creates ≥ 1.0x scim2-server": False,
-        "sqlite, 2,000 users: lookups by userName ≥ 1.5x scim2-server": True,
+        "sqlite, 2,000 users: creates ≥ 1.3x django-scim2 (sqlite)": False,
+        "sqlite, 2,000 users: creates ≥ 0.9x durable floor (sqlite)": False,
+        "sqlite, 2,000 users: lookups by userName ≥ 2.0x django-scim2 (sqlite)": True,
         "sqlite, 2,000 users: a page of 100 < 15 ms server CPU": False,
     }
-    assert checks[0]["value"] == "400 / 800 req/s = 0.50x"
+    assert checks[0]["value"] == "400 / 500 req/s = 0.80x"
 
 
-def test_a_page_under_fifteen_ms_and_creates_equal_to_the_peer_pass():
-    checks = peer_targets(measured(gateway_creates=800.0, page_cpu=14.9), ["sqlite"])
+def test_postgresql_asks_one_and_a_half_times_the_peer_for_lookups_and_has_no_floor():
+    rows = measured(kind="postgresql", gateway_creates=650.0, gateway_lookups=750.0, page_cpu=9)
 
-    assert all(check["passed"] for check in checks)
+    checks = peer_targets(rows, ["postgresql"])
+
+    assert [(check["target"], check["passed"]) for check in checks] == [
+        ("postgresql, 2,000 users: creates ≥ 1.3x django-scim2 (postgresql)", True),
+        ("postgresql, 2,000 users: lookups by userName ≥ 1.5x django-scim2 (postgresql)", True),
+        ("postgresql, 2,000 users: a page of 100 < 15 ms server CPU", True),
+    ]
 
 
 def test_a_database_that_was_not_measured_fails_as_not_measured():
@@ -91,31 +107,46 @@ def test_a_database_that_was_not_measured_fails_as_not_measured():
 
 def test_the_table_has_a_row_per_size_and_database_with_each_servers_rate():
     rows = measured(2000) + measured(50000, gateway_creates=320.0)
+    rows.append(row(FLOOR, 2000, CREATES, 500.0))
 
     lines = table(rows, ["sqlite"])
 
     assert len(lines) == 4
-    assert lines[2].startswith("| 2,000 | sqlite | 400 · 800 · 3200 | 0.50x | 0.12x | 2.0 · 2.0 |")
-    assert lines[3].startswith("| 50,000 | sqlite | 320 · 800 · 3200 | 0.40x |")
+    assert lines[2] == (
+        "| 2,000 | sqlite | 400 · 500 · 500 · 800 · 3200 | 0.80x | 0.80x "
+        "| 1200 · 500 · 700 · 3500 | 2.40x | 2.0 · 2.0 vs 2.5 · 2.5 | 40.0 |"
+    )
+    assert lines[3].startswith("| 50,000 | sqlite | 320 · 500 · — · 800 · 3200 | 0.64x | — |")
 
 
-def test_the_markdown_report_marks_each_target():
+def test_the_markdown_report_marks_each_target_and_says_what_each_server_does():
     rows = measured()
     result = {
         "clients": 8,
         "databases": ["sqlite"],
         "rows": rows,
         "targets": peer_targets(rows, ["sqlite"]),
-        "versions": {"scim2-server": "0.8.3"},
+        "versions": {"scim2-server": "0.8.3", "django-scim2": "0.23.0", "django": "5.2.19"},
     }
     machine = {"cpu": "Test CPU", "cores": 2, "os": "Linux", "python": "3.11", "workers": 4}
     machine |= {"seconds": 5, "warmup": 1, "load_average": "0.1 0.1 0.1"}
 
     text = markdown("2026-11-29", machine, result)
 
-    assert "scim2-server 0.8.3 in memory" in text
-    assert text.count("**FAIL**") == 2
+    assert "scim2-server 0.8.3** in memory" in text
+    assert "django-scim2 0.23.0** (`bench/django_peer/`, the durable peer) on Django 5.2.19" in text
+    assert text.count("**FAIL**") == 3
     assert text.count("| PASS |") == 1
+
+
+def test_a_lookup_counts_only_when_its_answer_holds_exactly_the_user():
+    one = b'{"totalResults": 1, "Resources": [{"userName": "ann@x.example", "emails": []}]}'
+    two = b'[{"userName": "ann@x.example"}, {"userName": "bob@x.example"}]'
+
+    assert found_one(one, b'"ann@x.example"')
+    assert not found_one(one, b'"bob@x.example"')
+    assert not found_one(two, b'"ann@x.example"')
+    assert not found_one(b'{"totalResults": 0, "Resources": []}', b'"ann@x.example"')
 
 
 def test_the_peer_is_mounted_under_the_gateways_prefix_and_answers_with_a_length():
@@ -152,7 +183,7 @@ def test_rounds_combine_into_each_figures_median_with_errors_summed():
     assert "round" not in median
 
 
-def test_the_floor_table_sets_creates_beside_the_floor_and_the_peer():
+def test_the_floor_table_sets_creates_beside_the_floor_and_the_durable_peer():
     rows = [
         *measured(gateway_creates=400.0),
         row(FLOOR, 2000, CREATES, 640.0, cpu=2.5),
@@ -160,6 +191,7 @@ def test_the_floor_table_sets_creates_beside_the_floor_and_the_peer():
     ]
     *_, line = floor_table(rows, ["sqlite", "postgresql"])
     assert line == (
-        "| 2,000 | 1000 · 640 · 400 · 800 | 1.25x · 0.80x · 0.50x | 0.62x | 1.5 · 2.5 · 2.0 · 2.0 |"
+        "| 2,000 | sqlite | 1000 · 640 · 400 · 500 | 2.00x · 1.28x · 0.80x | 0.62x "
+        "| 1.5 · 2.5 · 2.0 · 2.5 |"
     )
     assert floor_table(measured(), ["sqlite"]) == []

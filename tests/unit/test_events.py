@@ -58,7 +58,13 @@ def test_a_created_user_logs_its_creation_and_its_seat_with_the_token_that_made_
             ("scim_token", "7", "Okta provisioning")
         }
         assert {e.subject for e in events} == {"ann@okta.local"}
-        assert events[1].data == {"member_id": member.id, "seats_used": 1, "seats_purchased": 2}
+        assert events[1].data == {
+            "member_id": member.id,
+            "seats_used": 1,
+            "seats_purchased": 2,
+            "term_index": 0,
+            "on": "2025-03-01",
+        }
         assert events[0].occurred_at == AT
 
 
@@ -235,6 +241,26 @@ def test_the_prune_deletes_only_events_older_than_the_retention(sessions):
         assert prune_events(session, at=AT, days=1) == 1
     with sessions.begin() as session:
         assert [e.subject for e in read_after(session, organization.id).events] == ["new"]
+
+
+def test_the_prune_keeps_the_usage_history_a_term_whatever_the_retention(sessions):
+    with sessions.begin() as session:
+        organization = gen_organization(session)
+        for days, subject in ((401, "old"), (399, "kept")):
+            record(
+                session,
+                organization.id,
+                "seat.taken",
+                at=AT - timedelta(days=days),
+                subject=subject,
+                data={"seats_used": 1, "seats_purchased": 5, "term_index": 0, "on": "2024-01-01"},
+            )
+        record(session, organization.id, "member.updated", at=AT - timedelta(days=2), subject="x")
+
+    with sessions.begin() as session:
+        assert prune_events(session, at=AT, days=1) == 2
+    with sessions.begin() as session:
+        assert [e.subject for e in read_after(session, organization.id).events] == ["kept"]
 
 
 @pytest.mark.postgres

@@ -6,11 +6,12 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from seat_core import (
     add_member,
+    create_member,
     identity_key,
     make_engine,
     make_sessionmaker,
@@ -20,15 +21,15 @@ from seat_core import (
 from seat_core.fastpath import Prepared, statements
 from seat_core.fastpath.identity_map import new_row
 from seat_core.fastpath.takes import identity_keys
-from seat_core.models import Contract, Member, PolicyGroup
+from seat_core.models import Contract, Event, Member, PolicyGroup
 
 from ..factories import AT, gen_member, gen_organization
 
 # The single-statement takes find the contract's local day with PostgreSQL's timezone().
-POSTGRESQL_ONLY = {"TAKE_SEAT_AT_ONCE", "TAKE_SEAT_JOINING"}
+POSTGRESQL_ONLY = {"TAKE_SEAT_AT_ONCE", "TAKE_SEAT_JOINING", "TAKE_SEAT_CREATING"}
 PREPARED = sorted(name for name, value in vars(statements).items() if isinstance(value, Prepared))
 # What a statement may change; ids from sequences are left out (PostgreSQL's do not roll back).
-TABLES = ("contract", "seat", "seat_event", "seat_request", "member", "threshold_state", "event")
+TABLES = ("contract", "seat", "seat_request", "member", "threshold_state", "event")
 
 
 def new_member(organization, user_name):
@@ -95,23 +96,20 @@ def arrange(session: Session) -> dict[str, dict[str, Any]]:
             "p_on": None,
             **row,
         },
+        "TAKE_SEAT_CREATING": {
+            **common,
+            **identity_keys(joining),
+            **actor,
+            "p_member_id": joining.id,
+            "p_on": None,
+            **row,
+        },
         "INSERT_SEAT": {**common, "p_contract_id": contract_id},
         "INSERT_MEMBER": row,
         "LICENSED_GROUP": {"p_organization_id": organization.id},
         "ADMIT_REQUESTS": {**common, **keys},
         "DELETE_SEAT": {"p_member_id": holder.id},
         "RELEASE_SEAT": {"p_contract_id": contract_id},
-        "INSERT_SEAT_EVENT": {
-            "contract_id": contract_id,
-            "member_id": ann.id,
-            "kind": "take",
-            "seats_used": 2,
-            "seats_purchased": 3,
-            "term_index": 0,
-            "on": day,
-            "at": AT,
-            "reason": None,
-        },
     }
 
 
@@ -148,6 +146,9 @@ def assert_same_as_core(sessions, name):
     prepared = getattr(statements, name)
     with sessions.begin() as session:
         values = arrange(session)[name]
+        if name == "TAKE_SEAT_CREATING":
+            # It refuses under licensed groups (test_create_member.py).
+            session.execute(delete(PolicyGroup))
         connection = session.connection()
 
         with connection.begin_nested() as attempt:
@@ -250,9 +251,9 @@ def test_taking_a_seat_for_a_written_member_costs_a_fixed_number_of_statements(s
             stop_counting(session)
         sqlite = session.get_bind().dialect.name == "sqlite"
 
-    # SQLite: TAKE_SEAT, INSERT_SEAT, INSERT_SEAT_EVENT and the event log's INSERT_EVENT;
+    # SQLite: TAKE_SEAT, INSERT_SEAT and the event log's INSERT of seat.taken;
     # PostgreSQL: TAKE_SEAT_AT_ONCE, which logs the event too.
-    assert len(executed) == (4 if sqlite else 1), executed
+    assert len(executed) == (3 if sqlite else 1), executed
     assert ("INSERT INTO event" in executed[-1]) if sqlite else ("INSERT INTO event" in executed[0])
 
 
@@ -272,10 +273,10 @@ def test_a_new_member_is_written_by_prepared_statements_not_a_flush(sessions, ac
         sqlite = session.get_bind().dialect.name == "sqlite"
 
     # The event log's member.created first; then, when active, the seat policy's
-    # licensed-groups lookup and on SQLite the member's INSERT, TAKE_SEAT, INSERT_SEAT,
-    # INSERT_SEAT_EVENT and the seat.taken event; on PostgreSQL the joined take, which logs
-    # seat.taken itself. Inactive: the INSERT alone.
-    assert len(executed) == ((7 if sqlite else 3) if active else 2), executed
+    # licensed-groups lookup and on SQLite the member's INSERT, TAKE_SEAT, INSERT_SEAT and
+    # the seat.taken event; on PostgreSQL the joined take, which logs seat.taken itself.
+    # Inactive: the INSERT alone.
+    assert len(executed) == ((6 if sqlite else 3) if active else 2), executed
     assert "INSERT INTO event" in executed.pop(0)
     if active:
         assert "FROM seat_policy_group" in executed.pop(0)
@@ -287,3 +288,62 @@ def test_a_new_member_is_written_by_prepared_statements_not_a_flush(sessions, ac
         assert stored.created_at == AT
         seats = session.scalar(text("SELECT count(*) FROM seat WHERE member_id = :m"), {"m": cy.id})
         assert seats == (1 if active else 0)
+
+
+def test_an_active_create_is_one_statement_on_postgresql_and_logs_both_events_in_one(sessions):
+    with sessions.begin() as session:
+        organization = gen_organization(session, seats=2)
+        session.flush()
+        cy = new_member(organization, "cy")
+        cy.source = "scim"
+        connection = session.connection()
+        executed = count_statements(session)
+        try:
+            assert create_member(connection, cy, at=AT, active=True) is True
+        finally:
+            stop_counting(session)
+        sqlite = session.get_bind().dialect.name == "sqlite"
+
+    if sqlite:
+        # The licensed-groups lookup, the member, TAKE_SEAT, INSERT_SEAT, then both events.
+        assert len(executed) == 5, executed
+        assert "INSERT INTO event" in executed[-1] and "), (" in executed[-1]
+    else:
+        # One round trip: the member, the take, its seat and both events.
+        [statement] = executed
+        assert all(
+            part in statement
+            for part in ("INSERT INTO member", "UPDATE contract", "INSERT INTO seat", "event")
+        )
+    with sessions() as session:
+        logged = session.execute(
+            select(Event.type, Event.data).where(Event.subject == "cy").order_by(Event.id)
+        ).all()
+        used = session.scalar(select(Contract.seats_used))
+    history = {"seats_used": 1, "seats_purchased": 2, "term_index": 0, "on": "2025-03-01"}
+    assert [tuple(row) for row in logged] == [
+        ("member.created", {"member_id": cy.id, "active": True, "source": "scim"}),
+        ("seat.taken", {"member_id": cy.id, **history}),
+    ]
+    assert used == 1
+
+
+@pytest.mark.postgres
+def test_a_create_needs_no_server_side_prepared_statements(postgres_url):
+    # A transaction-mode pooler hands each transaction to any server connection: psycopg
+    # must then prepare nothing (prepare_threshold=None), and the create still works.
+    engine = make_engine(postgres_url, connect_args={"prepare_threshold": None})
+    try:
+        for round_ in range(8):  # past psycopg's default threshold of 5 runs
+            with make_sessionmaker(engine).begin() as session:
+                if round_ == 0:
+                    organization = gen_organization(session, seats=20)
+                    session.flush()
+                member = new_member(organization, f"p{round_}")
+                assert create_member(session.connection(), member, at=AT, active=True) is True
+        with engine.connect() as connection:
+            prepared = connection.exec_driver_sql("SELECT count(*) FROM pg_prepared_statements")
+            assert prepared.scalar() == 0
+            assert connection.scalar(select(Contract.seats_used)) == 8
+    finally:
+        engine.dispose()

@@ -16,9 +16,12 @@ from seat_core import (
     take_seat,
     usage,
 )
-from seat_core.models import Contract, Member, Outbox, Seat, SeatEvent, SeatRequest
+from seat_core.models import Contract, Event, Member, Outbox, Seat, SeatRequest
 
 from ..factories import AT, gen_member, gen_organization
+
+# The contract's local day an event of the usage history happened on (seat_core/history.py).
+TAKEN_ON = Event.data["on"].as_string()
 
 
 def refuse_at_sign_in(session, organization, email):
@@ -95,16 +98,23 @@ def test_releasing_without_a_seat_is_never_refused(sessions):
         assert usage(session, organization).seats_in_use == 0
 
 
-def test_seat_changes_are_recorded_as_events_for_the_usage_history(sessions):
+def test_seat_changes_are_logged_with_the_counts_of_the_usage_history(sessions):
     with sessions.begin() as session:
         organization = gen_organization(session, seats=3)
         member = gen_member(session, organization, "ann")
         release_seat(session, member, at=AT)
 
         events = session.execute(
-            select(SeatEvent.kind, SeatEvent.seats_used).order_by(SeatEvent.id)
+            select(Event.type, Event.data)
+            .where(Event.type.in_(["seat.taken", "seat.released"]))
+            .order_by(Event.id)
         )
-        assert [tuple(row) for row in events] == [("take", 1), ("release", 0)]
+        history = [
+            (type_, data["seats_used"], data["seats_purchased"], data["term_index"], data["on"])
+            for type_, data in events
+        ]
+        day = AT.date().isoformat()
+        assert history == [("seat.taken", 1, 3, 0, day), ("seat.released", 0, 3, 0, day)]
 
 
 def test_a_contract_that_does_not_renew_refuses_seats_after_its_term(sessions):
@@ -235,8 +245,8 @@ def test_a_seat_is_taken_on_the_contracts_local_day(sessions):
         with pytest.raises(ContractExpired, match="ended on 2026-01-01"):
             take_seat(session, bob, at=next_local_day)
 
-        days = session.scalars(select(SeatEvent.on).where(SeatEvent.kind == "take")).all()
-        assert days == [date(2025, 12, 31)]
+        days = session.scalars(select(TAKEN_ON).where(Event.type == "seat.taken")).all()
+        assert days == ["2025-12-31"]
         assert usage(session, organization).seats_in_use == 1
         assert not bob.active
 
@@ -251,8 +261,8 @@ def test_a_seat_waits_for_the_terms_first_local_day(sessions):
             take_seat(session, ann, at=datetime(2025, 1, 1, 7, 30, tzinfo=UTC))
         assert take_seat(session, ann, at=datetime(2025, 1, 1, 8, 30, tzinfo=UTC)) is True
 
-        day = session.scalar(select(SeatEvent.on).where(SeatEvent.kind == "take"))
-        assert day == date(2025, 1, 1)
+        day = session.scalar(select(TAKEN_ON).where(Event.type == "seat.taken"))
+        assert day == "2025-01-01"
 
 
 @pytest.mark.parametrize(
@@ -271,8 +281,8 @@ def test_a_seat_is_recorded_on_the_contracts_local_day(sessions, timezone, at, l
 
         assert take_seat(session, ann, at=at) is True
 
-        day = session.scalar(select(SeatEvent.on).where(SeatEvent.kind == "take"))
-        assert day == local_day
+        day = session.scalar(select(TAKEN_ON).where(Event.type == "seat.taken"))
+        assert day == local_day.isoformat()
 
 
 def test_taking_a_seat_admits_a_request_remembered_under_the_members_email(sessions):

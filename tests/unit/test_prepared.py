@@ -8,28 +8,29 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from seat_core.fastpath import NoRow, Prepared
-from seat_core.models import Contract, SeatEvent
+from seat_core.models import Contract
+from seat_core.models import Event as LogEvent
 
 from ..factories import gen_organization
 
 AT = datetime(2025, 6, 30, 23, 59, 59, 123456, tzinfo=UTC)
 
 
-def take_event(contract_id: int) -> dict:
+def take_event(organization_id: int) -> dict:
     return {
-        "contract_id": contract_id,
-        "member_id": None,
-        "kind": "take",
-        "on": AT.date(),
-        "at": AT,
+        "organization_id": organization_id,
+        "type": "seat.taken",
+        "occurred_at": AT,
+        "actor_id": None,
+        "data": {"on": AT.date().isoformat(), "seats_used": 1},
     }
 
 
 class Event(NamedTuple):
-    on: date
-    at: datetime
-    kind: str
-    member_id: str | None
+    occurred_at: datetime
+    type: str
+    actor_id: str | None
+    data: dict
 
 
 class ContractTerm(NamedTuple):
@@ -43,21 +44,20 @@ class EventId(NamedTuple):
 
 
 EVENTS = Prepared(
-    select(SeatEvent.on, SeatEvent.at, SeatEvent.kind, SeatEvent.member_id)
-    .where(SeatEvent.contract_id == bindparam("contract_id"))
-    .order_by(SeatEvent.id),
+    select(LogEvent.occurred_at, LogEvent.type, LogEvent.actor_id, LogEvent.data)
+    .where(LogEvent.organization_id == bindparam("organization_id"))
+    .order_by(LogEvent.id),
     Event,
 )
 RECORD = Prepared(
-    insert(SeatEvent).values(
-        contract_id=bindparam("contract_id"),
-        member_id=bindparam("member_id"),
-        kind=bindparam("kind"),
-        seats_used=0,
-        seats_purchased=5,
-        term_index=0,
-        on=bindparam("on"),
-        at=bindparam("at"),
+    insert(LogEvent).values(
+        organization_id=bindparam("organization_id"),
+        type=bindparam("type"),
+        occurred_at=bindparam("occurred_at"),
+        actor_type="system",
+        actor_id=bindparam("actor_id"),
+        data=bindparam("data"),
+        xact_id=0,
     ),
     NoRow,
 )
@@ -72,18 +72,18 @@ TERMS = Prepared(
 def test_values_are_written_and_read_as_the_orm_writes_and_reads_them(sessions):
     with sessions.begin() as session:
         organization = gen_organization(session, seats=5)
-        contract_id = session.scalar(select(Contract.id))
         connection = session.connection()
-        RECORD.run(connection, take_event(contract_id))
+        RECORD.run(connection, take_event(organization.id))
         orm_row = session.execute(
-            select(SeatEvent.on, SeatEvent.at, SeatEvent.kind, SeatEvent.member_id).where(
-                SeatEvent.kind == "take"
+            select(LogEvent.occurred_at, LogEvent.type, LogEvent.actor_id, LogEvent.data).where(
+                LogEvent.type == "seat.taken"
             )
         ).one()
-        prepared_rows = EVENTS.rows(connection, {"contract_id": contract_id})
-        prepared_row = [row for row in prepared_rows if row.kind == "take"]
+        prepared_rows = EVENTS.rows(connection, {"organization_id": organization.id})
+        prepared_row = [row for row in prepared_rows if row.type == "seat.taken"]
 
-        assert tuple(orm_row) == (date(2025, 6, 30), AT, "take", None)
+        data = {"on": "2025-06-30", "seats_used": 1}
+        assert tuple(orm_row) == (AT, "seat.taken", None, data)
         assert prepared_row == [tuple(orm_row)]
         # The statement's own literal ("active") is bound without being given.
         assert TERMS.first(connection, {}) == (date(2025, 1, 1), True, "active")
@@ -92,18 +92,18 @@ def test_values_are_written_and_read_as_the_orm_writes_and_reads_them(sessions):
 
 def test_a_statement_returning_nothing_gives_no_row(sessions):
     with sessions.begin() as session:
-        assert EVENTS.first(session.connection(), {"contract_id": 12345}) is None
+        assert EVENTS.first(session.connection(), {"organization_id": 12345}) is None
 
 
 def test_driver_errors_come_out_as_sqlalchemy_errors(sessions):
     with pytest.raises(IntegrityError), sessions.begin() as session:
-        # No such contract: the foreign key refuses the event.
+        # No such organization: the foreign key refuses the event.
         RECORD.run(session.connection(), take_event(12345))
 
 
 def test_expanding_parameters_are_refused(sessions):
     statement = Prepared(
-        select(SeatEvent.id).where(SeatEvent.kind.in_(bindparam("kinds", expanding=True))),
+        select(LogEvent.id).where(LogEvent.type.in_(bindparam("kinds", expanding=True))),
         EventId,
     )
     with sessions.begin() as session, pytest.raises(ValueError, match="expanding"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 import pytest
 from flask import Flask
 
@@ -127,6 +128,29 @@ def test_a_lookup_finds_a_user_with_its_groups_in_order(people: Scim) -> None:
     assert found["userName"] == "isaac.brock@okta.local"
     assert [group["display"] for group in found["groups"]] == ["Engineering", "Sales"]
     assert SEAT_SCHEMA not in found
+
+
+def test_a_lookup_on_postgresql_is_one_statement_besides_the_pools_ping(
+    people: Scim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if people.app.config["DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("SQLite runs in process: its statements are no round trips")
+    sent: list[tuple[str, bool]] = []
+    execute = psycopg.Cursor.execute
+
+    def counted(cursor: Any, query: Any, *args: Any, **options: Any) -> Any:
+        sent.append((str(query), cursor.connection.autocommit))
+        return execute(cursor, query, *args, **options)
+
+    answers(people, {"filter": 'userName eq "isaac.brock@okta.local"'})  # the token, cached
+    monkeypatch.setattr(psycopg.Cursor, "execute", counted)
+
+    status, body = answers(people, {"filter": 'userName eq "isaac.brock@okta.local"'})
+
+    assert status == 200 and len(body["Resources"][0]["groups"]) == 2
+    # In autocommit: no BEGIN and no COMMIT around it.
+    [(query, autocommit)] = [(query, auto) for query, auto in sent if query.strip() != ";"]
+    assert autocommit and "json_agg" in query and "FROM member" in query
 
 
 def test_a_lookup_sees_a_change_at_once(people: Scim) -> None:
