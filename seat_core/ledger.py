@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 from . import events
 from .contracts import contract_of
 from .errors import ContractExpired, NoSeatAvailable, Refusal, Requester
-from .fastpath import Take, Taken, statements, sync_contract, take_for, written
+from .fastpath import Taken, statements, sync_contract, written
 from .history import counts
 from .hooks import SeatChange, seat_changed
 from .models import Contract, Member, Organization
+from .takes import Take, take_for
 from .terms import local_date
 from .web_sessions import end_member_sessions
 

@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from . import events
 from .errors import NotLicensed, Refusal
-from .fastpath import can_join, insert_member, take_on, write_member
+from .fastpath import can_join
 from .identity import InvalidIdentity, email_key, identity_key
 from .ledger import seat_taken, take_seat
 from .licensing import assign_seat, licensed, licensed_on, release_and_refill
 from .models import Member, SeatRequest, new_id
+from .takes import insert_member, take_on, write_member
 
 
 def new_member(

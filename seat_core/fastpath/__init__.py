@@ -4,20 +4,14 @@ database, and the fix-ups that keep the session in step with what they wrote."""
 from .identity_map import can_join, sync_contract, written
 from .prepared import NoRow, Prepared
 from .statements import Deleted, Released, Taken
-from .takes import Take, insert_member, take_for, take_on, write_member
 
 __all__ = [
     "Deleted",
     "NoRow",
     "Prepared",
     "Released",
-    "Take",
     "Taken",
     "can_join",
-    "insert_member",
     "sync_contract",
-    "take_for",
-    "take_on",
-    "write_member",
     "written",
 ]

@@ -20,8 +20,8 @@ from seat_core import (
 )
 from seat_core.fastpath import Prepared, statements
 from seat_core.fastpath.identity_map import new_row
-from seat_core.fastpath.takes import identity_keys
 from seat_core.models import Contract, Event, Member, PolicyGroup
+from seat_core.takes import identity_keys
 
 from ..factories import AT, gen_member, gen_organization
 

@@ -15,14 +15,14 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from .. import events as event_log
-from ..actors import current_actor
-from ..history import counts
-from ..models import Member
-from ..terms import local_date
-from . import statements
-from .identity_map import can_join, new_row, written
-from .statements import Taken
+from . import events as event_log
+from .actors import current_actor
+from .fastpath import statements
+from .fastpath.identity_map import can_join, new_row, written
+from .fastpath.statements import Taken
+from .history import counts
+from .models import Member
+from .terms import local_date
 
 ONE_DAY = timedelta(days=1)
 
