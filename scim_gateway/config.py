@@ -8,10 +8,13 @@ from typing import Any
 from flask import Flask
 
 from seat_core import Seller
+from seat_core.db import POOLERS
 from seat_core.outbound import parse_networks
 
 DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": "sqlite:///instance/scim-gateway.db",
+    # "transaction" behind PgBouncer's pool_mode=transaction or a pooler like it (README).
+    "DATABASE_POOLER": "direct",
     "PUBLIC_URL": "http://127.0.0.1:8000",
     # SCIM request limits.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
@@ -96,6 +99,11 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     except ValueError as error:
         raise ConfigurationError(f"SCIM_GATEWAY_WEBHOOK_ALLOWED_NETWORKS: {error}") from None
     app.config["WEBHOOK_ALLOWED_NETWORKS"] = networks
+    if app.config["DATABASE_POOLER"] not in POOLERS:
+        raise ConfigurationError(
+            f"SCIM_GATEWAY_DATABASE_POOLER must be {' or '.join(POOLERS)}, "
+            f"not {app.config['DATABASE_POOLER']!r}"
+        )
     if app.config["EVENT_RETENTION_DAYS"] < 1:
         raise ConfigurationError("SCIM_GATEWAY_EVENT_RETENTION_DAYS must be at least 1 day")
     if not 0 <= app.config["INVOICE_NET_DAYS"] <= 365:

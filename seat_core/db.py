@@ -15,22 +15,43 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# How the gateway reaches PostgreSQL: straight, or through a pooler in transaction mode
+# (PgBouncer's pool_mode=transaction), which hands each transaction any server connection.
+POOLERS = ("direct", "transaction")
 # Execution option of connections that only read (see make_read_sessionmaker).
 READ_ONLY = "seat_core_read_only"
 
 
 def make_engine(
-    url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **options: Any
+    url: str,
+    *,
+    busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+    pooler: str = "direct",
+    **options: Any,
 ) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE.
 
     busy_timeout_ms is how long an SQLite statement waits for a lock before it fails.
+    pooler "transaction" is for PostgreSQL behind a transaction-mode pooler (see POOLERS).
+
+    :raises ValueError: when pooler is not one of POOLERS.
     """
+    if pooler not in POOLERS:
+        raise ValueError(f"pooler must be one of {', '.join(POOLERS)}, not {pooler!r}")
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, busy_timeout_ms, **options)
     options.setdefault("pool_pre_ping", True)
+    # psycopg sends the isolation level with each BEGIN, not as a session-level SET.
     options.setdefault("isolation_level", "READ COMMITTED")
+    if pooler == "transaction":
+        # psycopg prepares a statement on the server once a connection has run it five
+        # times. Behind a transaction-mode pooler the next transaction may reach another
+        # server connection, where that statement does not exist, or where another client's
+        # statement of the same name does (docs/operations.md, Poolers). Prepare none.
+        connect_args = dict(options.pop("connect_args", {}))
+        connect_args["prepare_threshold"] = None
+        options["connect_args"] = connect_args
     return create_engine(url, **options)
 
 
