@@ -15,7 +15,7 @@ MAILDIR := instance/mail
 WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 PYTEST_WORKERS ?= $(shell nproc)
 
-.PHONY: install run test lint bench clean browser xmlsec
+.PHONY: install run test lint bench clean browser xmlsec pgbouncer
 
 install: $(INSTALLED)
 
@@ -44,6 +44,15 @@ xmlsec:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xmlsec1 >/dev/null; \
 	  else \
 	    echo "xmlsec1 is missing: run 'sudo apt-get install xmlsec1'" >&2; exit 1; \
+	  fi; }
+
+# The pooler tests start Debian's PgBouncer in transaction mode in front of PostgreSQL.
+pgbouncer:
+	@command -v pgbouncer >/dev/null 2>&1 || test -x /usr/sbin/pgbouncer || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null; \
+	  else \
+	    echo "pgbouncer is missing: run 'sudo apt-get install pgbouncer'" >&2; exit 1; \
 	  fi; }
 
 $(SECRETS): | $(INSTALLED)
@@ -80,10 +89,10 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: $(INSTALLED) $(NODE_MODULES) browser lint
+test: $(INSTALLED) $(NODE_MODULES) browser pgbouncer lint
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -p no:cacheprovider
 
-bench: $(INSTALLED)
+bench: $(INSTALLED) pgbouncer
 	$(BIN)/python -m pip install --quiet -e '.[bench]' && $(BIN)/python -m bench
 
 clean:
