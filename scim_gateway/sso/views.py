@@ -9,6 +9,7 @@ from flask import abort, current_app, jsonify, redirect, request, url_for
 from sqlalchemy import select
 
 from seat_core import (
+    Admission,
     Identity,
     SignInRefused,
     admit,
@@ -25,7 +26,7 @@ from seat_core.models import Member, Organization
 from ..admin.auth import csrf_valid, login_owner, logout_owner
 from ..clock import now
 from ..crypto import UnreadableSecret
-from ..db import read_only, transaction
+from ..db import read_only, retried_on_duplicate, transaction
 from ..refusals import remember
 from . import bp, pages, saml_views, sessions
 from .clients import Provider, SignInFailed, client_for, load_provider, metadata_of
@@ -86,12 +87,17 @@ def let_in(provider: Provider, identity: Identity, next: str, id_token: str | No
     org = provider.slug
     at = now()
     events.act_as(events.Actor("member", None, identity.email or identity.subject))
-    # A refusal leaves the transaction and is answered by refused() below.
-    with transaction() as db:
-        organization = db.get_one(Organization, provider.organization_id)
-        admission = admit(db, organization, identity, provider.policy, at=at)
-        member_id = admission.member.id
-        sessions.start_member(db, provider, member_id, id_token)
+
+    def admitted() -> tuple[Admission, int]:
+        # A refusal leaves the transaction and is answered by refused() below.
+        with transaction() as db:
+            organization = db.get_one(Organization, provider.organization_id)
+            admission = admit(db, organization, identity, provider.policy, at=at)
+            sessions.start_member(db, provider, admission.member.id, id_token)
+            return admission, admission.member.id
+
+    # Two tabs finishing a first sign-in at once: one creates the member, the other finds it.
+    admission, member_id = retried_on_duplicate(admitted)
     log.info(
         "member %s signed in%s%s",
         member_id,
