@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from seat_core import events, make_engine, make_read_sessionmaker, make_sessionmaker
-from seat_core.db import READ_ONLY
+from seat_core.db import READ_ONLY, make_durable_sessionmaker
 
 T = TypeVar("T")
 # A UNIQUE index refusing a duplicate: PostgreSQL's SQLSTATE, SQLite's extended code name.
@@ -31,6 +31,7 @@ class Database:
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
         self._read_sessions: sessionmaker[Session] | None = None
+        self._durable_sessions: sessionmaker[Session] | None = None
         self._read_engine: Engine | None = None
         self._pid: int | None = None
 
@@ -44,6 +45,7 @@ class Database:
             self._engine = make_engine(self.url, pooler=self.pooler)
             self._sessions = make_sessionmaker(self._engine)
             self._read_sessions = make_read_sessionmaker(self._engine)
+            self._durable_sessions = make_durable_sessionmaker(self._engine)
             self._read_engine = self._engine.execution_options(**{READ_ONLY: True})
             self._pid = os.getpid()
         return self._engine
@@ -59,6 +61,12 @@ class Database:
         _ = self.engine  # creates the session factory with it
         assert self._read_sessions is not None
         return self._read_sessions
+
+    @property
+    def durable_sessions(self) -> sessionmaker[Session]:
+        _ = self.engine  # creates the session factory with it
+        assert self._durable_sessions is not None
+        return self._durable_sessions
 
     @property
     def read_engine(self) -> Engine:
@@ -92,12 +100,14 @@ def database() -> Database:
 
 
 @contextmanager
-def transaction() -> Iterator[Session]:
+def transaction(*, durable: bool = False) -> Iterator[Session]:
     """Run one transaction: commit if the block ends normally, roll back on any exception.
 
     Views raise for every error response, so a refused request leaves nothing behind.
+    durable is for a transaction that moves money (seat_core.db.make_durable_sessionmaker).
     """
-    with database().sessions.begin() as session:
+    factory = database().durable_sessions if durable else database().sessions
+    with factory.begin() as session:
         yield session
 
 

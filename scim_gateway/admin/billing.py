@@ -202,7 +202,7 @@ def buy_seats(org: str) -> Any:
         flash(message, "error")
         return redirect(url_for("admin.edit_seats", org=org))
     try:
-        with transaction() as session:
+        with transaction(durable=True) as session:
             contract = contract_of(session, g.organization.id)
             purchase = purchase_and_admit(
                 session,
