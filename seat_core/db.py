@@ -22,6 +22,8 @@ POOLERS = ("direct", "transaction")
 READ_ONLY = "seat_core_read_only"
 # Execution option of transactions that move money (see make_durable_sessionmaker).
 DURABLE = "seat_core_durable"
+# Session.info key: this transaction issued an invoice or marked one paid or due.
+MOVED_MONEY = "seat_core_moved_money"
 
 
 def make_engine(
@@ -142,7 +144,31 @@ def _begin_immediate(connection: Any, busy_timeout_ms: int) -> None:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Return a session factory whose sessions keep objects usable after commit."""
-    return sessionmaker(engine, expire_on_commit=False)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    if engine.dialect.name == "sqlite":
+        event.listen(factory, "after_commit", _sync_moved_money)
+    return factory
+
+
+def moved_money(session: Session) -> None:
+    """Note that the session's transaction moves money: see make_durable_sessionmaker."""
+    session.info[MOVED_MONEY] = True
+
+
+def _sync_moved_money(session: Session) -> None:
+    # Money moved in an ordinary transaction: a renewal inside a seat take, which cannot
+    # know it before its BEGIN. A checkpoint syncs the log, then copies it into the
+    # database file, before the request is answered. A durable one was synced already.
+    if not session.info.pop(MOVED_MONEY, False):
+        return
+    bind = session.get_bind()
+    if not isinstance(bind, Engine) or bind.get_execution_options().get(DURABLE):
+        return
+    connection = bind.raw_connection()
+    try:
+        connection.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)")
+    finally:
+        connection.close()
 
 
 def make_read_sessionmaker(engine: Engine) -> sessionmaker[Session]:

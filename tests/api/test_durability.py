@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import json
+import shutil
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
 
+from scim_gateway import create_app
 from scim_gateway.cli import cli
+from scim_gateway.db import transaction
 from scim_gateway.outbox.worker import deliver_once
+from scim_gateway.tokens import issue_token
 from tests.api.api.conftest import auth, create_org
+from tests.factories import gen_organization
 from tests.support.ports import free_port
 
 from ..conftest import TEST_CONFIG
@@ -142,3 +152,44 @@ def test_buying_marking_paid_or_due_and_renewing_commit_with_full(
     money = [commit.level for commit in commits if commit.moves_money]
     assert len(money) == 4
     assert set(money) == {"FULL"}
+
+
+def without_the_log(url: str, into: Path) -> sqlite3.Connection:
+    """Copy the database file alone, as a power cut that lost the whole log would leave it."""
+    source = Path(str(make_url(url).database))
+    copy = into / "after-power-cut.db"
+    shutil.copyfile(source, copy)
+    return sqlite3.connect(copy)
+
+
+def test_a_renewal_inside_a_seat_take_is_in_the_database_file_before_the_answer(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": sqlite_url})
+    today = datetime.now(UTC).date()
+    with app.app_context(), transaction() as session:
+        # A term that ended yesterday, and a renewal job that has not run yet.
+        organization = gen_organization(
+            session, seats=5, start=today.replace(year=today.year - 1) - timedelta(days=1)
+        )
+        _, token = issue_token(session, organization, kind="scim", at=datetime.now(UTC))
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json"}
+
+    renewing = client.post(
+        "/scim/v2/Users", json={"schemas": [USER], "userName": "a"}, headers=headers
+    )
+    patch = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "displayName", "value": "Ann"}],
+    }
+    plain = client.patch(f"/scim/v2/Users/{renewing.json['id']}", json=patch, headers=headers)
+
+    assert (renewing.status_code, plain.status_code) == (201, 200)
+    with closing(without_the_log(sqlite_url, tmp_path)) as survivor:
+        kinds = [row[0] for row in survivor.execute("SELECT kind FROM invoice")]
+        names = list(survivor.execute("SELECT user_name, display_name FROM member"))
+    assert kinds == ["renewal"]
+    # The simulation loses what only the log held: the ordinary change after it.
+    assert names == [("a", None)]
+    app.extensions["db"].dispose()
