@@ -15,6 +15,8 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": "sqlite:///instance/scim-gateway.db",
     # "transaction" behind PgBouncer's pool_mode=transaction or a pooler like it (README).
     "DATABASE_POOLER": "direct",
+    # Seconds a request waits for a connection of its worker's pool before a 503.
+    "DATABASE_POOL_TIMEOUT": 30,
     "PUBLIC_URL": "http://127.0.0.1:8000",
     # SCIM request limits.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
@@ -99,6 +101,13 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     except ValueError as error:
         raise ConfigurationError(f"SCIM_GATEWAY_WEBHOOK_ALLOWED_NETWORKS: {error}") from None
     app.config["WEBHOOK_ALLOWED_NETWORKS"] = networks
+    try:
+        app.config["DATABASE_POOL_TIMEOUT"] = float(app.config["DATABASE_POOL_TIMEOUT"])
+    except (TypeError, ValueError):
+        raise ConfigurationError(
+            "SCIM_GATEWAY_DATABASE_POOL_TIMEOUT must be a number of seconds, "
+            f"not {app.config['DATABASE_POOL_TIMEOUT']!r}"
+        ) from None
     if app.config["DATABASE_POOLER"] not in POOLERS:
         raise ConfigurationError(
             f"SCIM_GATEWAY_DATABASE_POOLER must be {' or '.join(POOLERS)}, "

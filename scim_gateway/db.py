@@ -25,9 +25,10 @@ UNIQUE_VIOLATIONS = frozenset({"23505", "SQLITE_CONSTRAINT_UNIQUE"})
 class Database:
     """The engine and session factory of one app, created on first use after fork."""
 
-    def __init__(self, url: str, pooler: str = "direct") -> None:
+    def __init__(self, url: str, pooler: str = "direct", pool_timeout: float = 30) -> None:
         self.url = url
         self.pooler = pooler
+        self.pool_timeout = pool_timeout
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
         self._read_sessions: sessionmaker[Session] | None = None
@@ -42,7 +43,7 @@ class Database:
             parsed = make_url(self.url)
             if parsed.get_backend_name() == "sqlite" and parsed.database:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            self._engine = make_engine(self.url, pooler=self.pooler)
+            self._engine = make_engine(self.url, pooler=self.pooler, pool_timeout=self.pool_timeout)
             self._sessions = make_sessionmaker(self._engine)
             self._read_sessions = make_read_sessionmaker(self._engine)
             self._durable_sessions = make_durable_sessionmaker(self._engine)
@@ -82,7 +83,11 @@ class Database:
 
 def init_app(app: Flask) -> None:
     """Attach the database to the app."""
-    app.extensions["db"] = Database(app.config["DATABASE_URL"], app.config["DATABASE_POOLER"])
+    app.extensions["db"] = Database(
+        app.config["DATABASE_URL"],
+        app.config["DATABASE_POOLER"],
+        app.config["DATABASE_POOL_TIMEOUT"],
+    )
     # Each request starts as the system; its blueprint names who acts once it knows.
     # A worker thread serves request after request: no actor may outlive its request.
     app.before_request(_system_acts)
