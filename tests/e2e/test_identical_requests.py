@@ -1,5 +1,7 @@
 """Eight identical requests at once to every write endpoint, through gunicorn: no 5xx.
 
+On SQLite, on PostgreSQL, and on PostgreSQL through PgBouncer in transaction mode.
+
 IdPs retry, browsers double-submit, and two tabs finish one sign-in together. Whatever
 arrives together, one request wins and the others get the documented answer (409, 412, 404
 or a replay), and the state read back afterwards is what one request alone would leave.
@@ -25,8 +27,16 @@ from scim_gateway.tokens import issue_token
 from seat_core import contract_of, get_organization, make_sessionmaker, policy_of
 from seat_core.models import ApiToken, Invoice, Member, ScimGroup, SeatRequest
 from tests.api.admin.conftest import CHEAP_HASH, PASSWORD
-from tests.databases import engine_for, fresh_sqlite, pooler_of, postgres_database
+from tests.databases import (
+    POSTGRES_ADMIN_URL,
+    engine_for,
+    fresh_sqlite,
+    mark_pooled,
+    pooler_of,
+    postgres_database,
+)
 from tests.factories import gen_organization, gen_owner
+from tests.support.pgbouncer import start_pgbouncer, through
 from tests.support.servers import PATIENT_STARTUP, start_gunicorn
 
 AT_ONCE = 8
@@ -114,8 +124,22 @@ def postgresql_gateway() -> Iterator[tuple[str, str]]:
         yield url, base
 
 
+@pytest.fixture(scope="module")
+def pgbouncer_gateway() -> Iterator[tuple[str, str]]:
+    with postgres_database() as direct, start_pgbouncer(POSTGRES_ADMIN_URL) as port:
+        url = through(direct, port)
+        mark_pooled(url)
+        with start_gunicorn(environment(url), workers=4, startup_timeout=PATIENT_STARTUP) as base:
+            yield url, base
+
+
 @pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+    scope="module",
+    params=[
+        "sqlite",
+        pytest.param("postgresql", marks=pytest.mark.postgres),
+        pytest.param("pgbouncer", marks=[pytest.mark.postgres, pytest.mark.pgbouncer]),
+    ],
 )
 def gateway(request: pytest.FixtureRequest) -> tuple[str, str]:
     pair: tuple[str, str] = request.getfixturevalue(f"{request.param}_gateway")
