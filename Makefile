@@ -16,7 +16,7 @@ MAIL_PORT ?= 8025
 WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 PYTEST_WORKERS ?= $(shell nproc)
 
-.PHONY: install run test test-fast lint bench clean browser xmlsec
+.PHONY: install run test test-fast lint bench clean browser xmlsec pgbouncer
 
 install: $(INSTALLED)
 
@@ -52,6 +52,15 @@ xmlsec:
 	    echo "xmlsec1 is missing: run 'sudo apt-get install xmlsec1'" >&2; exit 1; \
 	  fi; }
 
+# The pooler tests start Debian's PgBouncer in transaction mode in front of PostgreSQL.
+pgbouncer:
+	@command -v pgbouncer >/dev/null 2>&1 || test -x /usr/sbin/pgbouncer || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null; \
+	  else \
+	    echo "pgbouncer is missing: run 'sudo apt-get install pgbouncer'" >&2; exit 1; \
+	  fi; }
+
 # The demo, its alert worker and a local mail catcher (scripts/run_demo.py); settings and
 # secrets are generated once into instance/secrets.env. NEW_TOKEN=1 replaces the SCIM token.
 run: $(RUN_INSTALLED)
@@ -66,7 +75,7 @@ lint: $(INSTALLED)
 
 # The whole suite, its 25 slowest tests, then lint: findings are reported after the tests,
 # and either failing fails the target.
-test: $(INSTALLED) $(NODE_MODULES) browser
+test: $(INSTALLED) $(NODE_MODULES) browser pgbouncer
 	@$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -p no:cacheprovider \
 	  --durations=25; tests=$$?; \
 	  $(BIN)/ruff check .; check=$$?; $(BIN)/ruff format --check .; format=$$?; \
@@ -78,7 +87,7 @@ test-fast: $(INSTALLED)
 	$(BIN)/python -m pytest tests/unit tests/api -m "not postgres" -n $(PYTEST_WORKERS) \
 	  --dist loadgroup -p no:cacheprovider --durations=10
 
-bench: $(INSTALLED)
+bench: $(INSTALLED) pgbouncer
 	$(BIN)/python -m pip install --quiet -e '.[bench]' && $(BIN)/python -m bench
 
 clean:

@@ -54,7 +54,8 @@ def machine(settings: Settings) -> dict[str, Any]:
 def parse(argv: list[str]) -> tuple[list[str], Settings, Path, peer.PeerSettings | None, bool]:
     cores = os.cpu_count() or 1
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--databases", default="sqlite,postgresql")
+    # pgbouncer: PostgreSQL through a PgBouncer in transaction mode, beside it direct.
+    parser.add_argument("--databases", default="sqlite,postgresql,pgbouncer")
     parser.add_argument("--sizes", default="1000,100000", help="members, comma-separated")
     parser.add_argument("--seconds", type=float, default=5.0, help="measured per operation")
     parser.add_argument("--gate-seconds", type=float, default=30.0, help="measured for POST /Users")
@@ -115,11 +116,13 @@ def main(argv: list[str]) -> int:
             result = run_database(kind, settings, Path(directory))
             result["targets"] = targets(result)
             results.append(result)
+        # The peer comparison and the event log's cost are of the databases alone.
+        direct = [kind for kind in kinds if kind != "pgbouncer"]
         if comparison is not None:
-            compared = peer.run_comparison(kinds, settings, comparison, Path(directory))
+            compared = peer.run_comparison(direct, settings, comparison, Path(directory))
     # The event log's cost on POST /Users, in process (bench/events.py).
     logged = (
-        [events.measure(kind, members=1000, requests=1000) for kind in kinds] if main_run else []
+        [events.measure(kind, members=1000, requests=1000) for kind in direct] if main_run else []
     )
     about["total_seconds"] = round(time.monotonic() - started, 1)
     for path in write(out, date, about, results) if results else []:

@@ -12,6 +12,16 @@ import psycopg
 from psycopg import sql
 
 from scim_gateway.migrate import upgrade
+from tests.support.pgbouncer import start_pgbouncer, through
+
+# The URLs of this run that reach PostgreSQL through PgBouncer in transaction mode.
+POOLED: set[str] = set()
+
+
+def pooler_of(url: str) -> str:
+    """Return the SCIM_GATEWAY_DATABASE_POOLER setting for url."""
+    return "transaction" if url in POOLED else "direct"
+
 
 # The server to create the benchmark's database on; it needs CREATEDB rights.
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -60,12 +70,21 @@ def postgres_database(*, migrate: bool = True) -> Iterator[str]:
 
 @contextmanager
 def database(kind: str, directory: Path, *, migrate: bool = True) -> Iterator[str]:
-    """Yield a fresh database of kind 'sqlite' or 'postgresql', empty unless migrated."""
+    """Yield a fresh database of kind 'sqlite', 'postgresql' or 'pgbouncer' (PostgreSQL
+    through a PgBouncer in transaction mode, started for the run), empty unless migrated."""
     if kind == "sqlite":
         with sqlite_database(directory, migrate=migrate) as url:
             yield url
     elif kind == "postgresql":
         with postgres_database(migrate=migrate) as url:
             yield url
+    elif kind == "pgbouncer":
+        with (
+            postgres_database(migrate=migrate) as direct,
+            start_pgbouncer(POSTGRES_ADMIN_URL) as port,
+        ):
+            url = through(direct, port)
+            POOLED.add(url)
+            yield url
     else:
-        raise SystemExit(f"Unknown database {kind!r}: use sqlite or postgresql.")
+        raise SystemExit(f"Unknown database {kind!r}: use sqlite, postgresql or pgbouncer.")

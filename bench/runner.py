@@ -12,7 +12,7 @@ from cryptography.fernet import Fernet
 from seat_core import make_engine
 
 from . import client, operations
-from .databases import database
+from .databases import database, pooler_of
 from .measure import measure
 from .plans import lookup_plans
 from .seed import analyze, check_invariant, create_org, seed_members
@@ -50,6 +50,7 @@ def server_env(url: str, settings: Settings) -> dict[str, str]:
     """Return the gateway's configuration for a run."""
     return {
         "SCIM_GATEWAY_DATABASE_URL": url,
+        "SCIM_GATEWAY_DATABASE_POOLER": pooler_of(url),
         "SCIM_GATEWAY_SECRET_KEY": Fernet.generate_key().decode(),
         "SCIM_GATEWAY_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         # High enough never to answer 429 here, but still counted on every request.
@@ -70,7 +71,7 @@ def log_errors(server: Server) -> list[str]:
 def run_database(kind: str, settings: Settings, directory: Path) -> dict[str, Any]:
     """Benchmark one database end to end and return its results."""
     with database(kind, directory) as url:
-        engine = make_engine(url)
+        engine = make_engine(url, pooler=pooler_of(url))
         try:
             return _run(kind, url, engine, settings)
         finally:
@@ -84,6 +85,7 @@ def _run(kind: str, url: str, engine: Any, settings: Settings) -> dict[str, Any]
         "ENCRYPTION_KEY": env["SCIM_GATEWAY_ENCRYPTION_KEY"],
         "SCIM_RATE_LIMIT": settings.rate_limit,
         "LOG_LEVEL": "WARNING",
+        "DATABASE_POOLER": pooler_of(url),
     }
     org = create_org(engine, "bench", seats=SEATS)
     sync_org = create_org(engine, "sync", seats=settings.sync_users)

@@ -28,7 +28,11 @@ connection = config.attributes.get("connection")
 if connection is not None:
     run(connection)
 else:
-    engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
+    # All of it runs in one transaction, so a transaction-mode pooler serves it too.
+    engine = make_engine(
+        config.get_main_option("sqlalchemy.url") or "",
+        pooler=config.get_main_option("pooler") or "direct",
+    )
     with engine.connect() as connection:
         run(connection)
     engine.dispose()

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from seat_core import Seller
+from seat_core.db import POOLERS
 from seat_core.outbound import parse_networks
 
 DEFAULTS: dict[str, Any] = {
@@ -18,6 +19,10 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_URL": None,
     "METRICS_TOKEN": None,
     "METRICS_OPEN": None,
+    # "transaction" behind PgBouncer's pool_mode=transaction or a pooler like it (README).
+    "DATABASE_POOLER": "direct",
+    # Seconds a request waits for a connection of its worker's pool before a 503.
+    "DATABASE_POOL_TIMEOUT": 30,
     # SCIM request limits.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "SCIM_MAX_RESULTS": 200,
@@ -124,6 +129,18 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     except ValueError as error:
         raise ConfigurationError(f"SCIM_GATEWAY_WEBHOOK_ALLOWED_NETWORKS: {error}") from None
     app.config["WEBHOOK_ALLOWED_NETWORKS"] = networks
+    try:
+        app.config["DATABASE_POOL_TIMEOUT"] = float(app.config["DATABASE_POOL_TIMEOUT"])
+    except (TypeError, ValueError):
+        raise ConfigurationError(
+            "SCIM_GATEWAY_DATABASE_POOL_TIMEOUT must be a number of seconds, "
+            f"not {app.config['DATABASE_POOL_TIMEOUT']!r}"
+        ) from None
+    if app.config["DATABASE_POOLER"] not in POOLERS:
+        raise ConfigurationError(
+            f"SCIM_GATEWAY_DATABASE_POOLER must be {' or '.join(POOLERS)}, "
+            f"not {app.config['DATABASE_POOLER']!r}"
+        )
     if app.config["EVENT_RETENTION_DAYS"] < 1:
         raise ConfigurationError("SCIM_GATEWAY_EVENT_RETENTION_DAYS must be at least 1 day")
     if app.config["SCIM_TOKEN_LIFETIME_DAYS"] < 1:

@@ -3,27 +3,36 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from flask import Flask, current_app
 from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from seat_core import events, make_engine, make_read_sessionmaker, make_sessionmaker
-from seat_core.db import READ_ONLY
+from seat_core.db import READ_ONLY, make_durable_sessionmaker
+
+T = TypeVar("T")
+# A UNIQUE index refusing a duplicate: PostgreSQL's SQLSTATE, SQLite's extended code name.
+UNIQUE_VIOLATIONS = frozenset({"23505", "SQLITE_CONSTRAINT_UNIQUE"})
 
 
 class Database:
     """The engine and session factory of one app, created on first use after fork."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pooler: str = "direct", pool_timeout: float = 30) -> None:
         self.url = url
+        self.pooler = pooler
+        self.pool_timeout = pool_timeout
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
         self._read_sessions: sessionmaker[Session] | None = None
+        self._durable_sessions: sessionmaker[Session] | None = None
         self._read_engine: Engine | None = None
         self._pid: int | None = None
 
@@ -34,9 +43,10 @@ class Database:
             parsed = make_url(self.url)
             if parsed.get_backend_name() == "sqlite" and parsed.database:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            self._engine = make_engine(self.url)
+            self._engine = make_engine(self.url, pooler=self.pooler, pool_timeout=self.pool_timeout)
             self._sessions = make_sessionmaker(self._engine)
             self._read_sessions = make_read_sessionmaker(self._engine)
+            self._durable_sessions = make_durable_sessionmaker(self._engine)
             self._read_engine = self._engine.execution_options(**{READ_ONLY: True})
             self._pid = os.getpid()
         return self._engine
@@ -54,6 +64,12 @@ class Database:
         return self._read_sessions
 
     @property
+    def durable_sessions(self) -> sessionmaker[Session]:
+        _ = self.engine  # creates the session factory with it
+        assert self._durable_sessions is not None
+        return self._durable_sessions
+
+    @property
     def read_engine(self) -> Engine:
         _ = self.engine  # creates the read-only engine with it
         assert self._read_engine is not None
@@ -67,7 +83,11 @@ class Database:
 
 def init_app(app: Flask) -> None:
     """Attach the database to the app."""
-    app.extensions["db"] = Database(app.config["DATABASE_URL"])
+    app.extensions["db"] = Database(
+        app.config["DATABASE_URL"],
+        app.config["DATABASE_POOLER"],
+        app.config["DATABASE_POOL_TIMEOUT"],
+    )
     # Each request starts as the system; its blueprint names who acts once it knows.
     # A worker thread serves request after request: no actor may outlive its request.
     app.before_request(_system_acts)
@@ -85,13 +105,34 @@ def database() -> Database:
 
 
 @contextmanager
-def transaction() -> Iterator[Session]:
+def transaction(*, durable: bool = False) -> Iterator[Session]:
     """Run one transaction: commit if the block ends normally, roll back on any exception.
 
     Views raise for every error response, so a refused request leaves nothing behind.
+    durable is for a transaction that moves money (seat_core.db.make_durable_sessionmaker).
     """
-    with database().sessions.begin() as session:
+    factory = database().durable_sessions if durable else database().sessions
+    with factory.begin() as session:
         yield session
+
+
+def retried_on_duplicate(work: Callable[[], T], *, attempts: int = 3) -> T:
+    """Run work, which opens its own transaction, again when a UNIQUE index refused its row.
+
+    Two first sign-ins of one person at once both find no member and both insert one; on
+    PostgreSQL (READ COMMITTED) the second INSERT waits for the first to commit and then
+    fails. Run again, the loser finds the member the winner committed. SQLite serializes
+    writers (BEGIN IMMEDIATE), so there it never happens.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except IntegrityError as error:
+            cause = error.orig
+            code = getattr(cause, "sqlstate", None) or getattr(cause, "sqlite_errorname", None)
+            if code not in UNIQUE_VIOLATIONS or attempt == attempts:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @contextmanager

@@ -8,6 +8,7 @@ import sqlite3
 from flask import Flask, Response, jsonify
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from . import metrics
 from .db import database
@@ -35,7 +36,15 @@ def init_app(app: Flask) -> None:
         if reason is not None:
             log.warning("database not writable: %s", reason)
             return database_unavailable(reason)
-        return jsonify(status="ready")
+        # How the gateway reaches the database: "direct", or "transaction" (a pooler).
+        return jsonify(status="ready", pooler=database().pooler)
+
+    @app.errorhandler(PoolTimeout)
+    def pool_exhausted(error: PoolTimeout) -> tuple[Response, int, dict[str, str]]:
+        # Every connection of this worker's pool stayed busy for pool_timeout (30 s).
+        log.error("database pool exhausted: %s", error)
+        metrics.pool_exhausted()
+        return database_unavailable("Every database connection is busy; retry later.")
 
     @app.errorhandler(OperationalError)
     def operational_error(error: OperationalError) -> tuple[Response, int, dict[str, str]]:

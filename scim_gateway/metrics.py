@@ -82,6 +82,13 @@ DATABASE_ERRORS = Counter(
     registry=LOCAL,
 )
 
+POOL_EXHAUSTED = Counter(
+    "scim_gateway_database_pool_exhausted",
+    "Requests that found every connection of their worker's pool busy for pool_timeout, "
+    "answered 503.",
+    registry=LOCAL,
+)
+
 _children: dict[tuple[str, str, str], Any] = {}
 
 
@@ -161,6 +168,11 @@ def database_error(error: BaseException, status: int) -> None:
     DATABASE_ERRORS.labels(type(error).__name__, str(status)).inc()
 
 
+def pool_exhausted() -> None:
+    """Count a request that waited in vain for a connection of the worker's pool."""
+    POOL_EXHAUSTED.inc()
+
+
 def scrape() -> Response:
     """Serve every metric in Prometheus's text format, behind the bearer token if one is set."""
     expected = current_app.config.get("METRICS_TOKEN")
@@ -200,7 +212,20 @@ class Scrape:
             yield from workers.collect()
         else:
             yield from LOCAL.collect()
+        yield pooler_metric(str(current_app.config["DATABASE_POOLER"]))
         yield from database_metrics(now())
+
+
+def pooler_metric(pooler: str) -> Metric:
+    """Name how the gateway reaches the database, as an info-style gauge of value 1."""
+    info = GaugeMetricFamily(
+        "scim_gateway_database_pooler",
+        'How the gateway reaches the database: "direct", or "transaction" through a '
+        "transaction-mode pooler (SCIM_GATEWAY_DATABASE_POOLER).",
+        labels=["pooler"],
+    )
+    info.add_metric([pooler], 1)
+    return info
 
 
 def database_metrics(at: datetime) -> list[Metric]:

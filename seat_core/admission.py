@@ -272,10 +272,13 @@ def _by_email(
             .order_by(Member.created_at, Member.id)
         )
     )
+    # A member linked to this very subject is this person: under READ COMMITTED it shows up
+    # here, and not by subject a statement earlier, when a concurrent first sign-in of the
+    # same person committed in between.
     free = [
         member
         for member in candidates
-        if member.sso_subject is None or member.sso_issuer != identity.issuer
+        if member.sso_subject in (None, identity.subject) or member.sso_issuer != identity.issuer
     ]
     if candidates and not free:
         raise _refusal(

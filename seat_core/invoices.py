@@ -11,6 +11,7 @@ from fractions import Fraction
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .db import moved_money
 from .errors import SeatError
 from .models import Contract, Invoice, InvoiceLine, Organization
 from .terms import round_half_up
@@ -108,6 +109,7 @@ def issue_invoice(
     )
     invoice.lines.append(line)
     session.add(invoice)
+    moved_money(session)
     session.flush()
     # Numbers follow the row id: unique without a counter to race on, and global to the
     # gateway rather than per organization (docs/invoices.md).
@@ -142,6 +144,7 @@ def mark_invoice_paid(session: Session, organization_id: int, number: str, *, on
             f"it cannot have been paid on {on.isoformat()}"
         )
     invoice.paid_on = on
+    moved_money(session)
     session.flush()
     return invoice
 
@@ -153,6 +156,7 @@ def mark_invoice_due(session: Session, organization_id: int, number: str) -> Inv
     """
     invoice = get_invoice(session, organization_id, number)
     invoice.paid_on = None
+    moved_money(session)
     session.flush()
     return invoice
 

@@ -16,7 +16,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from scim_gateway import create_app
 from seat_core import make_engine, make_sessionmaker
 
-from .databases import fresh_sqlite, migrated_sqlite_template, postgres_database, truncate_all
+from .databases import (
+    POSTGRES_ADMIN_URL,
+    fresh_sqlite,
+    mark_pooled,
+    migrated_sqlite_template,
+    pooler_of,
+    postgres_database,
+    truncate_all,
+)
+from .support.pgbouncer import start_pgbouncer, through
 
 TEST_CONFIG: dict[str, Any] = {
     "TESTING": True,
@@ -58,17 +67,51 @@ def postgres_url(postgres_url_session: str) -> str:
     return postgres_url_session
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="session")
+def pgbouncer_url_session(postgres_url_session: str) -> Iterator[str]:
+    """The run's PostgreSQL database through a PgBouncer in transaction mode of its own."""
+    with start_pgbouncer(POSTGRES_ADMIN_URL) as port:
+        url = through(postgres_url_session, port)
+        mark_pooled(url)
+        yield url
+
+
+@pytest.fixture
+def pgbouncer_url(postgres_url_session: str, pgbouncer_url_session: str) -> str:
+    """The run's PostgreSQL database through PgBouncer, emptied (directly) for this test."""
+    truncate_all(postgres_url_session)
+    return pgbouncer_url_session
+
+
+FIXTURE_OF = {"sqlite": "sqlite_url", "postgresql": "postgres_url", "pgbouncer": "pgbouncer_url"}
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+# The write paths run through a transaction-mode pooler as well (tests/support/pooled.py).
+POOLED_DATABASES = [
+    *DATABASES,
+    pytest.param("pgbouncer", marks=[pytest.mark.postgres, pytest.mark.pgbouncer]),
+]
+
+
+def database_url_of(request: pytest.FixtureRequest) -> str:
+    """Return the URL of the database that request's parameter names."""
+    url: str = request.getfixturevalue(FIXTURE_OF[request.param])
+    return url
+
+
+@pytest.fixture(params=DATABASES)
 def database_url(request: pytest.FixtureRequest) -> str:
     """A fresh migrated database: each test using it runs once on SQLite, once on PostgreSQL."""
-    name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
-    url: str = request.getfixturevalue(name)
-    return url
+    return database_url_of(request)
+
+
+def app_config(database_url: str) -> dict[str, Any]:
+    """Return the test configuration of an app on database_url, through its pooler if any."""
+    return {**TEST_CONFIG, "DATABASE_URL": database_url, "DATABASE_POOLER": pooler_of(database_url)}
 
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, pooler=pooler_of(database_url))
     yield engine
     engine.dispose()
 
@@ -81,7 +124,7 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 @pytest.fixture
 def app(database_url: str) -> Iterator[Flask]:
     """The app on a fresh database (SQLite and PostgreSQL)."""
-    app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url})
+    app = create_app(app_config(database_url))
     yield app
     app.extensions["db"].dispose()
 

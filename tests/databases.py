@@ -8,10 +8,11 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from scim_gateway.migrate import upgrade
 from seat_core import make_engine
@@ -21,6 +22,26 @@ from seat_core.models import Base
 POSTGRES_ADMIN_URL = os.environ.get(
     "SCIM_GATEWAY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
 )
+
+
+# The URLs of this run that go through a transaction-mode PgBouncer, in the environment so
+# that processes the tests spawn (races, gunicorn) know them too.
+POOLED_URLS = "SCIM_GATEWAY_TEST_POOLED_URLS"
+
+
+def mark_pooled(url: str) -> None:
+    """Record that url reaches PostgreSQL through a transaction-mode pooler."""
+    os.environ[POOLED_URLS] = " ".join(sorted({*os.environ.get(POOLED_URLS, "").split(), url}))
+
+
+def pooler_of(url: str) -> str:
+    """Return the DATABASE_POOLER setting the gateway takes for url."""
+    return "transaction" if url in os.environ.get(POOLED_URLS, "").split() else "direct"
+
+
+def engine_for(url: str, **options: Any) -> Engine:
+    """Create an engine for a test database, through its pooler as the gateway would."""
+    return make_engine(url, pooler=pooler_of(url), **options)
 
 
 def sqlalchemy_url(libpq_url: str) -> str:

@@ -226,7 +226,7 @@ def _purchase_refused(error: Exception, status: int) -> Any:
 def buy_seats(org: str) -> Any:
     """Buy the reviewed seats and show the invoice."""
     seats, token, quoted_on = _purchase_form()
-    with transaction() as session:
+    with transaction(durable=True) as session:
         purchase = purchases.buy(
             session,
             g.organization,

@@ -56,11 +56,15 @@ def admit(org: str, request_id: int) -> Any:
     at = now()
     # A refusal leaves the transaction and is answered by admin.refused.
     with transaction() as session:
+        # Locked: of two owners (or a double click) admitting it at once, the second waits
+        # here and then finds it admitted, instead of admitting it a second time.
         row = session.scalars(
-            select(SeatRequest).where(
+            select(SeatRequest)
+            .where(
                 SeatRequest.id == request_id,
                 SeatRequest.organization_id == g.organization.id,
             )
+            .with_for_update()
         ).first()
         if row is None or row.status != "pending":
             flash("That request is no longer pending.", "info")
@@ -100,11 +104,13 @@ def dismiss(org: str, request_id: int) -> Any:
     at = now()
     with transaction() as session:
         row = session.scalars(
-            select(SeatRequest).where(
+            select(SeatRequest)
+            .where(
                 SeatRequest.id == request_id,
                 SeatRequest.organization_id == g.organization.id,
                 SeatRequest.status == "pending",
             )
+            .with_for_update()
         ).first()
         if row is not None:
             dismiss_request(session, row, at=at)

@@ -58,7 +58,7 @@ def mark_paid(org: str, number: str) -> Any:
     only_params()
     body = json_object('{"on": "2025-03-01"}', required=(), optional=("on",))
     on = field(body, "on", str)
-    with transaction() as session:
+    with transaction(durable=True) as session:
         organization = get_organization(session, org)
         try:
             day = (
@@ -79,6 +79,6 @@ def mark_paid(org: str, number: str) -> Any:
 def mark_due(org: str, number: str) -> Any:
     """Make an invoice due again: a payment was recorded by mistake."""
     only_params()
-    with transaction() as session:
+    with transaction(durable=True) as session:
         organization = get_organization(session, org)
         return jsonify(payment_json(reopen_invoice(session, organization, number, at=now())))

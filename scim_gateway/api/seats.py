@@ -102,7 +102,7 @@ def quote_seats(org: str) -> Any:
 def buy_seats(org: str) -> Any:
     """Buy seats and return the invoice; the Idempotency-Key makes retries buy once."""
     only_params()
-    with transaction() as session:
+    with transaction(durable=True) as session:
         organization, token = authenticate(session, org)
         require_owner(session, token, primary=True)
         key = idempotency_key()

@@ -10,7 +10,7 @@ from seat_core import Identity, Policy, admit
 from seat_core.models import Member, SsoConfig
 
 from ..clock import now
-from ..db import transaction
+from ..db import retried_on_duplicate, transaction
 from ..jsonbody import request_json
 from . import bp
 from .auth import authenticate, fail
@@ -28,18 +28,22 @@ def sign_in(org: str) -> Any:
     SSO configuration, when it has one, decides JIT and the email domains.
     """
     at = now()
-    # A refusal leaves the transaction and is answered by api.errors, which remembers it.
-    with transaction() as session:
-        organization, _ = authenticate(session, org)
-        identity = _identity()
-        policy = Policy.of(session.get(SsoConfig, organization.id))
-        admission = admit(session, organization, identity, policy, at=at)
-        body = {
-            "member": member_json(admission.member),
-            "seat": {"held": True, "taken_now": admission.seat_taken},
-            "created": admission.created,
-        }
-    return jsonify(body), 200
+
+    def let_in() -> dict[str, Any]:
+        # A refusal leaves the transaction and is answered by api.errors, which remembers it.
+        with transaction() as session:
+            organization, _ = authenticate(session, org)
+            identity = _identity()
+            policy = Policy.of(session.get(SsoConfig, organization.id))
+            admission = admit(session, organization, identity, policy, at=at)
+            return {
+                "member": member_json(admission.member),
+                "seat": {"held": True, "taken_now": admission.seat_taken},
+                "created": admission.created,
+            }
+
+    # The same person signing in twice at once: one creates the member, the other finds it.
+    return jsonify(retried_on_duplicate(let_in)), 200
 
 
 def _identity() -> Identity:

@@ -37,11 +37,11 @@ class Context:
             self._app.extensions["db"].dispose()
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """Run the block in one transaction inside the app's context."""
+    def transaction(self, *, durable: bool = False) -> Iterator[Session]:
+        """Run the block in one transaction inside the app's context (durable: see db)."""
         from ..db import transaction
 
-        with self.app.app_context(), transaction() as session:
+        with self.app.app_context(), transaction(durable=durable) as session:
             yield session
 
 

@@ -18,7 +18,7 @@ def db_upgrade(ctx: Context) -> None:
     """Migrate the database to the latest schema."""
     from ..migrate import upgrade
 
-    upgrade(ctx.app.config["DATABASE_URL"])
+    upgrade(ctx.app.config["DATABASE_URL"], pooler=ctx.app.config["DATABASE_POOLER"])
     click.echo("Database is up to date.")
 
 

@@ -104,7 +104,7 @@ def invoices_show(ctx: Context, slug: str, number: str, as_json: bool) -> None:
 @pass_context
 def invoices_mark_paid(ctx: Context, slug: str, number: str, on: Any, as_json: bool) -> None:
     """Record that an invoice was paid."""
-    with ctx.transaction() as session:
+    with ctx.transaction(durable=True) as session:
         organization = get_organization(session, slug)
         day = on.date() if on else today_for(contract_of(session, organization.id))
         invoice = mark_invoice_paid(session, organization.id, number, on=day)
@@ -118,7 +118,7 @@ def invoices_mark_paid(ctx: Context, slug: str, number: str, on: Any, as_json: b
 @pass_context
 def invoices_mark_due(ctx: Context, slug: str, number: str, as_json: bool) -> None:
     """Clear a payment recorded by mistake: the invoice is due again."""
-    with ctx.transaction() as session:
+    with ctx.transaction(durable=True) as session:
         organization = get_organization(session, slug)
         emit(invoice_details(mark_invoice_due(session, organization.id, number)), as_json)
 

@@ -96,7 +96,7 @@ def seats_buy(
     ctx: Context, slug: str, count: int, on: Any, idempotency_key: str | None, as_json: bool
 ) -> None:
     """Buy seats now and issue the prorated invoice."""
-    with ctx.transaction() as session:
+    with ctx.transaction(durable=True) as session:
         organization, day = _organization_on(session, slug, on)
         purchase = purchase_and_admit(
             session,
@@ -165,7 +165,7 @@ def renew_due_command(ctx: Context, on: Any, as_json: bool) -> None:
     from datetime import UTC, datetime, time
 
     at = datetime.combine(on.date(), time(12), UTC) if on is not None else now()
-    with ctx.transaction() as session:
+    with ctx.transaction(durable=True) as session:
         invoices = renew_due(session, at=at, seller=seller(ctx.app.config))
         summaries = [invoice_summary(invoice) for invoice in invoices]
     if as_json:

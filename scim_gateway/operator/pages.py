@@ -198,7 +198,8 @@ def act(org: str, action: str) -> Any:
             "operator/confirm.html", question=question, action=action, slug=org, fields=fields
         )
     at = now()
-    with transaction() as db:
+    # Marking an invoice paid moves money: committed durably (docs/operations.md).
+    with transaction(durable=action == "mark-paid") as db:
         found = get_organization(db, org)
         if action == "issue-token":
             days_text = fields.get("days") or "365"

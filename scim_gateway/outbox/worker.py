@@ -156,7 +156,10 @@ def deliver_once(
         sender = Sender(options, resolve)
         try:
             while not stop.is_set():
-                with sessions.begin() as session:
+                # A durable commit syncs SQLite's log up to here: no mail or webhook tells of
+                # a write that a power cut could still roll back (an invoice a renewal issued
+                # inside a seat take's ordinary transaction, say).
+                with database().durable_sessions.begin() as session:
                     batch = claims.claim(session, now=now(), options=options)
                 if not batch:
                     break

@@ -12,6 +12,7 @@ from typing import Any
 from flask import abort, redirect
 
 from seat_core import (
+    Admission,
     Identity,
     admit,
     events,
@@ -23,7 +24,7 @@ from seat_core.models import Organization
 
 from ..clock import now
 from ..crypto import UnreadableSecret
-from ..db import read_only, transaction
+from ..db import read_only, retried_on_duplicate, transaction
 from ..owner_sessions import login_owner
 from . import pages, sessions
 from .clients import Provider, SignInFailed, load_provider
@@ -51,12 +52,17 @@ def let_in(provider: Provider, identity: Identity, next: str, id_token: str | No
     org = provider.slug
     at = now()
     events.act_as(events.Actor("member", None, identity.email or identity.subject))
-    # A refusal leaves the transaction and is answered by refused() below.
-    with transaction() as db:
-        organization = db.get_one(Organization, provider.organization_id)
-        admission = admit(db, organization, identity, provider.policy, at=at)
-        member_id = admission.member.id
-        sessions.start_member(db, provider, member_id, id_token)
+
+    def admitted() -> tuple[Admission, int]:
+        # A refusal leaves the transaction and is answered by the blueprint's handler.
+        with transaction() as db:
+            organization = db.get_one(Organization, provider.organization_id)
+            admission = admit(db, organization, identity, provider.policy, at=at)
+            sessions.start_member(db, provider, admission.member.id, id_token)
+            return admission, admission.member.id
+
+    # Two tabs finishing a first sign-in at once: one creates the member, the other finds it.
+    admission, member_id = retried_on_duplicate(admitted)
     log.info(
         "member %s signed in%s%s",
         member_id,

@@ -10,7 +10,7 @@ from ..conftest import TEST_CONFIG
 
 def test_reports_health_and_readiness(client):
     assert client.get("/healthz").json == {"status": "ok"}
-    assert client.get("/readyz").json == {"status": "ready"}
+    assert client.get("/readyz").json == {"status": "ready", "pooler": "direct"}
 
 
 def test_is_not_ready_while_the_database_is_unreachable(tmp_path):

@@ -47,7 +47,7 @@ def test_readiness_returns_once_the_same_database_is_writable_again(
     restored = app.test_client().get("/readyz")
 
     assert (refused.status_code, restored.status_code) == (503, 200)
-    assert restored.json == {"status": "ready"}
+    assert restored.json == {"status": "ready", "pooler": "direct"}
 
 
 def test_the_readiness_probe_leaves_nothing_behind(app: Flask) -> None:

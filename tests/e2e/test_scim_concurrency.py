@@ -14,10 +14,18 @@ import requests
 from sqlalchemy import func, select
 
 from scim_gateway.tokens import issue_token
-from seat_core import get_organization, make_engine, make_sessionmaker, usage
+from seat_core import get_organization, make_sessionmaker, usage
 from seat_core.models import Member, SeatRequest
-from tests.databases import fresh_sqlite, postgres_database
+from tests.databases import (
+    POSTGRES_ADMIN_URL,
+    engine_for,
+    fresh_sqlite,
+    mark_pooled,
+    pooler_of,
+    postgres_database,
+)
 from tests.factories import gen_organization
+from tests.support.pgbouncer import start_pgbouncer, through
 from tests.support.servers import PATIENT_STARTUP, start_gunicorn
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -33,7 +41,7 @@ pytestmark = pytest.mark.xdist_group("scim-concurrency")
 def seed(url: str, *, seats: int, slug: str = "acme") -> str:
     """Create an organization whose term covers today on the database; return a SCIM token."""
     at = datetime.now(UTC)
-    engine = make_engine(url)
+    engine = engine_for(url)
     with make_sessionmaker(engine).begin() as session:
         organization = gen_organization(
             session, slug=slug, seats=seats, start=date.today() - timedelta(days=30), at=at
@@ -47,6 +55,7 @@ def environment(url: str) -> dict[str, str]:
     """Return the environment gunicorn runs the gateway with."""
     return {
         "SCIM_GATEWAY_DATABASE_URL": url,
+        "SCIM_GATEWAY_DATABASE_POOLER": pooler_of(url),
         "SCIM_GATEWAY_SECRET_KEY": "scim-e2e-secret-key",
         "SCIM_GATEWAY_ENCRYPTION_KEY": KEY,
     }
@@ -66,7 +75,7 @@ def gateways(url: str, *, instances: int = 1, workers: int = 4) -> Iterator[list
 
 def in_use(url: str, slug: str = "acme") -> tuple[int, int, int]:
     """Return seats in use, active members and pending seat requests, read from the database."""
-    engine = make_engine(url)
+    engine = engine_for(url)
     with make_sessionmaker(engine)() as session:
         organization = get_organization(session, slug)
         current = usage(session, organization)
@@ -123,6 +132,16 @@ def postgresql_served() -> Iterator[tuple[str, str]]:
         yield url, base
 
 
+@pytest.fixture(scope="module")
+def pgbouncer_served() -> Iterator[tuple[str, str]]:
+    """Run the gateway on a PostgreSQL database of its own, through PgBouncer."""
+    with postgres_database() as direct, start_pgbouncer(POSTGRES_ADMIN_URL) as port:
+        url = through(direct, port)
+        mark_pooled(url)
+        with gateways(url) as (base,):
+            yield url, base
+
+
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
@@ -144,12 +163,16 @@ def test_sixty_concurrent_creates_get_exactly_the_ten_free_seats(
     assert in_use(url, "creates") == (10, 10, 50)
 
 
-# Several instances share PostgreSQL; SQLite is the database of one host.
+# Several instances share PostgreSQL, straight or through a transaction-mode PgBouncer;
+# SQLite is the database of one host.
 @pytest.mark.postgres
+@pytest.mark.parametrize(
+    "route", ["postgresql", pytest.param("pgbouncer", marks=pytest.mark.pgbouncer)]
+)
 def test_two_instances_on_one_postgresql_share_the_ten_free_seats(
-    postgresql_served: tuple[str, str],
+    route: str, request: pytest.FixtureRequest
 ) -> None:
-    url, base = postgresql_served
+    url, base = request.getfixturevalue(f"{route}_served")
     token = seed(url, seats=10, slug="instances")
 
     with gateways(url, workers=2) as (other,):

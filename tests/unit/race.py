@@ -10,13 +10,13 @@ from typing import Any
 from seat_core import (
     NoSeatAvailable,
     identity_key,
-    make_engine,
     make_sessionmaker,
     renew_due,
     take_seat,
 )
 from seat_core.licensing import add_to_group
 from seat_core.models import Member, ScimGroup
+from tests.databases import engine_for
 
 AT = datetime(2025, 3, 1, 12, tzinfo=UTC)
 
@@ -26,9 +26,9 @@ def race_for_seats(
 ) -> dict[str, int]:
     """Create and activate one member per thread, all at once; count outcomes."""
     engine = (
-        make_engine(url, pool_size=threads, max_overflow=0)
+        engine_for(url, pool_size=threads, max_overflow=0)
         if url.startswith("postgresql")
-        else make_engine(url)
+        else engine_for(url)
     )
     sessions = make_sessionmaker(engine)
     outcomes = {"taken": 0, "refused": 0}
@@ -96,7 +96,7 @@ def _report(results: Any, target: Any, arguments: tuple[Any, ...]) -> None:
 
 def race_to_renew(url: str, at: datetime, barrier: Any) -> int:
     """Renew due contracts once the other racers are ready; return the invoices issued."""
-    engine = make_engine(url)
+    engine = engine_for(url)
     sessions = make_sessionmaker(engine)
     barrier.wait()
     with sessions.begin() as session:
@@ -108,9 +108,9 @@ def race_to_renew(url: str, at: datetime, barrier: Any) -> int:
 def race_to_join(url: str, group_id: str, member_ids: list[str], barrier: Any) -> dict[str, int]:
     """Add each member to the licensed group from a thread of its own, all at once."""
     engine = (
-        make_engine(url, pool_size=len(member_ids), max_overflow=0)
+        engine_for(url, pool_size=len(member_ids), max_overflow=0)
         if url.startswith("postgresql")
-        else make_engine(url)
+        else engine_for(url)
     )
     sessions = make_sessionmaker(engine)
     outcomes = {"taken": 0, "queued": 0}

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from seat_core import set_group_members, set_policy
 from seat_core.models import Contract, GroupMembership, Invoice, Member, Seat, SeatRequest
+from tests.support.pooled import pooled_database_url  # noqa: F401 (through PgBouncer too)
 
 from ..factories import AT, gen_group, gen_member, gen_organization
 from .race import race_for_seats, race_to_join, race_to_renew, run_in_processes

@@ -11,6 +11,7 @@ from flask import Flask
 from scim_gateway.db import transaction
 from scim_gateway.tokens import issue_token
 from tests.factories import gen_organization, gen_owner
+from tests.support.pooled import pooled_database_url  # noqa: F401 (through PgBouncer too)
 
 
 def create_org(app: Flask, slug: str = "acme", seats: int = 10) -> dict[str, str]:

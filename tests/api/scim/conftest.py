@@ -15,6 +15,7 @@ from werkzeug.test import TestResponse
 from scim_gateway.db import transaction
 from scim_gateway.tokens import issue_token
 from tests.factories import gen_organization
+from tests.support.pooled import pooled_database_url  # noqa: F401 (through PgBouncer too)
 
 BASE = "/scim/v2"
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from scim_gateway.cli import cli
 from tests.conftest import TEST_CONFIG
+from tests.databases import pooler_of
 
 Run = Callable[..., tuple[int, str]]
 
@@ -16,6 +17,7 @@ Run = Callable[..., tuple[int, str]]
 def acme_cli(database_url: str, public_url: str, monkeypatch: pytest.MonkeyPatch) -> Run:
     """Create acme through the command line; return a runner of further commands."""
     monkeypatch.setenv("SCIM_GATEWAY_DATABASE_URL", database_url)
+    monkeypatch.setenv("SCIM_GATEWAY_DATABASE_POOLER", pooler_of(database_url))
     monkeypatch.setenv("SCIM_GATEWAY_SECRET_KEY", TEST_CONFIG["SECRET_KEY"])
     monkeypatch.setenv("SCIM_GATEWAY_ENCRYPTION_KEY", TEST_CONFIG["ENCRYPTION_KEY"])
     monkeypatch.setenv("SCIM_GATEWAY_PUBLIC_URL", public_url)

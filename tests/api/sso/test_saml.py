@@ -24,7 +24,7 @@ from seat_core.models import Event, Organization, Outbox, SignInFlow, SsoConfig
 from seat_core.web_sessions import hash_key
 from tests.api.admin.conftest import CHEAP_HASH, PRIMARY, sign_in
 from tests.api.sso.cli import Run, acme_cli
-from tests.conftest import TEST_CONFIG
+from tests.conftest import app_config
 from tests.factories import gen_owner
 from tests.support.saml_idp import SamlIdp, start_saml_idp
 
@@ -56,7 +56,7 @@ def app_of(database_url: str) -> Iterator[Callable[[], Flask]]:
     apps: list[Flask] = []
 
     def make() -> Flask:
-        apps.append(create_app({**TEST_CONFIG, "DATABASE_URL": database_url, "PUBLIC_URL": PUBLIC}))
+        apps.append(create_app({**app_config(database_url), "PUBLIC_URL": PUBLIC}))
         return apps[-1]
 
     yield make

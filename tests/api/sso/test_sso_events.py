@@ -7,9 +7,10 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from scim_gateway.cli import cli
-from seat_core import make_engine, make_sessionmaker
+from seat_core import make_sessionmaker
 from seat_core.models import Event
 from tests.conftest import TEST_CONFIG
+from tests.databases import engine_for
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def test_setting_sso_logs_the_settings_and_never_the_client_secret(run, database
     )
     run("sso", "set", "--org", "acme", "--no-jit")
 
-    engine = make_engine(database_url)
+    engine = engine_for(database_url)
     with make_sessionmaker(engine)() as session:
         events = session.scalars(
             select(Event).where(Event.type == "sso.configured").order_by(Event.id)
