@@ -9,8 +9,9 @@ from seat_core.models import new_id
 
 from ..crypto import decrypt
 from ..outbox.claims import Claim
+from ..outbox.content import Content
 from ..outbox.mail import Mailer, compose
-from ..outbox.messages import Content, render_email
+from ..outbox.messages import render_email
 from ..outbox.options import Options
 from .people import LINK_DAYS
 

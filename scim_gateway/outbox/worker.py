@@ -34,7 +34,7 @@ from ..db import database
 from ..operator import mail as link_mail
 from . import claims, failures, mail, messages, webhooks
 from .claims import Claim
-from .messages import Content
+from .content import Content
 from .options import Options
 
 log = logging.getLogger("scim_gateway.outbox")
