@@ -41,4 +41,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _register_operator_views() -> None:
     """Import the operators' views, which register themselves on their blueprints."""
     from .api import operator_invoices, operator_openapi, operator_orgs, operator_parts  # noqa: F401
+    from .api import operator_saml as _saml  # noqa: F401
     from .operator import pages  # noqa: F401

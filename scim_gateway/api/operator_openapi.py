@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import current_app, jsonify
 
+from seat_core.text import REFUSED_CONTROLS
+
 from .openapi_parts import (
     INPUT_ERRORS,
     ORG,
@@ -28,6 +30,8 @@ BAD_BODY = problem("A field is missing, of the wrong type or out of range.")
 UNKNOWN = problem("Malformed input, unknown fields or parameters.")
 NUMBER = {"name": "number", "in": "path", "required": True, "schema": TEXT}
 NO_CONTENT = {"description": "Done."}
+# A filter the console's search box may send empty: empty is no filter.
+MAYBE_TEXT = {"type": "string", "pattern": f"^[^{REFUSED_CONTROLS}]*$"}
 
 
 def _id(name: str) -> dict[str, Any]:
@@ -60,10 +64,15 @@ def document(max_seats: int) -> dict[str, Any]:
             "name": "after",
             "in": "query",
             "description": "The last slug of the previous page.",
-            "schema": TEXT,
+            "schema": MAYBE_TEXT,
         },
         {"name": "status", "in": "query", "schema": {"enum": ["active", "expired"]}},
-        {"name": "q", "in": "query", "description": "Text in the slug or name.", "schema": TEXT},
+        {
+            "name": "q",
+            "in": "query",
+            "description": "Text in the slug or name.",
+            "schema": MAYBE_TEXT,
+        },
     ]
     org_path = "/orgs/{org}"
     paths: dict[str, Any] = {
@@ -152,6 +161,23 @@ def document(max_seats: int) -> dict[str, Any]:
                 {"200": json_response("Them now.", ref("Sso")), "400": UNKNOWN, "422": BAD_BODY},
                 parameters=[ORG],
                 requestBody=_body(ref("SsoChange")),
+            ),
+        },
+        f"{org_path}/sso/saml": {
+            "put": _op(
+                "setSaml",
+                "Set SAML 2.0 sign-in from the IdP's metadata, inline or fetched from its URL.",
+                {
+                    "200": json_response("Them now.", ref("Sso")),
+                    "400": UNKNOWN,
+                    "422": problem(
+                        "A field is invalid, or the metadata cannot be used or fetched."
+                    ),
+                },
+                description="A metadata URL is fetched only from a public address or a "
+                "network in SCIM_GATEWAY_WEBHOOK_ALLOWED_NETWORKS, as webhooks are sent.",
+                parameters=[ORG],
+                requestBody=_body(ref("SsoSamlChange")),
             ),
         },
         f"{org_path}/owners": {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Response, current_app, jsonify
 from sqlalchemy import select
@@ -21,6 +20,7 @@ from ..db import read_only, transaction
 from ..operator.invites import invite
 from ..scim.auth import token_cache
 from ..sso.clients import redirect_uri
+from ..sso.saml_setup import describe_saml
 from ..tokens import issue_token, revoke_token
 from .auth import fail, only_params
 from .operator import InvalidSso, TokenNotFound, bp, field, json_object
@@ -28,7 +28,13 @@ from .operator import InvalidSso, TokenNotFound, bp, field, json_object
 MAX_TOKEN_DAYS = 730
 DEFAULT_TOKEN_DAYS = 365
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+# An https URL (http only on loopback) without query or fragment: a host name, a port and
+# the path characters of RFC 3986. The OpenAPI document states the same pattern.
+URL = re.compile(
+    r"(https://[A-Za-z0-9.-]+|http://(127\.0\.0\.1|localhost|\[::1\]))(:[0-9]{1,5})?"
+    r"(/[A-Za-z0-9._~!$&'()*+,;=:@%-]*)*"
+)
+MAX_URL = 512
 
 
 def token_json(row: ApiToken) -> dict[str, Any]:
@@ -109,7 +115,7 @@ def revoke_scim_token(org: str, token_id: int) -> Any:
 
 
 def sso_json(config: SsoConfig | None, slug: str) -> dict[str, Any]:
-    """Return the SSO settings: never the client secret, only whether one is set."""
+    """Return the SSO settings: never a secret, only whether the client secret is set."""
     base = current_app.config["PUBLIC_URL"].rstrip("/")
     if config is None:
         return {"organization": slug, "protocol": None}
@@ -124,7 +130,7 @@ def sso_json(config: SsoConfig | None, slug: str) -> dict[str, Any]:
         "updated_at": config.updated_at.isoformat(),
     }
     if config.protocol == "saml":
-        return {**common, "idp_metadata_url": config.saml_metadata_url}
+        return {**describe_saml(config, slug, base), **common}
     return {
         **common,
         "client_id": config.client_id,
@@ -135,11 +141,20 @@ def sso_json(config: SsoConfig | None, slug: str) -> dict[str, Any]:
 
 def checked_url(value: str, name: str) -> str:
     """Return an https URL (http only on loopback) without a trailing slash."""
-    parts = urlsplit(value.strip())
-    secure = parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK)
-    if not secure or not parts.netloc or parts.query or parts.fragment or len(value) > 512:
+    if len(value) > MAX_URL or not URL.fullmatch(value.strip()):
         raise InvalidSso(f'"{name}" must be an https URL without query or fragment.')
     return value.strip().rstrip("/")
+
+
+def checked_domains(body: dict[str, Any]) -> str:
+    """Return the body's "domains" (default none: any) as stored: lower-cased, sorted."""
+    domains = body.get("domains", [])
+    if not isinstance(domains, list) or not all(isinstance(each, str) for each in domains):
+        fail(422, "Unprocessable Content", '"domains" must be a list of email domains.')
+    wrong = [each for each in domains if not DOMAIN.match(each.strip().lower())]
+    if wrong:
+        raise InvalidSso(f"Not email domains: {', '.join(wrong)[:200]}")
+    return ",".join(sorted(parse_domains(",".join(domains))))
 
 
 @bp.get("/orgs/<org>/sso")
@@ -166,12 +181,7 @@ def set_sso(org: str) -> Any:
     client_id = field(body, "client_id", str).strip()
     secret = field(body, "client_secret", str)
     jit = field(body, "jit", bool, default=True)
-    domains = body.get("domains", [])
-    if not isinstance(domains, list) or not all(isinstance(each, str) for each in domains):
-        fail(422, "Unprocessable Content", '"domains" must be a list of email domains.')
-    wrong = [each for each in domains if not DOMAIN.match(each.strip().lower())]
-    if wrong:
-        raise InvalidSso(f"Not email domains: {', '.join(wrong)[:200]}")
+    domains = checked_domains(body)
     if not client_id or len(client_id) > 256:
         raise InvalidSso('"client_id" must be 1 to 256 characters.')
     at = now()
@@ -191,7 +201,7 @@ def set_sso(org: str) -> Any:
             product_url,
             jit,
         )
-        config.allowed_domains = ",".join(sorted(parse_domains(",".join(domains))))
+        config.allowed_domains = domains
         if secret:
             config.client_secret_encrypted = encrypt(secret)
         # The app re-registers its OpenID client when this changes.

@@ -9,15 +9,20 @@ from seat_core.text import REFUSED_CONTROLS
 
 from .openapi_parts import COUNT, DATE, DATETIME, NULLABLE_TEXT, _object, ref
 from .operator_orgs import MAX_SEATS
-from .operator_parts import MAX_TOKEN_DAYS
+from .operator_parts import MAX_TOKEN_DAYS, MAX_URL, URL
+from .operator_saml import MAX_METADATA
 
 SEATS = {"type": "integer", "minimum": 1, "maximum": MAX_SEATS}
 PRICE = {"type": "string", "pattern": r"^[0-9]{1,9}(\.[0-9]{1,2})?$", "examples": ["360.00"]}
-HTTPS_URL = {
-    "type": "string",
-    "maxLength": 500,
-    "pattern": "^https://[a-z0-9]{1,30}(\\.[a-z0-9]{1,30}){0,4}(/[A-Za-z0-9._~-]{1,30}){0,5}$",
+HTTPS_URL = {"type": "string", "maxLength": MAX_URL, "pattern": f"^{URL.pattern}$"}
+DOMAINS = {
+    "type": "array",
+    "items": {
+        "type": "string",
+        "pattern": "^([a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?\\.){1,4}[a-z]{2,10}$",
+    },
 }
+NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
 # A name: 1 to 200 characters the gateway stores, not only spaces.
 NAME = {
     "type": "string",
@@ -122,11 +127,29 @@ def operator_schemas() -> dict[str, Any]:
         "Sso": {
             "type": "object",
             "required": ["organization", "protocol"],
-            "description": "Never the client secret: only client_secret_set.",
+            "description": "Never a secret: only client_secret_set. SAML settings add the "
+            "IdP's entity id, certificate expiry and what to register at the IdP.",
             "properties": {
                 "organization": {"type": "string"},
                 "protocol": {"enum": ["oidc", "saml", None]},
+                "issuer": NULLABLE_TEXT,
+                "jit": {"type": "boolean"},
+                "domains": {"type": "array", "items": {"type": "string"}},
+                "product_url": NULLABLE_TEXT,
                 "client_secret_set": {"type": "boolean"},
+                "idp_entity_id": NULLABLE_TEXT,
+                "idp_metadata_url": {
+                    **NULLABLE_TEXT,
+                    "description": "Null when the metadata was sent inline.",
+                },
+                "idp_certificate_expires": NULLABLE_DATETIME,
+                "idp_initiated": {"type": "boolean"},
+                "sign_requests": {"type": "boolean"},
+                "sp_entity_id": {"type": "string"},
+                "acs_url": {"type": "string"},
+                "single_logout_url": {"type": "string"},
+                "sp_certificate": NULLABLE_TEXT,
+                "sp_certificate_expires": NULLABLE_DATETIME,
             },
         },
         "SsoChange": {
@@ -143,13 +166,29 @@ def operator_schemas() -> dict[str, Any]:
                 },
                 "product_url": HTTPS_URL,
                 "jit": {"type": "boolean"},
-                "domains": {
-                    "type": "array",
-                    "items": {
-                        "type": "string",
-                        "pattern": "^([a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?\\.){1,4}[a-z]{2,10}$",
-                    },
+                "domains": DOMAINS,
+            },
+        },
+        "SsoSamlChange": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["product_url"],
+            "oneOf": [{"required": ["idp_metadata"]}, {"required": ["idp_metadata_url"]}],
+            "description": "Exactly one of idp_metadata and idp_metadata_url.",
+            "properties": {
+                "idp_metadata": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": MAX_METADATA,
+                    "pattern": f"^[^{REFUSED_CONTROLS}]*$",
+                    "description": "The IdP's SAML metadata XML.",
                 },
+                "idp_metadata_url": HTTPS_URL,
+                "product_url": HTTPS_URL,
+                "jit": {"type": "boolean"},
+                "domains": DOMAINS,
+                "idp_initiated": {"type": "boolean"},
+                "sign_requests": {"type": "boolean"},
             },
         },
         "Owner": _object(

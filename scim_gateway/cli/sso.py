@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,13 +12,11 @@ import click
 
 from seat_core import get_organization, parse_domains, record_sso_configured
 from seat_core.models import SsoConfig
-from seat_core.outbound import OutboundPolicy, parse_networks
 
 from ..clock import now
 from ..crypto import encrypt
 from ..sso.clients import SCOPES, redirect_uri
-from ..sso.saml import SamlProvider
-from ..sso.saml_keys import certificate_expiry, new_key_pair
+from ..sso.saml_setup import SamlIncomplete, configure_saml, describe_saml, load_metadata
 from . import Context, cli, pass_context
 
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -166,24 +163,20 @@ def sso_set(ctx: Context, slug: str, as_json: bool, **options: Any) -> None:
 def sso_set_saml(ctx: Context, slug: str, as_json: bool, **options: Any) -> None:
     """Make the organization sign in over SAML 2.0; options left out keep their value."""
     # pysaml2 loads its XML schemas at import: only this command needs them.
-    from ..sso.idp_metadata import BadMetadata, fetch_metadata, read_metadata
+    from ..sso.idp_metadata import BadMetadata
 
     file, url = options["idp_metadata_file"], options["idp_metadata_url"]
     if file is not None and url is not None:
         raise click.UsageError("give --idp-metadata-file or --idp-metadata-url, not both")
-    if url is not None:
-        url = checked_url(url, "--idp-metadata-url")
-        policy = OutboundPolicy(parse_networks(ctx.app.config["WEBHOOK_ALLOWED_NETWORKS"]))
+    metadata = None
+    if url is not None or file is not None:
+        url = url and checked_url(url, "--idp-metadata-url")
         try:
-            xml = fetch_metadata(url, policy)
-        except BadMetadata as error:
-            raise click.BadParameter(str(error), param_hint="--idp-metadata-url") from None
-    else:
-        xml = file.read() if file is not None else None
-    idp = None
-    if xml is not None:
-        try:
-            idp = read_metadata(xml)
+            metadata = load_metadata(
+                xml=file.read() if file is not None else None,
+                url=url,
+                networks=ctx.app.config["WEBHOOK_ALLOWED_NETWORKS"],
+            )
         except BadMetadata as error:
             hint = "--idp-metadata-url" if url else "--idp-metadata-file"
             raise click.BadParameter(str(error), param_hint=hint) from None
@@ -192,46 +185,28 @@ def sso_set_saml(ctx: Context, slug: str, as_json: bool, **options: Any) -> None
     domains = checked_domains(domains) if domains is not None else None
     with ctx.transaction() as session:
         organization = get_organization(session, slug)
-        config = session.get(SsoConfig, organization.id)
-        if config is None or config.protocol != "saml":
-            missing = [
-                name
-                for name, value in (("--idp-metadata-file or --idp-metadata-url", idp),)
-                + ((("--product-url", product_url),) if config is None else ())
-                if not value
-            ]
-            if missing:
-                raise click.UsageError(
-                    f"{slug} has no SAML sign-in yet: give {', '.join(missing)} to set it up."
-                )
-        if config is None:
-            config = SsoConfig(organization_id=organization.id, jit=True, allowed_domains="")
-            session.add(config)
-        # Switching from OpenID Connect drops the client and its secret.
-        config.protocol, config.client_id, config.client_secret_encrypted = "saml", None, None
-        if idp is not None:
-            config.issuer = idp.entity_id
-            config.saml_metadata = xml
-            config.saml_metadata_url = url
-            config.idp_cert_expires_at = idp.last_expiry
-        for name in ("jit", "idp_initiated"):
-            if options[name] is not None:
-                setattr(config, name, options[name])
-        if options["sign_requests"] and config.sp_key_encrypted is None:
-            # The key pair is made once and kept when signing is turned off and on again.
-            key, certificate = new_key_pair(f"{slug} SAML SP", at=now())
-            config.sp_key_encrypted = encrypt(key, ctx.app.config["ENCRYPTION_KEY"])
-            config.sp_certificate = certificate
-        if options["sign_requests"] is not None:
-            config.sign_requests = options["sign_requests"]
-        if domains is not None:
-            config.allowed_domains = domains
-        if product_url:
-            config.product_url = product_url
-        at = now()
-        config.updated_at = at
-        session.flush()
-        record_sso_configured(session, config, at=at, secret_changed=False)
+        try:
+            config = configure_saml(
+                session,
+                organization,
+                at=now(),
+                metadata=metadata,
+                product_url=product_url,
+                domains=domains,
+                jit=options["jit"],
+                idp_initiated=options["idp_initiated"],
+                sign_requests=options["sign_requests"],
+                key=ctx.app.config["ENCRYPTION_KEY"],
+            )
+        except SamlIncomplete as error:
+            options_of = {
+                "metadata": "--idp-metadata-file or --idp-metadata-url",
+                "product_url": "--product-url",
+            }
+            missing = ", ".join(options_of[name] for name in error.missing)
+            raise click.UsageError(
+                f"{slug} has no SAML sign-in yet: give {missing} to set it up."
+            ) from None
         summary = describe(config, slug, ctx.app.config["PUBLIC_URL"])
     show(summary, as_json)
 
@@ -257,29 +232,11 @@ def describe(config: SsoConfig, slug: str, public_url: str) -> dict[str, Any]:
     """Describe an SSO configuration, never its secret."""
     base = public_url.rstrip("/")
     if config.protocol == "saml":
-        sp = SamlProvider(slug, base, config.saml_metadata or "", config.idp_initiated)
+        summary = describe_saml(config, slug, public_url)
         return {
-            "organization": slug,
-            "protocol": "saml",
-            "sp_entity_id": sp.entity_id,
-            "acs_url": sp.acs_url,
-            "metadata_url": sp.entity_id,
-            "single_logout_url": sp.slo_url,
-            "idp_entity_id": config.issuer,
-            "idp_metadata_url": config.saml_metadata_url or "(from a file)",
-            "idp_certificate_expires": _iso(config.idp_cert_expires_at),
-            "idp_initiated": config.idp_initiated,
-            "sign_requests": config.sign_requests,
-            "sp_certificate_expires": _iso(
-                certificate_expiry(config.sp_certificate) if config.sp_certificate else None
-            ),
-            "sp_certificate": config.sp_certificate,
-            "jit": config.jit,
-            "domains": config.allowed_domains or "(any)",
-            "product_url": config.product_url,
-            "sign_in_url": f"{base}/sso/{slug}/login",
-            "owner_sign_in_url": f"{base}/sso/{slug}/login?next=admin",
-            "updated_at": config.updated_at.isoformat(),
+            **summary,
+            "idp_metadata_url": summary["idp_metadata_url"] or "(from a file)",
+            "domains": summary["domains"] or "(any)",
         }
     return {
         "organization": slug,
@@ -297,10 +254,6 @@ def describe(config: SsoConfig, slug: str, public_url: str) -> dict[str, Any]:
         "scopes": SCOPES,
         "updated_at": config.updated_at.isoformat(),
     }
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def show(summary: dict[str, Any], as_json: bool) -> None:

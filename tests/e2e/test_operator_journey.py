@@ -16,6 +16,7 @@ import requests
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from scim_gateway.operator.pages import FILTERS
 from seat_core import get_organization, make_engine, make_sessionmaker
 from seat_core.models import Event
 from tests.databases import truncate_all
@@ -24,6 +25,18 @@ from tests.support.servers import PATIENT_STARTUP, run_cli, start_gunicorn
 from tests.support.smtp import SmtpServer
 
 KEY = "aWtbcxwtS1yd6S8x8Nn1GWmFz8Xq1QOTyhSU9Bd7Kzo="
+# For each filter of the organizations page: the checkbox is left of its label's text and
+# its middle is within the text's height, i.e. they share a line.
+CHECKBOX_BESIDE_LABEL = """() =>
+  Array.from(document.querySelectorAll("form.filters fieldset label")).map((label) => {
+    const box = label.querySelector("input[type=checkbox]").getBoundingClientRect();
+    const range = document.createRange();
+    range.selectNodeContents(label);
+    range.setStartAfter(label.querySelector("input"));
+    const text = range.getBoundingClientRect();
+    const middle = (box.top + box.bottom) / 2;
+    return middle > text.top && middle < text.bottom && box.right <= text.left;
+  })"""
 PASSWORD = "a long enough password"
 
 
@@ -178,5 +191,8 @@ def test_an_operator_onboards_an_organization_that_buys_seats_and_provisions(
             page.goto(f"{base}{path}")
             screenshot(page, f"4-console-{width}-{path.strip('/').replace('/', '-')}")
             assert page.evaluate("document.documentElement.scrollWidth") <= width, (width, path)
+            if path == "/operator/":
+                beside = page.evaluate(CHECKBOX_BESIDE_LABEL)
+                assert len(beside) == len(FILTERS) and all(beside), (width, beside)
     expect(page.get_by_test_id("seats")).to_contain_text("1 of 15 in use")
     expect(page.get_by_test_id("events")).to_contain_text("owner.invited")

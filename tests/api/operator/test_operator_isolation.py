@@ -22,6 +22,7 @@ OPERATOR_ROUTES = [
     ("delete", "/api/v1/operator/orgs/acme/scim-tokens/1"),
     ("get", "/api/v1/operator/orgs/acme/sso"),
     ("put", "/api/v1/operator/orgs/acme/sso"),
+    ("put", "/api/v1/operator/orgs/acme/sso/saml"),
     ("get", "/api/v1/operator/orgs/acme/owners"),
     ("post", "/api/v1/operator/orgs/acme/owners"),
     ("delete", "/api/v1/operator/orgs/acme/owners/1"),
