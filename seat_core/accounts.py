@@ -21,7 +21,7 @@ from .contracts import contract_of
 from .errors import IdempotencyKeyInFlight, IdempotencyKeyReused, InvalidContract, SeatError
 from .invoices import mark_invoice_due, mark_invoice_paid
 from .models import ApiToken, Contract, Invoice, Organization, OrganizationKey, Owner
-from .orgs import create_organization
+from .orgs import InvalidOwner, create_organization
 
 
 class OwnerNotFound(SeatError):
@@ -169,9 +169,24 @@ def remove_owner(
 ) -> None:
     """Remove an owner: their API tokens stop working and their sessions and links end.
 
+    The caller revokes the owner's tokens first, so that the log says each stopped working.
+
     :raises OwnerNotFound: when the organization has no such owner.
+    :raises InvalidOwner: when they are its last Primary Owner: only a Primary Owner buys seats.
     """
     owner = get_owner(session, organization, owner_id)
+    if owner.role == "primary_owner":
+        # Locked, so that two removals at once cannot leave the organization without one.
+        primaries = session.scalars(
+            select(Owner.id)
+            .where(Owner.organization_id == organization.id, Owner.role == "primary_owner")
+            .with_for_update()
+        ).all()
+        if len(primaries) < 2:
+            raise InvalidOwner(
+                f"{owner.email} is the last Primary Owner of {organization.name}: "
+                "invite another Primary Owner first."
+            )
     data = {"owner_id": owner.id, "role": owner.role}
     events.record(session, organization.id, "owner.removed", at=at, subject=owner.email, data=data)
     session.execute(delete(ApiToken).where(ApiToken.owner_id == owner.id))

@@ -10,7 +10,7 @@ from flask import Response, current_app, jsonify
 from sqlalchemy import select
 
 from seat_core import get_organization, owners_of, parse_domains, record_sso_configured
-from seat_core.accounts import remove_owner
+from seat_core.accounts import get_owner, remove_owner
 from seat_core.models import ApiToken, Owner, SsoConfig
 from seat_core.orgs import ROLES
 
@@ -21,7 +21,7 @@ from ..operator.invites import invite
 from ..scim.auth import token_cache
 from ..sso.clients import redirect_uri
 from ..sso.saml_setup import describe_saml
-from ..tokens import issue_token, revoke_token
+from ..tokens import issue_token, revoke_owner_tokens, revoke_token
 from .auth import fail, only_params
 from .operator import InvalidSso, TokenNotFound, bp, field, json_object
 
@@ -254,5 +254,9 @@ def delete_owner(org: str, owner_id: int) -> Any:
     """Remove an owner; their API tokens stop working and their sessions end."""
     only_params()
     with transaction() as session:
-        remove_owner(session, get_organization(session, org), owner_id, at=now())
+        organization = get_organization(session, org)
+        at = now()
+        owner = get_owner(session, organization, owner_id)
+        revoke_owner_tokens(session, owner.id, at=at)
+        remove_owner(session, organization, owner.id, at=at)
     return Response(status=204)

@@ -8,9 +8,9 @@ import sys
 from datetime import timedelta
 
 import click
-from sqlalchemy import delete
 
 from seat_core import add_owner, find_owner, get_organization, owners_of
+from seat_core.accounts import remove_owner
 
 from ..clock import now
 from ..operator.invites import invite
@@ -184,15 +184,13 @@ def owner_token(
 @pass_context
 def owner_remove(ctx: Context, slug: str, email: str) -> None:
     """Remove an owner; their API tokens stop working and their sessions end."""
-    from seat_core.models import ApiToken, Owner
-
+    at = now()
     with ctx.transaction() as session:
         organization = get_organization(session, slug)
         row = find_owner(session, organization, email)
         if row is None:
             raise click.ClickException(f"{email} is not an owner of {slug}.")
         # Revoked first, so that the event log says each of them stopped working.
-        revoke_owner_tokens(session, row.id, at=now())
-        session.execute(delete(ApiToken).where(ApiToken.owner_id == row.id))
-        session.execute(delete(Owner).where(Owner.id == row.id))
+        revoke_owner_tokens(session, row.id, at=at)
+        remove_owner(session, organization, row.id, at=at)
     click.echo(f"Removed {email} from the owners of {slug}.")

@@ -83,3 +83,15 @@ def test_owner_remove_removes_the_owner(run):
 
     assert code == 0
     assert json.loads(run("owner", "list", "--org", "acme", "--json")[1]) == []
+
+
+def test_owner_remove_keeps_the_last_primary_owner(run):
+    run("owner", "add", "--org", "acme", "--email", "ann@acme.test", "--sso-only",
+        "--role", "primary_owner")  # fmt: skip
+
+    code, _ = run("owner", "remove", "--org", "acme", "--email", "ann@acme.test")
+
+    # Refused by the seat core (InvalidOwner), which main() prints as an error.
+    assert code == 1
+    listed = json.loads(run("owner", "list", "--org", "acme", "--json")[1])
+    assert [owner["email"] for owner in listed] == ["ann@acme.test"]

@@ -134,13 +134,22 @@ def test_invites_lists_and_removes_owners(app, client, operator):
         assert "token=" not in str(mail.payload)  # the link is sealed, not stored in clear
     assert actors(app, "owner.invited") == [("operator", "crm-sync", "ann@acme.test")]
 
+    last = client.delete(f"/api/v1/operator/orgs/acme/owners/{invited.json['id']}", headers=headers)
+    second = client.post(
+        "/api/v1/operator/orgs/acme/owners",
+        json={"email": "bea@acme.test", "role": "primary_owner"},
+        headers=headers,
+    )
     removed = client.delete(
         f"/api/v1/operator/orgs/acme/owners/{invited.json['id']}", headers=headers
     )
     gone = client.delete(f"/api/v1/operator/orgs/acme/owners/{invited.json['id']}", headers=headers)
 
-    assert (removed.status_code, gone.status_code) == (204, 404)
-    assert client.get("/api/v1/operator/orgs/acme/owners", headers=headers).json["owners"] == []
+    # The last Primary Owner stays until another is invited: only a Primary Owner buys seats.
+    assert last.status_code == 422 and "last Primary Owner" in last.json["detail"]
+    assert (second.status_code, removed.status_code, gone.status_code) == (201, 204, 404)
+    owners = client.get("/api/v1/operator/orgs/acme/owners", headers=headers).json["owners"]
+    assert [o["email"] for o in owners] == ["bea@acme.test"]
     assert actors(app, "owner.removed") == [("operator", "crm-sync", "ann@acme.test")]
 
 
