@@ -51,10 +51,6 @@ def problem_of(error: SeatError) -> tuple[int, str]:
 def init(bp: Blueprint) -> None:
     """Map every exception raised under the blueprint onto a problem response."""
 
-    @bp.errorhandler(RefusedJson)
-    def refused_json(error: RefusedJson) -> Response:
-        return problem(400, "Bad Request", error.detail)
-
     @bp.errorhandler(SignInRefused)
     def sign_in_refused(refusal: SignInRefused) -> Response:
         # The sign-in hook is an SSO sign-in run by the product: remembered as one.
@@ -74,6 +70,16 @@ def init(bp: Blueprint) -> None:
         # Raised inside the view's transaction, which has rolled back by now.
         status, title = problem_of(error)
         return problem(status, title, error.message)
+
+    answer_the_rest(bp, what="an API request")
+
+
+def answer_the_rest(bp: Blueprint, *, what: str) -> None:
+    """Answer, as problem JSON, what every API blueprint meets besides its domain errors."""
+
+    @bp.errorhandler(RefusedJson)
+    def refused_json(error: RefusedJson) -> Response:
+        return problem(400, "Bad Request", error.detail)
 
     @bp.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
@@ -97,7 +103,7 @@ def init(bp: Blueprint) -> None:
 
     @bp.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
-        log.exception("unexpected error in an API request")
+        log.exception("unexpected error in %s", what)
         if isinstance(error, SQLAlchemyError):
             metrics.database_error(error, 500)
         return problem(

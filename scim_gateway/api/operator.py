@@ -9,9 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, request
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, Response, g, request
 
 from seat_core import (
     DuplicateOrganization,
@@ -28,12 +26,12 @@ from seat_core import (
 )
 from seat_core.accounts import OwnerNotFound
 
-from .. import metrics
 from ..clock import now
 from ..db import read_only, transaction
-from ..jsonbody import RefusedJson, request_json
+from ..jsonbody import request_json
 from ..operator.tokens import actor_of, find_operator_token, mark_used, needs_last_used
 from .auth import fail, problem
+from .errors import answer_the_rest
 
 log = logging.getLogger("scim_gateway.api.operator")
 
@@ -139,42 +137,8 @@ def domain_error(error: SeatError) -> Response:
         if kind in ERRORS:
             status, title = ERRORS[kind]
             return problem(status, title, error.message)
-    return unexpected(error)
-
-
-@bp.errorhandler(RefusedJson)
-def refused_json(error: RefusedJson) -> Response:
-    """Answer a body that is not JSON the gateway reads."""
-    return problem(400, "Bad Request", error.detail)
-
-
-@bp.errorhandler(HTTPException)
-def http_error(error: HTTPException) -> Response:
-    """Answer werkzeug's own errors (404, 405, 413) as problem JSON."""
-    response = problem(error.code or 500, error.name, error.description or error.name)
-    for name, value in error.get_headers():
-        if name.lower() != "content-type":
-            response.headers[name] = value
-    return response
-
-
-@bp.errorhandler(OperationalError)
-def database_unavailable(error: OperationalError) -> Response:
-    """Answer 503 with Retry-After: the transaction rolled back, so a retry is safe."""
-    log.error("database unavailable: %s", error.orig)
-    metrics.database_error(error, 503)
-    response = problem(503, "Service Unavailable", "The database is unavailable; retry later.")
-    response.headers["Retry-After"] = str(current_app.config["RETRY_AFTER_SECONDS"])
-    return response
-
-
-@bp.errorhandler(Exception)
-def unexpected(error: Exception) -> Response:
-    """Log anything else and answer 500 without a traceback."""
-    log.exception("unexpected error in an operator API request")
-    if isinstance(error, SQLAlchemyError):
-        metrics.database_error(error, 500)
+    log.error("domain error without a row of ERRORS: %r", error)
     return problem(500, "Internal Server Error", "Internal error; it was logged.")
 
 
-__all__ = ["bp"]
+answer_the_rest(bp, what="an operator API request")
