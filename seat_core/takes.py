@@ -41,7 +41,7 @@ class Take:
 
     def joins(self, session: Session, member: Member) -> bool:
         """Tell whether the member's INSERT can be written by the take itself."""
-        return False
+        return can_join(session, member)
 
     def take(
         self,
@@ -67,9 +67,6 @@ class SqliteTake(Take):
     """Three or four statements in process, the first asking for the days around UTC's."""
 
     approximates_day = True
-
-    def joins(self, session: Session, member: Member) -> bool:
-        return can_join(session, member)
 
     def take(
         self,
@@ -114,9 +111,6 @@ class PostgresqlTake(Take):
     """One statement, a round trip, joined by a new member's INSERT when it can be."""
 
     checks_licensing = True
-
-    def joins(self, session: Session, member: Member) -> bool:
-        return can_join(session, member)
 
     def take(
         self,
