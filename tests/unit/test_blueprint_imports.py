@@ -7,6 +7,8 @@ from pathlib import Path
 
 import scim_gateway
 
+from ..support.graphs import cycles_in
+
 PACKAGE = Path(scim_gateway.__file__).parent
 
 
@@ -43,23 +45,7 @@ def imports_of(name: str) -> set[str]:
 
 def cycles() -> list[list[str]]:
     """Return the import cycles among the adapter's modules, packages left out."""
-    graph = {name: imports_of(name) for name in MODULES if name not in PACKAGES}
-    state: dict[str, str] = {}
-    found: list[list[str]] = []
-
-    def visit(name: str, trail: list[str]) -> None:
-        state[name] = "open"
-        for target in sorted(graph[name]):
-            if state.get(target) == "open":
-                found.append([*trail[trail.index(target) :], target])
-            elif target not in state:
-                visit(target, [*trail, target])
-        state[name] = "done"
-
-    for name in sorted(graph):
-        if name not in state:
-            visit(name, [name])
-    return found
+    return cycles_in({name: imports_of(name) for name in MODULES if name not in PACKAGES})
 
 
 def test_no_module_of_the_adapter_imports_one_that_imports_it_back():

@@ -9,6 +9,8 @@ import pytest
 
 import seat_core
 
+from ..support.graphs import cycles_in
+
 PACKAGE = Path(seat_core.__file__).parent
 
 
@@ -86,23 +88,8 @@ def test_each_module_imports_alone_in_a_fresh_interpreter(name, package_import):
 
 def test_no_seat_core_module_imports_one_that_imports_it_back():
     graph = {name: imported_by(name, path) for name, path in MODULES.items()}
-    state: dict[str, str] = {}
-    cycles: list[list[str]] = []
 
-    def visit(name: str, trail: list[str]) -> None:
-        state[name] = "open"
-        for target in sorted(graph[name]):
-            if state.get(target) == "open":
-                cycles.append([*trail[trail.index(target) :], target])
-            elif target not in state:
-                visit(target, [*trail, target])
-        state[name] = "done"
-
-    for name in sorted(graph):
-        if name not in state:
-            visit(name, [name])
-
-    assert cycles == []
+    assert cycles_in(graph) == []
 
 
 def test_no_seat_core_function_imports_at_call_time():
