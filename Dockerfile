@@ -24,7 +24,7 @@ COPY migrations ./migrations
 COPY wsgi.py gunicorn.conf.py entrypoint.sh ./
 # Editable, so that the migrations next to the packages are found at run time. Only what
 # runs is installed: no test or benchmark tools.
-RUN pip install -e .
+RUN pip install -e . && pybabel -q compile -d scim_gateway/translations
 
 USER app
 VOLUME ["/data"]

@@ -16,7 +16,7 @@ MAIL_PORT ?= 8025
 WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 PYTEST_WORKERS ?= $(shell nproc)
 
-.PHONY: install run test test-fast lint bench clean browser xmlsec pgbouncer
+.PHONY: install run test test-fast lint bench clean browser xmlsec pgbouncer messages catalogs
 
 install: $(INSTALLED)
 
@@ -33,6 +33,22 @@ $(INSTALLED): $(RUN_INSTALLED) | xmlsec
 
 $(NODE_MODULES): tests/e2e/oidc/package-lock.json
 	npm ci --prefix tests/e2e/oidc --no-audit --no-fund --loglevel=error
+
+# Translations: `make messages` extracts the texts people read (babel.cfg) and updates the
+# Spanish catalog; `make catalogs` compiles it (compiled catalogs are never committed).
+CATALOG_DIR := scim_gateway/translations
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard $(CATALOG_DIR)/*/LC_MESSAGES/messages.po))
+
+messages: $(INSTALLED)
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header \
+	  -k _l -k lazy_gettext -o $(CATALOG_DIR)/messages.pot .
+	$(BIN)/pybabel update --quiet -i $(CATALOG_DIR)/messages.pot -d $(CATALOG_DIR) \
+	  --no-location --no-fuzzy-matching --ignore-obsolete
+
+catalogs: $(CATALOGS)
+
+$(CATALOG_DIR)/%/LC_MESSAGES/messages.mo: $(CATALOG_DIR)/%/LC_MESSAGES/messages.po | $(RUN_INSTALLED)
+	$(BIN)/pybabel compile --quiet -l $* -i $< -o $@
 
 # The end-to-end tests drive Debian's Chromium; Playwright never downloads a browser.
 browser:
@@ -63,7 +79,7 @@ pgbouncer:
 
 # The demo, its alert worker and a local mail catcher (scripts/run_demo.py); settings and
 # secrets are generated once into instance/secrets.env. NEW_TOKEN=1 replaces the SCIM token.
-run: $(RUN_INSTALLED)
+run: $(RUN_INSTALLED) catalogs
 	@$(BIN)/python scripts/run_demo.py --host $(HOST) --port $(PORT) --workers $(WORKERS) \
 	  $(if $(filter command line environment,$(origin MAIL_PORT)),--mail-port $(MAIL_PORT)) \
 	  $(if $(NEW_TOKEN),--new-token)
@@ -75,7 +91,7 @@ lint: $(INSTALLED)
 
 # The whole suite, its 25 slowest tests, then lint: findings are reported after the tests,
 # and either failing fails the target.
-test: $(INSTALLED) $(NODE_MODULES) browser pgbouncer
+test: $(INSTALLED) catalogs $(NODE_MODULES) browser pgbouncer
 	@$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -p no:cacheprovider \
 	  --durations=25; tests=$$?; \
 	  $(BIN)/ruff check .; check=$$?; $(BIN)/ruff format --check .; format=$$?; \
@@ -83,7 +99,7 @@ test: $(INSTALLED) $(NODE_MODULES) browser pgbouncer
 	  test "$$tests$$check$$format$$types" = 0000
 
 # The inner loop: the unit and API tiers on SQLite only (no browser, no PostgreSQL).
-test-fast: $(INSTALLED)
+test-fast: $(INSTALLED) catalogs
 	$(BIN)/python -m pytest tests/unit tests/api -m "not postgres" -n $(PYTEST_WORKERS) \
 	  --dist loadgroup -p no:cacheprovider --durations=10
 

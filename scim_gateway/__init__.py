@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import config, cookies, db, guard, health, logs, metrics, ratelimit, routing
+from . import config, cookies, db, guard, health, i18n, logs, metrics, ratelimit, routing
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -14,6 +14,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     config.load(app, test_config)
     logs.init_app(app)
+    i18n.init_app(app)
     cookies.init_app(app)
     metrics.init_app(app)
     db.init_app(app)

@@ -106,6 +106,7 @@ def issue_invoice(
         customer_name=organization.billing_name or organization.name,
         customer_address=organization.billing_address,
         customer_tax_id=organization.billing_tax_id,
+        language=organization.language,
     )
     invoice.lines.append(line)
     session.add(invoice)

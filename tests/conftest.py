@@ -25,6 +25,7 @@ from .databases import (
     postgres_database,
     truncate_all,
 )
+from .support import catalogs
 from .support.pgbouncer import start_pgbouncer, through
 
 TEST_CONFIG: dict[str, Any] = {
@@ -41,6 +42,11 @@ TEST_CONFIG: dict[str, Any] = {
 # CI is reproducible, and a pass is not luck. Tests set their own example counts.
 settings.register_profile("deterministic", derandomize=True, database=None)
 settings.load_profile("deterministic")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Pages and mails read the compiled catalogs: never a stale one.
+    catalogs.compile_stale()
 
 
 @pytest.fixture(scope="session")

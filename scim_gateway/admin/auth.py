@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from seat_core import events, owner_actor
 from seat_core.models import Organization, Owner, WebSession
 
+from .. import i18n
 from ..db import read_only
 from ..owner_sessions import OWNER, live_session
 from .banner import expiring_tokens, pending_banner, saml_certificate
@@ -71,6 +72,7 @@ def owner_required(primary: bool = False) -> Callable[[View], View]:
                     )
                 g.owner = owner
                 g.organization = organization
+                i18n.for_organization(organization.language, owner.language)
                 events.act_as(owner_actor(owner))
                 g.role_name = ROLE_NAMES.get(owner.role, owner.role)
                 g.banner = pending_banner(db_session, organization)

@@ -29,6 +29,7 @@ class Organization(Base):
     __table_args__ = (
         # Basis points: 10000 is 100 %.
         CheckConstraint("tax_rate_bp BETWEEN 0 AND 10000", name="tax_rate_in_range"),
+        CheckConstraint("language IN ('en', 'es')", name="language_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,6 +45,8 @@ class Organization(Base):
     owner_totp_required: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # Set by a Primary Owner or an operator: its mails, its invoices, pages outside a session.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
     contract: Mapped[Contract] = relationship(back_populates="organization", uselist=False)
 
@@ -162,6 +165,7 @@ class Invoice(Base):
         CheckConstraint("total_minor = subtotal_minor + tax_minor", name="total_adds_up"),
         CheckConstraint("tax_rate_bp BETWEEN 0 AND 10000", name="tax_rate_in_range"),
         CheckConstraint("due_on >= issued_on", name="due_after_issue"),
+        CheckConstraint("language IN ('en', 'es')", name="language_known"),
         # A renewal is invoiced once per term.
         Index(
             "uq_invoice_renewal_term",
@@ -190,6 +194,8 @@ class Invoice(Base):
     due_on: Mapped[date] = mapped_column(Date)
     paid_on: Mapped[date | None] = mapped_column(Date)
     # Both parties are copied when the invoice is issued: later settings never change it.
+    # The organization's language on the day of issue: the invoice is always shown in it.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     seller_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     seller_address: Mapped[str] = mapped_column(String(1000), default="", server_default="")
     seller_tax_id: Mapped[str] = mapped_column(String(64), default="", server_default="")

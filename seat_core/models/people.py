@@ -77,6 +77,7 @@ class Owner(Base):
     __table_args__ = (
         UniqueConstraint("organization_id", "email_key"),
         CheckConstraint("role IN ('primary_owner', 'owner')", name="role_known"),
+        CheckConstraint("language IS NULL OR language IN ('en', 'es')", name="language_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,6 +92,8 @@ class Owner(Base):
     # each code works once; asked for when the organization requires a second factor.
     totp_secret_encrypted: Mapped[str | None] = mapped_column(Text)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # The owner's own choice of language; None follows the browser, then the organization.
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class ApiToken(Base):

@@ -16,7 +16,9 @@ def package_files() -> set[str]:
     return {
         path.relative_to(ROOT).as_posix()
         for path in package.rglob("*")
-        if path.is_file() and path.suffix not in (".py", ".pyc")
+        if path.is_file()
+        and path.suffix not in (".py", ".pyc", ".pot", ".tmp")
+        and path.name != ".gitignore"
     }
 
 
