@@ -43,7 +43,7 @@ messages: $(INSTALLED)
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header \
 	  -k _l -k lazy_gettext -o $(CATALOG_DIR)/messages.pot .
 	$(BIN)/pybabel update --quiet -i $(CATALOG_DIR)/messages.pot -d $(CATALOG_DIR) \
-	  --no-location --no-fuzzy-matching --ignore-obsolete
+	  --no-fuzzy-matching --ignore-obsolete
 
 catalogs: $(CATALOGS)
 

@@ -47,6 +47,8 @@ def init_app(app: Flask) -> None:
     """Install Flask-Babel with the gateway's locale selector and catalogs."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
     babel.init_app(app, locale_selector=select_locale)
+    # {% trans %} blocks are written across lines; their msgids are not.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.globals.update(language=language, language_names=NAMES, languages=LANGUAGES)
 
 
@@ -130,7 +132,7 @@ def day(value: date | datetime | None) -> str:
     pattern = _DATE_PATTERNS.get(language(), "medium")
     if isinstance(value, datetime):
         written = format_date(value.date(), pattern, locale=_locale())
-        return _("%(day)s %(time)s UTC", day=written, time=f"{value:%H:%M}")
+        return _("%(day)s %(time)s UTC", day=written, time=value.strftime("%H:%M"))
     return format_date(value, pattern, locale=_locale())
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from flask import g, make_response, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,7 +19,7 @@ from ..db import read_only
 from ..owner_sessions import OWNER, live_session
 from .banner import expiring_tokens, pending_banner, saml_certificate
 
-ROLE_NAMES = {"primary_owner": "Primary Owner", "owner": "Owner"}
+ROLE_NAMES = {"primary_owner": _l("Primary Owner"), "owner": _l("Owner")}
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -74,7 +75,7 @@ def owner_required(primary: bool = False) -> Callable[[View], View]:
                 g.organization = organization
                 i18n.for_organization(organization.language, owner.language)
                 events.act_as(owner_actor(owner))
-                g.role_name = ROLE_NAMES.get(owner.role, owner.role)
+                g.role_name = str(ROLE_NAMES.get(owner.role, owner.role))
                 g.banner = pending_banner(db_session, organization)
                 g.saml_certificate = saml_certificate(db_session, organization.id)
                 g.expiring_tokens = expiring_tokens(db_session, organization.id)

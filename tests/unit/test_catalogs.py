@@ -147,14 +147,16 @@ def _untranslated(source: str) -> list[str]:
 def _in_gettext_call(tokens: list[tuple[int, str, str]], index: int) -> bool:
     """Return whether the string at index is an argument of _(), gettext() and the like."""
     depth = 0
-    for _line, kind, value in reversed(tokens[:index]):
+    for position in range(index - 1, -1, -1):
+        _line, kind, value = tokens[position]
         if kind == "operator" and value in ")]}":
             depth += 1
         elif kind == "operator" and value in "([{":
             if depth == 0:
-                position = tokens.index((_line, kind, value))
                 before = tokens[position - 1] if position else None
-                return bool(before and before[1] == "name" and before[2] in GETTEXT_CALLS)
+                return bool(
+                    value == "(" and before and before[1] == "name" and before[2] in GETTEXT_CALLS
+                )
             depth -= 1
         elif kind in ("block_begin", "variable_begin"):
             return False
