@@ -64,6 +64,15 @@ def run(role: str, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+# Run through the entrypoint's command-line arm: the app as a role builds it, in Spanish.
+SPANISH_TEXT = """
+from flask_babel import force_locale, gettext
+from scim_gateway import create_app
+with create_app().test_request_context(), force_locale("es"):
+    print(gettext("Billing settings"))
+"""
+
+
 @contextmanager
 def started(role: str, env: Mapping[str, str]) -> Iterator[subprocess.Popen[bytes]]:
     """Run a long-lived role; stop it with SIGTERM as `docker stop` does."""
@@ -134,6 +143,25 @@ def test_every_role_refuses_to_start_without_a_public_url(role, tmp_path):
         "SSO links are built from it"
     ]
     assert not (tmp_path / "gateway.db").exists()
+
+
+def test_the_roles_read_the_compiled_spanish_catalog(tmp_path):
+    env = environment(f"sqlite:///{tmp_path / 'gateway.db'}")
+
+    outcome = subprocess.run(
+        [str(ENTRYPOINT), "python", "-c", SPANISH_TEXT],
+        cwd="/",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    # The image compiles the catalogs when it is built (Dockerfile); the tests, when they
+    # start (tests/conftest.py). Without a compiled catalog the text would stay English.
+    assert outcome.returncode == 0, outcome.stderr
+    assert outcome.stdout.strip() == "Configuración de facturación"
 
 
 def test_web_serves_with_metrics_closed_and_stops_on_sigterm(tmp_path):

@@ -42,3 +42,19 @@ def test_compose_runs_every_role_against_postgresql_with_a_public_url_and_smtp()
         for setting in ("PUBLIC_URL", "SMTP_HOST", "MAIL_FROM", "SECRET_KEY"):
             assert ":?set SCIM_GATEWAY_" + setting in env[f"SCIM_GATEWAY_{setting}"]
     assert services["postgres"]["image"].startswith("postgres:")
+
+
+def test_the_image_compiles_the_translation_catalogs_it_ships():
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    ignored = (ROOT / "scim_gateway" / "translations" / ".gitignore").read_text(encoding="utf-8")
+
+    # Compiled catalogs are never committed: the image compiles them once Babel is installed,
+    # before it drops to the unprivileged user that could not write them.
+    assert "*.mo" in ignored.split()
+    install = re.search(
+        r"^RUN pip install -e \. && pybabel -q compile -d scim_gateway/translations$",
+        dockerfile,
+        flags=re.MULTILINE,
+    )
+    assert install and install.start() < dockerfile.index("USER app")
+    assert re.search(r"^COPY scim_gateway \./scim_gateway$", dockerfile, flags=re.MULTILINE)
