@@ -1,8 +1,9 @@
 """English words in a page meant to be Spanish: the page's visible text, and a vocabulary.
 
 The vocabulary is the Spanish catalog's own: every word of its English texts (msgids) that
-none of its Spanish texts (msgstrs) uses, plus a few very common English words, minus the
-words that are the same in both languages or are names. It grows with the catalog, so a
+none of its Spanish texts (msgstrs) uses (a sentence copied over unchanged is no Spanish
+text), plus a few very common English words, minus the words that are the same in both
+languages or are names. It grows with the catalog, so a
 page showing any text the catalog knows in English is caught.
 """
 
@@ -117,7 +118,10 @@ def vocabulary() -> set[str]:
         for text in ids:
             english |= words(_catalog_text(text))
         for text in strings:
-            spanish |= words(_catalog_text(text or ""))
+            said = words(_catalog_text(text or ""))
+            # A sentence left as it was in English is no Spanish; one word may be (Total).
+            if text not in ids or len(said) <= 1:
+                spanish |= said
     return ((english - spanish) | COMMON) - ALLOWED
 
 

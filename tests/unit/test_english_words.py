@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.support import english
 from tests.support.english import english_in, visible_text, vocabulary, words
 
 
@@ -48,3 +49,21 @@ def test_a_spanish_page_passes_and_an_english_sentence_is_named() -> None:
 
     assert english_in(spanish, known) == []
     assert {"invoice", "review", "the"} <= set(english_in(mixed, known))
+
+
+def test_a_sentence_copied_untranslated_into_the_catalog_stays_english(tmp_path, monkeypatch):
+    catalog = tmp_path / "es" / "LC_MESSAGES" / "messages.po"
+    catalog.parent.mkdir(parents=True)
+    catalog.write_text(
+        'msgid ""\nmsgstr ""\n"Language: es\\n"\n\n'
+        'msgid "Total"\nmsgstr "Total"\n\n'
+        'msgid "Buy more places"\nmsgstr "Buy more places"\n\n'
+        'msgid "Spare places"\nmsgstr "Plazas libres"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(english, "CATALOG", catalog)
+
+    known = english.vocabulary()
+
+    assert {"buy", "more", "places", "spare"} <= known
+    assert not {"total", "plazas", "libres"} & known

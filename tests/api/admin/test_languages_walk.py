@@ -163,6 +163,8 @@ def walk(app: Flask, language: str, headers: dict[str, str]) -> dict[str, Any]:
             url = url_for(endpoint, org="acme", **page.values(world))
         client = clients.get(page.who) or app.test_client()
         response = client.get(url, headers=headers, follow_redirects=page.redirects)
+        # A page that sends a signed-in owner to sign in again is not the page it names.
+        assert not response.history or not response.request.path.endswith("/login"), url
         opened[f"{endpoint} ({url})"] = response
     return opened
 
