@@ -51,11 +51,11 @@ def invoice_pdf(invoice: Invoice, *, font_path: str | None = None) -> bytes:
         pdf.set_font(family, "B", 9)
         pdf.cell(half, 5, title.upper(), new_x=XPos.LEFT, new_y=YPos.NEXT)
         pdf.set_font(family, "B", 11)
-        pdf.multi_cell(half, 5.5, name, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.multi_cell(half, 5.5, name, align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
         pdf.set_font(family, "", 10)
         lines = [*address.splitlines(), *([_("Tax id %(id)s", id=tax_id)] if tax_id else [])]
         if lines:
-            pdf.multi_cell(half, 5, "\n".join(lines), new_x=XPos.LEFT, new_y=YPos.NEXT)
+            pdf.multi_cell(half, 5, "\n".join(lines), align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
         elif column == 0 and not invoice.seller_name:
             pdf.set_font(family, "", 8)
             note = _(
@@ -63,7 +63,7 @@ def invoice_pdf(invoice: Invoice, *, font_path: str | None = None) -> bytes:
                 "SCIM_GATEWAY_SELLER_NAME, SCIM_GATEWAY_SELLER_ADDRESS and "
                 "SCIM_GATEWAY_SELLER_TAX_ID."
             )
-            pdf.multi_cell(half, 4, note, new_x=XPos.LEFT, new_y=YPos.NEXT)
+            pdf.multi_cell(half, 4, note, align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
         bottom = max(bottom, pdf.get_y())
     pdf.set_xy(pdf.l_margin, bottom + 6)
 
