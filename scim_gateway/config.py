@@ -54,7 +54,7 @@ DEFAULTS: dict[str, Any] = {
     "SELLER_ADDRESS": "",
     "SELLER_TAX_ID": "",
     "INVOICE_NET_DAYS": 30,
-    # A TrueType font for invoice PDFs; without one they use Helvetica (Latin-1 only).
+    # A TrueType font for invoice PDFs instead of the DejaVu Sans they embed (admin/fonts).
     "INVOICE_PDF_FONT": None,
     # Days the event log keeps an event; the alert worker prunes older ones (docs/events.md).
     "EVENT_RETENTION_DAYS": 400,

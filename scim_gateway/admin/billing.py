@@ -11,6 +11,8 @@ from datetime import date
 from typing import Any
 
 from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import Select, select
 
 from seat_core import (
@@ -26,7 +28,7 @@ from seat_core import (
 )
 from seat_core.models import MIN_RECLAIM_DAYS, Organization, SeatRequest
 
-from .. import purchases
+from .. import i18n, purchases
 from ..clock import now, today_for
 from ..db import read_only, transaction
 from ..tokens import KINDS, tokens_of
@@ -34,7 +36,7 @@ from . import bp
 from .auth import owner_required
 from .errors import FormError, answered_by, message_of
 from .forecast import forecast_for
-from .formatting import amount, plural
+from .formatting import amount
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 BILLING_FIELDS = ("billing_name", "billing_address", "billing_tax_id")
@@ -63,15 +65,17 @@ def parse_seats(text: str | None) -> int:
     """Read the number of seats to add from a form field."""
     text = (text or "").strip()
     if not text:
-        raise FormError("Enter the number of seats to add.")
+        raise FormError(_("Enter the number of seats to add."))
     if not re.fullmatch(r"[+-]?\d{1,9}", text):
-        raise FormError(f"“{text[:20]}” is not a whole number of seats.")
+        raise FormError(_("“%(typed)s” is not a whole number of seats.", typed=text[:20]))
     seats = int(text)
     if seats < 1:
-        raise FormError("Add at least 1 seat.")
+        raise FormError(_("Add at least 1 seat."))
     maximum = purchases.max_seats()
     if seats > maximum:
-        raise FormError(f"At most {maximum:,} seats can be added at once.")
+        raise FormError(
+            _("At most %(count)s seats can be added at once.", count=i18n.number(maximum))
+        )
     return seats
 
 
@@ -192,11 +196,11 @@ def _purchase_form() -> tuple[int, str, date]:
     seats = parse_seats(form.get("seats"))
     token = form.get("purchase_token", "")
     if not TOKEN_PATTERN.fullmatch(token):
-        raise FormError("This form is missing its purchase token: review the purchase again.")
+        raise FormError(_("This form is missing its purchase token: review the purchase again."))
     try:
         return seats, token, date.fromisoformat(form.get("on", ""))
     except ValueError:
-        raise FormError("Review the purchase again.") from None
+        raise FormError(_("Review the purchase again.")) from None
 
 
 def _purchase_refused(error: Exception, status: int) -> Any:
@@ -208,13 +212,16 @@ def _purchase_refused(error: Exception, status: int) -> Any:
     seats = parse_seats(request.form.get("seats"))  # read already: the form was whole
     if isinstance(error, StaleQuote):
         flash(
-            f"That review was for {error.quoted_on:%-d %b %Y}; the price changes with the "
-            "date. Check the amount for today and click Update again.",
+            _(
+                "That review was for %(day)s; the price changes with the date. Check the "
+                "amount for today and click Update again.",
+                day=i18n.day(error.quoted_on),
+            ),
             "error",
         )
         return redirect(url_for("admin.seats_review", org=org, seats=seats))
     if isinstance(error, IdempotencyKeyInFlight):
-        flash("This purchase is still being processed. Reload the page in a moment.", "error")
+        flash(_("This purchase is still being processed. Reload the page in a moment."), "error")
         return redirect(url_for("admin.billing", org=org))
     flash(message_of(error), "error")
     return redirect(url_for("admin.edit_seats", org=org, seats=seats))
@@ -239,12 +246,18 @@ def buy_seats(org: str) -> Any:
         invoice = purchase.invoice
         number, total = invoice.number, (invoice.total_minor, invoice.currency)
     if purchase.replayed:
-        flash(f"These seats were already bought: here is invoice {number}.", "info")
-    else:
         flash(
-            f"{plural(seats, 'seat')} added. Invoice {number} issued for {amount(*total)}.",
-            "success",
+            _("These seats were already bought: here is invoice %(number)s.", number=number), "info"
         )
+    else:
+        added = ngettext(
+            "%(num)d seat added. Invoice %(number)s issued for %(total)s.",
+            "%(num)d seats added. Invoice %(number)s issued for %(total)s.",
+            seats,
+            number=number,
+            total=amount(*total),
+        )
+        flash(added, "success")
     return redirect(url_for("admin.invoice", org=org, number=number))
 
 
@@ -269,7 +282,7 @@ def billing_details(org: str) -> Any:
             address=form.get("billing_address", ""),
             tax_id=form.get("billing_tax_id", ""),
         )
-    flash("Billing details saved. Invoices issued from now on carry them.", "success")
+    flash(_("Billing details saved. Invoices issued from now on carry them."), "success")
     return redirect(url_for("admin.billing", org=org) + "#details-heading")
 
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from babel.dates import format_date
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
+
+from .. import i18n
 
 WIDTH, HEIGHT = 800, 280
 # Room for the labels, which the stylesheet enlarges on phones (the drawing is scaled down).
@@ -38,6 +42,11 @@ def _ticks(top: int) -> list[int]:
             step = nice
             break
     return list(range(0, top + 1, step))
+
+
+def _month(day: date) -> str:
+    """Return a month's short name in the language being spoken ("Mar", "mar")."""
+    return format_date(day, "MMM", locale=i18n.language())
 
 
 def draw(
@@ -93,17 +102,29 @@ def draw(
             months.append(
                 f'<text class="{kind}" x="{x(day):.1f}" y="{HEIGHT - 10}" font-size="11" '
                 'fill="#5b6475" '
-                f'text-anchor="middle">{day:%b}</text>'
+                f'text-anchor="middle">{escape(_month(day))}</text>'
             )
         day = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
     last = points[-1] if points else None
-    label = f"Seats in use and purchased from {start:%-d %b %Y} to {min(until, end):%-d %b %Y}" + (
-        f": now {last.seats_used} in use of {last.seats_purchased}" if last else ""
+    label = _(
+        "Seats in use and purchased from %(start)s to %(end)s",
+        start=i18n.day(start),
+        end=i18n.day(min(until, end)),
     )
+    if last:
+        label = _(
+            "%(chart)s: now %(used)d in use of %(purchased)d",
+            chart=label,
+            used=last.seats_used,
+            purchased=last.seats_purchased,
+        )
     forecast = ""
     if projection is not None:
-        label += (
-            f"; at the current pace {projection.end_value:.0f} in use on {projection.end:%-d %b %Y}"
+        label = _(
+            "%(chart)s; at the current pace %(count)d in use on %(day)s",
+            chart=label,
+            count=round(projection.end_value),
+            day=i18n.day(projection.end),
         )
         forecast = (
             f'<path d="M{x(projection.start):.1f},{y(projection.start_value):.1f}'

@@ -8,12 +8,15 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Response, current_app, g, render_template, request, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from seat_core import format_money
 from seat_core.models import MAX_ID, Invoice
 
+from .. import i18n
 from ..db import read_only
 from . import bp
 from .auth import owner_required
@@ -51,24 +54,38 @@ def _load(org_id: int, number: str) -> Any:
         return invoice
 
 
+def _not_found(number: str) -> Any:
+    message = _("No invoice %(number)s.", number=number)
+    return render_template("admin/not_found.html", message=message), 404
+
+
+def _body(invoice: Invoice) -> tuple[Markup, str]:
+    """Render the invoice itself and its heading in its own language, not the reader's."""
+    with i18n.in_language(invoice.language):
+        body = Markup(render_template("admin/_invoice_body.html", invoice=invoice))
+        return body, _("Invoice %(number)s", number=invoice.number)
+
+
 @bp.get("/<org>/invoices/<number>")
 @owner_required()
 def invoice(org: str, number: str) -> Any:
-    """Show one invoice."""
+    """Show one invoice: the page in the reader's language, the invoice in its own."""
     found = _load(g.organization.id, number)
     if found is None:
-        return render_template("admin/not_found.html", message=f"No invoice {number}."), 404
-    return render_template("admin/invoice.html", invoice=found, printable=False)
+        return _not_found(number)
+    body, _heading = _body(found)
+    return render_template("admin/invoice.html", invoice=found, body=body, printable=False)
 
 
 @bp.get("/<org>/invoices/<number>/print")
 @owner_required()
 def invoice_print(org: str, number: str) -> Any:
-    """Show one invoice on a page made for printing."""
+    """Show one invoice on a page made for printing, in the invoice's language."""
     found = _load(g.organization.id, number)
     if found is None:
-        return render_template("admin/not_found.html", message=f"No invoice {number}."), 404
-    return render_template("admin/invoice_print.html", invoice=found)
+        return _not_found(number)
+    body, heading = _body(found)
+    return render_template("admin/invoice_print.html", invoice=found, body=body, heading=heading)
 
 
 @bp.get("/<org>/invoices/<number>.pdf")
@@ -77,8 +94,9 @@ def invoice_pdf_download(org: str, number: str) -> Any:
     """Download one invoice as a PDF a finance team can file."""
     found = _load(g.organization.id, number)
     if found is None:
-        return render_template("admin/not_found.html", message=f"No invoice {number}."), 404
-    body = invoice_pdf(found, font_path=current_app.config.get("INVOICE_PDF_FONT"))
+        return _not_found(number)
+    with i18n.in_language(found.language):
+        body = invoice_pdf(found, font_path=current_app.config.get("INVOICE_PDF_FONT"))
     return Response(
         body,
         mimetype="application/pdf",
@@ -92,7 +110,7 @@ def invoice_csv(org: str, number: str) -> Any:
     """Download one invoice as CSV: one row per line, then the total."""
     found = _load(g.organization.id, number)
     if found is None:
-        return render_template("admin/not_found.html", message=f"No invoice {number}."), 404
+        return _not_found(number)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
