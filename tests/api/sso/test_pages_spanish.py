@@ -139,3 +139,35 @@ def test_a_refusal_says_its_reason_in_spanish(acme: Flask) -> None:
         "bea@acme.test aún no es una de ellas."
     ) in spanish
     assert "Un propietario debe añadirle para que pueda iniciar sesión." in spanish
+
+
+def test_the_groups_that_grant_a_seat_are_named_in_the_pages_language(acme: Flask) -> None:
+    from seat_core import set_policy
+    from tests.factories import AT, gen_group
+
+    with acme.app_context(), transaction() as session:
+        organization = session.scalars(select(Organization)).one()
+        set_policy(
+            session,
+            organization.id,
+            at=AT,
+            licensed_groups=["Engineering", "Support"],
+            confirm_releases=True,
+        )
+        gen_group(session, organization, "Engineering")
+        gen_group(session, organization, "Support")
+
+    english = acme.test_client().get("/sso/acme/callback?state=s&code=c")
+    spanish = acme.test_client().get("/sso/acme/callback?state=s&code=c", headers=SPANISH)
+
+    assert english.status_code == spanish.status_code == 403
+    assert (
+        'A seat comes with membership of the group <strong class="licensed-group">Engineering'
+        '</strong> or the group <strong class="licensed-group">Support</strong> in your '
+        "identity provider."
+    ) in english.text
+    assert "<title>Sin licencia · Acme</title>" in spanish.text
+    assert (
+        'Para tener un asiento debe estar en el grupo <strong class="licensed-group">'
+        'Engineering</strong> o el grupo <strong class="licensed-group">Support</strong>'
+    ) in spanish.text
