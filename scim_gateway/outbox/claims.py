@@ -34,6 +34,8 @@ class Claim:
     created_at: datetime
     organization_slug: str
     organization_name: str
+    # The organization's language: its alerts and webhook summaries are written in it.
+    organization_language: str = "en"
 
 
 def claim(session: Session, *, now: datetime, options: Options) -> list[Claim]:
@@ -90,6 +92,7 @@ def claim(session: Session, *, now: datetime, options: Options) -> list[Claim]:
             created_at=outbox.created_at,
             organization_slug=organization.slug,
             organization_name=organization.name,
+            organization_language=organization.language,
         )
         for delivery, outbox, organization, endpoint in rows
     ]

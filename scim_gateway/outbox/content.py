@@ -1,10 +1,22 @@
-"""What an alert says as a person reads it, and the words its texts share."""
+"""What an alert says as a person reads it, and the words its texts share.
+
+The texts are written in the language in force (the worker runs each delivery in its
+organization's language, i18n.in_language); English keeps the words, amounts and ISO dates
+the alerts always had.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
+from .. import i18n
 
 
 @dataclass(frozen=True)
@@ -22,30 +34,45 @@ class Content:
 
 
 REFUSAL_REASONS = {
-    "no_seat": "every seat is in use.",
-    "contract_expired": "the contract has expired.",
-    "jit_disabled": "they are not provisioned, and sign-in does not add people.",
+    "no_seat": _l("every seat is in use."),
+    "contract_expired": _l("the contract has expired."),
+    "jit_disabled": _l("they are not provisioned, and sign-in does not add people."),
 }
 
 
 def seats_text(count: int) -> str:
     """Say a number of seats: "1 seat", "2 seats"."""
-    return f"{count} seat" if count == 1 else f"{count} seats"
+    return ngettext("%(num)d seat", "%(num)d seats", count)
 
 
 def money_text(decimal: str, currency: str) -> str:
     """Format an amount stored as text like "1775.81" as the pages do: "1,775.81 USD"."""
-    return f"{Decimal(decimal):,} {currency}"
+    return i18n.money_of(Decimal(decimal), currency)
+
+
+def day_text(value: str) -> str:
+    """Write a day of a payload ("2026-03-01"): as it is in English, in words otherwise."""
+    if i18n.language() == "en":
+        return value
+    return i18n.day(date.fromisoformat(str(value)[:10]))
+
+
+def pace_text(seats_per_30_days: float) -> str:
+    """Say a pace of growth: "+3.5 seats per 30 days"."""
+    signed = f"{seats_per_30_days:+g}"
+    if i18n.language() != "en":
+        signed = signed.replace(".", ",")
+    return _("%(pace)s seats per 30 days", pace=signed)
 
 
 def people_text(count: int) -> str:
     """Say a number of people: "1 person", "2 people"."""
-    return "1 person" if count == 1 else f"{count} people"
+    return ngettext("%(num)d person", "%(num)d people", count)
 
 
 def name_text(person: dict[str, Any]) -> str:
     """Name a person by display name and identity, or whichever of them is known."""
-    identity = str(person.get("identity") or person.get("email") or "someone")
+    identity = str(person.get("identity") or person.get("email") or _("someone"))
     display = person.get("display_name")
     return f"{display} ({identity})" if display and display != identity else identity
 
@@ -61,24 +88,38 @@ def forecast_paragraphs(forecast: dict[str, Any]) -> list[str]:
     if not forecast:
         return []
     basis = forecast.get("basis")
-    pace = f"{forecast['seats_per_30_days']:+g} seats per 30 days"
+    pace = pace_text(forecast["seats_per_30_days"])
     if basis == "runs_out":
         return [
-            f"Projection: at the current pace ({pace}) seats run out on {forecast['runs_out_on']}.",
-            f"Recommended: add {seats_text(forecast['recommended_add'])}, which last to the end "
-            f"of the term on {forecast['term_end']}, for "
-            f"{money_text(forecast['recommended_amount'], forecast['currency'])} (prorated).",
+            _(
+                "Projection: at the current pace (%(pace)s) seats run out on %(day)s.",
+                pace=pace,
+                day=day_text(forecast["runs_out_on"]),
+            ),
+            _(
+                "Recommended: add %(seats)s, which last to the end of the term on %(day)s, "
+                "for %(amount)s (prorated).",
+                seats=seats_text(forecast["recommended_add"]),
+                day=day_text(forecast["term_end"]),
+                amount=money_text(forecast["recommended_amount"], forecast["currency"]),
+            ),
         ]
     if basis == "not_enough_history":
         return [
-            f"Projection: not enough history yet ({forecast['history_days']} days) to say "
-            "when seats run out."
+            _(
+                "Projection: not enough history yet (%(days)s days) to say when seats run out.",
+                days=forecast["history_days"],
+            )
         ]
     if basis == "lasts_the_term":
         return [
-            f"Projection: at the current pace ({pace}) the seats last to the end of the "
-            f"term on {forecast['term_end']}."
+            _(
+                "Projection: at the current pace (%(pace)s) the seats last to the end of the "
+                "term on %(day)s.",
+                pace=pace,
+                day=day_text(forecast["term_end"]),
+            )
         ]
     if basis == "not_growing":
-        return [f"Projection: usage is not growing ({pace}), so no run-out date."]
+        return [_("Projection: usage is not growing (%(pace)s), so no run-out date.", pace=pace)]
     return []

@@ -27,6 +27,7 @@ from seat_core import (
 from seat_core.alerts.subscriptions import OUTBOX_PREFIX
 from seat_core.outbound import Resolver, resolve_host
 
+from .. import i18n
 from ..clock import now as clock_now
 from ..config import seller
 from ..crypto import UnreadableSecret, decrypt
@@ -67,6 +68,18 @@ def _content_of(item: Claim, public_url: str) -> Content:
     return messages.content_of(item, public_url)
 
 
+def _language_of(item: Claim) -> str:
+    """Alerts speak the organization's language; an owner's link mail is written in English."""
+    return i18n.DEFAULT if item.event in link_mail.EVENTS else item.organization_language
+
+
+def _email_of(item: Claim, public_url: str) -> tuple[Content, str, str]:
+    """Return what an email says, and its plain-text and HTML bodies, in its language."""
+    with i18n.in_language(_language_of(item)):
+        content = _content_of(item, public_url)
+        return content, *messages.render_email(content)
+
+
 class Sender:
     """Sends claimed deliveries over one SMTP connection, and webhooks where policy allows."""
 
@@ -83,8 +96,7 @@ class Sender:
         """
         if item.channel == "email":
             assert item.recipient is not None
-            content = _content_of(item, self.options.public_url)
-            text, html = messages.render_email(content)
+            content, text, html = _email_of(item, self.options.public_url)
             message = mail.compose(
                 self.options,
                 to=item.recipient,
@@ -103,7 +115,9 @@ class Sender:
             # An event of the log the endpoint subscribed to (email never gets these).
             kind, data = item.event.removeprefix(OUTBOX_PREFIX), messages.event_data(item)
         else:
-            content = _content_of(item, self.options.public_url)
+            # The summary is written in the organization's language; the rest are codes.
+            with i18n.in_language(_language_of(item)):
+                content = _content_of(item, self.options.public_url)
             kind, data = item.event, messages.webhook_data(item, content)
         webhooks.post(
             item.url,

@@ -10,6 +10,7 @@ from typing import Any
 
 from authlib.integrations.flask_client import FlaskOAuth2App, OAuth
 from flask import Flask, current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -41,6 +42,8 @@ class Provider:
     updated_at: datetime
     # Set when the organization signs in over SAML 2.0 instead of OpenID Connect.
     saml: SamlProvider | None = None
+    # The organization's language ("en", "es"), spoken when the browser asks for none.
+    language: str = "en"
 
     @property
     def redirect_uri(self) -> str:
@@ -94,6 +97,7 @@ def load_provider(session: Session, slug: str) -> Provider | None:
         product_url=config.product_url,
         updated_at=config.updated_at,
         saml=saml,
+        language=organization.language,
     )
 
 
@@ -135,14 +139,20 @@ def metadata_of(client: FlaskOAuth2App, provider: Provider) -> Mapping[str, Any]
         metadata: Mapping[str, Any] = client.load_server_metadata()
     except Exception as error:  # requests, JSON: any failure means "unreachable"
         raise SignInFailed(
-            f"The identity provider of {provider.name} cannot be reached. Try again later.",
+            _(
+                "The identity provider of %(organization)s cannot be reached. Try again later.",
+                organization=provider.name,
+            ),
             detail=f"discovery failed: {error}",
             status=502,
         ) from None
     # OpenID Connect Discovery §4.3: the document's issuer must be the one it was fetched for.
     if str(metadata.get("issuer", "")).rstrip("/") != provider.issuer:
         raise SignInFailed(
-            f"The identity provider of {provider.name} is misconfigured.",
+            _(
+                "The identity provider of %(organization)s is misconfigured.",
+                organization=provider.name,
+            ),
             detail=f"discovery names issuer {metadata.get('issuer')!r}, not {provider.issuer!r}",
             status=502,
         )
@@ -160,21 +170,21 @@ def identity_from(
     """
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject:
-        raise SignInFailed("The identity provider sent no subject.", detail="no sub claim")
+        raise SignInFailed(_("The identity provider sent no subject."), detail="no sub claim")
     source: Mapping[str, Any] = claims
     if not claims.get("email"):
         try:
             source = fetch_userinfo()
         except Exception as error:  # requests, JSON: the provider failed us
             raise SignInFailed(
-                "The identity provider did not answer with your profile. Try again later.",
+                _("The identity provider did not answer with your profile. Try again later."),
                 detail=f"userinfo failed: {error}",
                 status=502,
             ) from None
         # OpenID Connect Core §5.3.2: userinfo of another subject must not be used.
         if source.get("sub") != subject:
             raise SignInFailed(
-                "The identity provider answered with another person's profile.",
+                _("The identity provider answered with another person's profile."),
                 detail=f"userinfo sub {source.get('sub')!r} differs from ID token sub {subject!r}",
             )
     email = source.get("email")

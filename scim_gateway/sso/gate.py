@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from flask import abort, redirect
+from flask_babel import gettext as _
 
 from seat_core import (
     Admission,
@@ -22,6 +23,7 @@ from seat_core import (
 )
 from seat_core.models import Organization
 
+from .. import i18n
 from ..clock import now
 from ..crypto import UnreadableSecret
 from ..db import read_only, retried_on_duplicate, transaction
@@ -33,15 +35,19 @@ log = logging.getLogger("scim_gateway.sso")
 
 
 def provider_or_abort(slug: str) -> Provider:
-    """Return the organization's SSO configuration, or end the request with a clear page."""
+    """Return the organization's SSO configuration, or end the request with a clear page.
+
+    From here on the pages speak the browser's language, else the organization's.
+    """
     try:
         with read_only() as db:
             provider = load_provider(db, slug)
     except UnreadableSecret as error:
         log.error("%s", error, extra={"organization": slug, "event": "sso.config_unreadable"})
-        abort(pages.error(slug, "Single sign-on is misconfigured. Tell the operator.", 500))
+        abort(pages.error(slug, _("Single sign-on is misconfigured. Tell the operator."), 500))
     if provider is None:
         abort(pages.not_configured(slug))
+    i18n.for_organization(provider.language)
     return provider
 
 
@@ -106,8 +112,16 @@ def owner_sign_in(provider: Provider, identity: Identity, id_token: str | None) 
         )
         return pages.error(
             provider.name,
-            f"{identity.email or 'Your account'} is not an owner of {provider.name}. "
-            "Ask a Primary Owner to add you.",
+            _(
+                "%(email)s is not an owner of %(organization)s. Ask a Primary Owner to add you.",
+                email=identity.email,
+                organization=provider.name,
+            )
+            if identity.email
+            else _(
+                "Your account is not an owner of %(organization)s. Ask a Primary Owner to add you.",
+                organization=provider.name,
+            ),
             403,
             provider.slug,
         )

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from flask import Response, make_response, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from seat_core import SignInRefused
 
 from ..owner_sessions import csrf_token
 from .clients import Provider
+from .refusal_texts import licensed_groups, refusal_message
 
 TITLES = {
-    400: "Sign-in failed",
-    403: "Sign-in refused",
-    404: "Not found",
-    500: "Sign-in unavailable",
-    502: "Identity provider unreachable",
+    400: _l("Sign-in failed"),
+    403: _l("Sign-in refused"),
+    404: _l("Not found"),
+    500: _l("Sign-in unavailable"),
+    502: _l("Identity provider unreachable"),
 }
 
 
@@ -30,7 +33,7 @@ def error(organization: str, message: str, status: int, slug: str | None = None)
     return _page(
         "sso/error.html",
         status,
-        title=TITLES.get(status, "Sign-in failed"),
+        title=str(TITLES.get(status, TITLES[400])),
         organization=organization,
         message=message,
         slug=slug,
@@ -41,8 +44,11 @@ def not_configured(slug: str) -> Response:
     """Return the 404 page of an organization without single sign-on."""
     return error(
         slug,
-        f"Single sign-on is not set up for {slug!r}. Check the address, or ask your "
-        "administrator to set it up.",
+        _(
+            "Single sign-on is not set up for %(slug)s. Check the address, or ask your "
+            "administrator to set it up.",
+            slug=repr(slug),
+        ),
         404,
     )
 
@@ -53,15 +59,17 @@ def refused(provider: Provider, refusal: SignInRefused) -> Response:
         "sso/refused.html",
         403,
         title=(
-            "Not licensed"
+            _("Not licensed")
             if refusal.reason == "not_licensed"
-            else "No seat for you yet"
+            else _("No seat for you yet")
             if refusal.requester
-            else "Sign-in refused"
+            else _("Sign-in refused")
         ),
         organization=provider.name,
         slug=provider.slug,
         refusal=refusal,
+        message=refusal_message(refusal),
+        groups=licensed_groups(refusal.licensed_groups),
         can_request=refusal.requester is not None,
         csrf_token=csrf_token() if refusal.requester else None,
     )
@@ -72,7 +80,7 @@ def requested(slug: str, organization: str, identity: str, status: str) -> Respo
     return _page(
         "sso/requested.html",
         200,
-        title="Seat requested",
+        title=_("Seat requested"),
         organization=organization,
         slug=slug,
         identity=identity,
@@ -82,7 +90,7 @@ def requested(slug: str, organization: str, identity: str, status: str) -> Respo
 
 def signed_out(slug: str) -> Response:
     """Return the signed-out page."""
-    return _page("sso/signed_out.html", 200, title="Signed out", organization=slug, slug=slug)
+    return _page("sso/signed_out.html", 200, title=_("Signed out"), organization=slug, slug=slug)
 
 
 def confirm_logout(slug: str, organization: str) -> Response:
@@ -90,7 +98,7 @@ def confirm_logout(slug: str, organization: str) -> Response:
     return _page(
         "sso/logout.html",
         200,
-        title="Sign out",
+        title=_("Sign out"),
         organization=organization,
         slug=slug,
         csrf_token=csrf_token(),

@@ -12,7 +12,6 @@ from seat_core import Identity
 
 # Seconds of clock difference tolerated between the IdP and the gateway.
 SKEW = 120
-AGAIN = "Sign in again."
 # The attribute names of the email, given name and surname: the plain ones, Okta's
 # template's, and Entra ID's default claims.
 CLAIMS = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"

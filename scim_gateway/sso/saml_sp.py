@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, SAMLError
 from saml2.client import Saml2Client
 from saml2.config import SPConfig
@@ -33,7 +34,6 @@ from seat_core import Identity
 
 from .errors import SignInFailed
 from .saml import (
-    AGAIN,
     EMAIL_NAMES,
     GIVEN_NAMES,
     NAME_NAMES,
@@ -191,7 +191,7 @@ def verify_response(
         raise _refused(error, _expired_at(encoded)) from None
     if response is None or response.assertion is None:
         raise SignInFailed(
-            f"The identity provider's answer could not be verified. {AGAIN}",
+            _("The identity provider's answer could not be verified. Sign in again."),
             detail="pysaml2 returned no verified response",
         )
     return _checked(provider, response)
@@ -209,7 +209,7 @@ def _check_destination(provider: SamlProvider, encoded: str) -> None:
         return
     if destination is not None and destination != provider.acs_url:
         raise SignInFailed(
-            f"This answer was meant for another address. {AGAIN}",
+            _("This answer was meant for another address. Sign in again."),
             detail=f"Destination {destination!r} is not the ACS URL {provider.acs_url!r}",
         )
 
@@ -235,8 +235,10 @@ def _refuse_sha1(encoded: str) -> None:
         weak = sorted(SHA1.intersection(filter(None, used)))
         if weak:
             raise SignInFailed(
-                "The identity provider signed its answer with SHA-1, which is not accepted. "
-                "Tell the operator: the identity provider must sign with SHA-256.",
+                _(
+                    "The identity provider signed its answer with SHA-1, which is not accepted. "
+                    "Tell the operator: the identity provider must sign with SHA-256."
+                ),
                 detail=f"SAML Response refused: SHA-1 signature ({', '.join(weak)})",
             )
 
@@ -246,7 +248,7 @@ def _checked(provider: SamlProvider, response: AuthnResponse) -> Assertion:
     destination = response.response.destination
     if destination != provider.acs_url:
         raise SignInFailed(
-            f"This answer was meant for another address. {AGAIN}",
+            _("This answer was meant for another address. Sign in again."),
             detail=f"Destination {destination!r} is not the ACS URL {provider.acs_url!r}",
         )
     assertion = response.assertion
@@ -255,14 +257,14 @@ def _checked(provider: SamlProvider, response: AuthnResponse) -> Assertion:
         recipient = data.recipient if data is not None else None
         if recipient != provider.acs_url:
             raise SignInFailed(
-                f"This answer was meant for another address. {AGAIN}",
+                _("This answer was meant for another address. Sign in again."),
                 detail=f"Recipient {recipient!r} is not the ACS URL {provider.acs_url!r}",
             )
     issuer = _issuer_of(provider, response)
     _check_issued(assertion)
     name_id = response.name_id
     if name_id is None or not (name_id.text or "").strip():
-        raise SignInFailed("The identity provider sent no NameID.", detail="no NameID")
+        raise SignInFailed(_("The identity provider sent no NameID."), detail="no NameID")
     attributes = _attributes(assertion)
     email = _first(attributes, EMAIL_NAMES)
     if email is None and name_id.format == NAMEID_FORMAT_EMAILADDRESS:
@@ -277,7 +279,7 @@ def _checked(provider: SamlProvider, response: AuthnResponse) -> Assertion:
             expires = min(filter(None, (expires, data.not_on_or_after)), key=_instant)
     if not expires:
         raise SignInFailed(
-            f"The identity provider's answer has no end of validity. {AGAIN}",
+            _("The identity provider's answer has no end of validity. Sign in again."),
             detail="assertion without NotOnOrAfter",
         )
     statement = assertion.authn_statement[0] if assertion.authn_statement else None
@@ -313,12 +315,12 @@ def _issuer_of(provider: SamlProvider, response: AuthnResponse) -> str:
     expected = idp_entity_id(provider)
     if said is not None and said != issuer:
         raise SignInFailed(
-            f"The identity provider's answer could not be verified. {AGAIN}",
+            _("The identity provider's answer could not be verified. Sign in again."),
             detail=f"Response Issuer {said!r} is not the Assertion's Issuer {issuer!r}",
         )
     if issuer != expected:
         raise SignInFailed(
-            f"The identity provider's answer could not be verified. {AGAIN}",
+            _("The identity provider's answer could not be verified. Sign in again."),
             detail=f"Assertion Issuer {issuer!r} is not the IdP of the metadata {expected!r}",
         )
     return issuer
@@ -329,7 +331,7 @@ def _check_issued(assertion: Any) -> None:
     issued = _instant(assertion.issue_instant) if assertion.issue_instant else None
     if issued is None or issued > datetime.now(UTC) + timedelta(seconds=SKEW):
         raise SignInFailed(
-            f"The identity provider's answer is not valid yet; check its clock. {AGAIN}",
+            _("The identity provider's answer is not valid yet; check its clock. Sign in again."),
             detail=f"Assertion IssueInstant {assertion.issue_instant} is in the future",
         )
 
@@ -376,17 +378,21 @@ def _refused(error: Exception, expired_at: datetime | None) -> SignInFailed:
     text = str(error) or kind
     lowered = text.lower()
     if expired_at is not None or kind == "ResponseLifetimeExceed":
-        message = f"The identity provider's answer has expired. {AGAIN}"
+        message = _("The identity provider's answer has expired. Sign in again.")
         text += f" (assertion expired at {expired_at.isoformat() if expired_at else '?'})"
     elif kind == "ToEarly":
-        message = f"The identity provider's answer is not valid yet; check its clock. {AGAIN}"
+        message = _(
+            "The identity provider's answer is not valid yet; check its clock. Sign in again."
+        )
     elif "unsolicited" in lowered:
-        message = (
+        message = _(
             "Sign-in started at the identity provider is not allowed here, or this sign-in "
-            f"was not started in this browser. {AGAIN}"
+            "was not started in this browser. Sign in again."
         )
     elif "signed" in lowered or "signature" in lowered:
-        message = f"The identity provider's answer is not signed by its certificate. {AGAIN}"
+        message = _(
+            "The identity provider's answer is not signed by its certificate. Sign in again."
+        )
     else:
-        message = f"The identity provider's answer could not be verified. {AGAIN}"
+        message = _("The identity provider's answer could not be verified. Sign in again.")
     return SignInFailed(message, detail=f"SAML Response refused: {kind}: {text}"[:500])

@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from seat_core import accept_assertion, web_sessions
 
@@ -60,7 +61,7 @@ def login(provider: Provider, *, admin: bool) -> Any:
         return failed(
             provider,
             SignInFailed(
-                "Single sign-on is misconfigured. Tell the operator.",
+                _("Single sign-on is misconfigured. Tell the operator."),
                 detail=f"AuthnRequest not built: {type(error).__name__}: {error}",
                 status=500,
             ),
@@ -84,7 +85,8 @@ def acs(org: str) -> Any:
     try:
         if not encoded:
             raise SignInFailed(
-                "The identity provider sent no answer. Sign in again.", detail="no SAMLResponse"
+                _("The identity provider sent no answer. Sign in again."),
+                detail="no SAMLResponse",
             )
         assertion = verify_response(saml, encoded, started)
         next_page = _take(provider, started, assertion.in_response_to)
@@ -98,7 +100,7 @@ def acs(org: str) -> Any:
             )
         if not fresh:
             raise SignInFailed(
-                "This answer of the identity provider was already used. Sign in again.",
+                _("This answer of the identity provider was already used. Sign in again."),
                 detail=f"replayed assertion {assertion.assertion_id!r}",
             )
     except SignInFailed as failure:
@@ -127,7 +129,7 @@ def _post_again(provider: Provider, encoded: str, relay_state: str) -> Any:
     response = Response(
         render_template(
             "sso/post_again.html",
-            title="Signing in",
+            title=_("Signing in"),
             organization=provider.name,
             action=url_for("sso.acs", org=provider.slug),
             saml_response=encoded,

@@ -18,6 +18,7 @@ from dataclasses import asdict
 from datetime import timedelta
 
 from flask import session
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from seat_core import Requester, web_sessions
@@ -89,8 +90,11 @@ def take_flow(provider: Provider, state: str) -> Flow:
             )
     if flow is None:
         raise SignInFailed(
-            f"This sign-in to {provider.name} has expired, was already used, or was not "
-            "started here. Sign in again.",
+            _(
+                "This sign-in to %(organization)s has expired, was already used, or was not "
+                "started here. Sign in again.",
+                organization=provider.name,
+            ),
             detail="unknown, replayed, expired, foreign or another organization's state",
         )
     return flow

@@ -10,14 +10,13 @@ from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import FlaskOAuth2App
 from flask import request
+from flask_babel import gettext as _
 from joserfc.errors import ExpiredTokenError, JoseError
 
 from seat_core import Identity
 from seat_core.web_sessions import Flow
 
 from .clients import Provider, SignInFailed, identity_from, metadata_of
-
-AGAIN = "Sign in again."
 
 
 def verify_callback(
@@ -36,25 +35,34 @@ def verify_callback(
     iss = request.args.get("iss")
     if iss is None and metadata.get("authorization_response_iss_parameter_supported"):
         raise SignInFailed(
-            f"The answer from the identity provider is incomplete. {AGAIN}",
+            _("The answer from the identity provider is incomplete. Sign in again."),
             detail="iss parameter missing though the provider advertises it",
         )
     if iss is not None and iss.rstrip("/") != provider.issuer:
         raise SignInFailed(
-            f"The answer came from another identity provider than {provider.name}'s. {AGAIN}",
+            _(
+                "The answer came from another identity provider than %(organization)s's. "
+                "Sign in again.",
+                organization=provider.name,
+            ),
             detail=f"iss parameter {iss!r} is not the issuer {provider.issuer!r}",
         )
     error = request.args.get("error")
     if error:
         description = request.args.get("error_description") or ""
         raise SignInFailed(
-            f"The identity provider of {provider.name} did not sign you in ({error}). {AGAIN}",
+            _(
+                "The identity provider of %(organization)s did not sign you in (%(error)s). "
+                "Sign in again.",
+                organization=provider.name,
+                error=error,
+            ),
             detail=f"error={error} {description}".strip(),
         )
     code = request.args.get("code")
     if not code:
         raise SignInFailed(
-            f"The answer from the identity provider is incomplete. {AGAIN}",
+            _("The answer from the identity provider is incomplete. Sign in again."),
             detail="no code parameter",
         )
     try:
@@ -63,12 +71,19 @@ def verify_callback(
         )
     except OAuthError as failure:
         raise SignInFailed(
-            f"The identity provider of {provider.name} refused to complete the sign-in. {AGAIN}",
+            _(
+                "The identity provider of %(organization)s refused to complete the sign-in. "
+                "Sign in again.",
+                organization=provider.name,
+            ),
             detail=f"token endpoint: {failure.error} {failure.description or ''}".strip(),
         ) from None
     except requests.RequestException as failure:
         raise SignInFailed(
-            f"The identity provider of {provider.name} cannot be reached. Try again later.",
+            _(
+                "The identity provider of %(organization)s cannot be reached. Try again later.",
+                organization=provider.name,
+            ),
             detail=f"token request failed: {failure}",
             status=502,
         ) from None
@@ -89,25 +104,26 @@ def check_id_token(
     """
     if not token.get("id_token"):
         raise SignInFailed(
-            f"The identity provider sent no ID token. {AGAIN}", detail="no id_token in response"
+            _("The identity provider sent no ID token. Sign in again."),
+            detail="no id_token in response",
         )
     try:
         claims: Mapping[str, Any] = client.parse_id_token(dict(token), nonce=nonce)
     except ExpiredTokenError:
         raise SignInFailed(
-            f"The identity provider's ID token has expired. {AGAIN}",
+            _("The identity provider's ID token has expired. Sign in again."),
             detail="expired ID token",
         ) from None
     except (JoseError, AuthlibBaseError, ValueError, KeyError, TypeError) as failure:
         # Bad signature, wrong iss or aud, wrong nonce, malformed token.
         raise SignInFailed(
-            f"The identity provider's ID token could not be verified. {AGAIN}",
+            _("The identity provider's ID token could not be verified. Sign in again."),
             detail=f"ID token rejected: {type(failure).__name__}: {failure}",
         ) from None
     except requests.RequestException as failure:
         # The provider's keys are fetched on first use.
         raise SignInFailed(
-            "The identity provider cannot be reached. Try again later.",
+            _("The identity provider cannot be reached. Try again later."),
             detail=f"key set request failed: {failure}",
             status=502,
         ) from None

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import abort, current_app, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from seat_core import (
@@ -16,6 +17,7 @@ from seat_core import (
 )
 from seat_core.models import Member, Organization
 
+from .. import i18n
 from ..clock import now
 from ..crypto import UnreadableSecret
 from ..db import read_only, transaction
@@ -52,7 +54,9 @@ def callback(org: str) -> Any:
     """Verify the identity provider's answer, then let the person in through the seat gate."""
     provider = provider_or_abort(org)
     if provider.saml is not None:
-        return failed(provider, SignInFailed("This organization signs in with SAML.", status=404))
+        return failed(
+            provider, SignInFailed(_("This organization signs in with SAML."), status=404)
+        )
     try:
         flow = sessions.take_flow(provider, request.args.get("state", ""))
         identity, id_token = verify_callback(provider, client_for(provider), flow)
@@ -80,11 +84,12 @@ def refused(refusal: SignInRefused) -> Any:
 @bp.post("/<org>/request-seat")
 def request_seat(org: str) -> Any:
     """Ask the owners for a seat, once: a repeated request changes nothing."""
+    _speak_for(org)
     if not csrf_valid():
-        return pages.error(org, "This form has expired. Sign in again to ask for a seat.", 400)
+        return pages.error(org, _("This form has expired. Sign in again to ask for a seat."), 400)
     requester = sessions.refusal_of(org)
     if requester is None:
-        return pages.error(org, "Sign in first: only a refused sign-in can ask for a seat.", 400)
+        return pages.error(org, _("Sign in first: only a refused sign-in can ask for a seat."), 400)
     with transaction() as db:
         organization = db.scalars(select(Organization).where(Organization.slug == org)).first()
         if organization is None:
@@ -139,7 +144,7 @@ def _not_signed_in(org: str) -> Any:
     response = jsonify(
         {
             "error": "not_signed_in",
-            "detail": "Sign in through single sign-on first.",
+            "detail": _("Sign in through single sign-on first."),
             "login_url": url_for("sso.login", org=org, _external=False),
         }
     )
@@ -168,8 +173,10 @@ def logout(org: str) -> Any:
     if not csrf_valid():
         return pages.error(
             name,
-            "This sign-out form has expired or did not come from this site. Go back, "
-            "reload the page and try again.",
+            _(
+                "This sign-out form has expired or did not come from this site. Go back, "
+                "reload the page and try again."
+            ),
             400,
         )
     with transaction() as db:
@@ -205,14 +212,26 @@ def logout(org: str) -> Any:
 
 
 def _organization_name(slug: str) -> str:
+    """Return the organization's name (the page then speaks its language), or end with 404."""
     with read_only() as db:
-        name = db.scalar(select(Organization.name).where(Organization.slug == slug))
-    if name is None:
+        row = db.execute(
+            select(Organization.name, Organization.language).where(Organization.slug == slug)
+        ).first()
+    if row is None:
         abort(pages.not_configured(slug))
-    return name
+    i18n.for_organization(row.language)
+    return str(row.name)
+
+
+def _speak_for(slug: str) -> None:
+    """Speak the organization's language when the browser asks for none, if there is one."""
+    with read_only() as db:
+        language = db.scalar(select(Organization.language).where(Organization.slug == slug))
+    i18n.for_organization(language)
 
 
 @bp.get("/<org>/signed-out")
 def signed_out(org: str) -> Any:
     """Tell the person they are signed out."""
+    _speak_for(org)
     return pages.signed_out(org)

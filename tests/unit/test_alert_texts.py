@@ -18,6 +18,7 @@ import pytest
 from flask import Flask
 
 import scim_gateway
+from scim_gateway import i18n
 from scim_gateway.outbox.claims import Claim
 from scim_gateway.outbox.messages import content_of, render_email, webhook_data
 
@@ -193,6 +194,7 @@ def texts_of(event: str, payload: dict[str, Any]) -> dict[str, Any]:
     claim = claim_of(event, payload)
     content = content_of(claim, "https://seats.example")
     app = Flask(scim_gateway.__name__)  # the package's templates, as the worker renders them
+    i18n.init_app(app)
     with app.app_context():
         text, html = render_email(content)
     data = webhook_data(claim, content)
