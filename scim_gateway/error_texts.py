@@ -16,9 +16,11 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from seat_core import ContractExpired, NoSeatAvailable, NotLicensed, SeatError, SignInRefused
 from seat_core.billing import StaleQuote
+from seat_core.seat_policy import Releases
 
 from . import i18n
 
@@ -35,6 +37,30 @@ def message(error: SeatError) -> str:
                 return text
             break
     return _by_message(error.message)
+
+
+def releases(found: Releases) -> str:
+    """Say who a change of licensed groups would release, naming the first few."""
+    if i18n.language() == i18n.DEFAULT:
+        return found.describe()
+    names = ", ".join(found.names)
+    more = found.count - len(found.names)
+    if more > 0:
+        return ngettext(
+            "%(num)d seat holder in none of the licensed groups would lose their seat: "
+            "%(names)s and %(more)d more.",
+            "%(num)d seat holders in none of the licensed groups would lose their seat: "
+            "%(names)s and %(more)d more.",
+            found.count,
+            names=names,
+            more=more,
+        )
+    return ngettext(
+        "%(num)d seat holder in none of the licensed groups would lose their seat: %(names)s.",
+        "%(num)d seat holders in none of the licensed groups would lose their seat: %(names)s.",
+        found.count,
+        names=names,
+    )
 
 
 def _day(value: date | str) -> str:
