@@ -57,6 +57,7 @@ def test_not_found_and_filter_errors_in_spanish(app: Flask, scim: Scim) -> None:
     missing = scim.get("/Users/nobody")
     unsupported = scim.get("/Users", query_string={"filter": 'nickName eq "x"'})
     method = scim.request("DELETE", "/Users")
+    mistyped = scim.get("/Users", query_string={"filter": 'active eq "yes"'})
 
     assert missing.status_code == 404
     assert missing.json["detail"] == "No existe el usuario 'nobody'."
@@ -64,6 +65,8 @@ def test_not_found_and_filter_errors_in_spanish(app: Flask, scim: Scim) -> None:
     assert unsupported.json["scimType"] == "invalidFilter"
     assert unsupported.json["detail"].startswith("No se admite filtrar por «nickName»")
     assert method.json["detail"] == "Use GET o POST en /Users."
+    assert mistyped.json["scimType"] == "invalidFilter"
+    assert mistyped.json["detail"] == "«active» es un booleano; no se puede comparar con un texto."
 
 
 def test_the_same_errors_in_english(scim: Scim) -> None:
