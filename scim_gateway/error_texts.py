@@ -122,6 +122,16 @@ def _sign_in_refused(error: Any) -> str | None:
             organization=error.organization,
             purchased=error.seats_purchased,
         )
+    if error.reason == "not_licensed" and error.licensed_groups:
+        named = repr(error.licensed_groups[0])
+        for group in error.licensed_groups[1:]:
+            named = _("%(first)s or %(second)s", first=named, second=repr(group))
+        return _(
+            "You are not licensed to use %(organization)s: a seat comes with membership of "
+            "the group %(groups)s in your identity provider. Ask its administrator to add you.",
+            organization=error.organization,
+            groups=named,
+        )
     return None
 
 

@@ -13,12 +13,14 @@ from seat_core import (
     NoSeatAvailable,
     NotLicensed,
     SeatError,
+    SignInRefused,
     get_organization,
 )
 from seat_core.accounts import set_language
 from seat_core.billing import StaleQuote
 from seat_core.models import Event
 from seat_core.seat_policy import Releases
+from seat_core.trust import Identity
 
 from ..factories import AT, gen_organization
 
@@ -89,3 +91,22 @@ def test_set_language_checks_the_language_and_logs_a_change(sessions):
             for event in session.query(Event).filter(Event.type == "organization.changed")
         ]
     assert changes == [{"language": "es"}]
+
+
+def test_a_sign_in_refused_for_want_of_a_licence_names_the_groups_in_spanish(app):
+    refusal = SignInRefused(
+        "not_licensed",
+        "You are not licensed to use Acme: ...",
+        organization="Acme",
+        organization_id=1,
+        identity=Identity(issuer="https://idp.test", subject="ann", email="ann@acme.test"),
+    )
+    refusal.licensed_groups = ["Engineering", "Sales", "Support"]
+    with app.test_request_context():
+        assert error_texts.message(refusal) == refusal.message
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        assert error_texts.message(refusal) == (
+            "No tiene licencia para usar Acme: el asiento corresponde a los miembros del grupo "
+            "'Engineering' o 'Sales' o 'Support' en su proveedor de identidad. Pida a su "
+            "administrador que le añada."
+        )
