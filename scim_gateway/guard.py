@@ -6,12 +6,15 @@ from io import BytesIO
 from urllib.parse import parse_qsl
 
 from flask import Flask, current_app, request
+from flask_babel import gettext as _
 from gunicorn.http.errors import ParseException
 from werkzeug.exceptions import HTTPException, default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
 
 from seat_core.text import InvalidText, check_text, refused_character
+
+from .http_texts import description
 
 # The path and query string together. gunicorn refuses a request line over 8190 bytes
 # (gunicorn.conf.py); below that this bound gives every server the same answer, in the
@@ -32,7 +35,8 @@ def unrouted(error: HTTPException) -> Response | HTTPException:
     # sees routing errors, e.g. an unknown path or method under /api.
     if request.path.startswith(("/scim/", "/api/")) and error.code is not None:
         headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
-        return refusal(error.code, error.description or error.name, headers=headers)
+        detail = description(error.description or error.name)
+        return refusal(error.code, detail, headers=headers)
     return error
 
 
@@ -43,9 +47,18 @@ def check_request() -> Response | None:
         return too_large
     length = len(request.environ.get("PATH_INFO", "")) + len(request.query_string)
     if length > MAX_URL_LENGTH:
-        detail = f"The URL is {length} characters long; the gateway reads at most {MAX_URL_LENGTH}."
+        detail = _(
+            "The URL is %(length)d characters long; the gateway reads at most %(most)d.",
+            length=length,
+            most=MAX_URL_LENGTH,
+        )
         if request.path.startswith("/scim/"):
-            detail += " Send a long search as POST .search with the filter in the body."
+            detail = _(
+                "The URL is %(length)d characters long; the gateway reads at most %(most)d. "
+                "Send a long search as POST .search with the filter in the body.",
+                length=length,
+                most=MAX_URL_LENGTH,
+            )
         return refusal(414, detail)
     found = _url_problem() or _form_problem()
     if found is None:
@@ -94,10 +107,10 @@ def _read_chunked_body() -> Response | None:
         data = environ["wsgi.input"].read(limit + 1)
     except (OSError, ValueError, ParseException):
         # A chunk size that is not hex, a missing CRLF, or a client gone mid-body.
-        detail = "The request body is not valid chunked encoding (RFC 9112 §7.1)."
+        detail = _("The request body is not valid chunked encoding (RFC 9112 §7.1).")
         return refusal(400, detail, scim_type="invalidSyntax")
     if len(data) > limit:
-        return refusal(413, f"The request body is larger than {limit} bytes.")
+        return refusal(413, _("The request body is larger than %(limit)d bytes.", limit=limit))
     environ["wsgi.input"] = BytesIO(data)
     environ["CONTENT_LENGTH"] = str(len(data))
     del environ["HTTP_TRANSFER_ENCODING"]
@@ -111,7 +124,7 @@ def _url_problem() -> tuple[str, str] | None:
     try:
         path = raw_path.encode("latin-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
-        return "invalidSyntax", "The URL path is not percent-encoded UTF-8."
+        return "invalidSyntax", _("The URL path is not percent-encoded UTF-8.")
     found = _refused("The URL path", path)
     if found is not None:
         return found
@@ -125,7 +138,7 @@ def _url_problem() -> tuple[str, str] | None:
             errors="strict",
         )
     except UnicodeDecodeError:
-        return "invalidSyntax", "The query string is not percent-encoded UTF-8."
+        return "invalidSyntax", _("The query string is not percent-encoded UTF-8.")
     # One search over every name and value joined; each is checked alone only to name the
     # refused one. Joining cannot make a refused character (see seat_core.text).
     if refused_character("".join(text for pair in pairs for text in pair)) is None:

@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from flask import request
+from flask_babel import gettext as _
 
 from seat_core.text import InvalidText, check_strings, refused_character
 
@@ -51,7 +52,7 @@ def decode(raw: bytes | str) -> Any:
             raw = raw.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise MalformedJson(
-                f"The request body is not UTF-8 (byte {error.start + 1} is invalid)."
+                _("The request body is not UTF-8 (byte %(byte)d is invalid).", byte=error.start + 1)
             ) from None
     try:
         value = json.loads(
@@ -63,8 +64,13 @@ def decode(raw: bytes | str) -> Any:
         )
     except json.JSONDecodeError as error:
         raise MalformedJson(
-            f"The request body is not valid JSON: {error.msg} "
-            f"(line {error.lineno}, column {error.colno})."
+            _(
+                "The request body is not valid JSON: %(reason)s "
+                "(line %(line)d, column %(column)d).",
+                reason=error.msg,
+                line=error.lineno,
+                column=error.colno,
+            )
         ) from None
     except RecursionError:
         raise MalformedJson(_too_deep()) from None
@@ -82,9 +88,11 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(result) != len(pairs):
         # Which of two values counts differs between parsers; taking either one silently
         # lets a client (or something between it and us) smuggle a second meaning.
-        keys = [key for key, _ in pairs]
+        keys = [pair[0] for pair in pairs]
         repeated = next(key for index, key in enumerate(keys) if key in keys[:index])
-        raise MalformedJson(f"The key {repeated!r} appears more than once in one object.")
+        raise MalformedJson(
+            _("The key %(key)s appears more than once in one object.", key=repr(repeated))
+        )
     return result
 
 
@@ -95,18 +103,24 @@ def _integer(text: str) -> int:
         if INT_MIN <= value <= INT_MAX:
             return value
     shown = text if len(text) <= 40 else f"{text[:20]}...({len(text)} digits)"
-    raise InvalidJsonValue(f"The number {shown} is outside the range of signed 64-bit integers.")
+    raise InvalidJsonValue(
+        _("The number %(number)s is outside the range of signed 64-bit integers.", number=shown)
+    )
 
 
 def _float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise InvalidJsonValue(f"The number {text[:40]} is too large to be represented.")
+        raise InvalidJsonValue(
+            _("The number %(number)s is too large to be represented.", number=text[:40])
+        )
     return value
 
 
 def _constant(text: str) -> float:
-    raise InvalidJsonValue(f"{text} is not a JSON number; send a finite number or null.")
+    raise InvalidJsonValue(
+        _("%(text)s is not a JSON number; send a finite number or null.", text=text)
+    )
 
 
 def _check_tree(value: Any, text: str) -> None:
@@ -137,4 +151,7 @@ def _check_depth(value: Any) -> None:
 
 
 def _too_deep() -> str:
-    return f"The request body nests arrays and objects more than {MAX_DEPTH} levels deep."
+    return _(
+        "The request body nests arrays and objects more than %(depth)d levels deep.",
+        depth=MAX_DEPTH,
+    )

@@ -85,19 +85,29 @@ def find_token(session: Session, secret: str, *, kind: str, at: datetime) -> Api
 
 
 class LiveToken(NamedTuple):
-    """What a request needs of a live token: its id, organization, end and label."""
+    """What a request needs of a live token: its id, organization, end, label and language."""
 
     id: int
     organization_id: int
     expires_at: datetime | None
     # Names the token in the event log (seat_core/events.py).
     label: str | None = None
+    # The organization's language, which errors are written in when the client asks none.
+    language: str | None = None
 
 
 def load_token(session: Session, token_hash: str, *, kind: str, at: datetime) -> LiveToken | None:
-    """Return the live token of that kind with that hash, as four columns, or None."""
+    """Return the live token of that kind with that hash, as five columns, or None."""
     row = session.execute(
-        select(ApiToken.id, ApiToken.organization_id, ApiToken.expires_at, ApiToken.label).where(
+        select(
+            ApiToken.id,
+            ApiToken.organization_id,
+            ApiToken.expires_at,
+            ApiToken.label,
+            Organization.language,
+        )
+        .join(Organization, Organization.id == ApiToken.organization_id)
+        .where(
             ApiToken.token_hash == token_hash,
             ApiToken.kind == kind,
             ApiToken.revoked_at.is_(None),

@@ -21,7 +21,7 @@ from .contracts import contract_of
 from .errors import IdempotencyKeyInFlight, IdempotencyKeyReused, InvalidContract, SeatError
 from .invoices import mark_invoice_due, mark_invoice_paid
 from .models import ApiToken, Contract, Invoice, Organization, OrganizationKey, Owner
-from .orgs import InvalidOwner, create_organization
+from .orgs import InvalidOwner, check_language, create_organization
 
 
 class OwnerNotFound(SeatError):
@@ -96,6 +96,7 @@ def _contract_data(session: Session, organization: Organization) -> dict[str, An
         "timezone": contract.timezone,
         "auto_renew": contract.auto_renew,
         "min_seats": contract.min_seats,
+        "language": organization.language,
     }
 
 
@@ -108,17 +109,20 @@ def change_organization(
     next_price_minor: int | None = None,
     auto_renew: bool | None = None,
     min_seats: int | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
-    """Change the name and the terms of the next term; return what changed.
+    """Change the name, the language and the terms of the next term; return what changed.
 
     The current term keeps its price, so its purchases and invoices never change; the
     minimum and auto-renewal only ever act at the renewal (seat_core/renewal.py).
 
     :raises InvalidContract: for an empty name, a negative price or a minimum below 1.
+    :raises InvalidLanguage: for a language the gateway does not speak.
     """
     contract = contract_of(session, organization.id)
     before = {
         "name": organization.name,
+        "language": organization.language,
         "next_price_per_seat_year_minor": contract.next_price_per_seat_year_minor,
         "auto_renew": contract.auto_renew,
         "min_seats": contract.min_seats,
@@ -137,9 +141,12 @@ def change_organization(
         if min_seats < 1:
             raise InvalidContract(f"The plan minimum must be at least 1 seat, not {min_seats}")
         contract.min_seats = min_seats
+    if language is not None:
+        organization.language = check_language(language)
     session.flush()
     after = {
         "name": organization.name,
+        "language": organization.language,
         "next_price_per_seat_year_minor": contract.next_price_per_seat_year_minor,
         "auto_renew": contract.auto_renew,
         "min_seats": contract.min_seats,
@@ -151,6 +158,18 @@ def change_organization(
             subject=organization.slug, data=changes,
         )  # fmt: skip
     return changes
+
+
+def set_language(
+    session: Session, organization: Organization, language: str, *, at: datetime
+) -> bool:
+    """Set the language the organization's people are written to in; True if it changed.
+
+    The change is an organization.changed event, like the other settings.
+
+    :raises InvalidLanguage: for a language the gateway does not speak.
+    """
+    return bool(change_organization(session, organization, at=at, language=language))
 
 
 def get_owner(session: Session, organization: Organization, owner_id: int) -> Owner:

@@ -116,5 +116,9 @@ class IdempotencyKeyInFlight(SeatError):
     """The first request with this idempotency key has not finished yet."""
 
 
+class InvalidLanguage(SeatError):
+    """A language the gateway does not speak."""
+
+
 class DuplicateOrganization(SeatError):
     """An organization with that slug exists already."""

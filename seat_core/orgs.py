@@ -10,7 +10,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import events
-from .errors import DuplicateOrganization, InvalidContract, OrganizationNotFound, SeatError
+from .errors import (
+    DuplicateOrganization,
+    InvalidContract,
+    InvalidLanguage,
+    OrganizationNotFound,
+    SeatError,
+)
 from .events import Actor
 from .identity import email_key
 from .models import Contract, ContractTerm, Organization, Owner
@@ -19,10 +25,25 @@ from .text import refused_character
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 ROLES = ("primary_owner", "owner")
+# The languages an organization can speak (owners' pages, mails, invoices, errors).
+LANGUAGES = ("en", "es")
 
 
 class InvalidOwner(SeatError):
     """An owner that cannot be added."""
+
+
+def check_language(language: str) -> str:
+    """Return language when the gateway speaks it.
+
+    :raises InvalidLanguage: for anything but one of LANGUAGES.
+    """
+    if language not in LANGUAGES:
+        raise InvalidLanguage(
+            f"{language[:40]!r} is not a language the gateway speaks; "
+            f"use one of {', '.join(LANGUAGES)}"
+        )
+    return language
 
 
 def create_organization(
@@ -38,12 +59,15 @@ def create_organization(
     timezone: str = "UTC",
     auto_renew: bool = True,
     min_seats: int = 1,
+    language: str = "en",
 ) -> Organization:
     """Create an organization with its first contract term.
 
     :raises InvalidContract: for a bad slug, seat count, price, currency or time zone.
+    :raises InvalidLanguage: for a language other than LANGUAGES.
     :raises DuplicateOrganization: when the slug is taken.
     """
+    check_language(language)
     if not SLUG.match(slug):
         raise InvalidContract(
             f"{slug!r} is not a valid slug: use lower-case letters, digits and inner hyphens"
@@ -61,7 +85,7 @@ def create_organization(
     if session.scalar(select(Organization.id).where(Organization.slug == slug)) is not None:
         raise DuplicateOrganization(f"An organization with slug {slug!r} exists already")
     term = Term(start)
-    organization = Organization(slug=slug, name=name.strip(), created_at=at)
+    organization = Organization(slug=slug, name=name.strip(), created_at=at, language=language)
     contract = Contract(
         organization=organization,
         origin=start,

@@ -5,20 +5,29 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from flask import Response, abort, jsonify, make_response, request
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from seat_core import OrganizationNotFound, events, get_organization, owner_actor
 from seat_core.models import ApiToken, Organization, Owner
 
+from .. import i18n
 from ..clock import now
+from ..http_texts import phrase
 from ..token_use import note_use
 from ..tokens import find_token
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
-    """Return an RFC 9457 problem response."""
+    """Return an RFC 9457 problem response; its title, a status phrase, in the language."""
     response = jsonify(
-        {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+        {
+            "type": "about:blank",
+            "title": phrase(title),
+            "status": status,
+            "detail": detail,
+            **extra,
+        }
     )
     response.status_code = status
     response.content_type = "application/problem+json"
@@ -40,7 +49,7 @@ def authenticate(session: Session, slug: str) -> tuple[Organization, ApiToken]:
     it learns nothing of organizations it does not belong to.
     """
     header = request.headers.get("Authorization", "")
-    scheme, _, secret = header.partition(" ")
+    scheme, _space, secret = header.partition(" ")
     token = (
         find_token(session, secret.strip(), kind="api", at=now())
         if scheme.lower() == "bearer"
@@ -50,7 +59,7 @@ def authenticate(session: Session, slug: str) -> tuple[Organization, ApiToken]:
         fail(
             401,
             "Unauthorized",
-            "Send an API token of the organization as 'Authorization: Bearer <token>'.",
+            _("Send an API token of the organization as 'Authorization: Bearer <token>'."),
             {"WWW-Authenticate": 'Bearer realm="scim-seat-gateway"'},
         )
     try:
@@ -59,7 +68,9 @@ def authenticate(session: Session, slug: str) -> tuple[Organization, ApiToken]:
         # Not the blueprint's answer: unknown and foreign organizations get one 404 alike.
         organization = None
     if organization is None or organization.id != token.organization_id:
-        fail(404, "Not Found", f"No organization {slug!r} for this token.")
+        fail(404, "Not Found", _("No organization %(slug)s for this token.", slug=repr(slug)))
+    # A client that names no language hears the organization's.
+    i18n.for_organization(organization.language)
     note_use(ApiToken, token.id)
     owner = session.get(Owner, token.owner_id) if token.owner_id is not None else None
     if owner is not None:
@@ -77,9 +88,9 @@ def require_owner(session: Session, token: ApiToken, *, primary: bool = False) -
     """
     owner = session.get(Owner, token.owner_id) if token.owner_id is not None else None
     if owner is None or owner.organization_id != token.organization_id:
-        fail(403, "Forbidden", "This endpoint needs an owner's API token.")
+        fail(403, "Forbidden", _("This endpoint needs an owner's API token."))
     if primary and owner.role != "primary_owner":
-        fail(403, "Forbidden", "Only a Primary Owner can buy seats.")
+        fail(403, "Forbidden", _("Only a Primary Owner can buy seats."))
     return owner
 
 
@@ -87,9 +98,13 @@ def only_params(*names: str) -> None:
     """Refuse query parameters other than names, so that a misspelt one is not ignored."""
     unknown = sorted(set(request.args) - set(names))
     if unknown:
-        allowed = ", ".join(names) or "none"
+        allowed = ", ".join(names) or _("none")
         fail(
             400,
             "Bad Request",
-            f"Unknown query parameters: {', '.join(unknown)} (allowed: {allowed}).",
+            _(
+                "Unknown query parameters: %(unknown)s (allowed: %(allowed)s).",
+                unknown=", ".join(unknown),
+                allowed=allowed,
+            ),
         )

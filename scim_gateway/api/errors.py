@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, current_app
+from flask_babel import gettext as _
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
@@ -19,7 +20,8 @@ from seat_core import (
     SignInRefused,
 )
 
-from .. import metrics
+from .. import error_texts, metrics
+from ..http_texts import description
 from ..jsonbody import RefusedJson
 from ..refusals import remember
 from .auth import problem
@@ -58,7 +60,7 @@ def init(bp: Blueprint) -> None:
         return problem(
             403,
             "Forbidden",
-            refusal.message,
+            error_texts.message(refusal),
             reason=refusal.reason,
             seats_in_use=refusal.seats_in_use,
             seats_purchased=refusal.seats_purchased,
@@ -69,7 +71,7 @@ def init(bp: Blueprint) -> None:
     def domain_error(error: SeatError) -> Response:
         # Raised inside the view's transaction, which has rolled back by now.
         status, title = problem_of(error)
-        return problem(status, title, error.message)
+        return problem(status, title, error_texts.message(error))
 
     answer_the_rest(bp, what="an API request")
 
@@ -86,7 +88,7 @@ def answer_the_rest(bp: Blueprint, *, what: str) -> None:
         # fail() aborts with a finished problem response, which Flask returns unhandled;
         # this is werkzeug's own: 404 for an unknown path, 405, 413 and the like.
         status = error.code or 500
-        response = problem(status, error.name, error.description or error.name)
+        response = problem(status, error.name, description(error.description or error.name))
         for name, value in error.get_headers():
             if name.lower() != "content-type":
                 response.headers[name] = value
@@ -97,7 +99,9 @@ def answer_the_rest(bp: Blueprint, *, what: str) -> None:
         # The transaction was rolled back, so retrying later is safe.
         log.error("database unavailable: %s", error.orig)
         metrics.database_error(error, 503)
-        response = problem(503, "Service Unavailable", "The database is unavailable; retry later.")
+        response = problem(
+            503, "Service Unavailable", _("The database is unavailable; retry later.")
+        )
         response.headers["Retry-After"] = str(current_app.config["RETRY_AFTER_SECONDS"])
         return response
 
@@ -107,5 +111,5 @@ def answer_the_rest(bp: Blueprint, *, what: str) -> None:
         if isinstance(error, SQLAlchemyError):
             metrics.database_error(error, 500)
         return problem(
-            500, "Internal Server Error", "Internal error; it was logged for the operator."
+            500, "Internal Server Error", _("Internal error; it was logged for the operator.")
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify, request
+from flask_babel import gettext as _
 
 from seat_core.events import MAX_PAGE, START, InvalidCursor, as_dict, parse_cursor, read_after
 from seat_core.models import EVENT_TYPES
@@ -25,14 +26,18 @@ def list_events(org: str) -> Any:
         after = parse_cursor(request.args["after"]) if "after" in request.args else START
     except InvalidCursor as error:
         # Not the blueprint's answer: a bad query parameter is a 400 that names it.
-        fail(400, "Bad Request", f"after: {error}; send a next_cursor this API returned.")
+        fail(
+            400,
+            "Bad Request",
+            _("after: %(error)s; send a next_cursor this API returned.", error=str(error)),
+        )
     limit = whole_number("limit", request.args.get("limit", str(DEFAULT_LIMIT)))
     if not 1 <= limit <= MAX_PAGE:
-        fail(400, "Bad Request", f"limit must be between 1 and {MAX_PAGE}.")
+        fail(400, "Bad Request", _("limit must be between 1 and %(most)d.", most=MAX_PAGE))
     types = request.args.getlist("type")
     unknown = sorted(set(types) - set(EVENT_TYPES))
     if unknown:
-        fail(400, "Bad Request", f"Unknown event type {unknown[0][:60]!r}.")
+        fail(400, "Bad Request", _("Unknown event type %(type)s.", type=repr(unknown[0][:60])))
     with read_only() as session:
         organization, token = authenticate(session, org)
         require_owner(session, token)

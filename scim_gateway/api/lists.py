@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from flask import jsonify, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -27,9 +28,9 @@ def paging(*other: str) -> tuple[int, int | None]:
     limit = whole_number("limit", request.args.get("limit", "50"))
     before = whole_number("before", request.args["before"]) if "before" in request.args else None
     if not 1 <= limit <= MAX_LIMIT:
-        fail(400, "Bad Request", f"limit must be between 1 and {MAX_LIMIT}.")
+        fail(400, "Bad Request", _("limit must be between 1 and %(most)d.", most=MAX_LIMIT))
     if before == 0:
-        fail(400, "Bad Request", "before must be a positive id.")
+        fail(400, "Bad Request", _("before must be a positive id."))
     if before is not None and before > MAX_ID:
         before = None  # every stored id is older than this cursor
     return limit, before
@@ -40,7 +41,11 @@ def whole_number(name: str, text: str) -> int:
     # int() would also take "1_000", " 7" and other scripts' digits; more than 19 digits
     # is past any id either database stores, so it is refused before it is converted.
     if not _DIGITS.fullmatch(text):
-        fail(400, "Bad Request", f"{name} must be a whole number, not {text[:40]!r}.")
+        fail(
+            400,
+            "Bad Request",
+            _("%(name)s must be a whole number, not %(text)s.", name=name, text=repr(text[:40])),
+        )
     return int(text)
 
 
@@ -78,7 +83,11 @@ def get_invoice(org: str, number: str) -> Any:
             .options(selectinload(Invoice.lines))
         ).first()
         if row is None:
-            fail(404, "Not Found", f"No invoice {number!r} in this organization.")
+            fail(
+                404,
+                "Not Found",
+                _("No invoice %(number)s in this organization.", number=repr(number)),
+            )
         return jsonify(invoice_json(row))
 
 
@@ -88,7 +97,11 @@ def list_seat_requests(org: str) -> Any:
     limit, before = paging("status")
     status = request.args.get("status", "pending")
     if status not in STATUSES:
-        fail(400, "Bad Request", f"status must be one of {', '.join(STATUSES)}.")
+        fail(
+            400,
+            "Bad Request",
+            _("status must be one of %(statuses)s.", statuses=", ".join(STATUSES)),
+        )
     with read_only() as session:
         organization, token = authenticate(session, org)
         require_owner(session, token)

@@ -16,6 +16,7 @@ from seat_core.accounts import (
     request_hash,
 )
 from seat_core.models import Organization
+from seat_core.orgs import LANGUAGES
 from seat_core.overview import Overview, overview_of
 
 from ..clock import now, today_for
@@ -46,6 +47,7 @@ def overview_json(overview: Overview) -> dict[str, Any]:
     return {
         "slug": organization.slug,
         "name": organization.name,
+        "language": organization.language,
         "created_at": organization.created_at.isoformat(),
         "status": contract.status,
         "seats": {
@@ -78,7 +80,7 @@ def contract_body() -> dict[str, Any]:
     body = json_object(
         CREATE_EXAMPLE,
         required=("slug", "name", "seats", "price_per_seat_year", "currency", "start"),
-        optional=("timezone", "auto_renew", "min_seats"),
+        optional=("timezone", "auto_renew", "min_seats", "language"),
     )
     currency = field(body, "currency", str).upper()
     start = field(body, "start", str)
@@ -90,7 +92,11 @@ def contract_body() -> dict[str, Any]:
             "Unprocessable Content",
             f'"start" must be a date like 2025-01-01, not {start[:40]!r}.',
         )
+    # Only a language given counts in the request's fingerprint, so that keys used before
+    # organizations had one still replay.
+    language = language_of(body)
     return {
+        **({"language": language} if language is not None else {}),
         "slug": field(body, "slug", str),
         "name": name_of(body),
         "seats": seat_count(body, "seats"),
@@ -135,6 +141,14 @@ def name_of(body: dict[str, Any]) -> str | None:
     if name is not None and len(name.strip()) > 200:
         fail(422, "Unprocessable Content", '"name" must be at most 200 characters.')
     return name
+
+
+def language_of(body: dict[str, Any]) -> str | None:
+    """Return the language from the body, if any: one the gateway speaks."""
+    language = field(body, "language", str)
+    if language is not None and language not in LANGUAGES:
+        fail(422, "Unprocessable Content", f'"language" must be one of {", ".join(LANGUAGES)}.')
+    return language
 
 
 def price(text: str, currency: str) -> int:
@@ -200,12 +214,12 @@ def get_org(org: str) -> Any:
 
 @bp.patch("/orgs/<org>")
 def change_org(org: str) -> Any:
-    """Change the name and the next term's price, auto-renewal and minimum."""
+    """Change the name, the language and the next term's price, auto-renewal and minimum."""
     only_params()
     body = json_object(
-        '{"name": "Acme Corp", "next_term": {"price_per_seat_year": "400.00"}}',
+        '{"name": "Acme Corp", "language": "es", "next_term": {"price_per_seat_year": "400.00"}}',
         required=(),
-        optional=("name", "next_term"),
+        optional=("name", "language", "next_term"),
     )
     next_term = body.get("next_term", {})
     if not isinstance(next_term, dict):
@@ -214,6 +228,7 @@ def change_org(org: str) -> Any:
     if unknown:
         fail(400, "Bad Request", f"Unknown fields in next_term: {', '.join(unknown)}.")
     name = name_of(body)
+    language = language_of(body)
     new_price = field(next_term, "price_per_seat_year", str)
     auto_renew = field(next_term, "auto_renew", bool)
     min_seats = seat_count(next_term, "min_seats")
@@ -229,6 +244,7 @@ def change_org(org: str) -> Any:
             next_price_minor=price(new_price, currency) if new_price is not None else None,
             auto_renew=auto_renew,
             min_seats=min_seats,
+            language=language,
         )
         return jsonify(
             overview_json(

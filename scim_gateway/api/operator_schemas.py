@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from seat_core.orgs import ROLES
+from seat_core.orgs import LANGUAGES, ROLES
 from seat_core.text import REFUSED_CONTROLS
 
 from .openapi_parts import COUNT, DATE, DATETIME, NULLABLE_TEXT, _object, ref
@@ -23,6 +23,10 @@ DOMAINS = {
     },
 }
 NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
+LANGUAGE = {
+    "enum": list(LANGUAGES),
+    "description": "The language of the owners' pages, mails, invoices and SCIM errors.",
+}
 # A name: 1 to 200 characters the gateway stores, not only spaces.
 NAME = {
     "type": "string",
@@ -50,6 +54,7 @@ def operator_schemas() -> dict[str, Any]:
                 "timezone": {"enum": ["UTC", "Europe/Madrid", "America/New_York"]},
                 "auto_renew": {"type": "boolean"},
                 "min_seats": {**SEATS, "description": "The plan minimum; at most seats."},
+                "language": {**LANGUAGE, "default": "en"},
             },
         },
         "OrganizationChange": {
@@ -57,6 +62,7 @@ def operator_schemas() -> dict[str, Any]:
             "additionalProperties": False,
             "properties": {
                 "name": NAME,
+                "language": LANGUAGE,
                 "next_term": {
                     "type": "object",
                     "additionalProperties": False,
@@ -72,6 +78,7 @@ def operator_schemas() -> dict[str, Any]:
             {
                 "slug": {"type": "string"},
                 "name": {"type": "string"},
+                "language": LANGUAGE,
                 "created_at": DATETIME,
                 "status": {"enum": ["active", "expired"]},
                 "seats": _object(

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, jsonify, make_response
+from flask_babel import gettext as _
 
 from seat_core import ReleasesUnconfirmed, policy_of, set_policy
 
+from .. import error_texts
 from ..clock import now
 from ..db import read_only, transaction
 from ..jsonbody import request_json
@@ -26,22 +28,26 @@ def policy_body() -> dict[str, Any]:
         fail(
             400,
             "Bad Request",
-            'Send a JSON object like {"licensed_groups": ["Engineering"], '
-            '"reclaim_after_days": 60, "exempt_groups": []}.',
+            _(
+                'Send a JSON object like {"licensed_groups": ["Engineering"], '
+                '"reclaim_after_days": 60, "exempt_groups": []}.'
+            ),
         )
     unknown = sorted(set(body) - {*FIELDS, CONFIRM})
     if unknown:
-        fail(400, "Bad Request", f"Unknown fields: {', '.join(unknown)}.")
+        fail(400, "Bad Request", _("Unknown fields: %(fields)s.", fields=", ".join(unknown)))
     missing = [name for name in FIELDS if name not in body]
     if missing:
         fail(
             422,
             "Unprocessable Content",
-            f"A PUT replaces the whole policy: send {', '.join(missing)} too "
-            "([] or null for none).",
+            _(
+                "A PUT replaces the whole policy: send %(fields)s too ([] or null for none).",
+                fields=", ".join(missing),
+            ),
         )
     if not isinstance(body.get(CONFIRM, False), bool):
-        fail(422, "Unprocessable Content", f"{CONFIRM} must be true or false.")
+        fail(422, "Unprocessable Content", _("%(name)s must be true or false.", name=CONFIRM))
     days = body["reclaim_after_days"]
     if isinstance(days, float) and days.is_integer() and abs(days) < 2**53:
         body["reclaim_after_days"] = int(days)  # JSON Schema counts 60.0 as the integer 60
@@ -68,11 +74,15 @@ def put_seat_policy(org: str) -> Any:
         body = policy_body()
         confirm = body.pop(CONFIRM, False)
         try:
-            view, _ = set_policy(
+            view, _releases = set_policy(
                 session, organization.id, at=now(), confirm_releases=confirm, **body
             )
         except ReleasesUnconfirmed as error:
             # Not the blueprint's answer: the problem lists the releases and how to confirm.
-            detail = f'{error.releases.describe()} Send "{CONFIRM}": true to release them.'
+            detail = _(
+                '%(releases)s Send "%(name)s": true to release them.',
+                releases=error_texts.releases(error.releases),
+                name=CONFIRM,
+            )
             abort(make_response(problem(409, "Conflict", detail, **error.releases.as_json())))
         return jsonify(view.as_json())

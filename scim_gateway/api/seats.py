@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from flask import jsonify, request, url_for
+from flask_babel import gettext as _
 
 from seat_core import (
     contract_of,
@@ -33,21 +34,21 @@ def seats_body() -> int:
     """Read {"seats": n} from the JSON body, refusing anything else with a clear problem."""
     body = request_json()
     if not isinstance(body, dict):
-        fail(400, "Bad Request", 'Send a JSON object like {"seats": 5}.')
+        fail(400, "Bad Request", _('Send a JSON object like {"seats": 5}.'))
     unknown = sorted(set(body) - {"seats"})
     if unknown:
-        fail(400, "Bad Request", f"Unknown fields: {', '.join(unknown)}.")
+        fail(400, "Bad Request", _("Unknown fields: %(fields)s.", fields=", ".join(unknown)))
     seats = body.get("seats")
     if isinstance(seats, float) and seats.is_integer() and abs(seats) < 2**53:
         seats = int(seats)  # JSON Schema counts 5.0 as the integer 5
     if isinstance(seats, bool) or not isinstance(seats, int):
-        fail(422, "Unprocessable Content", '"seats" must be a whole number of at least 1.')
+        fail(422, "Unprocessable Content", _('"seats" must be a whole number of at least 1.'))
     maximum = purchases.max_seats()
     if not 1 <= seats <= maximum:
         fail(
             422,
             "Unprocessable Content",
-            f'"seats" must be between 1 and {maximum}, not {seats}.',
+            _('"seats" must be between 1 and %(most)d, not %(seats)d.', most=maximum, seats=seats),
         )
     return seats
 
@@ -56,14 +57,16 @@ def idempotency_key() -> str:
     """Read the Idempotency-Key header (a bare or quoted string)."""
     raw = request.headers.get("Idempotency-Key")
     if raw is None or not raw.strip():
-        fail(400, "Bad Request", "Send an Idempotency-Key header, e.g. a fresh UUID.")
+        fail(400, "Bad Request", _("Send an Idempotency-Key header, e.g. a fresh UUID."))
     match = re.match(KEY_HEADER_PATTERN, raw.strip())
     if match is None:
         fail(
             400,
             "Bad Request",
-            "The Idempotency-Key must be 1 to 200 printable ASCII characters without "
-            'quotes or backslashes, optionally in double quotes like "8e03978e".',
+            _(
+                "The Idempotency-Key must be 1 to 200 printable ASCII characters without "
+                'quotes or backslashes, optionally in double quotes like "8e03978e".'
+            ),
         )
     return match.group(1) or match.group(2)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify
+from flask_babel import gettext as _
 
 from seat_core import Identity, Policy, admit
 from seat_core.models import Member, SsoConfig
@@ -51,30 +52,39 @@ def _identity() -> Identity:
     body = request_json()
     if not isinstance(body, dict):
         fail(
-            400, "Bad Request", 'Send a JSON object like {"issuer": ..., "sub": ..., "email": ...}.'
+            400,
+            "Bad Request",
+            _('Send a JSON object like {"issuer": ..., "sub": ..., "email": ...}.'),
         )
     unknown = sorted(set(body) - {*LIMITS, "email_verified"})
     if unknown:
         fail(
             400,
             "Bad Request",
-            f"Unknown field {unknown[0]!r}: the body takes issuer, sub, email, "
-            "email_verified and name.",
+            _(
+                "Unknown field %(field)s: the body takes issuer, sub, email, "
+                "email_verified and name.",
+                field=repr(unknown[0]),
+            ),
         )
     values: dict[str, str | None] = {}
     for name, limit in LIMITS.items():
         value = body.get(name)
         if value is not None and (not isinstance(value, str) or not value.strip()):
-            fail(400, "Bad Request", f"{name!r} must be a non-empty string.")
+            fail(400, "Bad Request", _("%(name)s must be a non-empty string.", name=repr(name)))
         if value is not None and len(value) > limit:
-            fail(400, "Bad Request", f"{name!r} is longer than {limit} characters.")
+            fail(
+                400,
+                "Bad Request",
+                _("%(name)s is longer than %(limit)d characters.", name=repr(name), limit=limit),
+            )
         values[name] = value
     for name in ("issuer", "sub"):
         if values[name] is None:
-            fail(400, "Bad Request", f"{name!r} is required.")
+            fail(400, "Bad Request", _("%(name)s is required.", name=repr(name)))
     verified = body.get("email_verified", True)
     if not isinstance(verified, bool):
-        fail(400, "Bad Request", "'email_verified' must be true or false.")
+        fail(400, "Bad Request", _("'email_verified' must be true or false."))
     return Identity(
         issuer=str(values["issuer"]).rstrip("/"),
         subject=str(values["sub"]),

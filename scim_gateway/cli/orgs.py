@@ -8,13 +8,17 @@ from typing import Any
 import click
 from sqlalchemy import select
 
-from seat_core import contract_of, create_organization, local_date, parse_money
+from seat_core import contract_of, create_organization, get_organization, local_date, parse_money
+from seat_core.accounts import set_language
 from seat_core.models import Organization
+from seat_core.orgs import LANGUAGES
 
 from ..clock import now
 from . import Context, cli, pass_context
 from .output import contract_summary, emit, table, term_text
 from .seats import term_status
+
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
 
 
 @cli.group()
@@ -44,6 +48,13 @@ def org() -> None:
     type=click.IntRange(min=1),
     help="Plan minimum at renewal.",
 )
+@click.option(
+    "--language",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    show_default=True,
+    help="Language of the owners' pages, mails, invoices and SCIM errors.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
 def org_create(ctx: Context, **options: Any) -> None:
@@ -65,9 +76,23 @@ def org_create(ctx: Context, **options: Any) -> None:
             timezone=options["timezone"],
             auto_renew=not options["no_auto_renew"],
             min_seats=options["min_seats"],
+            language=options["language"],
             at=now(),
         )
         emit(contract_summary(session, organization), options["as_json"])
+
+
+@org.command("set-language")
+@click.argument("slug")
+@click.argument("language", type=click.Choice(LANGUAGES))
+@pass_context
+def org_set_language(ctx: Context, slug: str, language: str) -> None:
+    """Set the language of an organization's pages, mails, invoices and SCIM errors."""
+    with ctx.transaction() as session:
+        organization = get_organization(session, slug)
+        changed = set_language(session, organization, language, at=now())
+    state = "is now" if changed else "was already"
+    click.echo(f"{slug} {state} in {LANGUAGE_NAMES[language]} ({language}).")
 
 
 @org.command("list")

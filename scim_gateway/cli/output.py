@@ -93,6 +93,7 @@ def contract_summary(session: Any, organization: Organization) -> dict[str, Any]
         "timezone": contract.timezone,
         "auto_renew": contract.auto_renew,
         "min_seats": contract.min_seats,
+        "language": organization.language,
     }
 
 

@@ -27,7 +27,7 @@ from seat_core import (
     owners_of,
     parse_money,
 )
-from seat_core.accounts import change_organization, pay_invoice
+from seat_core.accounts import change_organization, pay_invoice, set_language
 from seat_core.models import ApiToken, Event, Invoice, Organization, SsoConfig
 from seat_core.overview import Overview, overview_of
 
@@ -71,6 +71,7 @@ ACTIONS = {
     "invite-owner": "Mail {email} an invitation to own {org}?",
     "mark-paid": "Mark invoice {number} of {org} as paid today?",
     "next-term": "Change the next term of {org}?",
+    "set-language": "Write to the people of {org} in {language}?",
 }
 
 
@@ -192,7 +193,7 @@ def act(org: str, action: str) -> Any:
     with read_only() as db:
         name = get_organization(db, org).name
     if request.form.get("confirm") != "yes":
-        named = {"token_id": "", "email": "", "number": "", **fields, "org": name}
+        named = {"token_id": "", "email": "", "number": "", "language": "", **fields, "org": name}
         question = ACTIONS[action].format(**{key: value[:80] for key, value in named.items()})
         return render_template(
             "operator/confirm.html", question=question, action=action, slug=org, fields=fields
@@ -220,6 +221,8 @@ def act(org: str, action: str) -> Any:
             if role not in ("owner", "primary_owner"):
                 raise InvalidOwner("Choose Owner or Primary Owner")
             invite(db, found, email=fields.get("email", ""), role=role, at=at)
+        elif action == "set-language":
+            set_language(db, found, fields.get("language", ""), at=at)
         elif action == "mark-paid":
             today = today_for(contract_of(db, found.id), at)
             pay_invoice(db, found, fields.get("number", ""), on=today, at=at)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app, g, request
+from flask_babel import gettext as _
 
 from seat_core import events
 from seat_core.models import ApiToken
 
-from .. import ratelimit
+from .. import i18n, ratelimit
 from ..clock import now
 from ..db import read_only
 from ..token_use import note_use, record_noted_use
@@ -21,16 +22,18 @@ from .errors import TooManyRequests, Unauthorized
 @bp.before_request
 def authenticate() -> None:
     """Find the organization of the request's bearer token, then count it against the limit."""
-    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    scheme, _space, secret = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise Unauthorized(
-            detail="Send the organization's SCIM token as 'Authorization: Bearer <token>'."
+            detail=_("Send the organization's SCIM token as 'Authorization: Bearer <token>'.")
         )
     at = now()
     token = token_cache().find(secret.strip(), kind="scim", at=at, load=lambda h: _load(h, at))
     if token is None:
-        raise Unauthorized(detail="The bearer token is unknown, revoked or expired.")
+        raise Unauthorized(detail=_("The bearer token is unknown, revoked or expired."))
     g.scim_organization_id = token.organization_id
+    # Identity providers rarely send Accept-Language: errors speak the organization's.
+    i18n.for_organization(token.language)
     g.scim_token_id = token.id
     note_use(ApiToken, token.id)
     events.act_as(events.Actor("scim_token", str(token.id), token.label))
@@ -38,7 +41,9 @@ def authenticate() -> None:
     if wait is not None:
         raise TooManyRequests(
             retry_after=wait,
-            detail=f"Too many requests with this token; retry in {wait} seconds.",
+            detail=_(
+                "Too many requests with this token; retry in %(seconds)d seconds.", seconds=wait
+            ),
         )
 
 

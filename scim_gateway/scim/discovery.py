@@ -6,6 +6,8 @@ from functools import cache
 from typing import Any
 
 from flask import Response, current_app, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from scim2_models import (
     AuthenticationScheme,
     Bulk,
@@ -51,7 +53,7 @@ def provider() -> ScimProvider:
 
 def _only_get() -> None:
     if request.method != "GET":
-        raise MethodNotAllowed(allowed=["GET"], detail="Discovery endpoints are read-only.")
+        raise MethodNotAllowed(allowed=["GET"], detail=_("Discovery endpoints are read-only."))
 
 
 def _meta(resource_type: str, path: str) -> Meta:
@@ -113,11 +115,11 @@ def _listing(model: Any, items: list[Any]) -> Response:
     return scim_response(listing.model_dump(scim_ctx=Context.SEARCH_RESPONSE))
 
 
-def _one(items: list[Any], key: str, what: str) -> Response:
+def _one(items: list[Any], key: str, what: Any) -> Response:
     for item in items:
         if str(item.id).lower() == key.lower():
             return scim_response(item.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
-    raise NotFoundException(detail=f"No {what} {key!r}.")
+    raise NotFoundException(detail=str(what) % {"key": repr(key)})
 
 
 @bp.route("/ResourceTypes", methods=METHODS)
@@ -131,7 +133,7 @@ def resource_types() -> Response:
 def resource_type(name: str) -> Response:
     """Describe one resource type."""
     _only_get()
-    return _one(_resource_types(), name, "resource type")
+    return _one(_resource_types(), name, _l("No resource type %(key)s."))
 
 
 @bp.route("/Schemas", methods=METHODS)
@@ -145,11 +147,11 @@ def schemas() -> Response:
 def schema(schema_id: str) -> Response:
     """Describe one schema."""
     _only_get()
-    return _one(_schemas(), schema_id, "schema")
+    return _one(_schemas(), schema_id, _l("No schema %(key)s."))
 
 
 @bp.route("/", defaults={"path": ""}, methods=METHODS, strict_slashes=False)
 @bp.route("/<path:path>", methods=METHODS)
 def unknown(path: str) -> Response:
     """Answer 404 with a SCIM Error for every other path under /scim/v2."""
-    raise NotFoundException(detail=f"No SCIM endpoint /{path}.")
+    raise NotFoundException(detail=_("No SCIM endpoint /%(path)s.", path=path))

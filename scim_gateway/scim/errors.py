@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from flask import Blueprint, Response, current_app
+from flask_babel import gettext as _
 from pydantic import ValidationError
 from scim2_models import (
     Error,
@@ -19,7 +20,8 @@ from werkzeug.exceptions import HTTPException
 
 from seat_core import NoSeatAvailable, Refusal
 
-from .. import metrics
+from .. import error_texts, metrics
+from ..http_texts import description
 from ..jsonbody import InvalidJsonValue, MalformedJson
 from ..refusals import remember
 
@@ -96,9 +98,10 @@ def init(bp: Blueprint) -> None:
     def seat_refused(refusal: Refusal) -> Response:
         # docs/rules.md, Refusals: remembered as a seat request, then 403 (never 409 or 5xx).
         remember(refusal, channel="scim")
+        detail = error_texts.message(refusal)
         if isinstance(refusal, NoSeatAvailable):
-            return error_response(SeatLimitReached(detail=refusal.message).to_error())
-        return error_response(ContractEnded(detail=refusal.message).to_error())
+            return error_response(SeatLimitReached(detail=detail).to_error())
+        return error_response(ContractEnded(detail=detail).to_error())
 
     @bp.errorhandler(MalformedJson)
     def malformed_json(error: MalformedJson) -> Response:
@@ -117,12 +120,14 @@ def init(bp: Blueprint) -> None:
     def http_error(error: HTTPException) -> Response:
         status = error.code or 500
         details = {
-            404: "No such resource or endpoint.",
-            405: "This endpoint does not accept that method.",
-            413: "The request body is larger than "
-            f"{current_app.config['MAX_CONTENT_LENGTH']} bytes.",
+            404: _("No such resource or endpoint."),
+            405: _("This endpoint does not accept that method."),
+            413: _(
+                "The request body is larger than %(limit)d bytes.",
+                limit=current_app.config["MAX_CONTENT_LENGTH"],
+            ),
         }
-        detail = details.get(status) or error.description or error.name
+        detail = details.get(status) or description(error.description or error.name)
         return error_response(Error(status=status, detail=detail))
 
     @bp.errorhandler(OperationalError)
@@ -133,7 +138,7 @@ def init(bp: Blueprint) -> None:
         metrics.database_error(error, 503)
         retry = str(current_app.config["RETRY_AFTER_SECONDS"])
         return error_response(
-            Error(status=503, detail="The database is unavailable; retry later."),
+            Error(status=503, detail=_("The database is unavailable; retry later.")),
             {"Retry-After": retry},
         )
 
@@ -143,5 +148,5 @@ def init(bp: Blueprint) -> None:
         if isinstance(error, SQLAlchemyError):
             metrics.database_error(error, 500)
         return error_response(
-            Error(status=500, detail="Internal error; it was logged for the operator.")
+            Error(status=500, detail=_("Internal error; it was logged for the operator."))
         )

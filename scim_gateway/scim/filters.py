@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import gettext as _
 from scim2_models import (
     InvalidFilterException,
     SCIMException,
@@ -94,8 +95,11 @@ class SqlFilter(FilterVisitor[ColumnElement[bool]]):
         target = self.attributes.get(_key(binding))
         if target is None:
             raise InvalidFilterException(
-                detail=f"Filtering on '{attr_path}' is not supported; "
-                "see /ServiceProviderConfig and /Schemas."
+                detail=_(
+                    "Filtering on '%(path)s' is not supported; "
+                    "see /ServiceProviderConfig and /Schemas.",
+                    path=str(attr_path),
+                )
             )
         return target
 
@@ -116,7 +120,9 @@ class SqlFilter(FilterVisitor[ColumnElement[bool]]):
         rows, correlation, subs = target.rows(self.dialect)
         sub = subs.get(binding.sub_field_name or "value")
         if sub is None:
-            raise InvalidFilterException(detail=f"Filtering on '{node.attr_path}' is not supported")
+            raise InvalidFilterException(
+                detail=_("Filtering on '%(path)s' is not supported", path=str(node.attr_path))
+            )
         # A comparison on a multi-valued attribute holds if one value matches; "ne" holds
         # if none is equal, as scim2-models reads it.
         if node.op == Op.ne:
@@ -150,7 +156,9 @@ class SqlFilter(FilterVisitor[ColumnElement[bool]]):
             return false()
         target = self._target(binding, node.attr_path)
         if not isinstance(target, Values):
-            raise InvalidFilterException(detail=f"'{node.attr_path}' is not multi-valued")
+            raise InvalidFilterException(
+                detail=_("'%(path)s' is not multi-valued", path=str(node.attr_path))
+            )
         rows, correlation, subs = target.rows(self.dialect)
         inner = _ValueFilter(self, node.attr_path, subs).visit(node.val_filter)
         return _exists(rows, correlation, inner)
@@ -169,10 +177,14 @@ class _ValueFilter(FilterVisitor[ColumnElement[bool]]):
         full = AttrPath(self.attr_path.attr, attr_path.attr, self.attr_path.uri)
         binding = self.outer._bind(full, comparison=comparison)
         if binding is None:
-            raise InvalidFilterException(detail=f"Filtering on '{full}' is not supported")
+            raise InvalidFilterException(
+                detail=_("Filtering on '%(path)s' is not supported", path=str(full))
+            )
         sub = self.subs.get(binding.sub_field_name or "")
         if sub is None or attr_path.sub_attr is not None:
-            raise InvalidFilterException(detail=f"Filtering on '{full}' is not supported")
+            raise InvalidFilterException(
+                detail=_("Filtering on '%(path)s' is not supported", path=str(full))
+            )
         return binding, sub
 
     def visit_comparison(self, node: Comparison) -> ColumnElement[bool]:
@@ -191,7 +203,7 @@ class _ValueFilter(FilterVisitor[ColumnElement[bool]]):
         return and_(*terms) if node.op == LogicalOperator.and_ else or_(*terms)
 
     def visit_value_path(self, node: ValuePath) -> ColumnElement[bool]:
-        raise InvalidFilterException(detail="A value filter cannot hold another one")
+        raise InvalidFilterException(detail=_("A value filter cannot hold another one"))
 
 
 def _exists(rows: FromClause, correlation: ColumnElement[bool], condition: Any) -> Any:
@@ -268,7 +280,9 @@ def sort_column(
     """Return the expression to order by for sortBy, refusing attributes not mapped."""
     target = sorts.get(_key(binding)) if binding is not None else None
     if target is None:
-        raise InvalidFilterException(detail=f"Sorting on '{sort_by}' is not supported")
+        raise InvalidFilterException(
+            detail=_("Sorting on '%(path)s' is not supported", path=str(sort_by))
+        )
     column = func.lower(target.column) if target.form == "fold" else target.column
     if dialect == "postgresql" and target.form != "plain":
         column = column.collate("C")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,12 +36,12 @@ class Groups(ResourceType):
     model = GroupResource
     row = ScimGroup
     key = "display_name_key"
-    duplicate = "A group with that displayName exists."
+    duplicate = _l("A group with that displayName exists.")
     attributes = GROUP_ATTRIBUTES
     sorts = GROUP_SORTS
 
     def clash(self, row: ScimGroup) -> str:
-        return f"A group named {row.display_name!r} exists."
+        return _("A group named %(name)s exists.", name=repr(row.display_name))
 
     def extras(self, session: Session, rows: list[ScimGroup], parameters: Any) -> Extras:
         """Load each group's members, unless the response leaves them out."""
@@ -111,7 +113,7 @@ def _members(session: Session, row: ScimGroup, wanted: list[str]) -> list[Member
     known = {member.id for member in members}
     unknown = [member_id for member_id in wanted if member_id not in known]
     if unknown:
-        raise invalid_value(f"No user with id {unknown[0]!r} in this organization.")
+        raise invalid_value(_("No user with id %(id)s in this organization.", id=repr(unknown[0])))
     return members
 
 

@@ -12,6 +12,8 @@ from decimal import Decimal
 from inspect import isclass
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from scim2_models import InvalidFilterException, SCIMException, ScimFilter
 from scim2_models.path import (
     AttributeBinding,
@@ -79,8 +81,7 @@ def operand(binding: AttributeBinding, node: Comparison) -> Any:
     expected = binding.target_type
     if value is not None and isclass(expected) and not _fits(expected, value):
         raise InvalidFilterException(
-            detail=f"'{node.attr_path}' is {_kind(expected)}; "
-            f"it cannot be compared with {_json_kind(value)}."
+            detail=str(_kind(expected)) % {"path": node.attr_path, "value": _json_kind(value)}
         )
     return coerce_value(binding, value, node.op)
 
@@ -96,22 +97,23 @@ def _fits(expected: type, value: Any) -> bool:
     return True
 
 
-def _kind(expected: type) -> str:
+def _kind(expected: type) -> Any:
+    """Return the sentence refusing a literal of another type than the attribute's."""
     if issubclass(expected, bool):
-        return "a boolean"
+        return _l("'%(path)s' is a boolean; it cannot be compared with %(value)s.")
     if issubclass(expected, _NUMBERS):
-        return "a number"
+        return _l("'%(path)s' is a number; it cannot be compared with %(value)s.")
     if issubclass(expected, datetime):
-        return "a dateTime"
-    return "a string"
+        return _l("'%(path)s' is a dateTime; it cannot be compared with %(value)s.")
+    return _l("'%(path)s' is a string; it cannot be compared with %(value)s.")
 
 
 def _json_kind(value: Any) -> str:
     if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
+        return _("the boolean %(value)s", value=str(value).lower())
     if isinstance(value, str):
-        return "a string"
-    return f"the number {value}"
+        return _("a string")
+    return _("the number %(value)s", value=str(value))
 
 
 class _Types(FilterVisitor[None]):

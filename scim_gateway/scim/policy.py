@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+from flask_babel import gettext as _
 from scim2_models import InvalidPathException, PatchOp, PatchOperation, Path, ScimPolicy
 from scim2_models.path import AttrPath
 
@@ -69,7 +70,9 @@ def _check_path(path: Any, declared: set[str]) -> None:
         return
     if path.schema is not None and path.schema.lower() not in declared:
         return
-    raise InvalidPathException(path=str(path), detail=f"'{path}' is no attribute of this resource.")
+    raise InvalidPathException(
+        path=str(path), detail=_("'%(path)s' is no attribute of this resource.", path=str(path))
+    )
 
 
 def _without_nulls(entry: Any) -> Any:

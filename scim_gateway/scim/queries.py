@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 from flask import current_app, request
+from flask_babel import gettext as _
 from scim2_models import (
     Context,
     InvalidFilterException,
@@ -62,7 +63,7 @@ def body() -> dict[str, Any]:
     """
     data = request_json()
     if not isinstance(data, dict):
-        raise InvalidSyntaxException(detail="The request body must be a JSON object.")
+        raise InvalidSyntaxException(detail=_("The request body must be a JSON object."))
     return data
 
 
@@ -119,7 +120,9 @@ def search_request(model: Any, payload: Mapping[str, Any] | None = None) -> Any:
     text = payload.get("filter")
     limit = current_app.config["SCIM_MAX_FILTER_LENGTH"]
     if isinstance(text, str) and len(text) > limit:
-        raise InvalidFilterException(detail=f"The filter is longer than {limit} characters.")
+        raise InvalidFilterException(
+            detail=_("The filter is longer than %(limit)d characters.", limit=limit)
+        )
     search = parametrized(SearchRequest, model).model_validate(
         payload, scim_ctx=Context.SEARCH_REQUEST, scim_policy=POLICY
     )
@@ -145,7 +148,9 @@ def _paging(parameters: Mapping[str, str]) -> dict[str, str]:
         if text is None:
             continue
         if _INTEGER.fullmatch(text) is None:
-            raise InvalidValueException(detail=f"{name} must be an integer written in digits.")
+            raise InvalidValueException(
+                detail=_("%(name)s must be an integer written in digits.", name=name)
+            )
         negative = text.startswith("-")
         digits = text.lstrip("-").lstrip("0") or "0"
         if len(digits) > _DIGITS:
@@ -236,7 +241,10 @@ def check_if_match(version_tag: str) -> None:
     if "*" in tags or version_tag in tags or version_tag.removeprefix("W/") in tags:
         return
     raise PreconditionFailedException(
-        detail=f"The resource is at version {version_tag}; read it again before writing."
+        detail=_(
+            "The resource is at version %(version)s; read it again before writing.",
+            version=version_tag,
+        )
     )
 
 

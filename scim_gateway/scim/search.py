@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, request
+from flask_babel import gettext as _
 from scim2_models import ScimFilter
 from sqlalchemy import select
 
@@ -26,7 +27,7 @@ AnyResource = UserResource | GroupResource
 def search_all() -> Response:
     """Search every resource type; users come before groups unless sortBy says otherwise."""
     if request.method != "POST":
-        raise MethodNotAllowed(allowed=["POST"], detail="Use POST on /.search.")
+        raise MethodNotAllowed(allowed=["POST"], detail=_("Use POST on /.search."))
     search = search_request(AnyResource, body())
     start = search.start_index_0 or 0
     # Each type's first start+count rows are enough to cut the merged page.

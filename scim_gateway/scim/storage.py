@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from flask_babel import gettext as _
 from scim2_models import Context
 
 from seat_core import InvalidIdentity, email_key, identity_key
 from seat_core.models import Member, ScimGroup
 
+from .. import error_texts
 from .errors import invalid_value
 from .policy import POLICY
 from .resources import SEAT_SCHEMA, GroupResource, SeatExtension, extension_field
@@ -126,7 +128,7 @@ def member_ids(resource: Any) -> list[str]:
     seen: dict[str, None] = {}
     for entry in resource.members or []:
         if not entry.value:
-            raise invalid_value("Every member of a group needs a value: the id of a user.")
+            raise invalid_value(_("Every member of a group needs a value: the id of a user."))
         seen.setdefault(str(entry.value), None)
     return list(seen)
 
@@ -137,10 +139,12 @@ def _checked(rule: Callable[..., str], value: str, **options: Any) -> str:
         return rule(value, **options)
     except InvalidIdentity as error:
         # Not the blueprint's answer: SCIM calls a value it refuses invalidValue (RFC 7644 §3.12).
-        raise invalid_value(error.message) from None
+        raise invalid_value(error_texts.message(error)) from None
 
 
 def _check_length(attribute: str, value: str | None) -> None:
     limit = LIMITS[attribute]
     if value is not None and len(value) > limit:
-        raise invalid_value(f"{attribute} is longer than {limit} characters")
+        raise invalid_value(
+            _("%(attribute)s is longer than %(limit)d characters", attribute=attribute, limit=limit)
+        )

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any, NamedTuple, TypeVar
 
+from flask_babel import lazy_gettext as _l
 from scim2_models import NotFoundException, UniquenessException
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +24,10 @@ Row = TypeVar("Row")
 _UNIQUE_VIOLATIONS = {"23505", "SQLITE_CONSTRAINT_UNIQUE"}
 
 
+# find()'s detail for each noun of a resource.
+_NOT_FOUND = {"user": _l("No user %(id)s."), "group": _l("No group %(id)s.")}
+
+
 def find(session: Session, model: type[Row], resource_id: str, *, noun: str, lock: bool) -> Row:
     """Return the organization's row of that id; another organization's is as absent as none."""
     query = select(model).where(
@@ -35,7 +40,7 @@ def find(session: Session, model: type[Row], resource_id: str, *, noun: str, loc
         query = query.with_for_update()
     row = session.scalars(query).first()
     if row is None:
-        raise NotFoundException(detail=f"No {noun} {resource_id!r}.")
+        raise NotFoundException(detail=str(_NOT_FOUND[noun]) % {"id": repr(resource_id)})
     return row
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
@@ -57,7 +59,7 @@ class Users(ResourceType):
     model = UserResource
     row = Member
     key = "user_name_key"
-    duplicate = "A user with that userName exists."
+    duplicate = _l("A user with that userName exists.")
     attributes = USER_ATTRIBUTES
     sorts = USER_SORTS
     # seat_core.add_member writes the member before or with its seat: a duplicate
@@ -65,7 +67,7 @@ class Users(ResourceType):
     written_first = True
 
     def clash(self, row: Member) -> str:
-        return f"A user with userName {row.user_name!r} exists."
+        return _("A user with userName %(name)s exists.", name=repr(row.user_name))
 
     def extras(self, session: Session, rows: list[Member], parameters: Any) -> Extras:
         """Load each member's groups, and its seat unless the read cannot show it."""
@@ -88,7 +90,7 @@ class Users(ResourceType):
 
     def show(self, rows: list[Member], extras: Extras) -> list[dict[str, Any]]:
         # Straight from the stored JSON: see projection.py for why it equals the dump.
-        _, groups = extras
+        _taken, groups = extras
         root = base_url()
         return [shown_user(m, base_url=root, groups=groups.get(m.id, ())) for m in rows]
 

@@ -13,6 +13,7 @@ from functools import partial
 from typing import Any, ClassVar
 
 from flask import Response, request
+from flask_babel import gettext as _
 from scim2_models import Context, PatchOp
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -57,7 +58,8 @@ class ResourceType:
     # The column that makes a resource unique in its organization (its name: a column
     # read through an instance would be that instance's value), and the message.
     key: ClassVar[str]
-    duplicate: ClassVar[str]
+    # The uniqueness error's detail when the key's row is not known (lazily translated).
+    duplicate: ClassVar[Any]
     attributes: ClassVar[Mapping[str, Any]]
     sorts: ClassVar[Mapping[str, Any]]
     # True when add() writes the new row before anything else it decides, so that the
@@ -229,7 +231,7 @@ def change(kind: ResourceType, resource_id: str, apply: Callable[[Any], Any]) ->
     clients' If-Match still holds (RFC 7644 §3.14).
     """
     at = now()
-    with unique(kind.unique_key, kind.duplicate), transaction() as session:
+    with unique(kind.unique_key, str(kind.duplicate)), transaction() as session:
         row = find(session, kind.row, resource_id, noun=kind.noun, lock=True)
         check_if_match(etag(row.version))
         # Read before anything is written, so that no query follows the guarded UPDATE.
@@ -319,17 +321,22 @@ def serve(kind: ResourceType) -> None:
             return search(kind, search_request(model))
         if request.method == "POST":
             return create(kind)
-        raise MethodNotAllowed(allowed=["GET", "POST"], detail=f"Use GET or POST on /{endpoint}.")
+        raise MethodNotAllowed(
+            allowed=["GET", "POST"],
+            detail=_("Use GET or POST on /%(endpoint)s.", endpoint=endpoint),
+        )
 
     def search_view() -> Response:
         if request.method != "POST":
-            raise MethodNotAllowed(allowed=["POST"], detail=f"Use POST on /{endpoint}/.search.")
+            raise MethodNotAllowed(
+                allowed=["POST"], detail=_("Use POST on /%(endpoint)s/.search.", endpoint=endpoint)
+            )
         return search(kind, search_request(model, body()))
 
     def one(resource_id: str) -> Response:
         handler = item.get(request.method)
         if handler is None:
-            raise MethodNotAllowed(allowed=list(item), detail="Use GET, PUT, PATCH or DELETE.")
+            raise MethodNotAllowed(allowed=list(item), detail=_("Use GET, PUT, PATCH or DELETE."))
         return handler(resource_id)
 
     collection.__doc__ = f"List {name} (GET) or create one (POST)."

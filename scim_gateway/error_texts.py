@@ -1,0 +1,204 @@
+"""The seat core's refusals said in the request's language.
+
+seat_core writes its errors' messages in English and knows nothing of languages. Where an
+answer shows one to a person (a SCIM Error's detail, a problem's detail), this module says
+it again in the request's language: from the error's attributes where it has them, from
+the fixed sentences and patterns the seat core writes otherwise. An error it does not know
+keeps its own message; English always does, so English answers never change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
+from seat_core import ContractExpired, NoSeatAvailable, NotLicensed, SeatError, SignInRefused
+from seat_core.billing import StaleQuote
+from seat_core.seat_policy import Releases
+
+from . import i18n
+
+
+def message(error: SeatError) -> str:
+    """Return what error says to a person, in the request's language."""
+    if i18n.language() == i18n.DEFAULT:
+        return error.message
+    for kind in type(error).__mro__:
+        said = _BY_KIND.get(kind)
+        if said is not None:
+            text = said(error)
+            if text is not None:
+                return text
+            break
+    return _by_message(error.message)
+
+
+def releases(found: Releases) -> str:
+    """Say who a change of licensed groups would release, naming the first few."""
+    if i18n.language() == i18n.DEFAULT:
+        return found.describe()
+    names = ", ".join(found.names)
+    more = found.count - len(found.names)
+    if more > 0:
+        return ngettext(
+            "%(num)d seat holder in none of the licensed groups would lose their seat: "
+            "%(names)s and %(more)d more.",
+            "%(num)d seat holders in none of the licensed groups would lose their seat: "
+            "%(names)s and %(more)d more.",
+            found.count,
+            names=names,
+            more=more,
+        )
+    return ngettext(
+        "%(num)d seat holder in none of the licensed groups would lose their seat: %(names)s.",
+        "%(num)d seat holders in none of the licensed groups would lose their seat: %(names)s.",
+        found.count,
+        names=names,
+    )
+
+
+def _day(value: date | str) -> str:
+    """Write a date the seat core gives as a date or as ISO text, in the language."""
+    try:
+        return i18n.day(value if isinstance(value, date) else date.fromisoformat(value))
+    except ValueError:
+        return str(value)
+
+
+def _no_seat(error: Any) -> str:
+    return _(
+        "No seat available in %(organization)s: %(in_use)d of %(purchased)d seats in use. "
+        "A Primary Owner must add seats.",
+        organization=error.organization,
+        in_use=error.seats_in_use,
+        purchased=error.seats_purchased,
+    )
+
+
+def _contract_expired(error: Any) -> str:
+    return _(
+        "The contract of %(organization)s ended on %(day)s and has not been renewed. "
+        "A Primary Owner must renew it before seats can be taken.",
+        organization=error.organization,
+        day=_day(error.ended_on),
+    )
+
+
+def _not_licensed(error: Any) -> str:
+    return _(
+        "%(name)s is in none of the licensed groups (%(groups)s): only their members may "
+        "hold a seat. Add them to one in your identity provider.",
+        name=error.name,
+        groups=", ".join(error.groups),
+    )
+
+
+def _stale_quote(error: Any) -> str:
+    return _(
+        "That quote was for %(quoted_on)s and today is %(on)s: the price changes with the "
+        "date, so quote the purchase again",
+        quoted_on=_day(error.quoted_on),
+        on=_day(error.on),
+    )
+
+
+def _sign_in_refused(error: Any) -> str | None:
+    if error.reason == "deactivated_by_idp":
+        return _(
+            "Your identity provider deactivated your account in %(organization)s. "
+            "Ask its administrator to reactivate you, then sign in again.",
+            organization=error.organization,
+        )
+    if error.reason == "no_seat" and error.seats_purchased is not None:
+        return _(
+            "No seat available in %(organization)s: all %(purchased)d seats are in use. "
+            "The owners have been told; a Primary Owner must add seats.",
+            organization=error.organization,
+            purchased=error.seats_purchased,
+        )
+    if error.reason == "not_licensed" and error.licensed_groups:
+        named = repr(error.licensed_groups[0])
+        for group in error.licensed_groups[1:]:
+            named = _("%(first)s or %(second)s", first=named, second=repr(group))
+        return _(
+            "You are not licensed to use %(organization)s: a seat comes with membership of "
+            "the group %(groups)s in your identity provider. Ask its administrator to add you.",
+            organization=error.organization,
+            groups=named,
+        )
+    return None
+
+
+_BY_KIND: dict[type[SeatError], Callable[[Any], str | None]] = {
+    NoSeatAvailable: _no_seat,
+    ContractExpired: _contract_expired,
+    NotLicensed: _not_licensed,
+    StaleQuote: _stale_quote,
+    SignInRefused: _sign_in_refused,
+}
+
+# The seat core's other messages that reach an owners' API or SCIM answer, as it writes
+# them: each pattern's named groups fill its text's placeholders.
+_PATTERNS: list[tuple[re.Pattern[str], Any]] = [
+    (
+        re.compile(r"No organization has the slug (?P<slug>'.*')"),
+        _l("No organization has the slug %(slug)s"),
+    ),
+    (
+        re.compile(r"At most (?P<most>\d+) seats can be added at once, not (?P<seats>-?\d+)"),
+        _l("At most %(most)s seats can be added at once, not %(seats)s"),
+    ),
+    (
+        re.compile(
+            r"The number of seats to add must be a whole number of at least 1, not (?P<seats>.*)"
+        ),
+        _l("The number of seats to add must be a whole number of at least 1, not %(seats)s"),
+    ),
+    (
+        re.compile(r"The contract ended on (?P<day>[0-9-]+): renew it before adding seats"),
+        _l("The contract ended on %(day)s: renew it before adding seats"),
+    ),
+    (
+        re.compile(r"The contract was renewed meanwhile: quote the purchase again"),
+        _l("The contract was renewed meanwhile: quote the purchase again"),
+    ),
+    (
+        re.compile(
+            r"This idempotency key was already used for a different purchase; use a new key"
+        ),
+        _l("This idempotency key was already used for a different purchase; use a new key"),
+    ),
+    (
+        re.compile(r"A purchase with this idempotency key is still being processed"),
+        _l("A purchase with this idempotency key is still being processed"),
+    ),
+    (
+        re.compile(r"(?P<what>\w+) must not be empty"),
+        _l("%(what)s must not be empty"),
+    ),
+    (
+        re.compile(r"(?P<what>\w+) must not begin or end with white space"),
+        _l("%(what)s must not begin or end with white space"),
+    ),
+    (
+        re.compile(r"(?P<what>\w+) contains the invisible or control character (?P<char>U\+\w+)"),
+        _l("%(what)s contains the invisible or control character %(char)s"),
+    ),
+]
+
+
+def _by_message(text: str) -> str:
+    for pattern, said in _PATTERNS:
+        match = pattern.fullmatch(text)
+        if match is not None:
+            groups = match.groupdict()
+            if "day" in groups:
+                groups["day"] = _day(groups["day"])
+            return str(said) % groups
+    return text
