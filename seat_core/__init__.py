@@ -107,6 +107,8 @@ from .members import (
     remove_member,
 )
 from .orgs import (
+    LANGUAGES,
+    InvalidLanguage,
     InvalidOwner,
     add_owner,
     create_organization,
@@ -116,6 +118,8 @@ from .orgs import (
     owners_of,
     record_owner_sign_in,
     record_owner_sign_in_failure,
+    set_organization_language,
+    set_owner_language,
 )
 from .purchase_keys import find_purchase
 from .reclaim import Dormant, Reclaimed, reclaim_due
@@ -167,6 +171,7 @@ __all__ = [
     "CERTIFICATE_NOTICE_DAYS",
     "DEFAULT_LIFETIME_DAYS",
     "KEEP",
+    "LANGUAGES",
     "MAX_RECLAIM_DAYS",
     "MAX_SEATS_PER_PURCHASE",
     "REQUESTABLE",
@@ -187,6 +192,7 @@ __all__ = [
     "InvalidBillingDetails",
     "InvalidContract",
     "InvalidIdentity",
+    "InvalidLanguage",
     "InvalidMoney",
     "InvalidOwner",
     "InvalidPayment",
@@ -310,6 +316,8 @@ __all__ = [
     "set_alert_settings",
     "set_billing_details",
     "set_group_members",
+    "set_organization_language",
+    "set_owner_language",
     "set_policy",
     "set_tax_rate",
     "subscribe",

@@ -17,12 +17,24 @@ from .models import Contract, ContractTerm, Organization, Owner
 from .terms import Term, minor_digits, zone
 from .text import refused_character
 
+# The languages people read the gateway in: an organization's, or an owner's own choice.
+LANGUAGES = ("en", "es")
+
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 ROLES = ("primary_owner", "owner")
 
 
 class InvalidOwner(SeatError):
     """An owner that cannot be added."""
+
+
+class InvalidLanguage(SeatError):
+    """A language the gateway does not speak."""
+
+    def __init__(self, value: str | None) -> None:
+        choices = ", ".join(LANGUAGES)
+        super().__init__(f"{str(value)[:20]!r} is not a language; use one of {choices}")
+        self.value = value
 
 
 def create_organization(
@@ -161,6 +173,38 @@ def owners_of(session: Session, organization_id: int) -> list[Owner]:
             .order_by(Owner.role.desc(), Owner.email_key)
         )
     )
+
+
+def set_organization_language(
+    session: Session, organization: Organization, language: str, *, at: datetime
+) -> bool:
+    """Set the language of the organization's mails, invoices and signed-out pages.
+
+    Logs organization.changed when it changes; returns whether it did.
+
+    :raises InvalidLanguage: unless language is one the gateway speaks.
+    """
+    if language not in LANGUAGES:
+        raise InvalidLanguage(language)
+    if organization.language == language:
+        return False
+    organization.language = language
+    session.flush()
+    events.record(
+        session, organization.id, "organization.changed", at=at,
+        subject=organization.slug, data={"language": language},
+    )  # fmt: skip
+    return True
+
+
+def set_owner_language(owner: Owner, language: str | None) -> None:
+    """Set the owner's own language for the owners' pages; None follows the browser.
+
+    :raises InvalidLanguage: unless language is None or one the gateway speaks.
+    """
+    if language is not None and language not in LANGUAGES:
+        raise InvalidLanguage(language)
+    owner.language = language
 
 
 def owner_actor(owner: Owner) -> Actor:
