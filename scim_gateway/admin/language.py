@@ -64,6 +64,9 @@ def organization_language(org: str) -> Any:
     except InvalidLanguage:
         return _refused(value)
     name = i18n.NAMES[value]
+    # Said in the language the next page speaks, the organization's new one unless the owner
+    # or the browser chose another.
+    i18n.for_organization(value, g.owner.language)
     if changed:
         flash(
             _("The organization's language is now %(language)s.", language=name), "success@language"
