@@ -30,7 +30,10 @@ MIN_PASSWORD_LENGTH = 12
 def link_refused(error: LinkRefused) -> Any:
     """Answer a used, expired or foreign link with a page that offers a new one."""
     org = (request.view_args or {}).get("org", "")
-    return render_template("admin/link_refused.html", message=error.message, slug=org), 410
+    message = _(
+        "This link has been used, has expired, or is not for this organization. Ask for a new one."
+    )
+    return render_template("admin/link_refused.html", message=message, slug=org), 410
 
 
 def _no_referrer(response: Any) -> Any:

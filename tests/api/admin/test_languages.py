@@ -272,3 +272,27 @@ def test_an_owner_who_is_not_primary_sees_the_forbidden_page_in_spanish(owner):
 
     assert refused.status_code == 403
     assert "Solo un Propietario principal puede hacer esto." in refused.text
+
+
+def test_a_refused_seat_is_told_in_spanish(client, app):
+    from .conftest import create_acme
+    from .test_pages import add_members
+
+    create_acme(app, seats=1)
+    add_members(app, "alice@acme.test")
+    (member_id,) = add_members(app, "zed@acme.test", active=False)
+    sign_in(client)
+    set_owner_language(app, PRIMARY, "es")
+
+    refused = post_form(client, "/admin/acme/members", f"/admin/acme/members/{member_id}/assign")
+
+    assert (
+        "No hay ningún asiento disponible en Acme: 1 de 1 asientos en uso."
+        in client.get(refused.location).text
+    )
+
+
+def test_a_spent_link_is_refused_in_spanish(client, acme):
+    page = in_spanish(client, "/admin/acme/password?token=spent")
+
+    assert "Este enlace ya se ha usado, ha caducado o no es de esta organización." in page
