@@ -296,3 +296,36 @@ def test_a_spent_link_is_refused_in_spanish(client, acme):
     page = in_spanish(client, "/admin/acme/password?token=spent")
 
     assert "Este enlace ya se ha usado, ha caducado o no es de esta organización." in page
+
+
+def test_the_confirmation_of_released_seats_speaks_spanish(primary, app):
+    from .test_licensed_pages import BILLING, members
+
+    members(app, licensed=None, active=True)
+    set_owner_language(app, PRIMARY, "es")
+
+    asked = post_form(
+        primary, BILLING, f"{BILLING}/policy",
+        licensed_groups="Engineering", reclaim_after_days="", exempt_groups="",
+    )  # fmt: skip
+
+    assert "¿Liberar 1 asiento?" in asked.text
+    assert (
+        "1 titular de asiento que no está en ningún grupo con licencia perdería su asiento: "
+        "bob@acme.test." in asked.text
+    )
+    assert "Liberar asientos y guardar" in asked.text
+
+
+def test_a_refused_seat_policy_field_is_told_in_spanish(primary, app):
+    set_owner_language(app, PRIMARY, "es")
+
+    refused = post_form(
+        primary, "/admin/acme/billing", "/admin/acme/billing/policy",
+        licensed_groups="", reclaim_after_days="7", exempt_groups="",
+    )  # fmt: skip
+
+    assert "La política de asientos no se ha guardado: corrija el campo marcado abajo." in (
+        refused.text
+    )
+    assert "7 días es demasiado corto." in refused.text
