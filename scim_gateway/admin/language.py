@@ -45,10 +45,8 @@ def set_language(org: str) -> Any:
             owner = session.get(Owner, g.owner.id)
             assert owner is not None, "the signed-in owner exists"
             set_owner_language(owner, None if value == BROWSER else value)
-            chosen = owner.language
     except InvalidLanguage:
         return _refused(value)
-    i18n.for_organization(g.organization.language, chosen)
     return redirect(_safe_next(org, request.form.get("back")))
 
 
