@@ -66,6 +66,7 @@ def owner_required(primary: bool = False) -> Callable[[View], View]:
                     return make_response(render_template("admin/not_found.html", slug=slug), 404)
                 owner = _owner_of(db_session, found, slug) if found is not None else None
                 if owner is None:
+                    i18n.for_organization(organization.language)
                     if found is not None and found.organization_id != organization.id:
                         return forbidden(_("You are not an owner of this organization."))
                     # Signed out, expired, or an owner since removed: sign in again.
