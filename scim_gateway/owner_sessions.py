@@ -18,6 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app, make_response, render_template, request, session
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session, object_session
 
 from seat_core import record_owner_sign_in, web_sessions
@@ -112,8 +113,10 @@ def check_csrf() -> Any:
     return make_response(
         render_template(
             "admin/forbidden.html",
-            message="This form has expired or did not come from this site. "
-            "Go back, reload the page and try again.",
+            message=_(
+                "This form has expired or did not come from this site. "
+                "Go back, reload the page and try again."
+            ),
         ),
         400,
     )

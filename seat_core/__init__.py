@@ -108,6 +108,7 @@ from .members import (
     remove_member,
 )
 from .orgs import (
+    LANGUAGES,
     InvalidOwner,
     add_owner,
     create_organization,
@@ -117,6 +118,7 @@ from .orgs import (
     owners_of,
     record_owner_sign_in,
     record_owner_sign_in_failure,
+    set_owner_language,
 )
 from .purchase_keys import find_purchase
 from .reclaim import Dormant, Reclaimed, reclaim_due
@@ -168,6 +170,7 @@ __all__ = [
     "CERTIFICATE_NOTICE_DAYS",
     "DEFAULT_LIFETIME_DAYS",
     "KEEP",
+    "LANGUAGES",
     "MAX_RECLAIM_DAYS",
     "MAX_SEATS_PER_PURCHASE",
     "REQUESTABLE",
@@ -312,6 +315,7 @@ __all__ = [
     "set_alert_settings",
     "set_billing_details",
     "set_group_members",
+    "set_owner_language",
     "set_policy",
     "set_tax_rate",
     "subscribe",

@@ -25,7 +25,8 @@ from .text import refused_character
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 ROLES = ("primary_owner", "owner")
-# The languages an organization can speak (owners' pages, mails, invoices, errors).
+# The languages people read the gateway in: an organization's (its pages, mails, invoices
+# and errors), or an owner's own choice.
 LANGUAGES = ("en", "es")
 
 
@@ -185,6 +186,14 @@ def owners_of(session: Session, organization_id: int) -> list[Owner]:
             .order_by(Owner.role.desc(), Owner.email_key)
         )
     )
+
+
+def set_owner_language(owner: Owner, language: str | None) -> None:
+    """Set the owner's own language for the owners' pages; None follows the browser.
+
+    :raises InvalidLanguage: unless language is None or one the gateway speaks.
+    """
+    owner.language = None if language is None else check_language(language)
 
 
 def owner_actor(owner: Owner) -> Actor:

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from flask import Response, g, render_template, request, url_for
+from flask_babel import gettext as _
 
 from seat_core.events import Filters, search_events
 from seat_core.models import EVENT_TYPES, MAX_ID
@@ -35,14 +36,16 @@ def _filters() -> Filters:
     """
     kind = request.args.get("type", "")
     if kind and kind not in EVENT_TYPES:
-        raise BadFilter(f"{kind[:60]!r} is not an event type.")
+        raise BadFilter(_("%(type)s is not an event type.", type=repr(kind[:60])))
     days = []
     for name in ("since", "until"):
         value = request.args.get(name, "")
         try:
             days.append(date.fromisoformat(value) if value else None)
         except ValueError:
-            raise BadFilter(f"{value[:40]!r} is not a date like 2025-03-01.") from None
+            raise BadFilter(
+                _("%(value)s is not a date like 2025-03-01.", value=repr(value[:40]))
+            ) from None
     return Filters(
         types=(kind,) if kind else (),
         actor=request.args.get("actor", "").strip()[:320],

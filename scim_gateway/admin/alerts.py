@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from seat_core import (
     add_recipient,
@@ -34,18 +36,18 @@ from .auth import owner_required
 from .errors import FormError, answered_by, message_of
 
 EVENT_NAMES = {
-    "usage.threshold": "Seats running low",
-    "seat.refused": "Seat refused",
-    "seat.refused.digest": "Seat refusals digest",
-    "seats.purchased": "Seats purchased",
-    "renewal.upcoming": "Renewal in 30 days",
-    "contract.expiring": "Contract ends in 30 days",
-    "contract.renewed": "Contract renewed",
-    "contract.expired": "Contract expired",
-    "seats.reclaim_upcoming": "Seats to be reclaimed",
-    "sso.certificate_expiring": "SAML certificate expires in 30 days",
-    "token.expiring": "SCIM token expires in 30 or 7 days",
-    "webhook.test": "Test",
+    "usage.threshold": _l("Seats running low"),
+    "seat.refused": _l("Seat refused"),
+    "seat.refused.digest": _l("Seat refusals digest"),
+    "seats.purchased": _l("Seats purchased"),
+    "renewal.upcoming": _l("Renewal in 30 days"),
+    "contract.expiring": _l("Contract ends in 30 days"),
+    "contract.renewed": _l("Contract renewed"),
+    "contract.expired": _l("Contract expired"),
+    "seats.reclaim_upcoming": _l("Seats to be reclaimed"),
+    "sso.certificate_expiring": _l("SAML certificate expires in 30 days"),
+    "token.expiring": _l("SCIM token expires in 30 or 7 days"),
+    "webhook.test": _l("Test"),
 }
 
 
@@ -100,7 +102,7 @@ def digest_minutes(text: str) -> int:
     :raises FormError: unless it is a whole number of minutes.
     """
     if not text.strip().isdigit():
-        raise FormError("The digest window must be a whole number of minutes, 0 or more")
+        raise FormError(_("The digest window must be a whole number of minutes, 0 or more"))
     return int(text.strip())
 
 
@@ -121,7 +123,7 @@ def alerts_settings(org: str) -> Any:
         set_alert_settings(
             session, g.organization, thresholds=thresholds_typed(), digest_minutes=minutes, at=now()
         )
-    flash("Alert settings saved.", "success")
+    flash(_("Alert settings saved."), "success")
     return redirect(url_for("admin.alerts", org=org))
 
 
@@ -134,7 +136,7 @@ def alerts_add_recipient(org: str) -> Any:
         email = add_recipient(
             session, g.organization, email=request.form.get("email", ""), at=now()
         ).email
-    flash(f"{email} will get the alert emails.", "success")
+    flash(_("%(email)s will get the alert emails.", email=email), "success")
     return redirect(url_for("admin.alerts", org=org))
 
 
@@ -145,7 +147,7 @@ def alerts_remove_recipient(org: str, recipient_id: int) -> Any:
     """Stop sending alert emails to an extra address."""
     with transaction() as session:
         remove_recipient(session, g.organization, recipient_id)
-    flash("Recipient removed.", "success")
+    flash(_("Recipient removed."), "success")
     return redirect(url_for("admin.alerts", org=org))
 
 
@@ -189,7 +191,7 @@ def alerts_test_webhook(org: str, endpoint_id: int) -> Any:
     """Queue a test message to one endpoint."""
     with transaction() as session:
         send_test_webhook(session, g.organization, endpoint_id, at=now())
-    flash("Test message queued: its delivery shows below within seconds.", "success")
+    flash(_("Test message queued: its delivery shows below within seconds."), "success")
     return redirect(url_for("admin.alerts", org=org) + "#deliveries")
 
 
@@ -203,8 +205,10 @@ def alerts_subscribe_webhook(org: str, endpoint_id: int) -> Any:
             session, g.organization, endpoint_id, request.form.getlist("types"), at=now()
         )
         chosen = event_types_of(endpoint)
-    what = ", ".join(chosen) if chosen else "no events, only the alerts"
-    flash(f"The endpoint gets {what}.", "success")
+    if chosen:
+        flash(_("The endpoint gets %(types)s.", types=", ".join(chosen)), "success")
+    else:
+        flash(_("The endpoint gets no events, only the alerts."), "success")
     return redirect(url_for("admin.alerts", org=org))
 
 
@@ -215,7 +219,7 @@ def alerts_delete_webhook(org: str, endpoint_id: int) -> Any:
     """Delete an endpoint; what was still to be sent to it is given up."""
     with transaction() as session:
         delete_webhook_endpoint(session, g.organization, endpoint_id, at=now())
-    flash("Webhook endpoint deleted.", "success")
+    flash(_("Webhook endpoint deleted."), "success")
     return redirect(url_for("admin.alerts", org=org))
 
 
@@ -226,5 +230,5 @@ def alerts_retry_delivery(org: str, delivery_id: int) -> Any:
     """Send a failed delivery again, with the same message id."""
     with transaction() as session:
         retry_delivery(session, g.organization, delivery_id, at=now())
-    flash("Delivery queued again.", "success")
+    flash(_("Delivery queued again."), "success")
     return redirect(url_for("admin.alerts", org=org) + "#deliveries")

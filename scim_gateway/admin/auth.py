@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from flask import g, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -65,8 +66,9 @@ def owner_required(primary: bool = False) -> Callable[[View], View]:
                     return make_response(render_template("admin/not_found.html", slug=slug), 404)
                 owner = _owner_of(db_session, found, slug) if found is not None else None
                 if owner is None:
+                    i18n.for_organization(organization.language)
                     if found is not None and found.organization_id != organization.id:
-                        return forbidden("You are not an owner of this organization.")
+                        return forbidden(_("You are not an owner of this organization."))
                     # Signed out, expired, or an owner since removed: sign in again.
                     return redirect(
                         url_for("admin.login", org=slug, next=request.full_path.rstrip("?"))
@@ -80,7 +82,7 @@ def owner_required(primary: bool = False) -> Callable[[View], View]:
                 g.saml_certificate = saml_certificate(db_session, organization.id)
                 g.expiring_tokens = expiring_tokens(db_session, organization.id)
             if primary and g.owner.role != "primary_owner":
-                return forbidden("Only a Primary Owner can do this.")
+                return forbidden(_("Only a Primary Owner can do this."))
             return view(*args, **kwargs)
 
         return cast(View, wrapper)

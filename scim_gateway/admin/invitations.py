@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from seat_core import OrganizationNotFound, email_key, find_owner, get_organization
@@ -12,6 +13,7 @@ from seat_core.errors import SeatError
 from seat_core.invitations import LinkRefused, check_link, use_link
 from seat_core.models import Owner
 
+from .. import i18n
 from ..clock import now
 from ..db import read_only, transaction
 from ..operator.invites import reset
@@ -28,7 +30,10 @@ MIN_PASSWORD_LENGTH = 12
 def link_refused(error: LinkRefused) -> Any:
     """Answer a used, expired or foreign link with a page that offers a new one."""
     org = (request.view_args or {}).get("org", "")
-    return render_template("admin/link_refused.html", message=error.message, slug=org), 410
+    message = _(
+        "This link has been used, has expired, or is not for this organization. Ask for a new one."
+    )
+    return render_template("admin/link_refused.html", message=message, slug=org), 410
 
 
 def _no_referrer(response: Any) -> Any:
@@ -44,6 +49,7 @@ def set_password(org: str) -> Any:
     if request.method == "GET":
         with read_only() as session:
             organization = get_organization(session, org)
+            i18n.for_organization(organization.language)
             link = check_link(session, organization, token, at=now())
             owner_email = find_email(session, link.owner_id)
             page = render_template(
@@ -53,11 +59,14 @@ def set_password(org: str) -> Any:
     password = request.form.get("password", "")
     problem = None
     if len(password) < MIN_PASSWORD_LENGTH:
-        problem = f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters."
+        problem = _(
+            "Choose a password of at least %(count)d characters.", count=MIN_PASSWORD_LENGTH
+        )
     elif password != request.form.get("confirm", ""):
-        problem = "The two passwords differ."
+        problem = _("The two passwords differ.")
     with transaction() as session:
         organization = get_organization(session, org)
+        i18n.for_organization(organization.language)
         if problem is not None:
             link = check_link(session, organization, token, at=now())
             flash(problem, "error")
@@ -74,13 +83,13 @@ def set_password(org: str) -> Any:
         # A required second factor is enrolled before the session opens; an owner who has
         # one signs in with it.
         if organization.owner_totp_required and owner.totp_secret_encrypted is not None:
-            flash("Your password is set: sign in with it and your code.", "info")
+            flash(_("Your password is set: sign in with it and your code."), "info")
             return redirect(url_for("admin.login", org=org))
         stopped = second_factor(session, organization, owner, None)
         if stopped is not None:
             return stopped
         login_owner(owner)
-    flash("Your password is set; you are signed in.", "info")
+    flash(_("Your password is set; you are signed in."), "info")
     return redirect(url_for("admin.billing", org=org))
 
 
@@ -95,6 +104,7 @@ def reset_password(org: str) -> Any:
     """Mail a link to set a new password; the answer never tells whether the address is known."""
     with read_only() as session:
         organization = get_organization(session, org)
+        i18n.for_organization(organization.language)
     if request.method == "GET":
         return render_template("admin/reset_password.html", organization=organization)
     email = request.form.get("email", "").strip()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, literal, or_, select, tuple_
 
 from seat_core import assign_seat, deactivate_member, identity_key
@@ -17,7 +19,7 @@ from . import bp
 from .auth import owner_required
 
 PAGE_SIZE = 50
-SOURCES = {"scim": "SCIM", "sso": "SSO", "admin": "Owner"}
+SOURCES = {"scim": "SCIM", "sso": "SSO", "admin": _l("Owner")}
 
 
 def _search(query: str) -> str | None:
@@ -136,10 +138,10 @@ def confirm_unassign(org: str, member_id: str) -> Any:
     with read_only() as session:
         member = _member(session, member_id)
         if member is None:
-            return render_template("admin/not_found.html", message="No such member."), 404
+            return render_template("admin/not_found.html", message=_("No such member.")), 404
         name = member.display_name or member.user_name
         if not member.active:
-            flash(f"{name} holds no seat.", "info")
+            flash(_("%(name)s holds no seat.", name=name), "info")
             return redirect(back(org))
         return render_template("admin/unassign.html", member=member, name=name, back=back(org))
 
@@ -152,20 +154,23 @@ def unassign(org: str, member_id: str) -> Any:
     with transaction() as session:
         member = _member(session, member_id)
         if member is None:
-            flash("No such member.", "error")
+            flash(_("No such member."), "error")
             return redirect(back(org))
         released = deactivate_member(session, member, at=at)
         name, source = member.display_name or member.user_name, member.source
     if not released:
-        flash(f"{name} holds no seat.", "info")
+        flash(_("%(name)s holds no seat.", name=name), "info")
     elif source == "scim":
         flash(
-            f"Seat freed: {name} is now inactive. {name} is provisioned by your identity "
-            "provider, which may reactivate them at its next sync: unassign them there too.",
+            _(
+                "Seat freed: %(name)s is now inactive. %(name)s is provisioned by your identity "
+                "provider, which may reactivate them at its next sync: unassign them there too.",
+                name=name,
+            ),
             "success",
         )
     else:
-        flash(f"Seat freed: {name} is now inactive.", "success")
+        flash(_("Seat freed: %(name)s is now inactive.", name=name), "success")
     return redirect(back(org))
 
 
@@ -178,18 +183,21 @@ def assign(org: str, member_id: str) -> Any:
     with transaction() as session:
         member = _member(session, member_id)
         if member is None:
-            flash("No such member.", "error")
+            flash(_("No such member."), "error")
             return redirect(back(org))
         taken = assign_seat(session, member, at=at)
         name, source = member.display_name or member.user_name, member.source
     if not taken:
-        flash(f"{name} already holds a seat.", "info")
+        flash(_("%(name)s already holds a seat.", name=name), "info")
     elif source == "scim":
         flash(
-            f"Seat assigned: {name} is active. {name} is provisioned by your identity provider: "
-            "if it deactivated them, its next sync frees the seat again.",
+            _(
+                "Seat assigned: %(name)s is active. %(name)s is provisioned by your identity "
+                "provider: if it deactivated them, its next sync frees the seat again.",
+                name=name,
+            ),
             "success",
         )
     else:
-        flash(f"Seat assigned: {name} is active.", "success")
+        flash(_("Seat assigned: %(name)s is active.", name=name), "success")
     return redirect(back(org))

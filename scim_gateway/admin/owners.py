@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from seat_core import get_organization, owners_of
 from seat_core.orgs import InvalidOwner
@@ -40,11 +41,17 @@ def invite_owner(org: str) -> Any:
     email = request.form.get("email", "").strip()
     role = request.form.get("role", "owner")
     if role not in ROLE_NAMES:
-        return page(status=422, error="Choose Primary Owner or Owner.", email=email)
+        return page(status=422, error=_("Choose Primary Owner or Owner."), email=email)
     with transaction() as session:
         organization = get_organization(session, org)
         owner = invite(session, organization, email=email, role=role, at=now())
-        flash(f"Invitation mailed to {owner.email}; the link works once, for 7 days.", "info")
+        flash(
+            _(
+                "Invitation mailed to %(email)s; the link works once, for 7 days.",
+                email=owner.email,
+            ),
+            "info",
+        )
     return redirect(url_for("admin.owners", org=org))
 
 

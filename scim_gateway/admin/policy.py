@@ -6,6 +6,8 @@ import re
 from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from seat_core import (
     MAX_RECLAIM_DAYS,
@@ -21,7 +23,6 @@ from ..db import transaction
 from . import bp
 from .auth import owner_required
 from .billing import billing_page
-from .formatting import plural
 
 FIELDS = ("licensed_groups", "reclaim_after_days", "exempt_groups")
 # How a group field is named in the seat core's messages about its group names.
@@ -70,7 +71,7 @@ def save_seat_policy(org: str) -> Any:
         return billing_page(policy_form=typed, policy_errors=errors)
     try:
         with transaction() as session:
-            _, synced = set_policy(
+            _view, synced = set_policy(
                 session,
                 g.organization.id,
                 at=now(),
@@ -84,15 +85,27 @@ def save_seat_policy(org: str) -> Any:
         # Not the blueprint's answer: the errors are shown beside the fields, as typed.
         typed = {name: form.get(name, "") for name in FIELDS}
         return billing_page(policy_form=typed, policy_errors={"form": {"reason": str(error)}})
-    message = "Seat policy saved."
-    changes = [
-        (len(synced.taken), "took a seat"),
-        (len(synced.released), "gave up their seat"),
-        (len(synced.queued), "wait for a seat"),
-    ]
-    done = [f"{plural(count, 'member')} {what}" for count, what in changes if count]
-    if done:
-        message += " " + "; ".join(done) + "."
+    done = []
+    if synced.taken:
+        count = len(synced.taken)
+        done.append(ngettext("%(num)d member took a seat", "%(num)d members took a seat", count))
+    if synced.released:
+        count = len(synced.released)
+        done.append(
+            ngettext(
+                "%(num)d member gave up their seat", "%(num)d members gave up their seat", count
+            )
+        )
+    if synced.queued:
+        count = len(synced.queued)
+        done.append(
+            ngettext("%(num)d member waits for a seat", "%(num)d members wait for a seat", count)
+        )
+    message = (
+        _("Seat policy saved. %(changes)s.", changes="; ".join(done))
+        if done
+        else _("Seat policy saved.")
+    )
     # Shown in the seat policy section, where the page opens, not at the top.
     flash(message, "success@policy")
     return redirect(url_for("admin.billing", org=org) + "#policy-heading")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from seat_core import admit_request, admit_waiting, contract_of, dismiss_request
@@ -14,7 +16,7 @@ from ..clock import now
 from ..db import database, read_only, transaction
 from . import bp
 from .auth import owner_required
-from .formatting import plural
+from .errors import refusal_text
 
 PAGE_SIZE = 100
 STATUSES = ("pending", "admitted", "dismissed")
@@ -67,11 +69,11 @@ def admit(org: str, request_id: int) -> Any:
             .with_for_update()
         ).first()
         if row is None or row.status != "pending":
-            flash("That request is no longer pending.", "info")
+            flash(_("That request is no longer pending."), "info")
             return redirect(url_for("admin.seat_requests", org=org))
         member = admit_request(session, row, at=at)
         name = member.display_name or member.user_name
-    flash(f"{name} now holds a seat.", "success")
+    flash(_("%(name)s now holds a seat.", name=name), "success")
     return redirect(url_for("admin.seat_requests", org=org))
 
 
@@ -81,19 +83,37 @@ def admit_all(org: str) -> Any:
     """Admit pending requests oldest first while seats are free; skip the unlicensed."""
     done = admit_waiting(database().sessions, g.organization.id, at=now())
     if done.skipped:
-        names = ", ".join(done.skipped[:5]) + (" and others" if len(done.skipped) > 5 else "")
+        names = ", ".join(done.skipped[:5])
+        if len(done.skipped) > 5:
+            names = _("%(names)s and others", names=names)
         flash(
-            f"Skipped {plural(len(done.skipped), 'person', 'people')} in none of the licensed "
-            f"groups: {names}. They stay waiting.",
+            ngettext(
+                "Skipped %(num)d person in none of the licensed groups: %(names)s. "
+                "They stay waiting.",
+                "Skipped %(num)d people in none of the licensed groups: %(names)s. "
+                "They stay waiting.",
+                len(done.skipped),
+                names=names,
+            ),
             "error",
         )
     if done.refusal is not None:
-        flash(f"Admitted {done.admitted}; {done.left} still waiting. {done.refusal}", "error")
+        flash(
+            _(
+                "Admitted %(admitted)d; %(left)d still waiting. %(refusal)s",
+                admitted=done.admitted,
+                left=done.left,
+                refusal=refusal_text(done.refusal),
+            ),
+            "error",
+        )
     elif done.admitted:
-        people = "person" if done.admitted == 1 else "people"
-        flash(f"Admitted {done.admitted} {people}.", "success")
+        flash(
+            ngettext("Admitted %(num)d person.", "Admitted %(num)d people.", done.admitted),
+            "success",
+        )
     elif not done.skipped:
-        flash("Nobody was waiting.", "info")
+        flash(_("Nobody was waiting."), "info")
     return redirect(url_for("admin.seat_requests", org=org))
 
 
@@ -114,5 +134,5 @@ def dismiss(org: str, request_id: int) -> Any:
         ).first()
         if row is not None:
             dismiss_request(session, row, at=at)
-    flash("Request dismissed." if row else "That request is no longer pending.", "info")
+    flash(_("Request dismissed.") if row else _("That request is no longer pending."), "info")
     return redirect(url_for("admin.seat_requests", org=org))

@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from seat_core import (
     email_key,
@@ -17,6 +18,7 @@ from seat_core.errors import SeatError
 from seat_core.models import SsoConfig
 from seat_core.text import refused_character
 
+from .. import i18n
 from ..clock import now
 from ..db import read_only, transaction
 from ..owner_sessions import login_owner, logout_owner
@@ -47,6 +49,7 @@ def login(org: str) -> Any:
     if request.method == "GET":
         with transaction() as session:
             organization = get_organization(session, org)
+            i18n.for_organization(organization.language)
             if current_owner(session, org) is not None:
                 return redirect(_safe_next(org, target))
             has_sso = session.get(SsoConfig, organization.id) is not None
@@ -65,8 +68,12 @@ def login(org: str) -> Any:
     wait = hit(limit, "owner-sign-in", org, key)
     with transaction() as session:
         organization = get_organization(session, org)
+        i18n.for_organization(organization.language)
         if wait is not None:
-            flash(f"Too many sign-in attempts. Try again in {wait} seconds.", "error")
+            flash(
+                _("Too many sign-in attempts. Try again in %(seconds)d seconds.", seconds=wait),
+                "error",
+            )
             response = current_app.make_response(
                 (
                     render_template(
@@ -83,7 +90,7 @@ def login(org: str) -> Any:
             record_owner_sign_in_failure(
                 session, organization, email=email, via="password", at=now()
             )
-            flash("Wrong email or password.", "error")
+            flash(_("Wrong email or password."), "error")
             return (
                 render_template(
                     "admin/login.html", organization=organization, next=target, email=email
@@ -103,6 +110,7 @@ def confirm_logout(org: str) -> Any:
     """Ask before signing out, so that a link from another site signs no one out."""
     with read_only() as session:
         organization = get_organization(session, org)
+        i18n.for_organization(organization.language)
         return render_template("admin/logout.html", organization=organization)
 
 
@@ -111,5 +119,5 @@ def logout(org: str) -> Any:
     """Sign the owner out: the session ends at the server, whatever copies its cookie had."""
     with transaction() as session:
         logout_owner(session)
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("admin.login", org=org))

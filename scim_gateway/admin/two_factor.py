@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from seat_core import events, get_organization
 from seat_core.models import Organization, Owner
 
+from .. import i18n
 from ..clock import now
 from ..crypto import decrypt, encrypt
 from ..db import transaction
@@ -40,7 +42,7 @@ def second_factor(db: Session, organization: Organization, owner: Owner, target:
         return redirect(url_for("admin.enrol_second_factor", org=organization.slug))
     if accept_once(db, owner, request.form.get("code", ""), at=now()):
         return None
-    flash("Wrong email, password or code (each code works once).", "error")
+    flash(_("Wrong email, password or code (each code works once)."), "error")
     page = render_template(
         "admin/login.html", organization=organization, next=target, email=owner.email
     )
@@ -57,6 +59,7 @@ def enrol_second_factor(org: str) -> Any:
     with transaction() as db:
         owner = db.get(Owner, pending["owner"])
         organization = get_organization(db, org)
+        i18n.for_organization(organization.language)
         if owner is None or owner.organization_id != organization.id:
             session.pop(PENDING, None)
             return redirect(url_for("admin.login", org=org))
@@ -67,7 +70,7 @@ def enrol_second_factor(org: str) -> Any:
         )
         if step is None:
             if request.method == "POST":
-                flash("That code is not the one your app shows now: try the next one.", "error")
+                flash(_("That code is not the one your app shows now: try the next one."), "error")
             uri = provisioning_uri(secret, owner.email)
             page = render_template(
                 "admin/two_factor.html", organization=organization, qr=qr_svg(uri), secret=secret
@@ -93,9 +96,9 @@ def require_second_factor(org: str) -> Any:
                 subject=organization.slug, data={"owner_totp_required": required},
             )  # fmt: skip
     flash(
-        "Owners now need a code from an app to sign in."
+        _("Owners now need a code from an app to sign in.")
         if required
-        else "Owners sign in with a password alone.",
+        else _("Owners sign in with a password alone."),
         "info",
     )
     return redirect(url_for("admin.owners", org=g.organization.slug))

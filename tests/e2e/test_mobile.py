@@ -338,3 +338,31 @@ def test_the_seat_policy_form_answers_where_the_owner_is_looking(gateway, browse
     expect(page.get_by_label("Reclaim seats after")).to_have_value("60")
     screenshot(page, "390-policy-saved")
     context.close()
+
+
+def test_an_owner_chooses_spanish_in_the_header_and_it_still_fits_a_phone(
+    gateway, browser, screenshot
+):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    sign_in(page, gateway)
+    page.goto(f"{gateway}/admin/acme/members")
+
+    page.get_by_label("Language").select_option("es")
+    page.get_by_role("button", name="Change").click()
+    expect(page.get_by_role("heading", name="Miembros")).to_be_visible()
+    bar = page.locator(".topbar-inner").bounding_box()
+    links = [page.locator(".mainnav a").nth(i) for i in range(page.locator(".mainnav a").count())]
+    boxes = {link.inner_text(): link.bounding_box() for link in links}
+    screenshot(page, "390-spanish")
+    # Back to the browser's language, for the other tests of this gateway.
+    page.get_by_label("Idioma").select_option("browser")
+    page.get_by_role("button", name="Cambiar").click()
+    expect(page.get_by_role("heading", name="Members")).to_be_visible()
+    context.close()
+
+    assert page.url.endswith("/admin/acme/members")
+    assert bar is not None and bar["height"] <= 56
+    assert "Configuración de facturación" in boxes
+    for name, box in boxes.items():
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, name
