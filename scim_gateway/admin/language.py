@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 
 from seat_core import (
     InvalidLanguage,
+    accounts,
     get_organization,
     set_owner_language,
 )
-from seat_core.accounts import set_language
 from seat_core.models import Owner
 
 from .. import i18n
@@ -58,7 +58,7 @@ def organization_language(org: str) -> Any:
     try:
         with transaction() as session:
             organization = get_organization(session, org)
-            changed = set_language(session, organization, value, at=now())
+            changed = accounts.set_language(session, organization, value, at=now())
     except InvalidLanguage:
         return _refused(value)
     name = i18n.NAMES[value]
