@@ -14,9 +14,9 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from flask_babel import LazyString, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 
 from seat_core import ContractExpired, NoSeatAvailable, NotLicensed, SeatError, SignInRefused
 from seat_core.billing import StaleQuote
@@ -132,7 +132,35 @@ def _sign_in_refused(error: Any) -> str | None:
             organization=error.organization,
             groups=named,
         )
-    return None
+    # The rest by reason alone: the refusal keeps no contract end or allowed domains apart.
+    email = error.identity.email or (error.requester.identity if error.requester else "")
+    text = _SIGN_IN_REASONS.get(error.reason, _SIGN_IN_OTHER)
+    return str(text) % {"organization": error.organization, "email": email or "—"}
+
+
+# What a refused sign-in says by its reason; each may use %(organization)s and %(email)s.
+_SIGN_IN_REASONS: dict[str, LazyString] = {
+    "no_seat": _l("No seat is available in %(organization)s: every seat is in use."),
+    "contract_expired": _l(
+        "The contract of %(organization)s has ended and has not been renewed. "
+        "The owners have been told."
+    ),
+    "not_licensed": _l(
+        "You are not licensed to use %(organization)s: you are in none of the groups that "
+        "grant a seat."
+    ),
+    "jit_disabled": _l(
+        "%(organization)s admits only people already provisioned; %(email)s is not one of them yet."
+    ),
+    "account_conflict": _l(
+        "The member %(email)s of %(organization)s is linked to another account of your "
+        "identity provider. Ask an owner to sort it out."
+    ),
+    "no_email": _l("Your identity provider did not send a usable email address."),
+    "domain_not_allowed": _l("%(email)s is not in the domains %(organization)s allows."),
+    "email_unverified": _l("Your identity provider has not verified %(email)s."),
+}
+_SIGN_IN_OTHER = _l("Your sign-in to %(organization)s was refused.")
 
 
 _BY_KIND: dict[type[SeatError], Callable[[Any], str | None]] = {

@@ -13,6 +13,7 @@ from typing import Any
 
 import pyotp
 import segno
+from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
@@ -35,7 +36,7 @@ def provisioning_uri(secret: str, email: str) -> str:
 
 def qr_svg(uri: str) -> Markup:
     """Return the QR code of an otpauth URI as inline SVG (segno's own markup)."""
-    return Markup(segno.make(uri, error="m").svg_inline(scale=4, title="Scan with your app"))
+    return Markup(segno.make(uri, error="m").svg_inline(scale=4, title=_("Scan with your app")))
 
 
 def matching_step(secret: str, code: str, *, at: datetime) -> int | None:

@@ -7,21 +7,18 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from seat_core import (
     AlertNotFound,
-    ContractExpired,
     IdempotencyKeyInFlight,
     InvoiceNotFound,
     MemberNotFound,
-    NoSeatAvailable,
-    NotLicensed,
     OrganizationNotFound,
     Refusal,
     SeatError,
 )
 
+from .. import error_texts
 from .members import back
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -64,37 +61,13 @@ def status_of(error: Exception) -> int:
 
 
 def message_of(error: Exception) -> str:
-    """Return what the owner is told about error."""
-    if isinstance(error, Refusal):
-        return refusal_text(error)
-    return error.message if isinstance(error, SeatError) else str(error)
+    """Return what the owner is told about error, in the request's language."""
+    return error_texts.message(error) if isinstance(error, SeatError) else str(error)
 
 
 def refusal_text(refusal: Refusal) -> str:
     """Return a refused seat in the request's language (the seat core words it in English)."""
-    if isinstance(refusal, NoSeatAvailable):
-        return _(
-            "No seat available in %(organization)s: %(used)d of %(purchased)d seats in use. "
-            "A Primary Owner must add seats.",
-            organization=refusal.organization,
-            used=refusal.seats_in_use,
-            purchased=refusal.seats_purchased,
-        )
-    if isinstance(refusal, NotLicensed):
-        return _(
-            "%(name)s is in none of the licensed groups (%(groups)s): only their members may "
-            "hold a seat. Add them to one in your identity provider.",
-            name=refusal.name,
-            groups=", ".join(refusal.groups),
-        )
-    if isinstance(refusal, ContractExpired):
-        return _(
-            "The contract of %(organization)s ended on %(day)s and has not been renewed. "
-            "A Primary Owner must renew it before seats can be taken.",
-            organization=refusal.organization,
-            day=refusal.ended_on,
-        )
-    return refusal.message
+    return error_texts.message(refusal)
 
 
 def back_to_form() -> str:

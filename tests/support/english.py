@@ -23,8 +23,9 @@ ALLOWED = {
     "total", "subtotal", "utc", "csv", "pdf", "url", "api", "id", "json", "http", "https",
     "qr", "okta", "entra", "microsoft", "openid", "usd", "eur", "gbp", "inv", "hmac", "sha",
     "base", "whsec", "english", "español",
-    # "US$" is how Spanish writes dollars; "no" is a Spanish word too.
-    "us", "no",
+    # "US$" is how Spanish writes dollars; "no" is a Spanish word too, and "may" is
+    # Spanish's short May (mayo) on the usage chart.
+    "us", "no", "may",
     # The organization, people and places of the test data.
     "acme", "lucía", "pérez", "carmen", "ruiz",
 }  # fmt: skip
@@ -43,7 +44,8 @@ COMMON = {
 
 # Text nodes whose content is literal, never translated: event types, header names,
 # commands, secrets and URLs are shown in <code>.
-LITERAL_TAGS = {"script", "style", "code"}
+# Code and a program's data (samp: the activity's event data) are identifiers, not prose.
+LITERAL_TAGS = {"script", "style", "code", "samp"}
 READABLE_ATTRIBUTES = {"aria-label", "title", "placeholder", "alt", "aria-description"}
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 URL = re.compile(r"\b\w+://\S+")
@@ -52,7 +54,7 @@ DOTTED = re.compile(r"\b[\w-]+(?:\.[\w-]+)+\b")
 # Token prefixes, ids and secrets: letters run into digits or underscores ("sgw_6va6V…").
 IDENTIFIER = re.compile(r"\S*(?:_|[^\W\d_]\d|\d[^\W\d_])\S*")
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]")
-CODE = re.compile(r"<code\b[^>]*>.*?</code>", re.S)
+CODE = re.compile(r"<(code|samp)\b[^>]*>.*?</\1>", re.S)
 TAG = re.compile(r"<[^>]+>")
 WORD = re.compile(r"[^\W\d_]{2,}(?:['\u2019][^\W\d_]+)*")
 

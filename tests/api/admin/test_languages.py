@@ -287,7 +287,7 @@ def test_a_refused_seat_is_told_in_spanish(client, app):
     refused = post_form(client, "/admin/acme/members", f"/admin/acme/members/{member_id}/assign")
 
     assert (
-        "No hay ningún asiento disponible en Acme: 1 de 1 asientos en uso."
+        "No hay ningún asiento libre en Acme: 1 de 1 asientos en uso."
         in client.get(refused.location).text
     )
 
@@ -311,7 +311,8 @@ def test_the_confirmation_of_released_seats_speaks_spanish(primary, app):
 
     assert "¿Liberar 1 asiento?" in asked.text
     assert (
-        "1 titular de asiento que no está en ningún grupo con licencia perdería su asiento: "
+        "1 titular de asiento que no está en ninguno de los grupos con licencia perdería su "
+        "asiento: "
         "bob@acme.test." in asked.text
     )
     assert "Liberar asientos y guardar" in asked.text
