@@ -45,7 +45,7 @@ def set_language(org: str) -> Any:
             owner = session.get(Owner, g.owner.id)
             assert owner is not None, "the signed-in owner exists"
             set_owner_language(owner, None if value == BROWSER else value)
-    except InvalidLanguage:
+    except InvalidLanguage:  # only a forged form sends another value: a 400 page says so
         return _refused(value)
     return redirect(_safe_next(org, request.form.get("back")))
 
@@ -59,7 +59,7 @@ def organization_language(org: str) -> Any:
         with transaction() as session:
             organization = get_organization(session, org)
             changed = accounts.set_language(session, organization, value, at=now())
-    except InvalidLanguage:
+    except InvalidLanguage:  # only a forged form sends another value: a 400 page says so
         return _refused(value)
     name = i18n.NAMES[value]
     # Said in the language the next page speaks, the organization's new one unless the owner

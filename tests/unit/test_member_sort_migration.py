@@ -1,18 +1,21 @@
 """Migration 0013 gives the members already there their natural sort key."""
 
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from scim_gateway.migrate import alembic_config, upgrade
-from seat_core import make_engine, make_sessionmaker
+from seat_core import make_engine
 from tests.databases import postgres_database
-from tests.factories import gen_organization
 
 AT = datetime(2025, 3, 1, tzinfo=UTC)
+# The organization as its table was at that revision: today's models have later columns.
+INSERT_ORGANIZATION = text(
+    "INSERT INTO organization (slug, name, created_at) VALUES ('acme', 'Acme', :at)"
+)
 INSERT = text(
     "INSERT INTO member (id, organization_id, user_name, user_name_key, active, source, scim,"
     " version, created_at, updated_at)"
@@ -38,12 +41,12 @@ def database_before_0013(kind, tmp_path):
 def test_the_migration_fills_the_sort_key_of_the_members_already_there(kind, tmp_path):
     with database_before_0013(kind, tmp_path) as url:
         engine = make_engine(url)
-        with make_sessionmaker(engine).begin() as session:
-            organization = gen_organization(session, start=date(2025, 1, 1), at=AT)
+        with engine.begin() as connection:
+            connection.execute(INSERT_ORGANIZATION, {"at": AT})
+            org = connection.execute(text("SELECT id FROM organization")).scalar_one()
             for n, key in enumerate(["user10", "user3", "user007x"]):
-                session.execute(
-                    INSERT,
-                    {"id": f"m{n}", "org": organization.id, "name": key, "key": key, "at": AT},
+                connection.execute(
+                    INSERT, {"id": f"m{n}", "org": org, "name": key, "key": key, "at": AT}
                 )
         engine.dispose()
 
