@@ -16,7 +16,9 @@ MAIL_PORT ?= 8025
 WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 PYTEST_WORKERS ?= $(shell nproc)
 # The end-to-end tests mostly wait on servers they start (gunicorn, PostgreSQL, Chromium,
-# the OpenID provider), so they run beside the other tiers, on two workers per core.
+# the OpenID provider), so they run beside the other tiers, on two workers per core, a
+# module to a worker: their module-scoped servers start once. (xdist 3.8's loadgroup marks a
+# group on Item._nodeid, which pytest 9 no longer reads, so xdist_group groups nothing.)
 E2E_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 E2E_LOG := tests/artifacts/e2e-tests.log
 
@@ -98,7 +100,7 @@ lint: $(INSTALLED)
 # its 25 slowest tests, like theirs) is kept in $(E2E_LOG) and printed after theirs.
 test: $(INSTALLED) catalogs $(NODE_MODULES) browser pgbouncer
 	@mkdir -p $(dir $(E2E_LOG)); \
-	  $(BIN)/python -m pytest tests/e2e -n $(E2E_WORKERS) --dist loadgroup -p no:cacheprovider \
+	  $(BIN)/python -m pytest tests/e2e -n $(E2E_WORKERS) --dist loadfile -p no:cacheprovider \
 	  --durations=25 >$(E2E_LOG) 2>&1 & e2e=$$!; trap 'kill $$e2e 2>/dev/null; exit 130' INT TERM; \
 	  $(BIN)/python -m pytest --ignore=tests/e2e -n $(PYTEST_WORKERS) --dist loadgroup \
 	  -p no:cacheprovider --durations=25; others=$$?; \
