@@ -27,6 +27,7 @@ from .databases import (
 )
 from .support import catalogs
 from .support.pgbouncer import start_pgbouncer, through
+from .support.routing import compile_url_builders_once
 
 TEST_CONFIG: dict[str, Any] = {
     "TESTING": True,
@@ -47,6 +48,8 @@ settings.load_profile("deterministic")
 def pytest_configure(config: pytest.Config) -> None:
     # Pages and mails read the compiled catalogs: never a stale one.
     catalogs.compile_stale()
+    # Each test's app binds the URL builders the first app compiled (tests/support/routing.py).
+    compile_url_builders_once()
 
 
 @pytest.fixture(scope="session")

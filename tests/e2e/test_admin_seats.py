@@ -21,6 +21,10 @@ from tests.databases import truncate_all
 from tests.factories import gen_group, gen_member, seat_holders
 from tests.support.servers import PATIENT_STARTUP, run_cli, start_gunicorn
 
+# One worker runs the module: its gateway starts once, and no other test empties the
+# database it shares with the session between two of these tests.
+pytestmark = pytest.mark.xdist_group("admin-seats-e2e")
+
 KEY = "aWtbcxwtS1yd6S8x8Nn1GWmFz8Xq1QOTyhSU9Bd7Kzo="
 PRIMARY, OWNER = "ann@acme.test", "bob@acme.test"
 PASSWORD = "a long enough password"

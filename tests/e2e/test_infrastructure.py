@@ -25,6 +25,9 @@ from tests.support.smtp import SmtpServer
 from tests.support.webhooks import WebhookReceiver, start_webhook_receiver
 
 # Nothing listens here: sign_in must hand the redirect back, not follow it.
+# One worker runs the module, so its OpenID provider starts once, not once per worker.
+pytestmark = pytest.mark.xdist_group("infrastructure-e2e")
+
 REDIRECT_URI = "http://127.0.0.1:9/oidc/callback"
 SIGNED_OUT_URI = "http://127.0.0.1:9/signed-out"
 CLIENT_ID, CLIENT_SECRET = "seat-gateway", "test-client-secret"

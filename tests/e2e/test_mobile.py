@@ -29,6 +29,9 @@ from tests.support.reach import broken_names, unreachable
 from tests.support.servers import PATIENT_STARTUP, start_gunicorn
 from tests.support.webhooks import RECEIVERS_ALLOWED
 
+# One worker runs the module, so its gateway starts once, not once per worker.
+pytestmark = pytest.mark.xdist_group("mobile-e2e")
+
 PRIMARY = "ann.primary-owner-of-the-account@acme-corporation.example"
 PASSWORD = "a long enough password"
 # Downloads are files, not pages; sign-in, sign-out and the review of a purchase (which

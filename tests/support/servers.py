@@ -1,5 +1,6 @@
 """The application run as in production: gunicorn processes and the CLI."""
 
+import atexit
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from typing import IO
 
 import requests
 
+from tests.support.forked_cli import ForkedCli
 from tests.support.ports import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -102,20 +104,19 @@ def start_gunicorn(
             _stop(process)
 
 
+# The command line forked from a process that imported it once (tests/support/forked_cli.py).
+_FORKED_CLI = ForkedCli(REPO_ROOT)
+atexit.register(_FORKED_CLI.close)
+
+
 def run_cli(
     args: Sequence[str],
     env: Mapping[str, str] | None = None,
     input: str | None = None,
     timeout: float = 60.0,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -m scim_gateway.cli ARGS` from the repo root and return its outcome."""
-    return subprocess.run(
-        [sys.executable, "-m", "scim_gateway.cli", *args],
-        cwd=REPO_ROOT,
-        env={**os.environ, **(env or {})},
-        input=input,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    """Run `python -m scim_gateway.cli ARGS` from the repo root and return its outcome.
+
+    Each run is a process of its own, forked from one that imported the command line once.
+    """
+    return _FORKED_CLI.run(args, {**os.environ, **(env or {})}, input, timeout)
