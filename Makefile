@@ -46,15 +46,15 @@ CATALOG_DIR := scim_gateway/translations
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard $(CATALOG_DIR)/*/LC_MESSAGES/messages.po))
 
 messages: $(INSTALLED)
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header \
+	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output --omit-header \
 	  -k _l -k lazy_gettext -o $(CATALOG_DIR)/messages.pot .
-	$(BIN)/pybabel update --quiet -i $(CATALOG_DIR)/messages.pot -d $(CATALOG_DIR) \
+	$(BIN)/pybabel -q update -i $(CATALOG_DIR)/messages.pot -d $(CATALOG_DIR) \
 	  --no-fuzzy-matching --ignore-obsolete
 
 catalogs: $(CATALOGS)
 
 $(CATALOG_DIR)/%/LC_MESSAGES/messages.mo: $(CATALOG_DIR)/%/LC_MESSAGES/messages.po | $(RUN_INSTALLED)
-	$(BIN)/pybabel compile --quiet -l $* -i $< -o $@
+	$(BIN)/pybabel -q compile -l $* -i $< -o $@
 
 # The end-to-end tests drive Debian's Chromium; Playwright never downloads a browser.
 browser:

@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from seat_core.models import new_id
 
+from .. import i18n
 from ..crypto import decrypt
 from ..outbox.claims import Claim
 from ..outbox.content import Content
@@ -16,37 +20,60 @@ from ..outbox.options import Options
 from .people import LINK_DAYS
 
 EVENTS = ("owner.invitation", "owner.password_reset")
-ROLE_NAMES = {"primary_owner": "Primary Owner", "owner": "Owner"}
+ROLE_NAMES = {"primary_owner": _l("Primary Owner"), "owner": _l("Owner")}
 
 
 def link_content(item: Claim) -> Content:
-    """Return what the mail says, with the link unsealed only now, for sending."""
+    """Return what the mail says, in the language it is sent in (the organization's).
+
+    The link is unsealed only now, for sending.
+    """
     payload = item.payload
     org = item.organization_name
     link = decrypt(payload["sealed_link"])
-    until = datetime.fromisoformat(payload["expires_at"]).strftime("%Y-%m-%d %H:%M UTC")
+    expires = datetime.fromisoformat(payload["expires_at"])
+    # English mails keep the ISO date they always had; other languages write it out.
+    until = (
+        expires.strftime("%Y-%m-%d %H:%M UTC")
+        if i18n.language() == i18n.DEFAULT
+        else i18n.day(expires)
+    )
     if item.event == "owner.invitation":
-        role = ROLE_NAMES.get(payload.get("role", ""), "Owner")
+        role = str(ROLE_NAMES.get(payload.get("role", ""), ROLE_NAMES["owner"]))
         return Content(
-            subject=f"[{org}] You are invited as {role}",
-            headline=f"You are invited to manage {org}'s seats",
+            subject=_("[%(org)s] You are invited as %(role)s", org=org, role=role),
+            headline=_("You are invited to manage %(org)s's seats", org=org),
             paragraphs=[
-                f"You were made {role} of {org} on SCIM Seat Gateway. Set your password "
-                "with the link below; it then signs you in.",
-                f"The link works once, until {until}. If you did not expect this, ignore it.",
+                _(
+                    "You were made %(role)s of %(org)s on SCIM Seat Gateway. Set your "
+                    "password with the link below; it then signs you in.",
+                    role=role,
+                    org=org,
+                ),
+                _(
+                    "The link works once, until %(until)s. If you did not expect this, ignore it.",
+                    until=until,
+                ),
             ],
-            action_label="Set your password",
+            action_label=_("Set your password"),
             action_url=link,
         )
     return Content(
-        subject=f"[{org}] Set a new password",
-        headline="Set a new password",
+        subject=_("[%(org)s] Set a new password", org=org),
+        headline=_("Set a new password"),
         paragraphs=[
-            f"Someone asked to reset the password of {payload['email']} for {org}.",
-            f"The link works once, until {until}. If it was not you, ignore this mail: "
-            "your password stays as it is.",
+            _(
+                "Someone asked to reset the password of %(email)s for %(org)s.",
+                email=payload["email"],
+                org=org,
+            ),
+            _(
+                "The link works once, until %(until)s. If it was not you, ignore this mail: "
+                "your password stays as it is.",
+                until=until,
+            ),
         ],
-        action_label="Set a new password",
+        action_label=_("Set a new password"),
         action_url=link,
     )
 

@@ -69,8 +69,8 @@ def _content_of(item: Claim, public_url: str) -> Content:
 
 
 def _language_of(item: Claim) -> str:
-    """Alerts speak the organization's language; an owner's link mail is written in English."""
-    return i18n.DEFAULT if item.event in link_mail.EVENTS else item.organization_language
+    """Alerts and an owner's link mails speak the organization's language."""
+    return item.organization_language
 
 
 def _email_of(item: Claim, public_url: str) -> tuple[Content, str, str]:

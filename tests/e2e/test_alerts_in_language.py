@@ -22,6 +22,7 @@ from tests.e2e.test_alerts_delivery import (
     organization_with_endpoint,
     queue_messages,
 )
+from tests.support.servers import run_cli
 from tests.support.webhooks import LOOPBACK_ALLOWED
 
 
@@ -108,3 +109,29 @@ def test_a_webhooks_summary_is_in_the_organizations_language(
     assert body["type"] == "webhook.test"
     assert body["data"]["summary"] == summary
     assert body["data"]["organization"] == {"slug": "acme", "name": "Acme"}
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "says"),
+    [
+        ("es", "[Acme] Le han invitado como Propietario", "El enlace funciona una sola vez"),
+        ("en", "[Acme] You are invited as Owner", "The link works once, until 20"),
+    ],
+)
+def test_an_owners_invitation_is_mailed_in_the_organizations_language(
+    sqlite_url, smtp_server, language, subject, says
+):
+    env = environment(sqlite_url, SMTP_HOST=smtp_server.host, SMTP_PORT=smtp_server.port)
+    with database(sqlite_url) as sessions:
+        organization = organization_with_endpoint(sessions, None, owner=True)
+        with sessions.begin() as session:
+            session.get_one(Organization, organization.id).language = language
+    invited = run_cli(["owner", "invite", "--org", "acme", "--email", "carmen@acme.test"], env=env)
+    assert invited.returncode == 0, invited.stderr
+    deliver(env)
+
+    (mail,) = [m.message for m in smtp_server.wait_for(1, timeout=30)]
+    assert mail["Subject"] == subject
+    text = mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert says in text
+    assert "http://127.0.0.1:8000/admin/acme/password?token=" in text
