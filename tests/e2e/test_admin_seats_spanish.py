@@ -70,7 +70,7 @@ def test_a_primary_owner_adds_seats_in_spanish_as_the_help_centre_says(
     page.get_by_role("navigation").get_by_role("link", name="Configuración de facturación").click()
     expect(page.get_by_role("heading", name="Configuración de facturación")).to_be_visible()
     seats = page.get_by_role("region", name="Asientos")
-    expect(seats.get_by_role("heading", name="Asientos")).to_be_visible()
+    expect(seats.get_by_role("heading", name="Asientos", exact=True)).to_be_visible()
     screenshot(page, "1-configuracion-de-facturacion")
 
     seats.get_by_role("link", name="Editar asientos").click()
