@@ -38,6 +38,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from seat_core.events import INSERT_TWO_EVENTS
 from seat_core.fastpath import statements
 from seat_core.fastpath.prepared import Prepared
+from seat_core.identity import natural_key
 
 SCIM_JSON = "application/scim+json"
 DIALECT = sqlite_dialect.dialect()
@@ -122,6 +123,7 @@ def create() -> Response:
         "m_organization_id": organization_id,
         "m_user_name": resource.user_name,
         "m_user_name_key": key,
+        "m_name_sort_key": natural_key(key),
         "m_external_id": resource.external_id,
         "m_display_name": resource.display_name,
         "m_email": email,
