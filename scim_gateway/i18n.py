@@ -25,7 +25,7 @@ from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, force_locale, get_locale, ngettext, refresh
 from flask_babel import gettext as _
 
-from seat_core.terms import minor_digits
+from seat_core.terms import minor_digits, split_months
 
 LANGUAGES = ("en", "es")
 DEFAULT = "en"
@@ -106,23 +106,24 @@ def money(minor: int, currency: str) -> str:
 def money_of(value: Decimal | str, currency: str) -> str:
     """Write an amount given in major units (a Decimal or text like "1775.81")."""
     amount = Decimal(value)
-    code = language()
-    grouping = abs(amount) >= Decimal(10) ** (3 + _MIN_GROUPING_DIGITS.get(code, 1) - 1)
     return format_currency(
         amount,
         currency,
-        format=_MONEY_PATTERNS.get(code),
+        format=_MONEY_PATTERNS.get(language()),
         locale=_locale(),
         currency_digits=True,
-        group_separator=grouping,
+        group_separator=_grouped(amount),
     )
 
 
 def number(value: int | Decimal) -> str:
     """Write a number with the language's separators."""
-    code = language()
-    grouping = abs(value) >= 10 ** (3 + _MIN_GROUPING_DIGITS.get(code, 1) - 1)
-    return format_decimal(value, locale=_locale(), group_separator=grouping)
+    return format_decimal(value, locale=_locale(), group_separator=_grouped(value))
+
+
+def _grouped(value: int | Decimal) -> bool:
+    """Whether the language groups the digits of value (CLDR's minimumGroupingDigits)."""
+    return abs(value) >= 10 ** (2 + _MIN_GROUPING_DIGITS.get(language(), 1))
 
 
 def day(value: date | datetime | None) -> str:
@@ -144,22 +145,16 @@ def through(end: date) -> str:
 def months_and_days(value: Fraction | str, month_days: int | None = None) -> str:
     """Write remaining months in words: "9 months and 17 days", "11 meses y 14 días".
 
-    The share of a month is days(on → next anniversary) / days in that anniversary month,
-    so month_days turns it back into days; without it the month's length is inferred from
-    the denominator when only one length of 28 to 31 days fits, else the share is written
-    as a fraction of a month (seat_core.terms.format_months_and_days, in words).
+    How the rest of a month is told, in days or as a share, is seat_core.split_months's.
     """
-    exact = Fraction(value) if isinstance(value, str) else value
-    whole, rest = divmod(exact.numerator, exact.denominator)
-    parts = [ngettext("%(num)d month", "%(num)d months", whole)] if whole else []
-    if rest:
-        share = Fraction(rest, exact.denominator)
-        fits = [n for n in range(28, 32) if n % share.denominator == 0]
-        lengths = [month_days] if month_days else fits
-        if len(lengths) == 1 and (share * lengths[0]).denominator == 1:
-            parts.append(ngettext("%(num)d day", "%(num)d days", int(share * lengths[0])))
-        else:
-            parts.append(_("%(share)s of a month", share=str(share)))
+    split = split_months(
+        Fraction(value) if isinstance(value, str) else value, month_days=month_days
+    )
+    parts = [ngettext("%(num)d month", "%(num)d months", split.months)] if split.months else []
+    if split.days is not None:
+        parts.append(ngettext("%(num)d day", "%(num)d days", split.days))
+    elif split.share:
+        parts.append(_("%(share)s of a month", share=str(split.share)))
     if not parts:
         return ngettext("%(num)d month", "%(num)d months", 0)
     if len(parts) == 1:

@@ -139,16 +139,17 @@ from .seat_policy import (
 from .seat_requests import dismiss_request, record_refusal, record_request
 from .seat_usage import Usage, usage
 from .terms import (
+    MonthsAndDays,
     Term,
     anniv,
     format_money,
     format_months,
-    format_months_and_days,
     local_date,
     parse_money,
     prorate,
     remaining_months,
     round_half_up,
+    split_months,
     term_on,
 )
 from .text import InvalidText, check_strings, check_text, refused_character
@@ -201,6 +202,7 @@ __all__ = [
     "InvoiceNotFound",
     "LifetimeConflict",
     "MemberNotFound",
+    "MonthsAndDays",
     "NoSeatAvailable",
     "NotLicensed",
     "OrganizationNotFound",
@@ -256,7 +258,6 @@ __all__ = [
     "forecast_of",
     "format_money",
     "format_months",
-    "format_months_and_days",
     "get_invoice",
     "get_organization",
     "get_webhook_endpoint",
@@ -318,6 +319,7 @@ __all__ = [
     "set_owner_language",
     "set_policy",
     "set_tax_rate",
+    "split_months",
     "subscribe",
     "sync_members",
     "take_seat",

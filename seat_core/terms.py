@@ -185,29 +185,33 @@ def format_months(months: Fraction) -> str:
     return f"{whole} {fraction}" if whole else fraction
 
 
-def format_months_and_days(months: Fraction, *, month_days: int | None = None) -> str:
-    """Format remaining months for people, like "9 months and 17 days".
+@dataclass(frozen=True)
+class MonthsAndDays:
+    """Remaining months as people count them: whole months, then days or a share of one."""
+
+    months: int
+    # The rest in days when its month's length is known, else None and the share stands.
+    days: int | None
+    share: Fraction
+
+
+def split_months(months: Fraction, *, month_days: int | None = None) -> MonthsAndDays:
+    """Split remaining months into whole months and the rest, in days where it can be told.
 
     The share of a month is days(on → next anniversary) / days in that anniversary month,
     so month_days turns it back into days. Without it the month's length is inferred from
     the denominator when only one length of 28 to 31 days fits (1/2 does not: 14/28 or
-    15/30), else the share is shown as a fraction of a month.
+    15/30), else the share is left as a fraction of a month.
     """
     whole, rest = divmod(months.numerator, months.denominator)
-    parts = [_count(whole, "month")] if whole else []
-    if rest:
-        share = Fraction(rest, months.denominator)
-        fits = [n for n in range(28, 32) if n % share.denominator == 0]
-        lengths = [month_days] if month_days else fits
-        if len(lengths) == 1 and (share * lengths[0]).denominator == 1:
-            parts.append(_count(int(share * lengths[0]), "day"))
-        else:
-            parts.append(f"{share} of a month")
-    return " and ".join(parts) or "0 months"
-
-
-def _count(n: int, unit: str) -> str:
-    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+    share = Fraction(rest, months.denominator)
+    if not rest:
+        return MonthsAndDays(whole, None, share)
+    fits = [n for n in range(28, 32) if n % share.denominator == 0]
+    lengths = [month_days] if month_days else fits
+    if len(lengths) == 1 and (share * lengths[0]).denominator == 1:
+        return MonthsAndDays(whole, int(share * lengths[0]), share)
+    return MonthsAndDays(whole, None, share)
 
 
 def local_date(at: datetime, timezone: str) -> date:

@@ -12,7 +12,7 @@ from . import bp
 
 amount = i18n.money
 
-__all__ = ["amount", "csv_cell", "day", "months", "months_and_days", "plural", "rate", "through"]
+__all__ = ["amount", "csv_cell", "day", "months", "months_and_days", "rate", "through"]
 
 
 def months(value: Fraction | str) -> str:
@@ -28,12 +28,5 @@ def csv_cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """Return "1 seat" or "5 seats"."""
-    return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
-
-
 for _name, _filter in i18n.template_filters().items():
     bp.add_app_template_filter(_filter, _name)
-for _filter in (months, plural):
-    bp.add_app_template_filter(_filter)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from seat_core import (
     InvalidMoney,
     InvalidQuantity,
+    MonthsAndDays,
     PurchaseOutsideTerm,
     Term,
     anniv,
@@ -19,6 +20,7 @@ from seat_core import (
     prorate,
     remaining_months,
     round_half_up,
+    split_months,
     term_on,
 )
 
@@ -167,3 +169,19 @@ def test_quotes_over_any_split_of_a_term_add_up_to_the_annual_price(start, cuts,
     assert all(piece >= 0 for piece in pieces)
     assert sum(pieces) == price_minor
     assert abs(sum(rounded) - price_minor) <= len(pieces) / 2
+
+
+@pytest.mark.parametrize(
+    ("months", "month_days", "split"),
+    [
+        (Fraction(11) + Fraction(14, 31), None, MonthsAndDays(11, 14, Fraction(14, 31))),
+        # 1/2 fits a month of 28 days and one of 30: only the month's own length tells.
+        (Fraction(1, 2), None, MonthsAndDays(0, None, Fraction(1, 2))),
+        (Fraction(1, 2), 30, MonthsAndDays(0, 15, Fraction(1, 2))),
+        (Fraction(12), None, MonthsAndDays(12, None, Fraction(0))),
+    ],
+)
+def test_remaining_months_split_into_whole_months_and_days_where_they_can_be_told(
+    months, month_days, split
+):
+    assert split_months(months, month_days=month_days) == split
