@@ -65,11 +65,6 @@ def message_of(error: Exception) -> str:
     return error_texts.message(error) if isinstance(error, SeatError) else str(error)
 
 
-def refusal_text(refusal: Refusal) -> str:
-    """Return a refused seat in the request's language (the seat core words it in English)."""
-    return error_texts.message(refusal)
-
-
 def back_to_form() -> str:
     """Return the page the form was posted from, if it is this organization's, else Billing."""
     org = str((request.view_args or {}).get("org", ""))
@@ -87,7 +82,7 @@ def init(bp: Blueprint) -> None:
     def refused(refusal: Refusal) -> Any:
         # Flask picks the handler of the nearest class: refusals come here, not below.
         # An owner's refusal is no seat request: the owner is told, back where they acted.
-        flash(refusal_text(refusal), "error")
+        flash(message_of(refusal), "error")
         org = str((request.view_args or {}).get("org", ""))
         if request.endpoint == "admin.admit":
             return redirect(url_for("admin.seat_requests", org=org))

@@ -16,7 +16,7 @@ from ..clock import now
 from ..db import database, read_only, transaction
 from . import bp
 from .auth import owner_required
-from .errors import refusal_text
+from .errors import message_of
 
 PAGE_SIZE = 100
 STATUSES = ("pending", "admitted", "dismissed")
@@ -103,7 +103,7 @@ def admit_all(org: str) -> Any:
                 "Admitted %(admitted)d; %(left)d still waiting. %(refusal)s",
                 admitted=done.admitted,
                 left=done.left,
-                refusal=refusal_text(done.refusal),
+                refusal=message_of(done.refusal),
             ),
             "error",
         )

@@ -8,9 +8,10 @@ from flask_babel import lazy_gettext as _l
 
 from seat_core import SignInRefused
 
+from .. import error_texts
 from ..owner_sessions import csrf_token
 from .clients import Provider
-from .refusal_texts import licensed_groups, refusal_message
+from .refusal_texts import licensed_groups
 
 TITLES = {
     400: _l("Sign-in failed"),
@@ -68,7 +69,7 @@ def refused(provider: Provider, refusal: SignInRefused) -> Response:
         organization=provider.name,
         slug=provider.slug,
         refusal=refusal,
-        message=refusal_message(refusal),
+        message=error_texts.message(refusal),
         groups=licensed_groups(refusal.licensed_groups),
         can_request=refusal.requester is not None,
         csrf_token=csrf_token() if refusal.requester else None,

@@ -1,18 +1,9 @@
-"""What a refused sign-in's page says, in the page's language (error_texts words it)."""
+"""How a refused sign-in's page names the groups that grant a seat, in the page's language."""
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
 from markupsafe import Markup
-
-from seat_core import SignInRefused
-
-from .. import error_texts
-
-
-def refusal_message(refusal: SignInRefused) -> str:
-    """Say why the person may not sign in, in the language of the page."""
-    return error_texts.message(refusal)
 
 
 def licensed_groups(groups: list[str]) -> Markup:

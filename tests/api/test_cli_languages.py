@@ -3,31 +3,13 @@
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from scim_gateway.cli import cli, main
-
-from ..conftest import TEST_CONFIG
+from scim_gateway.cli import main
 
 CREATE = (
     "org", "create", "--slug", "acme", "--name", "Acme", "--seats", "10",
     "--price-per-seat-year", "360.00", "--start", "2025-01-01", "--json",
 )  # fmt: skip
-
-
-@pytest.fixture
-def run(database_url, monkeypatch):
-    """Run a scim-gateway command against the test database; return (exit code, output)."""
-    monkeypatch.setenv("SCIM_GATEWAY_DATABASE_URL", database_url)
-    monkeypatch.setenv("SCIM_GATEWAY_SECRET_KEY", TEST_CONFIG["SECRET_KEY"])
-    monkeypatch.setenv("SCIM_GATEWAY_ENCRYPTION_KEY", TEST_CONFIG["ENCRYPTION_KEY"])
-    runner = CliRunner()
-
-    def invoke(*args):
-        result = runner.invoke(cli, list(args), catch_exceptions=False, standalone_mode=True)
-        return result.exit_code, result.output
-
-    return invoke
 
 
 def test_an_organization_speaks_english_unless_created_in_spanish(run):
