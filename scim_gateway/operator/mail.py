@@ -10,10 +10,9 @@ from flask_babel import lazy_gettext as _l
 
 from seat_core.models import new_id
 
-from .. import i18n
 from ..crypto import decrypt
 from ..outbox.claims import Claim
-from ..outbox.content import Content
+from ..outbox.content import Content, instant_text
 from ..outbox.mail import Mailer, compose
 from ..outbox.messages import render_email
 from ..outbox.options import Options
@@ -31,13 +30,7 @@ def link_content(item: Claim) -> Content:
     payload = item.payload
     org = item.organization_name
     link = decrypt(payload["sealed_link"])
-    expires = datetime.fromisoformat(payload["expires_at"])
-    # English mails keep the ISO date they always had; other languages write it out.
-    until = (
-        expires.strftime("%Y-%m-%d %H:%M UTC")
-        if i18n.language() == i18n.DEFAULT
-        else i18n.day(expires)
-    )
+    until = instant_text(datetime.fromisoformat(payload["expires_at"]))
     if item.event == "owner.invitation":
         role = str(ROLE_NAMES.get(payload.get("role", ""), ROLE_NAMES["owner"]))
         return Content(

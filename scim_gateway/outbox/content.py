@@ -8,7 +8,7 @@ the alerts always had.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -55,6 +55,13 @@ def day_text(value: str) -> str:
     if i18n.language() == "en":
         return value
     return i18n.day(date.fromisoformat(str(value)[:10]))
+
+
+def instant_text(value: datetime) -> str:
+    """Write an instant of a payload: "2026-03-01 14:00 UTC" in English, in words otherwise."""
+    if i18n.language() == "en":
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    return i18n.day(value)
 
 
 def pace_text(seats_per_30_days: float) -> str:

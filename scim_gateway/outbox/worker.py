@@ -68,14 +68,9 @@ def _content_of(item: Claim, public_url: str) -> Content:
     return messages.content_of(item, public_url)
 
 
-def _language_of(item: Claim) -> str:
-    """Alerts and an owner's link mails speak the organization's language."""
-    return item.organization_language
-
-
 def _email_of(item: Claim, public_url: str) -> tuple[Content, str, str]:
     """Return what an email says, and its plain-text and HTML bodies, in its language."""
-    with i18n.in_language(_language_of(item)):
+    with i18n.in_language(item.organization_language):
         content = _content_of(item, public_url)
         return content, *messages.render_email(content)
 
@@ -116,7 +111,7 @@ class Sender:
             kind, data = item.event.removeprefix(OUTBOX_PREFIX), messages.event_data(item)
         else:
             # The summary is written in the organization's language; the rest are codes.
-            with i18n.in_language(_language_of(item)):
+            with i18n.in_language(item.organization_language):
                 content = _content_of(item, self.options.public_url)
             kind, data = item.event, messages.webhook_data(item, content)
         webhooks.post(
