@@ -10,7 +10,7 @@ from seat_core import get_organization, make_engine, make_sessionmaker, set_grou
 from seat_core.models import Contract
 from tests.factories import AT, gen_group, gen_member, seat_holders
 
-from .test_cli import acme, run  # noqa: F401  (fixtures)
+from .test_cli import acme  # noqa: F401  (a fixture; run is the tier's, in conftest)
 
 
 def test_policy_prints_the_defaults_then_changes_only_the_parts_given(run, acme):  # noqa: F811
