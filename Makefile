@@ -22,6 +22,11 @@ PYTEST_WORKERS ?= $(shell nproc)
 E2E_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 E2E_LOG := tests/artifacts/e2e-tests.log
 
+# Every process the suite and the demo start (gunicorn, the command line, pytest's workers)
+# imports the gateway; compiled once, its bytecode is read from __pycache__ after that. An
+# environment that turns bytecode caches off would have each of them compile it again.
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: install run test test-fast lint bench clean browser xmlsec pgbouncer messages catalogs
 
 install: $(INSTALLED)

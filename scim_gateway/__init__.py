@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
 from flask import Flask
@@ -23,11 +24,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ratelimit.init_app(app)
     routing.init_app(app)
 
+    import_views()
     from . import admin, api, landing, scim, sso
     from .api import operator
     from .operator import console
-
-    _register_operator_views()
 
     app.register_blueprint(scim.bp)
     app.register_blueprint(sso.bp)
@@ -39,8 +39,30 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _register_operator_views() -> None:
-    """Import the operators' views, which register themselves on their blueprints."""
-    from .api import operator_invoices, operator_openapi, operator_orgs, operator_parts  # noqa: F401
-    from .api import operator_saml as _saml  # noqa: F401
-    from .operator import pages  # noqa: F401
+# The modules of views: the blueprints, and the operators' views that register on theirs.
+_VIEW_MODULES = (
+    "admin",
+    "api",
+    "landing",
+    "scim",
+    "sso",
+    "api.operator",
+    "api.operator_invoices",
+    "api.operator_openapi",
+    "api.operator_orgs",
+    "api.operator_parts",
+    "api.operator_saml",
+    "operator.console",
+    "operator.pages",
+)
+
+
+def import_views() -> None:
+    """Import every module of views; the operators' register themselves on their blueprints.
+
+    create_app calls it (a module is imported once). A process that forks short-lived children which
+    each create the app (the command line's test harness) calls it once beforehand, so that
+    no child imports the views again.
+    """
+    for name in _VIEW_MODULES:
+        import_module(f"{__name__}.{name}")

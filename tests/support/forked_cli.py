@@ -1,7 +1,8 @@
 """The command line run in a process of its own, forked from one that imported it already.
 
 Each `python -m scim_gateway.cli` spends two to three seconds importing the app before
-it does anything. A server process (one per test process) imports the command line once;
+it does anything. A server process (one per test process) imports the command line and
+the app's views once;
 each run forks it, and the child runs `python -m scim_gateway.cli ARGS` as a fresh
 process would: with only the given environment, that stdin, its own stdout and stderr,
 and the exit code of the command. The app reads its settings when it is created, never
@@ -24,8 +25,10 @@ from pathlib import Path
 SERVER = r"""
 import json, os, runpy, signal, socket, sys
 
-import scim_gateway.cli  # noqa: F401  (the import every run would repeat)
-from scim_gateway import create_app  # noqa: F401
+import scim_gateway.cli  # noqa: F401  (the imports every run would repeat)
+from scim_gateway import import_views
+
+import_views()
 
 listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 listener.bind(sys.argv[1])

@@ -68,8 +68,14 @@ def race_for_seats(
 
 
 def run_in_processes(target: Any, argument_lists: list[tuple[Any, ...]]) -> list[Any]:
-    """Run target in one spawned process per argument list, all released together."""
-    context = multiprocessing.get_context("spawn")
+    """Run target in one process per argument list, all released together.
+
+    Each process is forked from multiprocessing's fork server, a single-threaded process
+    that imported this module once: a fresh process per racer, as with spawn, without each
+    importing the seat core again; never a fork of the test process and its threads.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
     barrier = context.Barrier(len(argument_lists))
     results = context.Queue()
     processes = [
