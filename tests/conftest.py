@@ -28,6 +28,7 @@ from .databases import (
 from .support import catalogs
 from .support.pgbouncer import start_pgbouncer, through
 from .support.routing import compile_url_builders_once
+from .support.templates import compile_templates_once
 
 TEST_CONFIG: dict[str, Any] = {
     "TESTING": True,
@@ -48,8 +49,10 @@ settings.load_profile("deterministic")
 def pytest_configure(config: pytest.Config) -> None:
     # Pages and mails read the compiled catalogs: never a stale one.
     catalogs.compile_stale()
-    # Each test's app binds the URL builders the first app compiled (tests/support/routing.py).
+    # Each test's app takes the URL rules the first app parsed and compiled, and the
+    # templates it compiled (tests/support/routing.py, tests/support/templates.py).
     compile_url_builders_once()
+    compile_templates_once()
 
 
 @pytest.fixture(scope="session")
