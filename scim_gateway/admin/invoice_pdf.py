@@ -11,8 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flask_babel import gettext as _
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 
 from seat_core.models import Invoice
 
@@ -25,6 +23,11 @@ REGULAR, BOLD = FONTS / "DejaVuSans.ttf", FONTS / "DejaVuSans-Bold.ttf"
 
 def invoice_pdf(invoice: Invoice, *, font_path: str | None = None) -> bytes:
     """Return the invoice as a one-or-more-page A4 PDF; font_path replaces DejaVu Sans."""
+    # Imported here: fpdf2 and its font tools take a quarter of a second to import, which
+    # every command-line run and worker start would pay for a PDF it seldom makes.
+    from fpdf import FPDF
+    from fpdf.enums import XPos, YPos
+
     pdf = FPDF(format="A4")
     heading = _("Invoice %(number)s", number=invoice.number)
     pdf.set_title(heading)
