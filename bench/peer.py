@@ -293,9 +293,7 @@ def start_references(
     }
     started = time.monotonic()
     # Seeding 50,000 users through scim2-server's own API takes minutes on a busy machine.
-    memory = running.enter_context(
-        gunicorn(env, settings.workers, app=PEER_APP, preload=True, timeout=900)
-    )
+    memory = running.enter_context(gunicorn(env, settings.workers, app=PEER_APP, timeout=900))
     print(
         f"[peer {size:,}] scim2-server seeded and up in {time.monotonic() - started:.1f}s",
         flush=True,

@@ -100,13 +100,13 @@ def gunicorn(
     workers: int,
     *,
     app: str = "wsgi:app",
-    preload: bool = False,
     timeout: float = STARTUP_TIMEOUT,
 ) -> Iterator[Server]:
     """Run app (the gateway's wsgi:app by default) under gunicorn with sync workers.
 
-    preload builds the app in the master before it forks, so the workers share its state;
-    timeout is how long it may take to answer /readyz.
+    Every server runs from the repository root, so gunicorn reads the project's
+    gunicorn.conf.py: each app is built in the master before it forks (preload_app), and
+    the workers share what it built. timeout is how long it may take to answer /readyz.
     """
     port = free_port()
     command = [
@@ -116,7 +116,6 @@ def gunicorn(
         f"--bind=127.0.0.1:{port}",
         f"--workers={workers}",
         "--graceful-timeout=5",
-        *(["--preload"] if preload else []),
         app,
     ]
     # Append mode: the server's writes must not follow our seeks when reading the log.
