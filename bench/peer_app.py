@@ -4,9 +4,9 @@ Built the way the `scim2-server` command builds its app (RFC 7643 schemas, User 
 a static bearer token, `InMemoryStorage`), but served by the same gunicorn as the gateway
 rather than by the command's threaded wsgiref server. Run preloaded (as gunicorn.conf.py
 does): the master seeds BENCH_PEER_USERS users before it forks, so every worker starts with
-the same users
-to look up. Each worker then keeps its own copy: a user created on one worker is unknown to
-the others, which the measured operations never need (lookups target seeded users only).
+the same users to look up. Each worker then keeps its own copy: a user created on one worker
+is unknown to the others, which the measured operations never need (lookups target seeded
+users only).
 """
 
 from __future__ import annotations
