@@ -60,9 +60,9 @@ _VIEW_MODULES = (
 def import_views() -> None:
     """Import every module of views; the operators' register themselves on their blueprints.
 
-    create_app calls it (a module is imported once). A process that forks short-lived children which
-    each create the app (the command line's test harness) calls it once beforehand, so that
-    no child imports the views again.
+    create_app calls it (a module is imported once). A process that forks short-lived
+    children which each create the app (the command line's test harness) calls it once
+    beforehand, so that no child imports the views again.
     """
     for name in _VIEW_MODULES:
         import_module(f"{__name__}.{name}")

@@ -7,6 +7,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -109,8 +110,10 @@ _RESTART_OWNED_SEQUENCES = """
 """
 
 
+@cache
 def _emptying_script() -> str:
-    """Return the statements that empty every table, children first, then restart its ids."""
+    """Return the statements that empty every table, children first, then restart its ids
+    (made once: they depend only on the tables the models declare)."""
     tables = [table.name for table in Base.metadata.sorted_tables]
     deletes = "".join(f'DELETE FROM "{table}";\n' for table in reversed(tables))
     return deletes + _RESTART_OWNED_SEQUENCES.format(tables=", ".join(f"'{t}'" for t in tables))

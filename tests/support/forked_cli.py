@@ -2,11 +2,10 @@
 
 Each `python -m scim_gateway.cli` spends two to three seconds importing the app before
 it does anything. A server process (one per test process) imports the command line and
-the app's views once;
-each run forks it, and the child runs `python -m scim_gateway.cli ARGS` as a fresh
-process would: with only the given environment, that stdin, its own stdout and stderr,
-and the exit code of the command. The app reads its settings when it is created, never
-at import, so nothing of the server's environment reaches the command.
+the app's views once; each run forks it, and the child runs `python -m scim_gateway.cli
+ARGS` as a fresh process would: with only the given environment, that stdin, its own
+stdout and stderr, and the exit code of the command. The app reads its settings when it
+is created, never at import, so nothing of the server's environment reaches the command.
 """
 
 import json
