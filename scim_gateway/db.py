@@ -147,6 +147,22 @@ def write_connection() -> Iterator[Connection]:
         yield connection
 
 
+def write_engine() -> Engine:
+    """Return the engine that writes, to ask what its database can do."""
+    return database().engine
+
+
+@contextmanager
+def write_statement() -> Iterator[Connection]:
+    """Open a bare connection in autocommit, for one prebuilt statement that writes.
+
+    Only for a statement that is a whole transaction by itself, on PostgreSQL, which runs
+    each statement atomically: no BEGIN and no COMMIT, two round trips fewer.
+    """
+    with database().engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        yield connection
+
+
 @contextmanager
 def read_only() -> Iterator[Session]:
     """Open a session for reads; nothing it holds is ever written back.

@@ -43,6 +43,11 @@ def after_seat_change(hook: Hook, *, wanted: Wanted = _always) -> None:
         _HOOKS.append((wanted, hook))
 
 
+def wanted(change: SeatChange) -> bool:
+    """Tell whether any hook wants the change."""
+    return any(wants(change) for wants, _ in _HOOKS)
+
+
 def seat_changed(
     change: SeatChange, *, session: Session | None = None, connection: Connection | None = None
 ) -> None:

@@ -5,17 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import events
+from .alerts import crossed, thresholds_from
 from .errors import NotLicensed, Refusal
-from .fastpath import can_join
+from .fastpath import Taken, can_join
+from .hooks import SeatChange, wanted
 from .identity import InvalidIdentity, email_key, identity_key
 from .ledger import seat_taken, take_seat
 from .licensing import assign_seat, licensed, licensed_on, release_and_refill
 from .models import Member, SeatRequest, new_id
-from .takes import insert_member, take_on, write_member
+from .takes import insert_member, take_by, take_on, write_member
+
+# Organizations whose next seat would bring usage to an alert threshold, as this process
+# last saw them. An active member of one is created in a transaction at once, not first by
+# TAKE_SEAT_ALONE, whose guard would refuse it (a round trip for nothing). Only a hint:
+# the guard decides, and the next take in a transaction notes the organization again.
+_CROWDED: set[int] = set()
+_CROWDED_AT_MOST = 10_000
 
 
 def new_member(
@@ -121,12 +130,65 @@ def create_member(
             member.active = False
             return None
         seat_taken(connection, member, taken, at=at, logged=path.logs_taken)
+        _note_crowding(member.organization_id, taken)
         return True
     # Inactive, or under licensed groups, where a new member holds no seat until it joins one.
     member.active = active
     log_member(connection, member, "member.created", at=at, **created)
     write_member(connection, member)
     return False
+
+
+def creates_alone(engine: Engine, organization_id: int) -> bool:
+    """Tell whether an active member of the organization is best created by
+    create_member_alone, on a connection of the engine in autocommit."""
+    return take_by(engine.dialect.name).takes_alone and organization_id not in _CROWDED
+
+
+def create_member_alone(connection: Connection, member: Member, *, at: datetime) -> bool:
+    """Write a new active member with its seat by one statement, a transaction by itself,
+    on a connection in autocommit (PostgreSQL): one round trip for the whole create.
+
+    Return False, having written nothing, unless the case is the commonest one: a seat
+    free, no group licensing seats, no term to renew, and usage staying below every alert
+    threshold (whose alert is written in the take's transaction). The caller then creates
+    the member by create_member in a transaction, which finds out why.
+    """
+    if member.id is None:
+        member.id = new_id()  # the event names it before anything is written
+    member.active = True
+    taken = take_on(connection).take_alone(connection, member, at=at)
+    if taken is None:
+        member.active = False
+        _CROWDED.add(member.organization_id)
+        return False
+    change = SeatChange(
+        organization_id=member.organization_id,
+        contract_id=taken.contract_id,
+        seats_used=taken.seats_used,
+        seats_purchased=taken.seats_purchased,
+        term_index=taken.term_index,
+        at=at,
+        rising=True,
+        thresholds=taken.thresholds,
+        thresholds_read=True,
+    )
+    if wanted(change):
+        # The guard keeps usage below every threshold, so no hook should want the take.
+        raise RuntimeError("a seat hook wants a take made alone; its guard must refuse it")
+    _note_crowding(member.organization_id, taken)
+    return True
+
+
+def _note_crowding(organization_id: int, taken: Taken) -> None:
+    """Remember whether the organization's next seat would reach an alert threshold."""
+    thresholds = thresholds_from(taken.thresholds)
+    if not crossed(taken.seats_used + 1, taken.seats_purchased, thresholds):
+        _CROWDED.discard(organization_id)
+        return
+    if len(_CROWDED) >= _CROWDED_AT_MOST:
+        _CROWDED.clear()
+    _CROWDED.add(organization_id)
 
 
 def log_member(

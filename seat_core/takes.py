@@ -38,6 +38,9 @@ class Take:
     # True when a take given created refuses under licensed groups by itself, so that the
     # caller need not ask first whether groups license seats.
     checks_licensing = False
+    # True when the database can create an active member by one statement that is a
+    # transaction by itself (take_alone), on a connection in autocommit.
+    takes_alone = False
 
     def joins(self, session: Session, member: Member) -> bool:
         """Tell whether the member's INSERT can be written by the take itself."""
@@ -59,6 +62,15 @@ class Take:
         must then be told (identity_map.written). Given created, the data of the member's
         member.created event, the take logs it with seat.taken, in one statement, only if
         the seat is taken: the caller then does nothing else with a refused take.
+        """
+        raise NotImplementedError
+
+    def take_alone(self, connection: Connection, member: Member, *, at: datetime) -> Taken | None:
+        """Create the active member and take its seat by one statement, in autocommit.
+
+        As take given joining and created, except that a refused take writes nothing at all,
+        not even the member, and that it also refuses a take that would bring usage to an
+        alert threshold (statements.TAKE_SEAT_ALONE). Only where takes_alone is set.
         """
         raise NotImplementedError
 
@@ -111,6 +123,7 @@ class PostgresqlTake(Take):
     """One statement, a round trip, joined by a new member's INSERT when it can be."""
 
     checks_licensing = True
+    takes_alone = True
 
     def take(
         self,
@@ -124,20 +137,29 @@ class PostgresqlTake(Take):
     ) -> Taken | None:
         # First: a default id is set on the member here.
         row = new_row(member) if joining else {}
-        parameters = {
-            "p_organization_id": member.organization_id,
-            "p_member_id": member.id,
-            "p_at": at,
-            "p_on": on,
-            **identity_keys(member),
-            **actor_parameters(member),
-        }
+        parameters = _take_parameters(member, at=at, on=on)
         if not joining:
             return statements.TAKE_SEAT_AT_ONCE.first(connection, parameters)
         if created is not None:
             # member.created's data is the statement's own: an active member, its source.
             return statements.TAKE_SEAT_CREATING.first(connection, {**parameters, **row})
         return statements.TAKE_SEAT_JOINING.first(connection, {**parameters, **row})
+
+    def take_alone(self, connection: Connection, member: Member, *, at: datetime) -> Taken | None:
+        row = new_row(member)
+        parameters = _take_parameters(member, at=at, on=None)
+        return statements.TAKE_SEAT_ALONE.first(connection, {**parameters, **row})
+
+
+def _take_parameters(member: Member, *, at: datetime, on: date | None) -> dict[str, Any]:
+    return {
+        "p_organization_id": member.organization_id,
+        "p_member_id": member.id,
+        "p_at": at,
+        "p_on": on,
+        **identity_keys(member),
+        **actor_parameters(member),
+    }
 
 
 _TAKES: dict[str, Take] = {"sqlite": SqliteTake(), "postgresql": PostgresqlTake()}
@@ -162,6 +184,11 @@ def take_for(session: Session) -> Take:
 def take_on(connection: Connection) -> Take:
     """Return how the connection's database takes a seat."""
     return _TAKES[connection.dialect.name]
+
+
+def take_by(dialect_name: str) -> Take:
+    """Return how the database of that dialect takes a seat."""
+    return _TAKES[dialect_name]
 
 
 def identity_keys(member: Member) -> dict[str, str]:

@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     ColumnElement,
+    Integer,
     Table,
     Text,
     bindparam,
@@ -27,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import cast as sql_cast
 
+from ..alerts.settings import DEFAULT_THRESHOLDS
 from ..models import (
     AlertSettings,
     Contract,
@@ -222,10 +225,31 @@ _unlicensed = ~(
 )
 
 
-def _take_at_once(*, joined: bool, created: bool) -> Prepared[Taken]:
+def _below_thresholds() -> ColumnElement[bool]:
+    """After the take, usage stays below every alert threshold of the organization.
+
+    The stored thresholds are text like "80,90,100" (alerts/settings.py); none at all is
+    "", which no usage reaches, and no settings row means the defaults.
+    """
+    values = func.unnest(
+        sql_cast(func.string_to_array(alert_settings.c.thresholds, ","), ARRAY(Integer))
+    ).column_valued("threshold")
+    lowest = (
+        select(func.coalesce(select(func.min(values)).scalar_subquery(), 101))
+        .where(alert_settings.c.organization_id == contract.c.organization_id)
+        .scalar_subquery()
+    )
+    lowest_or_default = func.coalesce(lowest, min(DEFAULT_THRESHOLDS))
+    return (contract.c.seats_used + 1) * 100 < lowest_or_default * contract.c.seats_purchased
+
+
+def _take_at_once(*, joined: bool, created: bool, alone: bool = False) -> Prepared[Taken]:
     """Build the single statement of a take: joined, with a new member's INSERT; created,
-    logging its member.created too, and refusing under licensed groups."""
+    logging its member.created too, and refusing under licensed groups; alone, a
+    transaction by itself, see TAKE_SEAT_ALONE."""
     guard = _seat_free(_local_on) + ([_unlicensed] if created else [])
+    if alone:
+        guard.append(_below_thresholds())
     taken = (
         update(contract)
         .where(*guard)
@@ -292,7 +316,13 @@ def _take_at_once(*, joined: bool, created: bool) -> Prepared[Taken]:
         .cte("admitted"),
         held,
     ]
-    if joined:
+    if alone:
+        # Written only with its seat: a refused statement writes nothing at all.
+        joining = insert(member).from_select(
+            list(_member_row), select(*_member_row.values()).select_from(taken)
+        )
+        ctes.append(joining.returning(member.c.id).cte("joined"))
+    elif joined:
         ctes.append(insert(member).values(_member_row).returning(member.c.id).cte("joined"))
     row = select(
         taken.c.contract_id,
@@ -316,6 +346,13 @@ TAKE_SEAT_JOINING = _take_at_once(joined=True, created=False)
 # is taken the caller rolls the statement back and creates the member the slow way, which
 # finds out why (under licensed groups, a member without a seat).
 TAKE_SEAT_CREATING = _take_at_once(joined=True, created=True)
+# And the same as a transaction by itself, sent in autocommit: one round trip for a whole
+# active create, with no BEGIN and no COMMIT. PostgreSQL runs a statement atomically, so
+# what must be written together is: the member, its seat, the count, both events. The
+# guard also refuses a take that would bring usage to an alert threshold, whose alert must
+# be written in the take's transaction (usage_alerts.py), and a refused statement writes
+# nothing, not even the member: the caller then creates it the way of TAKE_SEAT_CREATING.
+TAKE_SEAT_ALONE = _take_at_once(joined=True, created=True, alone=True)
 
 # A new member alone, with the same parameters: what SQLite writes before its take, and
 # an inactive member, instead of the ORM's flush of it.

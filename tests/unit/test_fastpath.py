@@ -26,7 +26,12 @@ from seat_core.takes import identity_keys
 from ..factories import AT, gen_member, gen_organization
 
 # The single-statement takes find the contract's local day with PostgreSQL's timezone().
-POSTGRESQL_ONLY = {"TAKE_SEAT_AT_ONCE", "TAKE_SEAT_JOINING", "TAKE_SEAT_CREATING"}
+POSTGRESQL_ONLY = {
+    "TAKE_SEAT_AT_ONCE",
+    "TAKE_SEAT_JOINING",
+    "TAKE_SEAT_CREATING",
+    "TAKE_SEAT_ALONE",
+}
 PREPARED = sorted(name for name, value in vars(statements).items() if isinstance(value, Prepared))
 # What a statement may change; ids from sequences are left out (PostgreSQL's do not roll back).
 TABLES = ("contract", "seat", "seat_request", "member", "threshold_state", "event")
@@ -104,6 +109,14 @@ def arrange(session: Session) -> dict[str, dict[str, Any]]:
             "p_on": None,
             **row,
         },
+        "TAKE_SEAT_ALONE": {
+            **common,
+            **identity_keys(joining),
+            **actor,
+            "p_member_id": joining.id,
+            "p_on": None,
+            **row,
+        },
         "INSERT_SEAT": {**common, "p_contract_id": contract_id},
         "INSERT_MEMBER": row,
         "LICENSED_GROUP": {"p_organization_id": organization.id},
@@ -146,7 +159,7 @@ def assert_same_as_core(sessions, name):
     prepared = getattr(statements, name)
     with sessions.begin() as session:
         values = arrange(session)[name]
-        if name == "TAKE_SEAT_CREATING":
+        if name in ("TAKE_SEAT_CREATING", "TAKE_SEAT_ALONE"):
             # It refuses under licensed groups (test_create_member.py).
             session.execute(delete(PolicyGroup))
         connection = session.connection()

@@ -1,0 +1,130 @@
+"""On PostgreSQL a create of an active user is one statement in autocommit, a round trip,
+unless the take must write more in its transaction; and nothing is half-written either way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import func, select
+
+from scim_gateway.db import read_only, transaction
+from seat_core import db as seat_db
+from seat_core import members, set_alert_settings
+from seat_core.models import Contract, Event, Member, Organization, Outbox, Seat, SeatRequest
+from tests.conftest import POOLED_DATABASES, database_url_of
+from tests.factories import AT
+
+from .conftest import Scim, user
+
+POSTGRESQL_DATABASES = [
+    param for param in POOLED_DATABASES if getattr(param, "values", ("sqlite",))[0] != "sqlite"
+]
+
+
+@pytest.fixture(name="database_url", params=POSTGRESQL_DATABASES)
+def postgresql_database_url(request: pytest.FixtureRequest) -> str:
+    """PostgreSQL, straight and through PgBouncer: SQLite's statements are no round trips."""
+    return database_url_of(request)
+
+
+@pytest.fixture
+def sent(scim: Scim, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
+    """Every statement the app sends from now on, and whether it went in autocommit."""
+    # A connection is pinged only after sitting idle (seat_core/db.py): not within a test.
+    monkeypatch.setattr(seat_db, "PING_AFTER_IDLE_S", 60.0)
+    monkeypatch.setattr(members, "_CROWDED", set())
+    scim.get("/Users?count=1")  # the token, cached; a connection in the pool
+    statements: list[tuple[str, bool]] = []
+    execute = psycopg.Cursor.execute
+
+    def counted(cursor: Any, query: Any, *args: Any, **options: Any) -> Any:
+        statements.append((str(query), cursor.connection.autocommit))
+        return execute(cursor, query, *args, **options)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", counted)
+    return statements
+
+
+def counts(scim: Scim) -> tuple[int, int, int, int, int]:
+    """Members, seats, seats in use, their events and usage alerts, read back."""
+    with scim.app.app_context(), read_only() as session:
+        return (
+            session.scalar(select(func.count()).select_from(Member)) or 0,
+            session.scalar(select(func.count()).select_from(Seat)) or 0,
+            session.scalar(select(Contract.seats_used)) or 0,
+            session.scalar(
+                select(func.count()).where(Event.type.in_(("member.created", "seat.taken")))
+            )
+            or 0,
+            session.scalar(
+                select(func.count()).where(Outbox.event == "usage.threshold").select_from(Outbox)
+            )
+            or 0,
+        )
+
+
+def test_an_active_create_is_one_statement_in_autocommit(scim: Scim, sent) -> None:
+    response = scim.post("/Users", user("ann@okta.local"))
+
+    assert response.status_code == 201
+    # No ping, no BEGIN, no COMMIT: the statement is a transaction by itself.
+    [(query, autocommit)] = sent
+    assert autocommit and "INSERT INTO member" in query and "UPDATE contract" in query
+    # Read back: the member, its seat, the count and both events, all written.
+    assert counts(scim) == (1, 1, 1, 2, 0)
+
+
+def test_a_create_that_reaches_a_threshold_writes_its_alert_in_one_transaction(
+    scim: Scim, sent
+) -> None:
+    for index in range(7):
+        assert scim.post("/Users", user(f"u{index}@okta.local")).status_code == 201
+    assert all(autocommit for _, autocommit in sent)
+    sent.clear()
+
+    # The eighth of ten seats is 80 %: the alert goes with the take, so not in autocommit.
+    assert scim.post("/Users", user("eighth@okta.local")).status_code == 201
+
+    assert sent and not any(autocommit for _, autocommit in sent)
+    assert counts(scim) == (8, 8, 8, 16, 1)
+    # Known crowded now: the next create goes to a transaction at once, and fires 90 %.
+    sent.clear()
+    assert scim.post("/Users", user("ninth@okta.local")).status_code == 201
+    assert not any(autocommit for _, autocommit in sent)
+    assert counts(scim) == (9, 9, 9, 18, 2)
+
+
+def test_a_create_refused_for_want_of_a_seat_writes_nothing_but_the_request(
+    make_scim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scim = make_scim("tiny", seats=1)
+    monkeypatch.setattr(members, "_CROWDED", set())
+    with scim.app.app_context(), transaction() as session:
+        # No thresholds: even the last seat is taken by the statement alone.
+        organization = session.scalars(select(Organization)).one()
+        set_alert_settings(session, organization, thresholds="", digest_minutes=0, at=AT)
+    assert scim.post("/Users", user("first@okta.local")).status_code == 201
+    assert not members._CROWDED
+
+    response = scim.post("/Users", user("second@okta.local"))
+
+    assert response.status_code == 403
+    assert response.json["scimType"] == "seatLimitReached"
+    # The refused statement wrote nothing, not even the member; the refusal its request.
+    assert counts(scim)[:3] == (1, 1, 1)
+    with scim.app.app_context(), read_only() as session:
+        requests = session.scalars(select(SeatRequest.identity)).all()
+    assert requests == ["second@okta.local"]
+
+
+def test_a_duplicate_user_name_is_a_conflict_and_changes_nothing(scim: Scim, sent) -> None:
+    assert scim.post("/Users", user("dup@okta.local")).status_code == 201
+    before = counts(scim)
+
+    response = scim.post("/Users", user("DUP@okta.local"))
+
+    assert response.status_code == 409
+    assert response.json["scimType"] == "uniqueness"
+    assert counts(scim) == before
