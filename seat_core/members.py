@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from . import events
 from .alerts import crossed, thresholds_from
 from .errors import NotLicensed, Refusal
-from .fastpath import Taken, can_join
+from .fastpath import Taken, can_join, statements
+from .fastpath.identity_map import new_row
 from .hooks import SeatChange, wanted
 from .identity import InvalidIdentity, email_key, identity_key
 from .ledger import seat_taken, take_seat
@@ -19,10 +20,11 @@ from .licensing import assign_seat, licensed, licensed_on, release_and_refill
 from .models import Member, SeatRequest, new_id
 from .takes import insert_member, take_by, take_on, write_member
 
-# Organizations whose next seat would bring usage to an alert threshold, as this process
-# last saw them. An active member of one is created in a transaction at once, not first by
-# TAKE_SEAT_ALONE, whose guard would refuse it (a round trip for nothing). Only a hint:
-# the guard decides, and the next take in a transaction notes the organization again.
+# Organizations whose next seat would bring usage to an alert threshold, or whose last
+# create TAKE_SEAT_ALONE declined (no seat free, groups licensing seats, a term to renew),
+# as this process last saw them. An active member of one is created in a transaction at
+# once, not first by that statement, which would decline again: a round trip for nothing.
+# Only a hint: the guard decides, and the next take in a transaction notes it again.
 _CROWDED: set[int] = set()
 _CROWDED_AT_MOST = 10_000
 
@@ -139,29 +141,47 @@ def create_member(
     return False
 
 
-def creates_alone(engine: Engine, organization_id: int) -> bool:
-    """Tell whether an active member of the organization is best created by
-    create_member_alone, on a connection of the engine in autocommit."""
-    return take_by(engine.dialect.name).takes_alone and organization_id not in _CROWDED
+def creates_alone(engine: Engine, organization_id: int, *, active: bool) -> bool:
+    """Tell whether a member of the organization is best created by create_member_alone,
+    on a connection of the engine in autocommit."""
+    if not take_by(engine.dialect.name).takes_alone:
+        return False
+    return not active or organization_id not in _CROWDED
 
 
-def create_member_alone(connection: Connection, member: Member, *, at: datetime) -> bool:
-    """Write a new active member with its seat by one statement, a transaction by itself,
-    on a connection in autocommit (PostgreSQL): one round trip for the whole create.
+def create_member_alone(
+    connection: Connection, member: Member, *, at: datetime, active: bool
+) -> bool | None:
+    """Write a new member, with its seat if it is to be active, by one statement that is a
+    transaction by itself, on a connection in autocommit (PostgreSQL): one round trip.
 
-    Return False, having written nothing, unless the case is the commonest one: a seat
-    free, no group licensing seats, no term to renew, and usage staying below every alert
-    threshold (whose alert is written in the take's transaction). The caller then creates
-    the member by create_member in a transaction, which finds out why.
+    Return whether a seat was taken, or None, having written nothing, when an active
+    member's case is not the commonest one: a seat free, no group licensing seats, no term
+    to renew, and usage staying below every alert threshold (whose alert is written in the
+    take's transaction). The caller then creates it by create_member in a transaction,
+    which finds out why.
     """
     if member.id is None:
         member.id = new_id()  # the event names it before anything is written
+    if not active:
+        member.active = False
+        created = {"member_id": member.id, "active": False, "source": member.source}
+        event = events.parameters(
+            member.organization_id,
+            "member.created",
+            at,
+            member.user_name,
+            created,
+            events.current_actor(),
+        )
+        statements.CREATE_INACTIVE_ALONE.run(connection, {**new_row(member), **event})
+        return False
     member.active = True
     taken = take_on(connection).take_alone(connection, member, at=at)
     if taken is None:
         member.active = False
         _CROWDED.add(member.organization_id)
-        return False
+        return None
     change = SeatChange(
         organization_id=member.organization_id,
         contract_id=taken.contract_id,

@@ -114,11 +114,12 @@ class Users(ResourceType):
         return member
 
     def add_directly(self, row: Member, resource: Any, at: datetime) -> Extras | None:
-        # The commonest case, on PostgreSQL: one statement in autocommit, a round trip.
-        if resource.active and creates_alone(write_engine(), row.organization_id):
+        # The commonest cases, on PostgreSQL: one statement in autocommit, a round trip.
+        if creates_alone(write_engine(), row.organization_id, active=resource.active):
             with write_statement() as connection:
-                if create_member_alone(connection, row, at=at):
-                    return ({row.id: at}, {})
+                alone = create_member_alone(connection, row, at=at, active=resource.active)
+            if alone is not None:
+                return ({row.id: at} if alone else {}, {})
         # The common case, by prepared statements on a bare connection; the rare ones (no
         # seat free, a term to renew) roll back and go through add() in a session.
         with write_connection() as connection:

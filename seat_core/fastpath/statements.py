@@ -358,6 +358,21 @@ TAKE_SEAT_ALONE = _take_at_once(joined=True, created=True, alone=True)
 # an inactive member, instead of the ORM's flush of it.
 INSERT_MEMBER = Prepared(insert(member).values(_member_row), NoRow)
 
+# An inactive member and its member.created event by one statement, a transaction by
+# itself on PostgreSQL (sent in autocommit, as TAKE_SEAT_ALONE): the member's parameters,
+# and the event's as seat_core/events.py names them. A duplicate writes neither.
+_created = insert(member).values(_member_row).returning(member.c.id).cte("created")
+CREATE_INACTIVE_ALONE = Prepared(
+    insert(event).from_select(
+        _event_columns,
+        select(
+            *[bindparam(name, type_=event.c[name].type) for name in _event_columns[:-1]],
+            sql_cast(sql_cast(func.pg_current_xact_id(), Text), BigInteger),
+        ).select_from(_created),
+    ),
+    NoRow,
+)
+
 
 class Licensing(NamedTuple):
     """A group a policy names to license seats: one exists iff seats follow groups."""

@@ -12,12 +12,14 @@ from sqlalchemy.orm import Session
 from seat_core import (
     add_member,
     create_member,
+    events,
     identity_key,
     make_engine,
     make_sessionmaker,
     record_refusal,
     take_seat,
 )
+from seat_core.actors import Actor
 from seat_core.fastpath import Prepared, statements
 from seat_core.fastpath.identity_map import new_row
 from seat_core.models import Contract, Event, Member, PolicyGroup
@@ -31,6 +33,7 @@ POSTGRESQL_ONLY = {
     "TAKE_SEAT_JOINING",
     "TAKE_SEAT_CREATING",
     "TAKE_SEAT_ALONE",
+    "CREATE_INACTIVE_ALONE",
 }
 PREPARED = sorted(name for name, value in vars(statements).items() if isinstance(value, Prepared))
 # What a statement may change; ids from sequences are left out (PostgreSQL's do not roll back).
@@ -116,6 +119,17 @@ def arrange(session: Session) -> dict[str, dict[str, Any]]:
             "p_member_id": joining.id,
             "p_on": None,
             **row,
+        },
+        "CREATE_INACTIVE_ALONE": {
+            **row,
+            **events.parameters(
+                organization.id,
+                "member.created",
+                AT,
+                "bob",
+                {"member_id": joining.id, "active": False, "source": "scim"},
+                Actor("scim_token", "7", "Okta"),
+            ),
         },
         "INSERT_SEAT": {**common, "p_contract_id": contract_id},
         "INSERT_MEMBER": row,

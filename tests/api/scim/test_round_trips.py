@@ -76,6 +76,22 @@ def test_an_active_create_is_one_statement_in_autocommit(scim: Scim, sent) -> No
     assert counts(scim) == (1, 1, 1, 2, 0)
 
 
+def test_an_inactive_create_is_one_statement_in_autocommit(scim: Scim, sent) -> None:
+    response = scim.post("/Users", user("off@okta.local", active=False))
+
+    assert response.status_code == 201
+    assert response.json["active"] is False
+    [(query, autocommit)] = sent
+    assert autocommit and "INSERT INTO member" in query and "INSERT INTO event" in query
+    # Read back: the member and its member.created, no seat.
+    assert counts(scim) == (1, 0, 0, 1, 0)
+    with scim.app.app_context(), read_only() as session:
+        created = session.scalars(select(Event).where(Event.type == "member.created")).one()
+        member = session.scalars(select(Member)).one()
+    assert created.data == {"member_id": member.id, "active": False, "source": "scim"}
+    assert (created.subject, created.actor_type) == ("off@okta.local", "scim_token")
+
+
 def test_a_create_that_reaches_a_threshold_writes_its_alert_in_one_transaction(
     scim: Scim, sent
 ) -> None:
