@@ -179,12 +179,12 @@ def create(kind: ResourceType) -> Response:
     )
     at = now()
     row = kind.new_row(resource, at)
-    with unique(kind.unique_key, kind.clash(row)):
+    with unique(kind.unique_key, lambda: kind.clash(row)):
         extras = kind.add_directly(row, resource, at)
         if extras is None:
             with transaction() as session:
                 if not kind.written_first:
-                    ensure_unique(session, kind.unique_key, row, kind.clash(row))
+                    ensure_unique(session, kind.unique_key, row, lambda: kind.clash(row))
                 extras = kind.add(session, row, resource, at)
     # Built after commit, from what is known: no lock is held while the response is made.
     parameters = response_parameters(kind.model)
@@ -231,7 +231,7 @@ def change(kind: ResourceType, resource_id: str, apply: Callable[[Any], Any]) ->
     clients' If-Match still holds (RFC 7644 §3.14).
     """
     at = now()
-    with unique(kind.unique_key, str(kind.duplicate)), transaction() as session:
+    with unique(kind.unique_key, lambda: str(kind.duplicate)), transaction() as session:
         row = find(session, kind.row, resource_id, noun=kind.noun, lock=True)
         check_if_match(etag(row.version))
         # Read before anything is written, so that no query follows the guarded UPDATE.
@@ -244,7 +244,7 @@ def change(kind: ResourceType, resource_id: str, apply: Callable[[Any], Any]) ->
         changed = kind.written(updated, row, extras)
         if shown(kind, changed, row) != before:
             if getattr(row, kind.key) != old_key:
-                ensure_unique(session, kind.unique_key, row, kind.clash(row))
+                ensure_unique(session, kind.unique_key, row, lambda: kind.clash(row))
             commit()
             changed.meta.version = etag(row.version)
             changed.meta.last_modified = at
