@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import psycopg
 import pytest
 from flask import Flask
 
 from scim_gateway.scim import lookup as shortcut
 from scim_gateway.scim import users
-from seat_core import db as seat_db
 
 from .conftest import GROUP_SCHEMA, SEAT_SCHEMA, Scim
 
@@ -129,31 +127,6 @@ def test_a_lookup_finds_a_user_with_its_groups_in_order(people: Scim) -> None:
     assert found["userName"] == "isaac.brock@okta.local"
     assert [group["display"] for group in found["groups"]] == ["Engineering", "Sales"]
     assert SEAT_SCHEMA not in found
-
-
-def test_a_lookup_on_postgresql_is_one_statement(
-    people: Scim, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    if people.app.config["DATABASE_URL"].startswith("sqlite"):
-        pytest.skip("SQLite runs in process: its statements are no round trips")
-    sent: list[tuple[str, bool]] = []
-    execute = psycopg.Cursor.execute
-
-    def counted(cursor: Any, query: Any, *args: Any, **options: Any) -> Any:
-        sent.append((str(query), cursor.connection.autocommit))
-        return execute(cursor, query, *args, **options)
-
-    # A connection is pinged only after sitting idle (seat_core/db.py): not within a test.
-    monkeypatch.setattr(seat_db, "PING_AFTER_IDLE_S", 60.0)
-    answers(people, {"filter": 'userName eq "isaac.brock@okta.local"'})  # the token, cached
-    monkeypatch.setattr(psycopg.Cursor, "execute", counted)
-
-    status, body = answers(people, {"filter": 'userName eq "isaac.brock@okta.local"'})
-
-    assert status == 200 and len(body["Resources"][0]["groups"]) == 2
-    # In autocommit: no ping, no BEGIN and no COMMIT around it.
-    [(query, autocommit)] = sent
-    assert autocommit and "json_agg" in query and "FROM member" in query
 
 
 def test_a_lookup_sees_a_change_at_once(people: Scim) -> None:

@@ -1,5 +1,5 @@
-"""On PostgreSQL a create of an active user is one statement in autocommit, a round trip,
-unless the take must write more in its transaction; and nothing is half-written either way."""
+"""On PostgreSQL a lookup, and a create unless its take must write more in a transaction,
+is one statement in autocommit: a round trip. Nothing is half-written either way."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from seat_core.models import Contract, Event, Member, Organization, Outbox, Seat
 from tests.conftest import POOLED_DATABASES, database_url_of
 from tests.factories import AT
 
-from .conftest import Scim, user
+from .conftest import GROUP_SCHEMA, Scim, user
 
 POSTGRESQL_DATABASES = [
     param for param in POOLED_DATABASES if getattr(param, "values", ("sqlite",))[0] != "sqlite"
@@ -144,3 +144,20 @@ def test_a_duplicate_user_name_is_a_conflict_and_changes_nothing(scim: Scim, sen
     assert response.status_code == 409
     assert response.json["scimType"] == "uniqueness"
     assert counts(scim) == before
+
+
+def test_a_lookup_is_one_statement_in_autocommit(scim: Scim, sent) -> None:
+    isaac = scim.create_user("isaac.brock@okta.local")
+    for name in ("Sales", "Engineering"):
+        body = {"schemas": [GROUP_SCHEMA], "displayName": name, "members": [{"value": isaac["id"]}]}
+        assert scim.post("/Groups", body).status_code == 201
+    sent.clear()
+
+    response = scim.get("/Users", query_string={"filter": 'userName eq "isaac.brock@okta.local"'})
+
+    assert response.status_code == 200
+    [found] = response.json["Resources"]
+    assert [group["display"] for group in found["groups"]] == ["Engineering", "Sales"]
+    # The member and its groups by one statement; no ping, no BEGIN and no COMMIT.
+    [(query, autocommit)] = sent
+    assert autocommit and "json_agg" in query and "FROM member" in query
