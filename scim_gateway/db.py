@@ -191,14 +191,16 @@ def read_connection() -> Iterator[Connection]:
 
 @contextmanager
 def read_statement() -> Iterator[Connection]:
-    """Open a bare connection for one prebuilt statement that reads.
+    """Open a bare connection for one prebuilt statement that reads, with no BEGIN and no
+    COMMIT: a single statement reads one snapshot of its own on either database.
 
-    On PostgreSQL in autocommit: a single statement reads one snapshot of its own, so it
-    needs no BEGIN and no COMMIT, two round trips fewer. On SQLite, as read_connection.
+    On PostgreSQL in autocommit, two round trips fewer. On SQLite the driver never begins a
+    transaction by itself here (seat_core/db.py), and no SQLAlchemy execute begins one, so
+    the statement runs in SQLite's own autocommit.
     """
     engine = database().read_engine
     if engine.dialect.name != "postgresql":
-        with read_connection() as connection:
+        with engine.connect() as connection:
             yield connection
         return
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:

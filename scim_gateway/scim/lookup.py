@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from flask import current_app, request
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import JSON, Select, bindparam, func, select, type_coerce
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from seat_core.fastpath import Prepared
@@ -97,17 +97,10 @@ BY_EXTERNAL_ID = Prepared(
     .limit(2),
     MemberRow,
 )
-GROUPS_OF = Prepared(
-    select(GroupMembership.member_id, ScimGroup.id, ScimGroup.display_name)
-    .join(ScimGroup, GroupMembership.group_id == ScimGroup.id)
-    .where(GroupMembership.member_id == bindparam("member_id"))
-    .order_by(ScimGroup.display_name_key),
-    GroupOf,
-)
 
 
 class MemberAndGroups(NamedTuple):
-    """A member's columns and its groups, as [id, displayName] pairs (None: in none)."""
+    """A member's columns and its groups as a JSON array of [id, displayName, key]."""
 
     id: str
     scim: dict[str, Any]
@@ -122,31 +115,49 @@ class MemberAndGroups(NamedTuple):
     groups: list[list[str]] | None
 
 
-# On PostgreSQL, where every statement is a round trip, a lookup reads the member and its
-# groups by one statement, in autocommit (db.read_statement): one round trip in all.
-_GROUPS_JSON = (
-    select(
-        func.json_agg(
-            aggregate_order_by(
-                func.json_build_array(ScimGroup.id, ScimGroup.display_name),
-                ScimGroup.display_name_key,
-            )
-        )
-    )
-    .select_from(GroupMembership)
+# A lookup reads the member and its groups by one statement (db.read_statement): on
+# PostgreSQL one round trip, in autocommit; on SQLite no BEGIN and no COMMIT. PostgreSQL
+# orders the groups by their key, as the general path does, in its collation. SQLite 3.40
+# cannot order an aggregate's input, so there each group carries its key and group_list
+# sorts them as SQLite's binary collation does, by code point.
+_GROUPS_OF_MEMBER = (
+    select(GroupMembership)
     .join(ScimGroup, GroupMembership.group_id == ScimGroup.id)
     .where(GroupMembership.member_id == Member.id)
-    .scalar_subquery()
-    .label("groups")
 )
-BY_USER_NAME_AND_GROUPS = Prepared(
-    {"postgresql": BY_USER_NAME.statements.add_columns(_GROUPS_JSON)},  # type: ignore[union-attr]
-    MemberAndGroups,
-)
-BY_EXTERNAL_ID_AND_GROUPS = Prepared(
-    {"postgresql": BY_EXTERNAL_ID.statements.add_columns(_GROUPS_JSON)},  # type: ignore[union-attr]
-    MemberAndGroups,
-)
+_GROUP = (ScimGroup.id, ScimGroup.display_name, ScimGroup.display_name_key)
+_GROUPS_JSON = {
+    "postgresql": _GROUPS_OF_MEMBER.with_only_columns(
+        func.json_agg(
+            aggregate_order_by(func.json_build_array(*_GROUP), ScimGroup.display_name_key)
+        )
+    ),
+    "sqlite": _GROUPS_OF_MEMBER.with_only_columns(func.json_group_array(func.json_array(*_GROUP))),
+}
+
+
+def _with_groups(statement: Select[Any]) -> Prepared[MemberAndGroups]:
+    return Prepared(
+        {
+            dialect: statement.add_columns(
+                type_coerce(groups.scalar_subquery(), JSON).label("groups")
+            )
+            for dialect, groups in _GROUPS_JSON.items()
+        },
+        MemberAndGroups,
+    )
+
+
+BY_USER_NAME_AND_GROUPS = _with_groups(BY_USER_NAME.statements)  # type: ignore[arg-type]
+BY_EXTERNAL_ID_AND_GROUPS = _with_groups(BY_EXTERNAL_ID.statements)  # type: ignore[arg-type]
+
+
+def group_list(row: MemberAndGroups, dialect: str) -> list[GroupOf]:
+    """Return the groups of a member read with them, in the general path's order."""
+    groups = row.groups or ()
+    if dialect == "sqlite":
+        groups = sorted(groups, key=lambda group: group[2])
+    return [GroupOf(row.id, id_, name) for id_, name, _key in groups]
 
 
 class Counted(NamedTuple):
@@ -246,23 +257,13 @@ def lookup(organization_id: int, base_url: str) -> dict[str, Any] | None:
     else:
         statement, key = BY_EXTERNAL_ID, unicodedata.normalize("NFKC", value)
     parameters = {"organization_id": organization_id, "key": key}
+    joined = BY_USER_NAME_AND_GROUPS if statement is BY_USER_NAME else BY_EXTERNAL_ID_AND_GROUPS
     with read_statement() as connection:
-        if connection.dialect.name == "postgresql":
-            joined = (
-                BY_USER_NAME_AND_GROUPS if statement is BY_USER_NAME else BY_EXTERNAL_ID_AND_GROUPS
-            )
-            found = joined.rows(connection, parameters)
-            if len(found) > 1:
-                return None
-            rows: list[Any] = found
-            groups = [
-                [GroupOf(row.id, id_, name) for id_, name in row.groups or ()] for row in found
-            ]
-        else:
-            rows = statement.rows(connection, parameters)
-            if len(rows) > 1:
-                return None
-            groups = [GROUPS_OF.rows(connection, {"member_id": row.id}) for row in rows]
+        rows = joined.rows(connection, parameters)
+        dialect = connection.dialect.name
+    if len(rows) > 1:
+        return None
+    groups = [group_list(row, dialect) for row in rows]
     shown = [
         shown_user(row, base_url=base_url, groups=member_groups)  # type: ignore[arg-type]
         for row, member_groups in zip(rows, groups, strict=True)
