@@ -19,7 +19,9 @@ class CookieSessions(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if not app.secret_key:
             return None  # as Flask: without a secret key there is no session
-        if not request.cookies.get(self.get_cookie_name(app)):
+        # "in" first: Werkzeug's get() of a missing key raises and catches an HTTP error.
+        name = self.get_cookie_name(app)
+        if name not in request.cookies or not request.cookies[name]:
             return self.session_class()
         opened: Any = super().open_session(app, request)
         return opened

@@ -233,18 +233,20 @@ def lookup(organization_id: int, base_url: str) -> dict[str, Any] | None:
         return None
     if any(len(values) != 1 for values in args.listvalues()):
         return None
-    count = args.get("count")
+    # A plain dict: Werkzeug's get() of a missing key raises and catches an HTTP error.
+    given = args.to_dict()
+    count = given.get("count")
     if count is not None and (not _COUNT.fullmatch(count) or int(count) < 1):
         return None
-    start = args.get("startIndex", "1")
-    if "filter" not in args:
+    start = given.get("startIndex", "1")
+    if "filter" not in given:
         if not _COUNT.fullmatch(start) or int(start) < 1:
             return None
         return page(organization_id, base_url, start, count)
     if start != "1":
         return None
-    text = args.get("filter")
-    if text is None or len(text) > current_app.config["SCIM_MAX_FILTER_LENGTH"]:
+    text = given["filter"]
+    if len(text) > current_app.config["SCIM_MAX_FILTER_LENGTH"]:
         return None
     simple = simple_filter(text)
     if simple is None:
