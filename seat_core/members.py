@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from . import events
 from .alerts import crossed, thresholds_from
 from .errors import NotLicensed, Refusal
-from .fastpath import Taken, can_join, statements
+from .fastpath import Taken, at_once, can_join
 from .fastpath.identity_map import new_row
 from .hooks import SeatChange, wanted
 from .identity import InvalidIdentity, email_key, identity_key
@@ -174,7 +174,7 @@ def create_member_alone(
             created,
             events.current_actor(),
         )
-        statements.CREATE_INACTIVE_ALONE.run(connection, {**new_row(member), **event})
+        at_once.CREATE_INACTIVE_ALONE.run(connection, {**new_row(member), **event})
         return False
     member.active = True
     taken = take_on(connection).take_alone(connection, member, at=at)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from . import events as event_log
 from .actors import current_actor
-from .fastpath import statements
+from .fastpath import at_once, statements
 from .fastpath.identity_map import can_join, new_row, written
 from .fastpath.statements import Taken
 from .history import counts
@@ -70,7 +70,7 @@ class Take:
 
         As take given joining and created, except that a refused take writes nothing at all,
         not even the member, and that it also refuses a take that would bring usage to an
-        alert threshold (statements.TAKE_SEAT_ALONE). Only where takes_alone is set.
+        alert threshold (at_once.TAKE_SEAT_ALONE). Only where takes_alone is set.
         """
         raise NotImplementedError
 
@@ -139,16 +139,16 @@ class PostgresqlTake(Take):
         row = new_row(member) if joining else {}
         parameters = _take_parameters(member, at=at, on=on)
         if not joining:
-            return statements.TAKE_SEAT_AT_ONCE.first(connection, parameters)
+            return at_once.TAKE_SEAT_AT_ONCE.first(connection, parameters)
         if created is not None:
             # member.created's data is the statement's own: an active member, its source.
-            return statements.TAKE_SEAT_CREATING.first(connection, {**parameters, **row})
-        return statements.TAKE_SEAT_JOINING.first(connection, {**parameters, **row})
+            return at_once.TAKE_SEAT_CREATING.first(connection, {**parameters, **row})
+        return at_once.TAKE_SEAT_JOINING.first(connection, {**parameters, **row})
 
     def take_alone(self, connection: Connection, member: Member, *, at: datetime) -> Taken | None:
         row = new_row(member)
         parameters = _take_parameters(member, at=at, on=None)
-        return statements.TAKE_SEAT_ALONE.first(connection, {**parameters, **row})
+        return at_once.TAKE_SEAT_ALONE.first(connection, {**parameters, **row})
 
 
 def _take_parameters(member: Member, *, at: datetime, on: date | None) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Alerts for owners: thresholds, refusal digests and outbox writes in the caller's transaction."""
 
+from ..models import DEFAULT_THRESHOLDS
 from .certificates import CERTIFICATE_NOTICE_DAYS, certificate_expiring, notify_certificates
 from .events import (
     RENEWAL_NOTICE_DAYS,
@@ -13,7 +14,6 @@ from .events import (
 from .outbox import enqueue, fan_out, recent_deliveries, retry_delivery, send_test_webhook
 from .settings import (
     DEFAULT_DIGEST_MINUTES,
-    DEFAULT_THRESHOLDS,
     AlertNotFound,
     AlertSettingsView,
     InvalidAlertSettings,

@@ -13,11 +13,17 @@ from sqlalchemy.orm import Session
 from .. import events
 from ..errors import SeatError
 from ..identity import email_key
-from ..models import AlertDelivery, AlertRecipient, AlertSettings, Organization, WebhookEndpoint
+from ..models import (
+    DEFAULT_THRESHOLDS,
+    AlertDelivery,
+    AlertRecipient,
+    AlertSettings,
+    Organization,
+    WebhookEndpoint,
+)
 from ..orgs import owners_of
 from ..outbound import HostNotFound, OutboundPolicy, RefusedDestination, check_destination
 
-DEFAULT_THRESHOLDS = (80, 90, 100)
 DEFAULT_DIGEST_MINUTES = 15
 MAX_DIGEST_MINUTES = 1440
 MAX_THRESHOLDS = 10

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from ..db import upsert
 from ..fastpath import statements
-from ..models import Contract, ThresholdState
+from ..models import DEFAULT_THRESHOLDS, Contract, ThresholdState
 from .outbox import enqueue
-from .settings import DEFAULT_THRESHOLDS, alert_settings_of, parse_thresholds
+from .settings import alert_settings_of, parse_thresholds
 
 REARM_POINTS = 5
 

@@ -1,6 +1,7 @@
 """SQLAlchemy models of the seat core, one registry for all of them."""
 
 from .alerts import (
+    DEFAULT_THRESHOLDS,
     AlertDelivery,
     AlertRecipient,
     AlertSettings,
@@ -43,6 +44,7 @@ from .sessions import SignInFlow, WebSession
 
 __all__ = [
     "ACTOR_TYPES",
+    "DEFAULT_THRESHOLDS",
     "EVENT_TYPES",
     "MAX_ID",
     "MIN_RECLAIM_DAYS",

@@ -54,6 +54,10 @@ class ThresholdState(Base):
     armed: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+# The usage thresholds (percent) of an organization that has set none.
+DEFAULT_THRESHOLDS = (80, 90, 100)
+
+
 class AlertSettings(Base):
     """An organization's alert thresholds and refusal digest window; defaults when absent."""
 
@@ -64,7 +68,9 @@ class AlertSettings(Base):
 
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), primary_key=True)
     # Percentages, comma-separated and ascending, like "80,90,100".
-    thresholds: Mapped[str] = mapped_column(String(64), default="80,90,100")
+    thresholds: Mapped[str] = mapped_column(
+        String(64), default=",".join(str(t) for t in DEFAULT_THRESHOLDS)
+    )
     digest_minutes: Mapped[int] = mapped_column(Integer, default=15)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

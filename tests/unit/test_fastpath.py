@@ -20,7 +20,7 @@ from seat_core import (
     take_seat,
 )
 from seat_core.actors import Actor
-from seat_core.fastpath import Prepared, statements
+from seat_core.fastpath import Prepared, at_once, statements
 from seat_core.fastpath.identity_map import new_row
 from seat_core.models import Contract, Event, Member, PolicyGroup
 from seat_core.takes import identity_keys
@@ -35,7 +35,14 @@ POSTGRESQL_ONLY = {
     "TAKE_SEAT_ALONE",
     "CREATE_INACTIVE_ALONE",
 }
-PREPARED = sorted(name for name, value in vars(statements).items() if isinstance(value, Prepared))
+# Every statement of the seat path, by name: SQLite's steps and PostgreSQL's at once.
+STATEMENTS = {
+    name: value
+    for module in (statements, at_once)
+    for name, value in vars(module).items()
+    if isinstance(value, Prepared)
+}
+PREPARED = sorted(STATEMENTS)
 # What a statement may change; ids from sequences are left out (PostgreSQL's do not roll back).
 TABLES = ("contract", "seat", "seat_request", "member", "threshold_state", "event")
 
@@ -170,7 +177,7 @@ def test_every_postgresql_take_does_what_its_core_form_does(postgres_url, name):
 
 def assert_same_as_core(sessions, name):
     """Run the prepared statement and its Core form on the same rows; compare all they do."""
-    prepared = getattr(statements, name)
+    prepared = STATEMENTS[name]
     with sessions.begin() as session:
         values = arrange(session)[name]
         if name in ("TAKE_SEAT_CREATING", "TAKE_SEAT_ALONE"):
