@@ -42,6 +42,7 @@ from .billing import (
     quote_purchase,
 )
 from .contracts import contract_of
+from .creates import create_member, create_member_alone, creates_alone
 from .credentials import (
     DEFAULT_LIFETIME_DAYS,
     LifetimeConflict,
@@ -100,9 +101,6 @@ from .members import (
     add_member,
     admit_request,
     admit_waiting,
-    create_member,
-    create_member_alone,
-    creates_alone,
     deactivate_member,
     member_for,
     new_member,

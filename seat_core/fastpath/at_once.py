@@ -189,7 +189,7 @@ TAKE_SEAT_AT_ONCE = _take_at_once(joined=False, created=False)
 # written even when no seat is free; the caller's refusal then sets it inactive, as on
 # SQLite, where it is flushed before the take.
 TAKE_SEAT_JOINING = _take_at_once(joined=True, created=False)
-# And a member created by this very statement (members.create_member): one round trip for
+# And a member created by this very statement (creates.create_member): one round trip for
 # a whole active create. Its member.created is logged with seat.taken, and the guard also
 # asks that no group license seats, which the caller need then not ask first. When no seat
 # is taken the caller rolls the statement back and creates the member the slow way, which

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from scim_gateway.db import read_only, transaction
+from seat_core import creates, set_alert_settings
 from seat_core import db as seat_db
-from seat_core import members, set_alert_settings
 from seat_core.models import Contract, Event, Member, Organization, Outbox, Seat, SeatRequest
 from tests.conftest import POOLED_DATABASES, database_url_of
 from tests.factories import AT
@@ -34,7 +34,7 @@ def sent(scim: Scim, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
     """Every statement the app sends from now on, and whether it went in autocommit."""
     # A connection is pinged only after sitting idle (seat_core/db.py): not within a test.
     monkeypatch.setattr(seat_db, "PING_AFTER_IDLE_S", 60.0)
-    monkeypatch.setattr(members, "_CROWDED", set())
+    monkeypatch.setattr(creates, "_CROWDED", set())
     scim.get("/Users?count=1")  # the token, cached; a connection in the pool
     statements: list[tuple[str, bool]] = []
     execute = psycopg.Cursor.execute
@@ -116,13 +116,13 @@ def test_a_create_refused_for_want_of_a_seat_writes_nothing_but_the_request(
     make_scim, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     scim = make_scim("tiny", seats=1)
-    monkeypatch.setattr(members, "_CROWDED", set())
+    monkeypatch.setattr(creates, "_CROWDED", set())
     with scim.app.app_context(), transaction() as session:
         # No thresholds: even the last seat is taken by the statement alone.
         organization = session.scalars(select(Organization)).one()
         set_alert_settings(session, organization, thresholds="", digest_minutes=0, at=AT)
     assert scim.post("/Users", user("first@okta.local")).status_code == 201
-    assert not members._CROWDED
+    assert not creates._CROWDED
 
     response = scim.post("/Users", user("second@okta.local"))
 
