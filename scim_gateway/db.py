@@ -41,7 +41,10 @@ class Database:
         # gunicorn forks workers: a pool inherited across fork would share sockets.
         if self._engine is None or self._pid != os.getpid():
             parsed = make_url(self.url)
-            if parsed.get_backend_name() == "sqlite" and parsed.database:
+            # A URI filename ("file:...?mode=ro&uri=true") is opened as SQLite reads it,
+            # and names no directory to make.
+            uri = parsed.query.get("uri") == "true"
+            if parsed.get_backend_name() == "sqlite" and parsed.database and not uri:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             self._engine = make_engine(self.url, pooler=self.pooler, pool_timeout=self.pool_timeout)
             self._sessions = make_sessionmaker(self._engine)

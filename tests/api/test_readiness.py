@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -30,11 +31,17 @@ def read_only_app(database_url: str) -> Iterator[Flask]:
 
 
 def test_readiness_fails_with_a_reason_while_the_database_refuses_writes(
-    read_only_app: Flask,
+    read_only_app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    where_it_runs = tmp_path / "cwd"
+    where_it_runs.mkdir()
+    monkeypatch.chdir(where_it_runs)
+
     response = read_only_app.test_client().get("/readyz")
 
     assert response.status_code == 503
+    # A URI filename names no directory to make: none appears where the app runs.
+    assert list(where_it_runs.iterdir()) == []
     assert response.json["status"] == "unavailable"
     assert "read" in response.json["detail"] and "Retry-After" in response.headers
 
