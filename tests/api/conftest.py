@@ -1,25 +1,35 @@
 """Fixtures of the API tier: the command line run in process against the test database."""
 
+import sys
+
 import pytest
 from click.testing import CliRunner
 
-from scim_gateway.cli import cli
+from scim_gateway.cli import main
 
 from ..conftest import TEST_CONFIG
 
 
 @pytest.fixture
 def run(database_url, monkeypatch):
-    """Run a scim-gateway command against the test database; return (exit code, output)."""
+    """Run a scim-gateway command against the test database as the installed command runs it,
+    through main(): a domain error ends it with exit code 1 and one line on stderr. Return
+    (exit code, output), the output being stdout and stderr as they came."""
     monkeypatch.setenv("SCIM_GATEWAY_DATABASE_URL", database_url)
     monkeypatch.setenv("SCIM_GATEWAY_SECRET_KEY", TEST_CONFIG["SECRET_KEY"])
     monkeypatch.setenv("SCIM_GATEWAY_ENCRYPTION_KEY", TEST_CONFIG["ENCRYPTION_KEY"])
     runner = CliRunner()
 
     def invoke(*args, input=None):
-        result = runner.invoke(
-            cli, list(args), input=input, catch_exceptions=False, standalone_mode=True
-        )
-        return result.exit_code, result.output
+        with runner.isolation(input=input) as (_stdout, _stderr, output):
+            try:
+                # What the console script does: sys.exit(main()).
+                raise SystemExit(main(list(args)))
+            except SystemExit as ended:
+                code = ended.code
+                if code is not None and not isinstance(code, int):
+                    sys.stderr.write(f"{code}\n")
+                    code = 1
+            return code or 0, output.getvalue().decode()
 
     return invoke

@@ -3,30 +3,17 @@
 import json
 
 import pytest
-from click.testing import CliRunner
-
-from scim_gateway.cli import cli
-from tests.conftest import TEST_CONFIG
 
 
 @pytest.fixture
-def run(database_url, monkeypatch):
-    """Run a scim-gateway command against the test database; return (exit code, output)."""
-    monkeypatch.setenv("SCIM_GATEWAY_DATABASE_URL", database_url)
-    monkeypatch.setenv("SCIM_GATEWAY_SECRET_KEY", TEST_CONFIG["SECRET_KEY"])
-    monkeypatch.setenv("SCIM_GATEWAY_ENCRYPTION_KEY", TEST_CONFIG["ENCRYPTION_KEY"])
-    runner = CliRunner()
-
-    def invoke(*args, input=None):
-        result = runner.invoke(cli, list(args), input=input)
-        return result.exit_code, result.output
-
-    code, output = invoke(
+def run(run):
+    """The shared command runner, with Acme created first."""
+    code, output = run(
         "org", "create", "--slug", "acme", "--name", "Acme", "--seats", "10",
         "--price-per-seat-year", "360.00", "--start", "2025-01-01",
     )  # fmt: skip
     assert code == 0, output
-    return invoke
+    return run
 
 
 def test_owner_add_reads_the_password_from_stdin_and_list_shows_the_role(run):

@@ -3,28 +3,8 @@
 import json
 from datetime import UTC, datetime, timedelta
 
-import pytest
-from click.testing import CliRunner
-
 from scim_gateway import create_app
-from scim_gateway.cli import cli
 from tests.conftest import TEST_CONFIG
-
-
-@pytest.fixture
-def run(database_url, monkeypatch):
-    """Run a scim-gateway command against the test database; return (exit code, output)."""
-    monkeypatch.setenv("SCIM_GATEWAY_DATABASE_URL", database_url)
-    monkeypatch.setenv("SCIM_GATEWAY_SECRET_KEY", TEST_CONFIG["SECRET_KEY"])
-    monkeypatch.setenv("SCIM_GATEWAY_ENCRYPTION_KEY", TEST_CONFIG["ENCRYPTION_KEY"])
-    runner = CliRunner()
-
-    def invoke(*args):
-        # A domain error ends the command as main() reports it: a non-zero exit and a message.
-        result = runner.invoke(cli, list(args), catch_exceptions=True, standalone_mode=True)
-        return result.exit_code, result.output + str(result.exception or "")
-
-    return invoke
 
 
 def test_issues_a_token_that_opens_the_operator_api_until_revoked(run, database_url):
