@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from flask import current_app, request
-from sqlalchemy import JSON, Select, bindparam, func, select, type_coerce
+from sqlalchemy import JSON, Select, bindparam, func, select, text, type_coerce
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from seat_core.fastpath import Prepared
@@ -186,8 +186,19 @@ GROUPS_OF_PAGE = Prepared(
     .order_by(ScimGroup.display_name_key),
     GroupOf,
 )
+# SQLite counts through a covering index it picks by the declared widths of its columns:
+# (organization_id, created_at, id), whose entries are longer than the email index's; a
+# count of 50,000 members took 2.9-3.6 ms through it, 2.3-3.0 ms through this one. Named
+# here; a test checks the plan.
+COUNT_INDEX = "ix_member_org_email"
+_COUNTED = select(func.count().label("members"))
 COUNT = Prepared(
-    select(func.count().label("members")).select_from(Member).where(Member.organization_id == _ORG),
+    {
+        "postgresql": _COUNTED.select_from(Member).where(Member.organization_id == _ORG),
+        "sqlite": _COUNTED.select_from(text(f"member INDEXED BY {COUNT_INDEX}")).where(
+            text("member.organization_id = :organization_id")
+        ),
+    },
     Counted,
 )
 

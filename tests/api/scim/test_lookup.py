@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import make_url
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
 from scim_gateway.scim import lookup as shortcut
 from scim_gateway.scim import users
@@ -148,3 +151,12 @@ def test_another_organizations_user_is_not_found(
     body = answers(other, {"filter": 'userName eq "ann"'})[1]
     assert body["totalResults"] == 0
     assert body["Resources"] == []
+
+
+def test_the_page_count_reads_the_narrow_index_on_sqlite(sqlite_url: str) -> None:
+    compiled = shortcut.COUNT.compiled(sqlite_dialect())
+    with sqlite3.connect(make_url(sqlite_url).database) as connection:
+        plan = connection.execute(f"EXPLAIN QUERY PLAN {compiled.sql}", [1]).fetchall()
+    assert [row[3] for row in plan] == [
+        f"SEARCH member USING COVERING INDEX {shortcut.COUNT_INDEX} (organization_id=?)"
+    ]
