@@ -32,8 +32,10 @@ def postgresql_database_url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def sent(scim: Scim, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
     """Every statement the app sends from now on, and whether it went in autocommit."""
-    # A connection is pinged only after sitting idle (seat_core/db.py): not within a test.
+    # A connection is pinged only after sitting idle (seat_core/db.py), and the token is
+    # read again after SCIM_TOKEN_CACHE_SECONDS: neither within a test, on a slow machine too.
     monkeypatch.setattr(seat_db, "PING_AFTER_IDLE_S", 60.0)
+    scim.app.config["SCIM_TOKEN_CACHE_SECONDS"] = 600
     monkeypatch.setattr(creates, "_CROWDED", set())
     scim.get("/Users?count=1")  # the token, cached; a connection in the pool
     statements: list[tuple[str, bool]] = []
