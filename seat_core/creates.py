@@ -11,8 +11,8 @@ from . import events
 from .alerts import crossed, thresholds_from
 from .fastpath import Taken, at_once
 from .fastpath.identity_map import new_row
-from .hooks import SeatChange, wanted
-from .ledger import seat_taken
+from .hooks import wanted
+from .ledger import seat_taken, taken_change
 from .licensing import licensed_on
 from .members import log_member
 from .models import Member, new_id
@@ -101,18 +101,7 @@ def create_member_alone(
         member.active = False
         _CROWDED.add(member.organization_id)
         return None
-    change = SeatChange(
-        organization_id=member.organization_id,
-        contract_id=taken.contract_id,
-        seats_used=taken.seats_used,
-        seats_purchased=taken.seats_purchased,
-        term_index=taken.term_index,
-        at=at,
-        rising=True,
-        thresholds=taken.thresholds,
-        thresholds_read=True,
-    )
-    if wanted(change):
+    if wanted(taken_change(member, taken, at=at)):
         # The guard keeps usage below every threshold, so no hook should want the take.
         raise RuntimeError("a seat hook wants a take made alone; its guard must refuse it")
     _note_crowding(member.organization_id, taken)

@@ -43,9 +43,14 @@ def after_seat_change(hook: Hook, *, wanted: Wanted = _always) -> None:
         _HOOKS.append((wanted, hook))
 
 
+def _due(change: SeatChange) -> list[Hook]:
+    """Return the hooks that want the change."""
+    return [hook for wants, hook in _HOOKS if wants(change)]
+
+
 def wanted(change: SeatChange) -> bool:
     """Tell whether any hook wants the change."""
-    return any(wants(change) for wants, _ in _HOOKS)
+    return bool(_due(change))
 
 
 def seat_changed(
@@ -56,7 +61,7 @@ def seat_changed(
     Without a session, one is opened on the connection only when a hook wants the change:
     most takes reach no usage threshold, and cost no ORM at all.
     """
-    due = [hook for wanted, hook in _HOOKS if wanted(change)]
+    due = _due(change)
     if not due:
         return
     if session is not None:

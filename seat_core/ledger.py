@@ -119,7 +119,12 @@ def seat_taken(
         events.record(
             connection, member.organization_id, "seat.taken", at=at, subject=subject, data=data
         )
-    change = SeatChange(
+    seat_changed(taken_change(member, taken, at=at), session=session, connection=connection)
+
+
+def taken_change(member: Member, taken: Taken, *, at: datetime) -> SeatChange:
+    """Return the seat change of a take, with the thresholds the take read."""
+    return SeatChange(
         organization_id=member.organization_id,
         contract_id=taken.contract_id,
         seats_used=taken.seats_used,
@@ -130,7 +135,6 @@ def seat_taken(
         thresholds=taken.thresholds,
         thresholds_read=True,
     )
-    seat_changed(change, session=session, connection=connection)
 
 
 def _refuse(
