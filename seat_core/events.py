@@ -26,8 +26,6 @@ from sqlalchemy import (
     BigInteger,
     Connection,
     Table,
-    Text,
-    bindparam,
     delete,
     func,
     insert,
@@ -36,11 +34,11 @@ from sqlalchemy import (
     text,
     tuple_,
 )
-from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from .actors import SYSTEM, Actor, act_as, acting_as, current_actor
 from .fastpath.prepared import NoRow, Prepared
+from .fastpath.statements import PG_XACT_ID, event_values
 from .history import HISTORY_TYPES
 from .models import EVENT_TYPES, Event
 
@@ -70,30 +68,10 @@ __all__ = [
 ]
 
 
-_COLUMNS = (
-    "organization_id",
-    "type",
-    "occurred_at",
-    "actor_type",
-    "actor_id",
-    "actor_label",
-    "subject",
-    "data",
-)
-
-
-def _values(xact_id: Any, suffix: str = "") -> dict[str, Any]:
-    values: dict[str, Any] = {
-        name: bindparam(name + suffix, type_=event_table.c[name].type) for name in _COLUMNS
-    }
-    return {**values, "xact_id": xact_id}
-
-
-_PG_XACT_ID = sql_cast(sql_cast(func.pg_current_xact_id(), Text), BigInteger)
 INSERT_EVENT = Prepared(
     {
-        "sqlite": insert(event_table).values(_values(literal(0, BigInteger))),
-        "postgresql": insert(event_table).values(_values(_PG_XACT_ID)),
+        "sqlite": insert(event_table).values(event_values(literal(0, BigInteger))),
+        "postgresql": insert(event_table).values(event_values(PG_XACT_ID)),
     },
     NoRow,
 )
@@ -101,10 +79,10 @@ INSERT_EVENT = Prepared(
 INSERT_TWO_EVENTS = Prepared(
     {
         "sqlite": insert(event_table).values(
-            [_values(literal(0, BigInteger), "_1"), _values(literal(0, BigInteger), "_2")]
+            [event_values(literal(0, BigInteger), "_1"), event_values(literal(0, BigInteger), "_2")]
         ),
         "postgresql": insert(event_table).values(
-            [_values(_PG_XACT_ID, "_1"), _values(_PG_XACT_ID, "_2")]
+            [event_values(PG_XACT_ID, "_1"), event_values(PG_XACT_ID, "_2")]
         ),
     },
     NoRow,

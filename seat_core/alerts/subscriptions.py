@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ColumnElement, Text, func, select, update
-from sqlalchemy import cast as sql_cast
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from .. import events
 from ..db import upsert
+from ..fastpath.statements import PG_XACT_ID
 from ..models import EVENT_TYPES, Event, Organization, Outbox, WebhookEndpoint
 from .outbox import fan_out
 from .settings import InvalidAlertSettings, endpoint_changed, get_webhook_endpoint
@@ -66,9 +66,7 @@ def _head(session: Session) -> events.Cursor:
     On PostgreSQL every transaction that has not yet written gets a later transaction id.
     """
     if session.get_bind().dialect.name == "postgresql":
-        xact = session.scalar(
-            select(sql_cast(sql_cast(func.pg_current_xact_id(), Text), BigInteger))
-        )
+        xact = session.scalar(select(PG_XACT_ID))
         assert xact is not None
         return events.Cursor(xact - 1, 2**62)
     last = session.scalar(select(func.max(Event.id)))

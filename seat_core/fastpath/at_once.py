@@ -10,10 +10,8 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
-    BigInteger,
     ColumnElement,
     Integer,
-    Text,
     bindparam,
     func,
     insert,
@@ -21,16 +19,18 @@ from sqlalchemy import (
     select,
     true,
     union_all,
-    update,
 )
 from sqlalchemy import cast as sql_cast
 
 from ..models import DEFAULT_THRESHOLDS
 from .prepared import NoRow, Prepared
 from .statements import (
+    EVENT_COLUMNS,
+    PG_XACT_ID,
     Taken,
     _admit,
     _at,
+    _guarded_take,
     _member_id,
     _member_row,
     _on,
@@ -40,6 +40,7 @@ from .statements import (
     alert_settings,
     contract,
     event,
+    event_values,
     member,
     policy_group,
     seat,
@@ -55,17 +56,7 @@ from .statements import (
 _local_on = func.coalesce(
     _on, sql_cast(func.timezone(contract.c.timezone, _at), contract.c.term_start.type)
 )
-_event_columns = [
-    "organization_id",
-    "type",
-    "occurred_at",
-    "actor_type",
-    "actor_id",
-    "actor_label",
-    "subject",
-    "data",
-    "xact_id",
-]
+_event_columns = [*EVENT_COLUMNS, "xact_id"]
 # No group licenses seats: without a seat policy every active member holds one (licensing.py).
 _unlicensed = ~(
     select(policy_group.c.kind)
@@ -99,19 +90,8 @@ def _take_at_once(*, joined: bool, created: bool, alone: bool = False) -> Prepar
     guard = _seat_free(_local_on) + ([_unlicensed] if created else [])
     if alone:
         guard.append(_below_thresholds())
-    taken = (
-        update(contract)
-        .where(*guard)
-        .values(seats_used=contract.c.seats_used + 1)
-        .returning(
-            contract.c.id.label("contract_id"),
-            contract.c.seats_used,
-            contract.c.seats_purchased,
-            contract.c.term_index,
-            _local_on.label("on"),
-            _thresholds().label("thresholds"),
-        )
-        .cte("taken")
+    taken = _guarded_take(guard, _local_on.label("on"), _thresholds().label("thresholds")).cte(
+        "taken"
     )
     held = (
         insert(seat)
@@ -133,7 +113,7 @@ def _take_at_once(*, joined: bool, created: bool, alone: bool = False) -> Prepar
             bindparam("p_actor_label", type_=event.c.actor_label.type),
             bindparam("p_subject", type_=event.c.subject.type),
             data,
-            sql_cast(sql_cast(func.pg_current_xact_id(), Text), BigInteger),
+            PG_XACT_ID,
         ).select_from(taken)
 
     # seat.taken, with the counts after it that the usage history reads (history.py).
@@ -210,10 +190,7 @@ _created = insert(member).values(_member_row).returning(member.c.id).cte("create
 CREATE_INACTIVE_ALONE = Prepared(
     insert(event).from_select(
         _event_columns,
-        select(
-            *[bindparam(name, type_=event.c[name].type) for name in _event_columns[:-1]],
-            sql_cast(sql_cast(func.pg_current_xact_id(), Text), BigInteger),
-        ).select_from(_created),
+        select(*event_values(PG_XACT_ID).values()).select_from(_created),
     ),
     NoRow,
 )

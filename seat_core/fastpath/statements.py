@@ -10,15 +10,20 @@ from __future__ import annotations
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Table,
+    Text,
+    Update,
     bindparam,
     delete,
+    func,
     insert,
     or_,
     select,
     update,
 )
+from sqlalchemy import cast as sql_cast
 
 from ..models import (
     AlertSettings,
@@ -95,6 +100,30 @@ def _is_identity_key() -> ColumnElement[bool]:
     )
 
 
+# The event log's columns as seat_core/events.py writes a row, each a parameter of the same
+# name (with a suffix, for several rows), besides xact_id: the writing transaction's id,
+# which PostgreSQL gives as PG_XACT_ID (and SQLite as 0).
+EVENT_COLUMNS = (
+    "organization_id",
+    "type",
+    "occurred_at",
+    "actor_type",
+    "actor_id",
+    "actor_label",
+    "subject",
+    "data",
+)
+PG_XACT_ID = sql_cast(sql_cast(func.pg_current_xact_id(), Text), BigInteger)
+
+
+def event_values(xact_id: Any, suffix: str = "") -> dict[str, Any]:
+    """Return the values of one event row: EVENT_COLUMNS as parameters, and xact_id."""
+    values: dict[str, Any] = {
+        name: bindparam(name + suffix, type_=event.c[name].type) for name in EVENT_COLUMNS
+    }
+    return {**values, "xact_id": xact_id}
+
+
 _organization_id = bindparam("p_organization_id", type_=contract.c.organization_id.type)
 _member_id = bindparam("p_member_id", type_=seat.c.member_id.type)
 _at = bindparam("p_at", type_=seat.c.taken_at.type)
@@ -150,16 +179,27 @@ def _thresholds() -> Any:
 # asks the term to cover all three days (p_on to p_until), and returns the time zone. Only
 # when it refuses, which near a term's first or last day it may do though a seat is free,
 # does the caller read the contract and try again for the local day alone.
+def _guarded_take(guard: list[ColumnElement[bool]], *returning: Any) -> Update:
+    """The guarded UPDATE: one seat more in use where guard holds; it returns the contract
+    and its counts after the take, then returning."""
+    return (
+        update(contract)
+        .where(*guard)
+        .values(seats_used=contract.c.seats_used + 1)
+        .returning(
+            contract.c.id.label("contract_id"),
+            contract.c.seats_used,
+            contract.c.seats_purchased,
+            contract.c.term_index,
+            *returning,
+        )
+    )
+
+
 _until = bindparam("p_until", type_=contract.c.term_end.type)
 TAKE_SEAT = Prepared(
-    update(contract)
-    .where(*_seat_free(_on, _until))
-    .values(seats_used=contract.c.seats_used + 1)
-    .returning(
-        contract.c.id.label("contract_id"),
-        contract.c.seats_used,
-        contract.c.seats_purchased,
-        contract.c.term_index,
+    _guarded_take(
+        _seat_free(_on, _until),
         _thresholds().label("thresholds"),
         contract.c.timezone,
         select(seat_request.c.id)
