@@ -266,13 +266,12 @@ def lookup(organization_id: int, base_url: str) -> dict[str, Any] | None:
     # Compared as filters.compare compares them: userName by its key, externalId
     # (caseExact) in NFKC.
     if attribute == "userName":
-        statement, key = BY_USER_NAME, comparison_key(None, value)
+        statement, key = BY_USER_NAME_AND_GROUPS, comparison_key(None, value)
     else:
-        statement, key = BY_EXTERNAL_ID, unicodedata.normalize("NFKC", value)
+        statement, key = BY_EXTERNAL_ID_AND_GROUPS, unicodedata.normalize("NFKC", value)
     parameters = {"organization_id": organization_id, "key": key}
-    joined = BY_USER_NAME_AND_GROUPS if statement is BY_USER_NAME else BY_EXTERNAL_ID_AND_GROUPS
     with read_statement() as connection:
-        rows = joined.rows(connection, parameters)
+        rows = statement.rows(connection, parameters)
         dialect = connection.dialect.name
     if len(rows) > 1:
         return None
