@@ -100,6 +100,7 @@ def parse(argv: list[str]) -> tuple[list[str], Settings, Path, peer.PeerSettings
             sizes=tuple(int(size) for size in args.peer_sizes.split(",")),
             clients=args.peer_clients,
             rounds=args.peer_rounds,
+            pooled="pgbouncer" in args.databases.split(","),
         )
     return args.databases.split(","), settings, args.out, comparison, not args.peer_only
 

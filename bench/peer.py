@@ -5,7 +5,9 @@ after the other at each size: the gateway (`wsgi:app`) on each database; the dur
 django-scim2 (`bench/django_peer/`), on each database too; on SQLite the durable floor
 (`bench.floor_app`), the gateway's own statements with no layer of its own around them,
 and the floor without its statements, which weighs the writes against validation and the
-stack; then scim2-server in memory (`bench.peer_app`) and a bare Flask app answering
+stack; on PostgreSQL, when PgBouncer is among the databases, the gateway through a
+PgBouncer in transaction mode and, to tell its two costs apart, straight to PostgreSQL
+with the pooler's setting (nothing prepared); then scim2-server in memory (`bench.peer_app`) and a bare Flask app answering
 constants (`bench.ceiling_app`). Each is measured on creates of active users and on
 lookups by `userName eq` of seeded users; the gateway also on a page of 100, whose server
 CPU per request is a target.
@@ -33,9 +35,11 @@ from urllib.parse import quote
 from sqlalchemy.engine import make_url
 
 from seat_core import make_engine
+from tests.support.pgbouncer import start_pgbouncer, through
 
 from .client import Request
-from .databases import database
+from .databases import POOLED as POOLED_URLS
+from .databases import POSTGRES_ADMIN_URL, database
 from .measure import measure
 from .operations import CREATED, PAGE, SCIM, Operation, scim_headers
 from .peer_report import (
@@ -45,6 +49,8 @@ from .peer_report import (
     LOOKUPS,
     PAGES,
     PEER,
+    POOLED,
+    UNPREPARED,
     UNWRITTEN,
     combined,
     durable,
@@ -71,6 +77,9 @@ class PeerSettings:
     clients: int = 8
     # Each server measured this many times at each size, in turn; the report takes medians.
     rounds: int = 3
+    # Also the gateway on PostgreSQL through a PgBouncer in transaction mode, and straight
+    # to it preparing nothing, as the pooler setting has it.
+    pooled: bool = False
 
 
 def lookups(org: Org, members: int, *, checked: bool = True) -> Operation:
@@ -149,6 +158,8 @@ class Database:
     org: Org
     # The django-scim2 peer's own database, of the same kind.
     peer_url: str
+    # The gateway's database through PgBouncer in transaction mode, where it is measured.
+    pooled_url: str | None = None
 
 
 def run_comparison(
@@ -170,7 +181,11 @@ def run_comparison(
             stack.callback(engine.dispose)
             org = create_org(engine, "bench", seats=SEATS)
             peer_url = stack.enter_context(database(kind, directory, migrate=False))
-            databases.append(Database(kind, url, engine, org, peer_url))
+            pooled_url = None
+            if peer.pooled and kind == "postgresql":
+                pooled_url = through(url, stack.enter_context(start_pgbouncer(POSTGRES_ADMIN_URL)))
+                POOLED_URLS.add(pooled_url)
+            databases.append(Database(kind, url, engine, org, peer_url, pooled_url))
         seeded = 0
         for size in peer.sizes:
             for each in databases:
@@ -244,6 +259,23 @@ def start_gateways(
     ]
 
 
+def start_pooled_gateways(
+    running: ExitStack, databases: list[Database], size: int, settings: Settings
+) -> list[Started]:
+    """Start the gateway on PostgreSQL straight with nothing prepared, and through PgBouncer."""
+    servers: list[Started] = []
+    for db in databases:
+        if db.pooled_url is None:
+            continue
+        unprepared = {**server_env(db.url, settings), "SCIM_GATEWAY_DATABASE_POOLER": "transaction"}
+        server = running.enter_context(gunicorn(unprepared, settings.workers))
+        servers.append((UNPREPARED, server, _reads_and_creates(db.org, size, f"np{size}")))
+        pooled = server_env(db.pooled_url, settings)
+        server = running.enter_context(gunicorn(pooled, settings.workers))
+        servers.append((POOLED, server, _reads_and_creates(db.org, size, f"pb{size}")))
+    return servers
+
+
 def start_durable_peers(
     running: ExitStack, databases: list[Database], size: int, settings: Settings
 ) -> list[Started]:
@@ -307,7 +339,13 @@ def start_references(
 
 
 # The servers measured, in the order of the table.
-STARTERS: list[Starter] = [start_gateways, start_durable_peers, start_floors, start_references]
+STARTERS: list[Starter] = [
+    start_gateways,
+    start_pooled_gateways,
+    start_durable_peers,
+    start_floors,
+    start_references,
+]
 
 
 def _gateway_operations(org: Org, size: int, kind: str) -> Operations:

@@ -9,12 +9,16 @@ from bench.peer_report import (
     LOOKUPS,
     PAGES,
     PEER,
+    POOLED,
+    UNPREPARED,
     UNWRITTEN,
     combined,
     durable,
     floor_table,
     markdown,
     peer_targets,
+    pooler_lines,
+    pooler_table,
     ratio,
     summary,
     table,
@@ -195,3 +199,74 @@ def test_the_floor_table_sets_creates_beside_the_floor_and_the_durable_peer():
         "| 1.5 · 2.5 · 2.0 · 2.5 |"
     )
     assert floor_table(measured(), ["sqlite"]) == []
+
+
+def pooled(users=2000, creates=(600.0, 360.0, 350.0), lookups=(1500.0, 900.0, 800.0)):
+    """The gateway on PostgreSQL straight, with nothing prepared, and through PgBouncer,
+    beside the other servers."""
+    rows = [
+        each
+        for each in measured(users, kind="postgresql")
+        if not each["server"].startswith("gateway") or each["operation"] == PAGES
+    ]
+    servers = ("gateway (postgresql)", UNPREPARED, POOLED)
+    return rows + [
+        row(server, users, operation, rps, cpu=cpu)
+        for operation, rates in ((CREATES, creates), (LOOKUPS, lookups))
+        for server, rps, cpu in zip(servers, rates, (2.0, 3.0, 3.1), strict=True)
+    ]
+
+
+def test_the_pooler_lines_divide_unprepared_and_pooled_by_the_gateway_straight():
+    [line] = pooler_lines(pooled())
+
+    assert line["users"] == 2000
+    assert line[CREATES]["unprepared_vs_direct"] == 360.0 / 600.0
+    assert line[CREATES]["pooled_vs_direct"] == 350.0 / 600.0
+    assert line[LOOKUPS]["pooled_vs_direct"] == 800.0 / 1500.0
+    assert line[CREATES]["cpu_ms"] == {"direct": 2.0, "unprepared": 3.0, "pooled": 3.1}
+
+
+def test_through_pgbouncer_passes_only_within_ten_percent_of_straight():
+    rows = pooled(creates=(600.0, 560.0, 540.0))
+
+    checks = [
+        check for check in peer_targets(rows, ["postgresql"]) if "PgBouncer" in check["target"]
+    ]
+
+    assert [(check["target"], check["passed"], check["value"]) for check in checks] == [
+        (
+            "postgresql, 2,000 users: creates through PgBouncer ≥ 0.9x straight",
+            True,
+            "540 / 600 req/s = 0.90x",
+        ),
+        (
+            "postgresql, 2,000 users: lookups by userName through PgBouncer ≥ 0.9x straight",
+            False,
+            "800 / 1500 req/s = 0.53x",
+        ),
+    ]
+
+
+def test_without_a_pooled_gateway_there_is_no_pooler_check_table_or_section():
+    rows = measured(kind="postgresql")
+
+    assert pooler_lines(rows) == []
+    assert pooler_table(rows) == []
+    assert not any("PgBouncer" in check["target"] for check in peer_targets(rows, ["postgresql"]))
+
+
+def test_the_pooler_table_sets_the_three_ways_side_by_side_in_the_report():
+    rows = pooled()
+    result = {"clients": 8, "databases": ["postgresql"], "rows": rows, "versions": {}}
+    result["targets"] = peer_targets(rows, ["postgresql"])
+    machine = {"cpu": "Test CPU", "cores": 2, "os": "Linux", "python": "3.11", "workers": 4}
+    machine |= {"seconds": 5, "warmup": 1, "load_average": "0.1 0.1 0.1"}
+
+    text = markdown("2026-12-07", machine, result)
+
+    assert "## Through PgBouncer" in text
+    assert (
+        "| 2,000 | 600 · 360 · 350 | 0.60x · 0.58x | 1500 · 900 · 800 | 0.60x · 0.53x "
+        "| 2.0 / 2.0 · 3.0 / 3.0 · 3.1 / 3.1 |"
+    ) in text
