@@ -7,10 +7,10 @@ django-scim2 (`bench/django_peer/`), on each database too; on SQLite the durable
 and the floor without its statements, which weighs the writes against validation and the
 stack; on PostgreSQL, when PgBouncer is among the databases, the gateway through a
 PgBouncer in transaction mode and, to tell its two costs apart, straight to PostgreSQL
-with the pooler's setting (nothing prepared); then scim2-server in memory (`bench.peer_app`) and a bare Flask app answering
-constants (`bench.ceiling_app`). Each is measured on creates of active users and on
-lookups by `userName eq` of seeded users; the gateway also on a page of 100, whose server
-CPU per request is a target.
+with the pooler's setting (nothing prepared); then scim2-server in memory
+(`bench.peer_app`) and a bare Flask app answering constants (`bench.ceiling_app`). Each
+is measured on creates of active users and on lookups by `userName eq` of seeded users;
+the gateway also on a page of 100, whose server CPU per request is a target.
 
 The servers are started by the functions of STARTERS, in order: a new line in the table
 is a new function there.
