@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from sqlalchemy import Connection, Dialect, exc
+from sqlalchemy import Connection, Dialect
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.expression import ClauseElement, Select
 
@@ -112,9 +112,11 @@ class Prepared(Generic[R]):
             cursor.execute(compiled.sql, arguments)
             fetched = cursor.fetchall() if cursor.description is not None else []
         except connection.dialect.loaded_dbapi.Error as error:
-            raise exc.DBAPIError.instance(
-                compiled.sql, arguments, error, connection.dialect.loaded_dbapi.Error
-            ) from error
+            # As SQLAlchemy's own execute handles it: wrapped in its exception and, when
+            # the server is gone, the connection invalidated with every older one the pool
+            # holds (a failover kills them all); no public API does this for a cursor
+            # SQLAlchemy did not run.
+            connection._handle_dbapi_exception(error, compiled.sql, arguments, cursor, None)
         finally:
             cursor.close()
         return fetched, compiled.results

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import time
+from typing import NamedTuple
 
 import psycopg
 import pytest
-from sqlalchemy import text
+from sqlalchemy import literal, select, text
+from sqlalchemy.exc import DBAPIError
 
 from seat_core.db import PING_AFTER_IDLE_S, make_engine
+from seat_core.fastpath.prepared import Prepared
+
+
+class One(NamedTuple):
+    one: int
+
 
 pytestmark = pytest.mark.postgres
 
@@ -72,3 +80,28 @@ def test_a_connection_killed_while_in_use_fails_its_statement_and_the_next_one_w
         with pytest.raises(Exception, match=r"terminat|closed|lost"):
             connection.execute(text("SELECT 1"))
     assert backend_pid(engine) != first
+
+
+def test_a_prepared_statement_that_finds_its_server_gone_drops_every_pooled_connection(
+    postgres_url, monkeypatch
+):
+    # A failover: every connection of the pool is dead, not only the one in use. As for
+    # SQLAlchemy's own statements, the first prepared statement that finds out tells the
+    # pool, which replaces every older connection: the next requests do not each fail on
+    # one. No idle ping here, so only that can save them.
+    monkeypatch.setattr("seat_core.db.PING_AFTER_IDLE_S", 3600.0)
+    engine = make_engine(postgres_url, pool_size=2, max_overflow=0)
+    try:
+        with engine.connect() as one, engine.connect() as two:
+            pids = [
+                each.execute(text("SELECT pg_backend_pid()")).scalar_one() for each in (one, two)
+            ]
+        for pid in pids:
+            terminate(postgres_url, pid)
+        with engine.connect() as connection, pytest.raises(DBAPIError) as failed:
+            Prepared(select(literal(1).label("one")), One).rows(connection, {})
+        assert failed.value.connection_invalidated
+        for _ in pids:
+            assert backend_pid(engine) not in pids
+    finally:
+        engine.dispose()
