@@ -167,6 +167,15 @@ def rate(basis_points: int) -> str:
     return format_decimal(Decimal(basis_points).scaleb(-2), locale=_locale()) + " %"
 
 
+def pace(seats_per_30_days: float) -> str:
+    """Write a pace of growth with its sign: "+3.5 seats per 30 days", "+3,5 asientos..."."""
+    value = Decimal(repr(seats_per_30_days))
+    signed = format_decimal(
+        value, format="+#,##0.###;-#,##0.###", locale=_locale(), group_separator=_grouped(value)
+    )
+    return _("%(pace)s seats per 30 days", pace=signed)
+
+
 def template_filters() -> dict[str, Any]:
     """The Jinja filters that format for people in the request's language."""
     return {
@@ -176,4 +185,5 @@ def template_filters() -> dict[str, Any]:
         "months_and_days": months_and_days,
         "rate": rate,
         "number": number,
+        "pace": pace,
     }

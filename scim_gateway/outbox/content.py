@@ -64,14 +64,6 @@ def instant_text(value: datetime) -> str:
     return i18n.day(value)
 
 
-def pace_text(seats_per_30_days: float) -> str:
-    """Say a pace of growth: "+3.5 seats per 30 days"."""
-    signed = f"{seats_per_30_days:+g}"
-    if i18n.language() != "en":
-        signed = signed.replace(".", ",")
-    return _("%(pace)s seats per 30 days", pace=signed)
-
-
 def people_text(count: int) -> str:
     """Say a number of people: "1 person", "2 people"."""
     return ngettext("%(num)d person", "%(num)d people", count)
@@ -95,7 +87,7 @@ def forecast_paragraphs(forecast: dict[str, Any]) -> list[str]:
     if not forecast:
         return []
     basis = forecast.get("basis")
-    pace = pace_text(forecast["seats_per_30_days"])
+    pace = i18n.pace(forecast["seats_per_30_days"])
     if basis == "runs_out":
         return [
             _(

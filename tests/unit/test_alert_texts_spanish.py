@@ -58,3 +58,24 @@ def test_a_refusal_alert_says_who_and_why_in_spanish(app: Flask) -> None:
 
     assert said["summary"] == "[Acme & Co] Asiento denegado a Ann Lee (ann@acme.test)"
     assert "Se ha denegado el inicio de sesión (SSO) de Ann Lee (ann@acme.test)" in text
+
+
+@pytest.mark.parametrize(
+    ("language", "pace", "written"),
+    [
+        ("en", 3.5, "+3.5 seats per 30 days"),
+        ("es", 3.5, "+3,5 asientos cada 30 días"),
+        ("en", 0.0, "+0 seats per 30 days"),
+        ("es", -1.25, "-1,25 asientos cada 30 días"),
+        ("en", 1234.5, "+1,234.5 seats per 30 days"),
+        ("es", 1234.5, "+1234,5 asientos cada 30 días"),
+        ("es", 12345.5, "+12.345,5 asientos cada 30 días"),
+        ("en", 0.1 + 0.2, "+0.3 seats per 30 days"),
+    ],
+)
+def test_a_pace_is_written_with_its_sign_and_the_languages_separators(
+    app: Flask, language: str, pace: float, written: str
+) -> None:
+    # One writer for the alert's text and the forecast card alike.
+    with app.app_context(), i18n.in_language(language):
+        assert i18n.pace(pace) == written
