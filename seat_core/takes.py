@@ -148,7 +148,7 @@ class PostgresqlTake(Take):
     def take_alone(self, connection: Connection, member: Member, *, at: datetime) -> Taken | None:
         row = new_row(member)
         parameters = _take_parameters(member, at=at, on=None)
-        return at_once.TAKE_SEAT_ALONE.first(connection, {**parameters, **row})
+        return at_once.TAKE_SEAT_ALONE_CALL.first(connection, {**parameters, **row})
 
 
 def _take_parameters(member: Member, *, at: datetime, on: date | None) -> dict[str, Any]:

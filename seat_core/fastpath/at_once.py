@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy import cast as sql_cast
 
 from ..models import DEFAULT_THRESHOLDS
+from .functions import function_call
 from .prepared import NoRow, Prepared
 from .statements import (
     EVENT_COLUMNS,
@@ -182,6 +183,10 @@ TAKE_SEAT_CREATING = _take_at_once(joined=True, created=True)
 # be written in the take's transaction (usage_alerts.py), and a refused statement writes
 # nothing, not even the member: the caller then creates it the way of TAKE_SEAT_CREATING.
 TAKE_SEAT_ALONE = _take_at_once(joined=True, created=True, alone=True)
+# What is sent for it: a call of the PL/pgSQL function that holds it (migration 0015),
+# whose plan the server keeps, with or without a pooler (fastpath/functions.py).
+TAKE_SEAT_ALONE_FUNCTION = "seat_take_alone"
+TAKE_SEAT_ALONE_CALL = function_call(TAKE_SEAT_ALONE_FUNCTION, TAKE_SEAT_ALONE)
 
 # An inactive member and its member.created event by one statement, a transaction by
 # itself on PostgreSQL (sent in autocommit, as TAKE_SEAT_ALONE): the member's parameters,
