@@ -29,6 +29,7 @@ from sqlalchemy import JSON, Select, bindparam, func, select, text, type_coerce
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from seat_core.fastpath import Prepared
+from seat_core.fastpath.functions import function_call
 from seat_core.models import GroupMembership, Member, ScimGroup
 
 from ..db import read_connection, read_statement
@@ -150,6 +151,15 @@ def _with_groups(statement: Select[Any]) -> Prepared[MemberAndGroups]:
 
 BY_USER_NAME_AND_GROUPS = _with_groups(BY_USER_NAME.statements)  # type: ignore[arg-type]
 BY_EXTERNAL_ID_AND_GROUPS = _with_groups(BY_EXTERNAL_ID.statements)  # type: ignore[arg-type]
+# What is sent for them on PostgreSQL: the call of a PL/pgSQL function that holds each
+# (migration 0016), whose plan the server keeps, through a transaction-mode pooler too,
+# where nothing can be prepared (seat_core/fastpath/functions.py).
+LOOKUP_FUNCTIONS = {
+    "member_by_user_name": BY_USER_NAME_AND_GROUPS,
+    "member_by_external_id": BY_EXTERNAL_ID_AND_GROUPS,
+}
+BY_USER_NAME_CALL = function_call("member_by_user_name", BY_USER_NAME_AND_GROUPS)
+BY_EXTERNAL_ID_CALL = function_call("member_by_external_id", BY_EXTERNAL_ID_AND_GROUPS)
 
 
 def group_list(row: MemberAndGroups, dialect: str) -> list[GroupOf]:
@@ -266,9 +276,9 @@ def lookup(organization_id: int, base_url: str) -> dict[str, Any] | None:
     # Compared as filters.compare compares them: userName by its key, externalId
     # (caseExact) in NFKC.
     if attribute == "userName":
-        statement, key = BY_USER_NAME_AND_GROUPS, comparison_key(None, value)
+        statement, key = BY_USER_NAME_CALL, comparison_key(None, value)
     else:
-        statement, key = BY_EXTERNAL_ID_AND_GROUPS, unicodedata.normalize("NFKC", value)
+        statement, key = BY_EXTERNAL_ID_CALL, unicodedata.normalize("NFKC", value)
     parameters = {"organization_id": organization_id, "key": key}
     with read_statement() as connection:
         rows = statement.rows(connection, parameters)

@@ -14,6 +14,7 @@ statement fails until a new migration replaces the function.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import bindparam, column, func, select
@@ -25,8 +26,9 @@ from .prepared import Prepared, R
 _DIALECT = postgresql.psycopg.dialect()  # type: ignore[no-untyped-call]
 
 
-def function_sql(name: str, prepared: Prepared[Any]) -> str:
-    """Return the CREATE OR REPLACE FUNCTION of a prebuilt PostgreSQL statement.
+def function_sql(name: str, prepared: Prepared[Any], *, reads_only: bool = False) -> str:
+    """Return the CREATE OR REPLACE FUNCTION of a prebuilt PostgreSQL statement, STABLE
+    when it reads only.
 
     The statement's parameters become the function's, by name, in the order parameters()
     gives (the body reads them as $1, $2 ...); the values it takes from literals stay
@@ -52,7 +54,7 @@ def function_sql(name: str, prepared: Prepared[Any]) -> str:
             "RETURNS TABLE (",
             _wrapped(returned, "    "),
             ")",
-            "LANGUAGE plpgsql VOLATILE AS $function$",
+            f"LANGUAGE plpgsql {'STABLE' if reads_only else 'VOLATILE'} AS $function$",
             "#variable_conflict use_column",
             "BEGIN",
             "RETURN QUERY",
@@ -78,7 +80,7 @@ def _wrapped(text: str, indent: str) -> str:
 
 def function_call(name: str, prepared: Prepared[R]) -> Prepared[R]:
     """Return the statement that calls the function of prepared, with the same parameters
-    and the same named result."""
+    and the same named result; on PostgreSQL only, where prepared has other dialects'."""
     statement = _statement(prepared)
     compiled: Any = statement.compile(dialect=_DIALECT)
     binds = {name: bind for bind, name in compiled.bind_names.items()}
@@ -86,6 +88,8 @@ def function_call(name: str, prepared: Prepared[R]) -> Prepared[R]:
         *(bindparam(each, type_=binds[each].type) for each in parameters(prepared))
     ).table_valued(*(column(each.name, each.type) for each in _columns(statement)))
     call = select(*(called.c[each.name] for each in _columns(statement)))
+    if isinstance(prepared.statements, Mapping):
+        return Prepared({**prepared.statements, "postgresql": call}, prepared.result)
     return Prepared(call, prepared.result)
 
 
@@ -97,7 +101,7 @@ def parameters(prepared: Prepared[Any]) -> list[str]:
 
 def _statement(prepared: Prepared[Any]) -> Select[Any]:
     statement = prepared.statements
-    if isinstance(statement, dict):
+    if isinstance(statement, Mapping):
         statement = statement["postgresql"]
     if not isinstance(statement, Select):
         raise ValueError("only a statement that selects its result can become a function")

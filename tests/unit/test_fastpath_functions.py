@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import insert, literal, select
 from sqlalchemy.dialects import postgresql
 
+from scim_gateway.scim import lookup
 from seat_core.fastpath import NoRow, Prepared, at_once
 from seat_core.fastpath.functions import function_call, function_sql, parameters
 from seat_core.fastpath.statements import member
@@ -37,6 +38,17 @@ def test_the_migrations_function_holds_the_statement_as_built_now():
     created = migration("0015_take_seat_function").FUNCTION
 
     assert created == function_sql(at_once.TAKE_SEAT_ALONE_FUNCTION, at_once.TAKE_SEAT_ALONE)
+
+
+@pytest.mark.parametrize(
+    ("name", "constant"),
+    [("member_by_user_name", "BY_USER_NAME"), ("member_by_external_id", "BY_EXTERNAL_ID")],
+)
+def test_the_lookup_functions_hold_the_lookups_as_built_now(name, constant):
+    created = getattr(migration("0016_lookup_functions"), constant)
+
+    assert created == function_sql(name, lookup.LOOKUP_FUNCTIONS[name], reads_only=True)
+    assert "LANGUAGE plpgsql STABLE" in created
 
 
 def test_the_call_takes_the_statements_parameters_and_names_its_result():
