@@ -52,7 +52,7 @@ CATALOGS := $(patsubst %.po,%.mo,$(wildcard $(CATALOG_DIR)/*/LC_MESSAGES/message
 
 messages: $(INSTALLED)
 	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output --omit-header \
-	  -k _l -k lazy_gettext -o $(CATALOG_DIR)/messages.pot .
+	  -k _l -k lazy_gettext -k said -o $(CATALOG_DIR)/messages.pot .
 	$(BIN)/pybabel -q update -i $(CATALOG_DIR)/messages.pot -d $(CATALOG_DIR) \
 	  --no-fuzzy-matching --ignore-obsolete
 

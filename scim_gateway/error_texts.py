@@ -3,13 +3,12 @@
 seat_core writes its errors' messages in English and knows nothing of languages. Where an
 answer shows one to a person (a SCIM Error's detail, a problem's detail), this module says
 it again in the request's language: from the error's attributes where it has them, from
-the fixed sentences and patterns the seat core writes otherwise. An error it does not know
-keeps its own message; English always does, so English answers never change.
+the sentence and values the seat core made it with (SeatError.said) otherwise. An error it
+does not know keeps its own message; English always does, so English answers never change.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -36,7 +35,14 @@ def message(error: SeatError) -> str:
             if text is not None:
                 return text
             break
-    return _by_message(error.message)
+    if error.template is not None:
+        # The seat core's sentence (SeatError.said), in the catalog under its own words.
+        values = {
+            name: _day(value) if isinstance(value, date) else value
+            for name, value in error.values.items()
+        }
+        return _(error.template, **values)
+    return error.message
 
 
 def releases(found: Releases) -> str:
@@ -170,63 +176,3 @@ _BY_KIND: dict[type[SeatError], Callable[[Any], str | None]] = {
     StaleQuote: _stale_quote,
     SignInRefused: _sign_in_refused,
 }
-
-# The seat core's other messages that reach an owners' API or SCIM answer, as it writes
-# them: each pattern's named groups fill its text's placeholders.
-_PATTERNS: list[tuple[re.Pattern[str], Any]] = [
-    (
-        re.compile(r"No organization has the slug (?P<slug>'.*')"),
-        _l("No organization has the slug %(slug)s"),
-    ),
-    (
-        re.compile(r"At most (?P<most>\d+) seats can be added at once, not (?P<seats>-?\d+)"),
-        _l("At most %(most)s seats can be added at once, not %(seats)s"),
-    ),
-    (
-        re.compile(
-            r"The number of seats to add must be a whole number of at least 1, not (?P<seats>.*)"
-        ),
-        _l("The number of seats to add must be a whole number of at least 1, not %(seats)s"),
-    ),
-    (
-        re.compile(r"The contract ended on (?P<day>[0-9-]+): renew it before adding seats"),
-        _l("The contract ended on %(day)s: renew it before adding seats"),
-    ),
-    (
-        re.compile(r"The contract was renewed meanwhile: quote the purchase again"),
-        _l("The contract was renewed meanwhile: quote the purchase again"),
-    ),
-    (
-        re.compile(
-            r"This idempotency key was already used for a different purchase; use a new key"
-        ),
-        _l("This idempotency key was already used for a different purchase; use a new key"),
-    ),
-    (
-        re.compile(r"A purchase with this idempotency key is still being processed"),
-        _l("A purchase with this idempotency key is still being processed"),
-    ),
-    (
-        re.compile(r"(?P<what>\w+) must not be empty"),
-        _l("%(what)s must not be empty"),
-    ),
-    (
-        re.compile(r"(?P<what>\w+) must not begin or end with white space"),
-        _l("%(what)s must not begin or end with white space"),
-    ),
-    (
-        re.compile(r"(?P<what>\w+) contains the invisible or control character (?P<char>U\+\w+)"),
-        _l("%(what)s contains the invisible or control character %(char)s"),
-    ),
-]
-
-
-def _by_message(text: str) -> str:
-    for pattern, said in _PATTERNS:
-        match = pattern.fullmatch(text)
-        if match is not None:
-            groups = match.groupdict()
-            if "day" in groups:
-                groups["day"] = _day(groups["day"])
-            return str(said) % groups
-    return text

@@ -95,14 +95,19 @@ def quote_purchase(
 
 def _quote(contract: Contract, *, seats: int, on: date, max_seats: int, tax_rate_bp: int) -> Quote:
     if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
-        raise InvalidQuantity(
-            f"The number of seats to add must be a whole number of at least 1, not {seats!r}"
+        raise InvalidQuantity.said(
+            "The number of seats to add must be a whole number of at least 1, not %(seats)s",
+            seats=repr(seats),
         )
     if seats > max_seats:
-        raise InvalidQuantity(f"At most {max_seats} seats can be added at once, not {seats}")
+        raise InvalidQuantity.said(
+            "At most %(most)s seats can be added at once, not %(seats)s",
+            most=max_seats,
+            seats=seats,
+        )
     if contract.status != "active":
-        raise PurchaseOutsideTerm(
-            f"The contract ended on {contract.term_end.isoformat()}: renew it before adding seats"
+        raise PurchaseOutsideTerm.said(
+            "The contract ended on %(day)s: renew it before adding seats", day=contract.term_end
         )
     term = Term(contract.origin, contract.term_index)
     amount, months = prorate(
@@ -192,7 +197,9 @@ def _charge(session: Session, contract: Contract, quote: Quote) -> Bought:
         {"p_contract_id": contract.id, "p_term_index": contract.term_index, "p_seats": quote.seats},
     )
     if bought is None:
-        raise PurchaseOutsideTerm("The contract was renewed meanwhile: quote the purchase again")
+        raise PurchaseOutsideTerm.said(
+            "The contract was renewed meanwhile: quote the purchase again"
+        )
     sync_contract(session, contract.id, bought.seats_used, seats_purchased=bought.seats_purchased)
     return bought
 

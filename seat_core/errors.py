@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
+from typing import Self
 
 
 class SeatError(Exception):
     """Base of every refusal raised by the seat core."""
 
+    # Made by said(): the sentence with its %(name)s placeholders, and their values, so
+    # that an app can say it again in another language. A date stays a date here.
+    template: str | None = None
+    values: Mapping[str, object] = {}
+
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+    @classmethod
+    def said(cls, template: str, **values: object) -> Self:
+        """Make the error from a sentence and the values of its placeholders; its message
+        writes a date in ISO form. `make messages` extracts the sentence."""
+        written = {
+            name: value.isoformat() if isinstance(value, date) else value
+            for name, value in values.items()
+        }
+        error = cls(template % written)
+        error.template = template
+        error.values = values
+        return error
 
 
 class OrganizationNotFound(SeatError):

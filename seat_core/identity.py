@@ -34,13 +34,15 @@ def identity_key(text: str, *, what: str = "userName") -> str:
     :raises InvalidIdentity: for empty text, surrounding spaces, or invisible characters.
     """
     if not text or not text.strip():
-        raise InvalidIdentity(f"{what} must not be empty")
+        raise InvalidIdentity.said("%(what)s must not be empty", what=what)
     if text != text.strip():
-        raise InvalidIdentity(f"{what} must not begin or end with white space")
+        raise InvalidIdentity.said("%(what)s must not begin or end with white space", what=what)
     for char in text:
         if unicodedata.category(char) in _REFUSED_CATEGORIES:
-            raise InvalidIdentity(
-                f"{what} contains the invisible or control character U+{ord(char):04X}"
+            raise InvalidIdentity.said(
+                "%(what)s contains the invisible or control character %(char)s",
+                what=what,
+                char=f"U+{ord(char):04X}",
             )
     return fold(text)
 

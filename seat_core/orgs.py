@@ -128,7 +128,7 @@ def get_organization(session: Session, slug: str) -> Organization:
     """
     organization = session.scalars(select(Organization).where(Organization.slug == slug)).first()
     if organization is None:
-        raise OrganizationNotFound(f"No organization has the slug {slug!r}")
+        raise OrganizationNotFound.said("No organization has the slug %(slug)s", slug=repr(slug))
     return organization
 
 

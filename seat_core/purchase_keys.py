@@ -42,7 +42,7 @@ def claim_key(
     except IntegrityError:
         replay = replayed_invoice(session, organization, key, fingerprint)
         if replay is None:
-            raise IdempotencyKeyInFlight(
+            raise IdempotencyKeyInFlight.said(
                 "A purchase with this idempotency key is still being processed"
             ) from None
         return replay
@@ -77,11 +77,11 @@ def replayed_invoice(
     if row is None:
         return None
     if row.request_hash != fingerprint:
-        raise IdempotencyKeyReused(
+        raise IdempotencyKeyReused.said(
             "This idempotency key was already used for a different purchase; use a new key"
         )
     if row.invoice_id is None:
-        raise IdempotencyKeyInFlight(
+        raise IdempotencyKeyInFlight.said(
             "A purchase with this idempotency key is still being processed"
         )
     return session.get_one(Invoice, row.invoice_id)

@@ -25,6 +25,8 @@ KEYWORDS = {
     "npgettext": ((1, "c"), 2, 3),
     "lazy_gettext": None,
     "_l": None,
+    # seat_core's errors made from a sentence (SeatError.said).
+    "said": None,
     "lazy_ngettext": (1, 2),
     "lazy_pgettext": ((1, "c"), 2),
 }

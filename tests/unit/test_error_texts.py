@@ -8,13 +8,16 @@ from flask import Flask
 from scim_gateway import error_texts, i18n
 from seat_core import (
     ContractExpired,
+    InvalidIdentity,
     InvalidLanguage,
     InvalidQuantity,
     NoSeatAvailable,
     NotLicensed,
+    PurchaseOutsideTerm,
     SeatError,
     SignInRefused,
     get_organization,
+    identity_key,
 )
 from seat_core.accounts import set_language
 from seat_core.billing import StaleQuote
@@ -29,7 +32,12 @@ ERRORS = [
     ContractExpired(organization="Acme", ended_on="2026-03-01"),
     NotLicensed(name="Ann", groups=["Engineering", "Sales"]),
     StaleQuote(quoted_on=date(2026, 3, 1), on=date(2026, 3, 2)),
-    InvalidQuantity("At most 10000 seats can be added at once, not 20000"),
+    InvalidQuantity.said(
+        "At most %(most)s seats can be added at once, not %(seats)s", most=10000, seats=20000
+    ),
+    PurchaseOutsideTerm.said(
+        "The contract ended on %(day)s: renew it before adding seats", day=date(2026, 3, 1)
+    ),
     SeatError("Something the table does not know"),
 ]
 
@@ -61,8 +69,31 @@ def test_spanish_from_the_attributes_and_the_patterns(app):
         "Ese presupuesto era para el 1 de marzo de 2026 y hoy es 2 de marzo de 2026: el precio "
         "cambia con la fecha, así que vuelva a presupuestar la compra",
         "Se pueden añadir como máximo 10000 asientos a la vez, no 20000",
+        "El contrato terminó el 1 de marzo de 2026: renuévelo antes de añadir asientos",
         "Something the table does not know",
     ]
+
+
+def test_an_error_made_from_a_sentence_keeps_it_and_its_values_and_writes_a_day_in_iso():
+    error = PurchaseOutsideTerm.said(
+        "The contract ended on %(day)s: renew it before adding seats", day=date(2026, 3, 1)
+    )
+
+    assert error.message == "The contract ended on 2026-03-01: renew it before adding seats"
+    assert error.template == "The contract ended on %(day)s: renew it before adding seats"
+    assert error.values == {"day": date(2026, 3, 1)}
+    assert SeatError("plain").template is None
+
+
+def test_the_seat_cores_own_refusal_of_an_identity_is_said_in_spanish(app):
+    with pytest.raises(InvalidIdentity) as refused:
+        identity_key("an\u200bn")
+
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        said = error_texts.message(refused.value)
+
+    assert refused.value.message == "userName contains the invisible or control character U+200B"
+    assert said == "userName contiene el carácter invisible o de control U+200B"
 
 
 def test_releases_are_described_in_both_languages(app):
