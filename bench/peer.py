@@ -49,8 +49,6 @@ from .peer_report import (
     LOOKUPS,
     PAGES,
     PEER,
-    POOLED,
-    UNPREPARED,
     UNWRITTEN,
     combined,
     durable,
@@ -58,6 +56,7 @@ from .peer_report import (
     markdown,
     peer_targets,
 )
+from .pooler_report import POOLED, UNPREPARED, pooler_section, pooler_targets
 from .runner import SEATS, Settings, log_errors, server_env
 from .seed import Org, analyze, create_org, seed_members, user_name
 from .servers import REPO_ROOT, Server, gunicorn
@@ -219,7 +218,7 @@ def run_comparison(
         "rows": medians,
         "measurements": rows,
         "gateway_log_errors": log_lines[:20],
-        "targets": peer_targets(medians, kinds),
+        "targets": peer_targets(medians, kinds) + pooler_targets(medians),
     }
 
 
@@ -374,5 +373,5 @@ def write(
         json.dumps({"date": date, "machine": machine, **result}, indent=2, default=str) + "\n"
     )
     table = directory / f"{date}-peer.md"
-    table.write_text(markdown(date, machine, result))
+    table.write_text(markdown(date, machine, result, pooler_section(result["rows"])))
     return [document, table]

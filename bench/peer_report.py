@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Sequence
 from typing import Any
 
 CREATES = "creates"
@@ -21,12 +22,6 @@ TARGETS: dict[str, dict[str, float]] = {
     "postgresql": {"creates_vs_durable": 1.3, "lookups_vs_durable": 1.5},
 }
 PAGE_CPU_MS = 15.0
-# The gateway on PostgreSQL through a PgBouncer in transaction mode, and straight to it with
-# the pooler setting (SCIM_GATEWAY_DATABASE_POOLER=transaction: nothing prepared): what the
-# pooler costs, split into the statements it cannot keep prepared and the hop itself.
-POOLED = "gateway (pgbouncer)"
-UNPREPARED = "gateway (postgresql, nothing prepared)"
-POOLED_AT_LEAST = 0.9
 
 
 def durable(kind: str) -> str:
@@ -185,59 +180,6 @@ def peer_targets(rows: list[dict[str, Any]], kinds: list[str]) -> list[dict[str,
                 ),
             }
         )
-    return checks + pooler_targets(rows)
-
-
-def pooler_lines(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Return one line per size where the gateway ran through PgBouncer: each operation's
-    rate and CPU straight, with nothing prepared, and pooled, and their ratios to straight."""
-    lines = []
-    for users in sorted({row["users"] for row in rows if row["server"] == POOLED}):
-        line: dict[str, Any] = {"users": users}
-        for operation in (CREATES, LOOKUPS):
-            rates = {
-                name: _rps(rows, server, users, operation)
-                for name, server in (
-                    ("direct", gateway("postgresql")),
-                    ("unprepared", UNPREPARED),
-                    ("pooled", POOLED),
-                )
-            }
-            line[operation] = {
-                **rates,
-                "cpu_ms": {
-                    name: _cpu(rows, server, users, operation)
-                    for name, server in (
-                        ("direct", gateway("postgresql")),
-                        ("unprepared", UNPREPARED),
-                        ("pooled", POOLED),
-                    )
-                },
-                "unprepared_vs_direct": ratio(rates["unprepared"], rates["direct"]),
-                "pooled_vs_direct": ratio(rates["pooled"], rates["direct"]),
-            }
-        lines.append(line)
-    return lines
-
-
-def pooler_targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Check that the gateway through PgBouncer keeps within 10 % of the gateway straight."""
-    checks = []
-    for line in pooler_lines(rows):
-        for operation in (CREATES, LOOKUPS):
-            figures = line[operation]
-            value = figures["pooled_vs_direct"]
-            shown = (
-                f"{figures['pooled']:.0f} / {figures['direct']:.0f} req/s = {value:.2f}x"
-                if value is not None
-                else ""
-            )
-            name = (
-                f"postgresql, {line['users']:,} users: {operation} through PgBouncer "
-                f"≥ {POOLED_AT_LEAST}x straight"
-            )
-            passed = value is not None and value >= POOLED_AT_LEAST
-            checks.append({"database": "pgbouncer", **_check(name, value, passed, shown)})
     return checks
 
 
@@ -325,49 +267,6 @@ def _floor_section(rows: list[dict[str, Any]], kinds: list[str]) -> list[str]:
     ]
 
 
-def pooler_table(rows: list[dict[str, Any]]) -> list[str]:
-    """Return the Markdown rows of the gateway straight, with nothing prepared, and pooled."""
-    lines = [
-        "| users | creates/s: straight · nothing prepared · PgBouncer | vs straight "
-        "| lookups/s: straight · nothing prepared · PgBouncer | vs straight "
-        "| CPU ms per create · lookup: straight · nothing prepared · PgBouncer |",
-        "|---:|---:|---:|---:|---:|---:|",
-    ]
-    for line in pooler_lines(rows):
-        c, k = line[CREATES], line[LOOKUPS]
-        kinds = ("direct", "unprepared", "pooled")
-        cells = [
-            f"{line['users']:,}",
-            " · ".join(_num(c[kind]) for kind in kinds),
-            f"{_x(c['unprepared_vs_direct'])} · {_x(c['pooled_vs_direct'])}",
-            " · ".join(_num(k[kind]) for kind in kinds),
-            f"{_x(k['unprepared_vs_direct'])} · {_x(k['pooled_vs_direct'])}",
-            " · ".join(f"{_ms(c['cpu_ms'][kind])} / {_ms(k['cpu_ms'][kind])}" for kind in kinds),
-        ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines if len(lines) > 2 else []
-
-
-def _pooler_section(rows: list[dict[str, Any]]) -> list[str]:
-    found = pooler_table(rows)
-    if not found:
-        return []
-    return [
-        "## Through PgBouncer",
-        "",
-        "The gateway on the same PostgreSQL database three ways, measured in turn with the "
-        "others: straight (psycopg prepares a statement once a connection has run it five "
-        "times); straight with the pooler setting "
-        "(`SCIM_GATEWAY_DATABASE_POOLER=transaction`), which prepares nothing; and through "
-        "a PgBouncer in transaction mode, started for the run on the same machine, with that "
-        "setting. The first ratio is what preparing nothing costs, the second what the "
-        "pooler costs in all. PgBouncer's own CPU is not counted in the server CPU.",
-        "",
-        *found,
-        "",
-    ]
-
-
 # What each server does per request, as the report states it.
 SERVERS = [
     "**gateway**: `wsgi:app` as deployed. A create authenticates the token, validates the "
@@ -391,8 +290,11 @@ SERVERS = [
 ]
 
 
-def markdown(date: str, machine: dict[str, Any], result: dict[str, Any]) -> str:
-    """Return the Markdown report of one comparison run."""
+def markdown(
+    date: str, machine: dict[str, Any], result: dict[str, Any], sections: Sequence[str] = ()
+) -> str:
+    """Return the Markdown report of one comparison run, with sections (Markdown lines, such
+    as bench/pooler_report.py's) after the floor's."""
     rows = result["rows"]
     versions = result.get("versions", {})
     servers = [
@@ -427,7 +329,7 @@ def markdown(date: str, machine: dict[str, Any], result: dict[str, Any]) -> str:
         "else runs on it.",
         "",
         *_floor_section(rows, result["databases"]),
-        *_pooler_section(rows),
+        *sections,
         "## Targets (reported, not enforced)",
         "",
         "| target | measured | result |",

@@ -9,19 +9,23 @@ from bench.peer_report import (
     LOOKUPS,
     PAGES,
     PEER,
-    POOLED,
-    UNPREPARED,
     UNWRITTEN,
     combined,
     durable,
     floor_table,
     markdown,
     peer_targets,
-    pooler_lines,
-    pooler_table,
     ratio,
     summary,
     table,
+)
+from bench.pooler_report import (
+    POOLED,
+    UNPREPARED,
+    pooler_lines,
+    pooler_section,
+    pooler_table,
+    pooler_targets,
 )
 
 
@@ -230,9 +234,7 @@ def test_the_pooler_lines_divide_unprepared_and_pooled_by_the_gateway_straight()
 def test_through_pgbouncer_passes_only_within_ten_percent_of_straight():
     rows = pooled(creates=(600.0, 560.0, 540.0))
 
-    checks = [
-        check for check in peer_targets(rows, ["postgresql"]) if "PgBouncer" in check["target"]
-    ]
+    checks = pooler_targets(rows)
 
     assert [(check["target"], check["passed"], check["value"]) for check in checks] == [
         (
@@ -253,17 +255,18 @@ def test_without_a_pooled_gateway_there_is_no_pooler_check_table_or_section():
 
     assert pooler_lines(rows) == []
     assert pooler_table(rows) == []
-    assert not any("PgBouncer" in check["target"] for check in peer_targets(rows, ["postgresql"]))
+    assert pooler_section(rows) == []
+    assert pooler_targets(rows) == []
 
 
 def test_the_pooler_table_sets_the_three_ways_side_by_side_in_the_report():
     rows = pooled()
     result = {"clients": 8, "databases": ["postgresql"], "rows": rows, "versions": {}}
-    result["targets"] = peer_targets(rows, ["postgresql"])
+    result["targets"] = peer_targets(rows, ["postgresql"]) + pooler_targets(rows)
     machine = {"cpu": "Test CPU", "cores": 2, "os": "Linux", "python": "3.11", "workers": 4}
     machine |= {"seconds": 5, "warmup": 1, "load_average": "0.1 0.1 0.1"}
 
-    text = markdown("2026-12-07", machine, result)
+    text = markdown("2026-12-07", machine, result, pooler_section(rows))
 
     assert "## Through PgBouncer" in text
     assert (
