@@ -34,10 +34,8 @@ def function_sql(name: str, prepared: Prepared[Any], *, reads_only: bool = False
     gives (the body reads them as $1, $2 ...); the values it takes from literals stay
     literals. Its result columns are the function's.
     """
-    statement = _statement(prepared)
-    compiled: Any = statement.compile(dialect=_DIALECT)
-    binds = {name: bind for bind, name in compiled.bind_names.items()}
-    order = parameters(prepared)
+    statement, compiled, binds = _compiled(prepared)
+    order = _parameters(binds)
     sql = compiled.string
     for bind_name, bind in binds.items():
         value = f"${order.index(bind_name) + 1}" if bind.required else _literal(bind)
@@ -81,11 +79,9 @@ def _wrapped(text: str, indent: str) -> str:
 def function_call(name: str, prepared: Prepared[R]) -> Prepared[R]:
     """Return the statement that calls the function of prepared, with the same parameters
     and the same named result; on PostgreSQL only, where prepared has other dialects'."""
-    statement = _statement(prepared)
-    compiled: Any = statement.compile(dialect=_DIALECT)
-    binds = {name: bind for bind, name in compiled.bind_names.items()}
+    statement, _, binds = _compiled(prepared)
     called = getattr(func, name)(
-        *(bindparam(each, type_=binds[each].type) for each in parameters(prepared))
+        *(bindparam(each, type_=binds[each].type) for each in _parameters(binds))
     ).table_valued(*(column(each.name, each.type) for each in _columns(statement)))
     call = select(*(called.c[each.name] for each in _columns(statement)))
     if isinstance(prepared.statements, Mapping):
@@ -95,17 +91,22 @@ def function_call(name: str, prepared: Prepared[R]) -> Prepared[R]:
 
 def parameters(prepared: Prepared[Any]) -> list[str]:
     """Return the names of the statement's parameters a caller gives, in a fixed order."""
-    compiled: Any = _statement(prepared).compile(dialect=_DIALECT)
-    return sorted({name for bind, name in compiled.bind_names.items() if bind.required})
+    return _parameters(_compiled(prepared)[2])
 
 
-def _statement(prepared: Prepared[Any]) -> Select[Any]:
+def _parameters(binds: Mapping[str, Any]) -> list[str]:
+    return sorted(name for name, bind in binds.items() if bind.required)
+
+
+def _compiled(prepared: Prepared[Any]) -> tuple[Select[Any], Any, dict[str, Any]]:
+    """Return PostgreSQL's statement of prepared, compiled, and its binds by name."""
     statement = prepared.statements
     if isinstance(statement, Mapping):
         statement = statement["postgresql"]
     if not isinstance(statement, Select):
         raise ValueError("only a statement that selects its result can become a function")
-    return statement
+    compiled: Any = statement.compile(dialect=_DIALECT)
+    return statement, compiled, {name: bind for bind, name in compiled.bind_names.items()}
 
 
 def _columns(statement: Select[Any]) -> list[Any]:
