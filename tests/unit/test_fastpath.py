@@ -99,6 +99,14 @@ def arrange(session: Session) -> dict[str, dict[str, Any]]:
         "p_subject": "ann",
     }
     day = AT.date()
+    alone = {
+        **common,
+        **identity_keys(joining),
+        **actor,
+        "p_member_id": joining.id,
+        "p_on": None,
+        **row,
+    }
     return {
         "TAKE_SEAT": {
             **common,
@@ -123,22 +131,9 @@ def arrange(session: Session) -> dict[str, dict[str, Any]]:
             "p_on": None,
             **row,
         },
-        "TAKE_SEAT_ALONE": {
-            **common,
-            **identity_keys(joining),
-            **actor,
-            "p_member_id": joining.id,
-            "p_on": None,
-            **row,
-        },
-        "TAKE_SEAT_ALONE_CALL": {
-            **common,
-            **identity_keys(joining),
-            **actor,
-            "p_member_id": joining.id,
-            "p_on": None,
-            **row,
-        },
+        "TAKE_SEAT_ALONE": alone,
+        # Its call takes the same parameters.
+        "TAKE_SEAT_ALONE_CALL": alone,
         "CREATE_INACTIVE_ALONE": {
             **row,
             **events.parameters(
