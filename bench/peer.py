@@ -2,13 +2,13 @@
 
 Every server runs under the same gunicorn and is driven by the same load generator, one
 after the other at each size: the gateway (`wsgi:app`) on each database; the durable peer,
-django-scim2 (`bench/django_peer/`), on each database too; on SQLite the durable floor
-(`bench.floor_app`), the gateway's own statements with no layer of its own around them,
-and the floor without its statements, which weighs the writes against validation and the
-stack; on PostgreSQL, when PgBouncer is among the databases, the gateway through a
-PgBouncer in transaction mode and, to tell its two costs apart, straight to PostgreSQL
-with the pooler's setting (nothing prepared); then scim2-server in memory
-(`bench.peer_app`) and a bare Flask app answering constants (`bench.ceiling_app`). Each
+django-scim2 (`bench/django_peer/`), on each database too; the durable floor
+(`bench.floor_app`) on each database too, the gateway's own statements with no layer of
+its own around them, and once the floor without its statements, which weighs the writes
+against validation and the stack; on PostgreSQL, when PgBouncer is among the databases,
+the gateway through a PgBouncer in transaction mode and, to tell its two costs apart,
+straight to PostgreSQL with the pooler's setting (nothing prepared); then scim2-server in
+memory (`bench.peer_app`) and a bare Flask app answering constants (`bench.ceiling_app`). Each
 is measured on creates of active users and on lookups by `userName eq` of seeded users;
 the gateway also on a page of 100, whose server CPU per request is a target.
 
@@ -32,8 +32,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy.engine import make_url
-
 from seat_core import make_engine
 from tests.support.pgbouncer import start_pgbouncer, through
 
@@ -45,13 +43,13 @@ from .operations import CREATED, PAGE, SCIM, Operation, scim_headers
 from .peer_report import (
     CEILING,
     CREATES,
-    FLOOR,
     LOOKUPS,
     PAGES,
     PEER,
     UNWRITTEN,
     combined,
     durable,
+    floor,
     gateway,
     markdown,
     peer_targets,
@@ -295,20 +293,17 @@ def start_durable_peers(
 def start_floors(
     running: ExitStack, databases: list[Database], size: int, settings: Settings
 ) -> list[Started]:
-    """Start the durable floor on SQLite, with and without its statements."""
+    """Start the durable floor on each database, and once the floor without statements."""
     servers: list[Started] = []
     for db in databases:
-        if db.kind != "sqlite":
-            continue
-        env = {
-            "BENCH_FLOOR_DATABASE": str(make_url(db.url).database),
-            "BENCH_FLOOR_ORGANIZATION": str(db.org.id),
-        }
+        env = {"BENCH_FLOOR_DATABASE": db.url, "BENCH_FLOOR_ORGANIZATION": str(db.org.id)}
         server = running.enter_context(gunicorn(env, settings.workers, app=FLOOR_APP))
-        servers.append((FLOOR, server, _creates_only(db.org, f"floor{size}")))
-        env = {**env, "BENCH_FLOOR_STATEMENTS": "none"}
-        server = running.enter_context(gunicorn(env, settings.workers, app=FLOOR_APP))
-        servers.append((UNWRITTEN, server, _creates_only(db.org, f"unwritten{size}")))
+        servers.append((floor(db.kind), server, _reads_and_creates(db.org, size, f"floor{size}")))
+        if len(servers) == 1:
+            # It writes nothing: the same on every database.
+            env = {**env, "BENCH_FLOOR_STATEMENTS": "none"}
+            server = running.enter_context(gunicorn(env, settings.workers, app=FLOOR_APP))
+            servers.append((UNWRITTEN, server, _creates_only(db.org, f"unwritten{size}")))
     return servers
 
 

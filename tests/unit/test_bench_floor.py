@@ -1,42 +1,71 @@
-"""The bench's durable floor writes what a gateway create writes, or it measures errors."""
+"""The bench's durable floor writes what a gateway create writes and finds what a lookup
+finds, on each database, or it measures errors."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from urllib.parse import quote
 
+import pytest
 from sqlalchemy import func, select
 
 from seat_core import make_engine, make_sessionmaker
 from seat_core.models import Event, Member, Seat
 from tests.factories import gen_organization
 
+USER = {
+    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+    "userName": "User10@acme.test",
+    "active": True,
+}
 
-def test_the_floor_creates_the_member_its_seat_and_both_events(sqlite_url, monkeypatch):
-    engine = make_engine(sqlite_url)
+
+@pytest.fixture
+def floor(database_url, monkeypatch):
+    """The floor app on the test's database, for a new organization of 5 seats."""
+    engine = make_engine(database_url)
     sessions = make_sessionmaker(engine)
     today = datetime.now(UTC).date()
     with sessions.begin() as session:
         organization = gen_organization(session, start=date(today.year, 1, 1), seats=5)
         organization_id = organization.id
-    monkeypatch.setenv("BENCH_FLOOR_DATABASE", engine.url.database or "")
+    monkeypatch.setenv("BENCH_FLOOR_DATABASE", database_url)
     monkeypatch.setenv("BENCH_FLOOR_ORGANIZATION", str(organization_id))
     monkeypatch.setenv("BENCH_FLOOR_STATEMENTS", "all")
     from bench import floor_app
 
-    answer = floor_app.app.test_client().post(
-        "/scim/v2/Users",
-        json={
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-            "userName": "User10@acme.test",
-            "active": True,
-        },
-    )
+    yield floor_app.app.test_client(), sessions
+    for opened in floor_app._database.values():
+        opened.close()
+    floor_app._database.clear()
+    engine.dispose()
+
+
+def test_the_floor_creates_the_member_its_seat_and_both_events(floor):
+    client, sessions = floor
+
+    answer = client.post("/scim/v2/Users", json=USER)
 
     assert answer.status_code == 201, answer.text
+    assert answer.json["userName"] == "User10@acme.test"
     with sessions() as session:
         member = session.scalars(select(Member)).one()
+        assert (member.id, member.active) == (answer.json["id"], True)
         assert member.name_sort_key == "user00210@acme.test"
         assert session.scalar(select(func.count()).select_from(Seat)) == 1
         types = session.scalars(select(Event.type).order_by(Event.id)).all()
-    engine.dispose()
     assert types[-2:] == ["member.created", "seat.taken"]
+
+
+def test_the_floor_finds_a_member_by_user_name_as_the_gateway_shows_it(floor):
+    client, _ = floor
+    created = client.post("/scim/v2/Users", json=USER).json
+
+    found = client.get("/scim/v2/Users?filter=" + quote('userName eq "USER10@acme.test"'))
+    missing = client.get("/scim/v2/Users?filter=" + quote('userName eq "nobody@acme.test"'))
+
+    assert found.status_code == 200, found.text
+    assert found.json["totalResults"] == 1
+    [user] = found.json["Resources"]
+    assert (user["id"], user["userName"]) == (created["id"], "User10@acme.test")
+    assert missing.json["totalResults"] == 0
