@@ -25,10 +25,11 @@ limit_request_line = 8190
 
 # The master imports the app once and forks its workers from it: a worker starts in
 # milliseconds instead of importing the app itself (about 2.5 s of CPU each), and the
-# workers share the imported code's memory. Nothing the app opens is shared: its database
-# engine is made on first use in each process (scim_gateway/db.py), and prometheus_client's
-# multiprocess values and Python's random generator notice the fork. A HUP restarts the
-# workers on the code loaded at start; a new release needs a new master (a restart).
+# workers share the imported code's memory (wsgi.py keeps the garbage collector off those
+# pages). Nothing the app opens is shared: its database engine is made on first use in
+# each process (scim_gateway/db.py), and prometheus_client's multiprocess values and
+# Python's random generator notice the fork. A HUP restarts the workers on the code loaded
+# at start; a new release needs a new master (a restart).
 preload_app = True
 
 # gunicorn's access log line, with the request id the app put on the response (the same id

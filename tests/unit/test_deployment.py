@@ -1,9 +1,15 @@
 """The image and compose.yaml run the entrypoint's roles, with the settings production needs."""
 
+import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
+
+from tests.conftest import TEST_CONFIG
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,3 +64,29 @@ def test_the_image_compiles_the_translation_catalogs_it_ships():
     )
     assert install and install.start() < dockerfile.index("USER app")
     assert re.search(r"^COPY scim_gateway \./scim_gateway$", dockerfile, flags=re.MULTILINE)
+
+
+def test_the_wsgi_module_freezes_what_the_master_built_before_gunicorn_forks(sqlite_url):
+    # What a worker finds once gunicorn's master has imported the app (preload_app).
+    probe = (
+        "import gc, json, wsgi; "
+        "gc.collect(); "
+        "print(json.dumps([gc.get_freeze_count(), gc.isenabled(), len(gc.get_objects())]))"
+    )
+    env = {name: value for name, value in os.environ.items() if not name.startswith("SCIM_")}
+    env |= {
+        "SCIM_GATEWAY_DATABASE_URL": sqlite_url,
+        "SCIM_GATEWAY_SECRET_KEY": TEST_CONFIG["SECRET_KEY"],
+        "SCIM_GATEWAY_ENCRYPTION_KEY": TEST_CONFIG["ENCRYPTION_KEY"],
+        "SCIM_GATEWAY_LOG_LEVEL": "WARNING",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+    assert done.returncode == 0, done.stderr
+    frozen, collecting, tracked = json.loads(done.stdout.splitlines()[-1])
+    # The app's objects are out of every collection; what requests make is collected still.
+    assert frozen > 50_000
+    assert collecting
+    assert tracked < frozen / 10
