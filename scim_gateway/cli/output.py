@@ -13,6 +13,9 @@ from seat_core import Forecast, contract_of, format_money, format_months
 from seat_core.forecast import MIN_HISTORY_DAYS
 from seat_core.models import Invoice, Organization
 
+from ..i18n import in_language
+from ..i18n import pace as i18n_pace
+
 # Fields a person reads under another name, or not at all (a program's exact form).
 LABELS = {"tax_rate_bp": "tax rate", "remaining_months_fraction": None, "id": "invoice id"}
 
@@ -125,7 +128,10 @@ def emit_new_token(secret: str, token_id: int, expires_at: Any, as_json: bool) -
 
 def forecast_text(forecast: Forecast) -> str:
     """Say a seat forecast in one line for a person."""
-    pace = f"{forecast.seats_per_30_days:+g} seats per 30 days"
+    # The command line speaks English; the pace is written as the pages write it in English
+    # (%+g turned a fast pace into "+1.23457e+06").
+    with in_language("en"):
+        pace = i18n_pace(forecast.seats_per_30_days)
     if forecast.basis == "runs_out":
         amount = format_money(forecast.recommended_amount_minor, forecast.currency)
         return (

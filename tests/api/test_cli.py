@@ -2,13 +2,16 @@
 
 import json
 from datetime import date
+from fractions import Fraction
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from scim_gateway.cli import cli, main
+from scim_gateway.cli.output import forecast_text
 from scim_gateway.passwords import verify_password
+from seat_core import Forecast
 from seat_core.models import Owner
 
 from ..conftest import TEST_CONFIG
@@ -294,3 +297,29 @@ def test_help_lists_each_command_with_its_whole_first_line(run):
     assert not [line for line in output.splitlines() if line.startswith("  ") and "..." in line]
     assert "Renew (or expire) every contract whose term has ended; safe to" in output
     assert "Show seats purchased, in use and free, who is waiting, and when" in output
+
+
+@pytest.mark.parametrize(
+    ("per_day", "written"),
+    [
+        (Fraction(7, 60), "no run-out date (+3.5 seats per 30 days)"),
+        (Fraction(0), "no run-out date (+0 seats per 30 days)"),
+        # %+g wrote this "+1.23457e+06".
+        (Fraction(41152), "no run-out date (+1,234,560 seats per 30 days)"),
+    ],
+)
+def test_the_forecast_line_writes_its_pace_as_the_english_pages_do(sqlite_app, per_day, written):
+    forecast = Forecast(
+        basis="not_growing",
+        history_days=90,
+        runs_out_on=None,
+        per_day=per_day,
+        recommended_add=0,
+        recommended_amount_minor=0,
+        currency="USD",
+        term_end=date(2026, 1, 1),
+        level=0,
+    )
+
+    with sqlite_app.app_context():
+        assert forecast_text(forecast) == written
