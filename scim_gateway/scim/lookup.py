@@ -158,8 +158,9 @@ LOOKUP_FUNCTIONS = {
     "member_by_user_name": BY_USER_NAME_AND_GROUPS,
     "member_by_external_id": BY_EXTERNAL_ID_AND_GROUPS,
 }
-BY_USER_NAME_CALL = function_call("member_by_user_name", BY_USER_NAME_AND_GROUPS)
-BY_EXTERNAL_ID_CALL = function_call("member_by_external_id", BY_EXTERNAL_ID_AND_GROUPS)
+BY_USER_NAME_CALL, BY_EXTERNAL_ID_CALL = (
+    function_call(name, statement) for name, statement in LOOKUP_FUNCTIONS.items()
+)
 
 
 def group_list(row: MemberAndGroups, dialect: str) -> list[GroupOf]:
