@@ -33,6 +33,7 @@ def measure(
     )
     server_cpu = server.cpu_seconds() - cpu_at_start[0]
     rss = server.rss_mib()
+    own = server.own_mib()
     measured = sum(len(label.latencies) + label.errors for label in result.labels.values())
     rows = []
     gate: dict[str, Any] = {}
@@ -62,6 +63,7 @@ def measure(
                 if result.seconds
                 else 0.0,
                 "rss_mib_per_worker": [round(size, 1) for size in rss],
+                "own_mib_per_worker": [round(size, 1) for size in own],
                 "error_samples": outcome.samples,
                 **(gate if label == GATE[0] else {}),
             }

@@ -115,19 +115,22 @@ def markdown(date: str, machine: dict[str, Any], results: list[dict[str, Any]]) 
         f"{machine['load_average']}.",
         "",
         "| database | members | operation | req/s | p50 ms | p95 ms | p99 ms | errors "
-        "| server CPU ms/req | RSS/worker MiB | load gen CPU |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| server CPU ms/req | RSS/worker MiB | own/worker MiB | load gen CPU |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results:
         for phase in result["phases"]:
             for row in phase["operations"]:
                 rss = row["rss_mib_per_worker"]
+                # Not shared with the master since the fork (older results lack it).
+                own = row.get("own_mib_per_worker") or []
                 lines.append(
                     f"| {result['database']} | {phase['members']:,} | {row['operation']} "
                     f"| {row['rps']:.1f} | {_ms(row['p50_ms'])} | {_ms(row['p95_ms'])} "
                     f"| {_ms(row['p99_ms'])} | {row['errors']} "
                     f"| {_ms(row['server_cpu_ms_per_request'])} "
-                    f"| {_ms(max(rss) if rss else None)} | {row['client_cpu_share']:.1%} |"
+                    f"| {_ms(max(rss) if rss else None)} | {_ms(max(own) if own else None)} "
+                    f"| {row['client_cpu_share']:.1%} |"
                 )
     lines += [
         "",

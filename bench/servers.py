@@ -61,6 +61,23 @@ class Server:
                     sizes.append(int(line.split()[1]) / 1024)
         return sizes
 
+    def own_mib(self) -> list[float]:
+        """Return the memory each worker holds alone (its private pages, shared with no other
+        process: not the master's pages it still shares since the fork), in MiB."""
+        sizes = []
+        for pid in self.workers():
+            try:
+                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            except OSError:
+                continue
+            private = [
+                int(line.split()[1])
+                for line in rollup.splitlines()
+                if line.startswith(("Private_Clean:", "Private_Dirty:"))
+            ]
+            sizes.append(sum(private) / 1024)
+        return sizes
+
     def cpu_seconds(self) -> float:
         """Return the CPU time (user + system) the workers have used so far."""
         total = 0
