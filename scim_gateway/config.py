@@ -32,9 +32,11 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a worker trusts a SCIM token it has read: the bound on a revocation taking
     # effect (README, Performance). 0 reads the token on every request.
     "SCIM_TOKEN_CACHE_SECONDS": 2,
-    # Days a new SCIM token lives unless issued with --expires-in-days or --no-expiry
-    # (RFC 7644 §7.4: bearer tokens must have a limited lifetime).
+    # Days a new SCIM token, or an owner's API token, lives unless issued with
+    # --expires-in-days or --no-expiry (RFC 7644 §7.4: bearer tokens must have a limited
+    # lifetime).
     "SCIM_TOKEN_LIFETIME_DAYS": 365,
+    "API_TOKEN_LIFETIME_DAYS": 365,
     "REDIS_URL": None,
     # Owners.
     "MAX_SEATS_PER_PURCHASE": 10_000,
@@ -117,6 +119,7 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         "SCIM_TOKEN_CACHE_SECONDS",
         "EVENT_RETENTION_DAYS",
         "SCIM_TOKEN_LIFETIME_DAYS",
+        "API_TOKEN_LIFETIME_DAYS",
     ):
         try:
             app.config[name] = int(app.config[name])
@@ -143,8 +146,9 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         )
     if app.config["EVENT_RETENTION_DAYS"] < 1:
         raise ConfigurationError("SCIM_GATEWAY_EVENT_RETENTION_DAYS must be at least 1 day")
-    if app.config["SCIM_TOKEN_LIFETIME_DAYS"] < 1:
-        raise ConfigurationError("SCIM_GATEWAY_SCIM_TOKEN_LIFETIME_DAYS must be at least 1 day")
+    for name in ("SCIM_TOKEN_LIFETIME_DAYS", "API_TOKEN_LIFETIME_DAYS"):
+        if app.config[name] < 1:
+            raise ConfigurationError(f"SCIM_GATEWAY_{name} must be at least 1 day")
     if not 0 <= app.config["INVOICE_NET_DAYS"] <= 365:
         raise ConfigurationError("SCIM_GATEWAY_INVOICE_NET_DAYS must be from 0 to 365 days")
 

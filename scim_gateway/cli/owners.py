@@ -5,11 +5,17 @@ from __future__ import annotations
 import json
 import secrets
 import sys
-from datetime import timedelta
 
 import click
 
-from seat_core import add_owner, find_owner, get_organization, owners_of
+from seat_core import (
+    LifetimeConflict,
+    add_owner,
+    expiry_of,
+    find_owner,
+    get_organization,
+    owners_of,
+)
 from seat_core.accounts import remove_owner
 
 from ..clock import now
@@ -147,7 +153,12 @@ def owner_reset_password(ctx: Context, slug: str, email: str, from_stdin: bool) 
 @click.option("--org", "slug", required=True, help="Organization slug.")
 @click.option("--email", required=True, help="The owner the token acts for.")
 @click.option("--label", help="What the token is for, like billing-script.")
-@click.option("--expires-in-days", type=click.IntRange(min=1), help="Make the token expire.")
+@click.option(
+    "--expires-in-days",
+    type=click.IntRange(min=1),
+    help="Days the token lives (default SCIM_GATEWAY_API_TOKEN_LIFETIME_DAYS, 365).",
+)
+@click.option("--no-expiry", is_flag=True, help="Issue a token that never expires.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
 def owner_token(
@@ -156,11 +167,20 @@ def owner_token(
     email: str,
     label: str | None,
     expires_in_days: int | None,
+    no_expiry: bool,
     as_json: bool,
 ) -> None:
     """Issue an API token acting for an owner and print it once (it is stored as a hash)."""
     at = now()
-    expires_at = at + timedelta(days=expires_in_days) if expires_in_days else None
+    try:
+        expires_at = expiry_of(
+            at=at,
+            days=expires_in_days,
+            no_expiry=no_expiry,
+            default_days=ctx.app.config["API_TOKEN_LIFETIME_DAYS"],
+        )
+    except LifetimeConflict:
+        raise click.UsageError("Give --expires-in-days or --no-expiry, not both.") from None
     with ctx.transaction() as session:
         organization = get_organization(session, slug)
         row = find_owner(session, organization, email)

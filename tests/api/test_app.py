@@ -48,3 +48,10 @@ def test_in_production_refuses_to_start_without_a_public_url(tmp_path):
 def test_refuses_to_start_with_a_setting_it_cannot_read(setting, value):
     with pytest.raises(ConfigurationError, match=f"SCIM_GATEWAY_{setting}"):
         create_app({**TEST_CONFIG, setting: value})
+
+
+@pytest.mark.parametrize("setting", ["SCIM_TOKEN_LIFETIME_DAYS", "API_TOKEN_LIFETIME_DAYS"])
+@pytest.mark.parametrize("value", ["0", "a year"])
+def test_refuses_to_start_with_a_token_lifetime_that_is_not_a_day_or_more(setting, value):
+    with pytest.raises(ConfigurationError, match=f"SCIM_GATEWAY_{setting} must be"):
+        create_app({**TEST_CONFIG, setting: value})

@@ -110,6 +110,38 @@ def test_a_scim_token_lives_365_days_unless_told_otherwise(
     assert [t["expires_at"] is None for t in listed(run)] == [False, False, True, False]
 
 
+def test_an_owners_api_token_lives_365_days_unless_told_otherwise(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run("owner", "add", "--org", "acme", "--email", "bob@acme.test", "--sso-only")
+
+    def issue_api(*options: str) -> dict[str, Any]:
+        owner = ("owner", "token", "--org", "acme", "--email", "bob@acme.test")
+        code, output = run(*owner, *options, "--json")
+        assert code == 0, output
+        issued: dict[str, Any] = json.loads(output)
+        return issued
+
+    default = issue_api("--label", "billing-script")
+    ten = issue_api("--expires-in-days", "10")
+    forever = issue_api("--no-expiry")
+    both = run(
+        *("owner", "token", "--org", "acme", "--email", "bob@acme.test"),
+        *("--no-expiry", "--expires-in-days", "3"),
+    )
+    monkeypatch.setenv("SCIM_GATEWAY_API_TOKEN_LIFETIME_DAYS", "30")
+    configured = issue_api()
+
+    assert 364 * DAY < lifetime(default) <= 365 * DAY
+    assert 9 * DAY < lifetime(ten) <= 10 * DAY
+    assert forever["expires_at"] is None
+    assert both[0] == 2 and "not both" in both[1]
+    assert 29 * DAY < lifetime(configured) <= 30 * DAY
+    # As listed: each expiry as issued, the refused one never written.
+    expiries = [t["expires_at"] is None for t in listed(run, "--kind", "api")]
+    assert expiries == [False, False, True, False]
+
+
 def test_the_demo_token_has_the_default_lifetime(run: Run) -> None:
     code, output = run("demo", "--json")
 
