@@ -46,7 +46,7 @@ EVENT_NAMES = {
     "contract.expired": _l("Contract expired"),
     "seats.reclaim_upcoming": _l("Seats to be reclaimed"),
     "sso.certificate_expiring": _l("SAML certificate expires in 30 days"),
-    "token.expiring": _l("SCIM token expires in 30 or 7 days"),
+    "token.expiring": _l("A SCIM or API token expires in 30 or 7 days"),
     "webhook.test": _l("Test"),
 }
 

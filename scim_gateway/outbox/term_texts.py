@@ -83,7 +83,9 @@ def certificate_expiring(p: dict[str, Any], org: str, admin: str) -> Content:
 
 
 def token_expiring(p: dict[str, Any], org: str, admin: str) -> Content:
-    """Say which SCIM token expires when, and what to do before provisioning stops."""
+    """Say which token expires when, and what to do before what uses it is refused."""
+    if p.get("kind") == "api":
+        return _api_token_expiring(p, org, admin)
     name = p.get("label") or f"{p.get('prefix', '')}…"
     expires_on = day_text(str(p["expires_at"])[:10])
     return Content(
@@ -105,6 +107,37 @@ def token_expiring(p: dict[str, Any], org: str, admin: str) -> Content:
             )
         ],
         facts=[(_("Token"), str(name)), (_("Expires"), expires_on)],
+        action_label=_("Open billing"),
+        action_url=f"{admin}/billing",
+    )
+
+
+def _api_token_expiring(p: dict[str, Any], org: str, admin: str) -> Content:
+    name = p.get("label") or f"{p.get('prefix', '')}…"
+    expires_on = day_text(str(p["expires_at"])[:10])
+    owner = p.get("owner")
+    facts = [(_("Token"), str(name))]
+    if owner:
+        facts.append((_("Owner"), str(owner)))
+    return Content(
+        subject=_(
+            "[%(org)s] The API token %(name)s expires on %(day)s",
+            org=org,
+            name=name,
+            day=expires_on,
+        ),
+        headline=_("API token %(name)s expires in %(days)s days", name=name, days=p["days_left"]),
+        paragraphs=[
+            _(
+                "The API token %(name)s expires on %(day)s. After that every request made "
+                "with it is refused. Issue a new token (`%(command)s`), put it where this one "
+                "is used, then revoke this one.",
+                name=name,
+                day=expires_on,
+                command="scim-gateway owner token",
+            )
+        ],
+        facts=[*facts, (_("Expires"), expires_on)],
         action_label=_("Open billing"),
         action_url=f"{admin}/billing",
     )

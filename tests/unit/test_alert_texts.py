@@ -149,6 +149,17 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
          "expires_at": "2025-03-15T08:00:00+00:00", "days_left": 6},
     ),
     "token-expiring-bare": ("token.expiring", {"expires_at": "2025-03-15", "days_left": 7}),
+    "token-expiring-api": (
+        "token.expiring",
+        {"token_id": 6, "kind": "api", "owner": "bob@acme.test", "label": "billing-script",
+         "prefix": "sgw_ef56", "notice_days": 30, "expires_at": "2025-04-07T00:00:00+00:00",
+         "days_left": 30},
+    ),
+    "token-expiring-api-unowned": (
+        "token.expiring",
+        {"token_id": 7, "kind": "api", "owner": None, "label": None, "prefix": "sgw_gh78",
+         "notice_days": 7, "expires_at": "2025-03-15T08:00:00+00:00", "days_left": 6},
+    ),
     "contract-renewed": (
         "contract.renewed", {**INVOICE, "term_start": "2025-01-01", "term_end": "2026-01-01"}
     ),

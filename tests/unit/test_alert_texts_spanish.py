@@ -79,3 +79,12 @@ def test_a_pace_is_written_with_its_sign_and_the_languages_separators(
     # One writer for the alert's text and the forecast card alike.
     with app.app_context(), i18n.in_language(language):
         assert i18n.pace(pace) == written
+
+
+def test_an_api_tokens_notice_names_it_and_its_owner_in_spanish(app: Flask) -> None:
+    said, text, _ = spanish(app, "token-expiring-api")
+
+    subject = "[Acme & Co] El token de API billing-script caduca el 7 de abril de 2025"
+    assert said["summary"] == subject
+    assert "Emita un token nuevo (`scim-gateway owner token`)" in text
+    assert "Propietario: bob@acme.test" in text

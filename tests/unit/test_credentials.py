@@ -7,9 +7,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from seat_core import LifetimeConflict, expiry_of, notify_token_expiry, record_use, token_state
+from seat_core import (
+    LifetimeConflict,
+    add_owner,
+    expiry_of,
+    notify_token_expiry,
+    record_use,
+    token_state,
+)
 from seat_core.alerts import notice_days
-from seat_core.models import ApiToken, Outbox
+from seat_core.models import ApiToken, Organization, Outbox
 from tests.factories import gen_organization
 
 AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -89,3 +96,40 @@ def test_each_notice_of_a_scim_token_is_written_once(sessions: sessionmaker[Sess
     assert [a.payload["notice_days"] for a in alerts] == [30, 7]
     assert {a.payload["token_id"] for a in alerts} == {token_id}
     assert {a.payload["label"] for a in alerts} == {"okta"}
+
+
+def test_an_owners_api_token_gets_its_own_notices_naming_its_kind_and_owner(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as session:
+        scim = token(session, expires_at=AT + 20 * DAY)
+        bob = add_owner(
+            session, session.get_one(Organization, scim.organization_id),
+            email="bob@acme.test", role="owner", at=AT,
+        )  # fmt: skip
+        api = ApiToken(
+            organization_id=scim.organization_id, kind="api", owner_id=bob.id,
+            token_hash="a" * 64, prefix="sgw_billing", label="billing-script",
+            created_at=AT, expires_at=AT + 20 * DAY,
+        )  # fmt: skip
+        never = ApiToken(
+            organization_id=scim.organization_id, kind="api", owner_id=bob.id,
+            token_hash="b" * 64, prefix="sgw_forever", created_at=AT,
+        )  # fmt: skip
+        session.add_all([api, never])
+        session.flush()
+        ids = (scim.id, api.id)
+
+    with sessions.begin() as session:
+        written = notify_token_expiry(session, at=AT)
+    with sessions.begin() as session:
+        again = notify_token_expiry(session, at=AT + DAY)
+
+    with sessions() as session:
+        alerts = session.query(Outbox).filter(Outbox.event == "token.expiring").all()
+    assert (written, again) == (2, 0)
+    by_token = {a.payload["token_id"]: a.payload for a in alerts}
+    assert set(by_token) == set(ids)
+    assert (by_token[ids[0]]["kind"], by_token[ids[0]]["owner"]) == ("scim", None)
+    assert (by_token[ids[1]]["kind"], by_token[ids[1]]["owner"]) == ("api", "bob@acme.test")
+    assert by_token[ids[1]]["label"] == "billing-script"
