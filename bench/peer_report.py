@@ -222,53 +222,51 @@ def table(rows: list[dict[str, Any]], kinds: list[str]) -> list[str]:
     return lines
 
 
-def floor_table(rows: list[dict[str, Any]], kinds: list[str]) -> list[str]:
-    """Return the Markdown rows of the creates beside the durable floor, where it ran."""
+# What each floor table sets side by side: the key of a server's figures in summary() (the
+# gateway's have none) and its name.
+FLOOR_SERVERS = {
+    CREATES: (
+        ("unwritten", "floor without statements"),
+        ("floor", "floor"),
+        ("", "gateway"),
+        ("durable", "django-scim2"),
+    ),
+    LOOKUPS: (("floor", "floor"), ("", "gateway"), ("durable", "django-scim2")),
+}
+
+
+def floor_table(
+    rows: list[dict[str, Any]], kinds: list[str], operation: str = CREATES
+) -> list[str]:
+    """Return the Markdown rows of an operation beside the durable floor, where it ran."""
+    servers = FLOOR_SERVERS[operation]
+    names = " · ".join(name for _, name in servers)
+    # Every server but django-scim2 itself against django-scim2.
+    against = servers[:-1]
     lines = [
-        "| users | database | creates/s: floor without statements · floor · gateway · "
-        "django-scim2 | vs django-scim2: floor without statements · floor · gateway "
-        "| gateway vs floor | CPU ms: floor without statements · floor · gateway · "
-        "django-scim2 |",
+        f"| users | database | {operation.split()[0]}/s: {names} | vs django-scim2: "
+        f"{' · '.join(name for _, name in against)} | gateway vs floor | CPU ms: {names} |",
         "|---:|---|---:|---:|---:|---:|",
     ]
     for line in summary(rows, kinds):
-        f = line[CREATES]
+        f = line[operation]
         if f["floor"] is None:
             continue
-        lines.append(
-            f"| {line['users']:,} | {line['database']} | {_num(f['unwritten'])} · "
-            f"{_num(f['floor'])} · {_num(f['gateway'])} · {_num(f['durable'])} | "
-            f"{_x(f['unwritten_vs_durable'])} · {_x(f['floor_vs_durable'])} · "
-            f"{_x(f['vs_durable'])} | {_x(f['vs_floor'])} | "
-            f"{_ms(f['unwritten_cpu_ms'])} · {_ms(f['floor_cpu_ms'])} · "
-            f"{_ms(f['cpu_ms'])} · {_ms(f['durable_cpu_ms'])} |"
+        rates = " · ".join(_num(f[key or "gateway"]) for key, _ in servers)
+        ratios = " · ".join(
+            _x(f[f"{key}_vs_durable" if key else "vs_durable"]) for key, _ in against
         )
-    return lines if len(lines) > 2 else []
-
-
-def floor_lookup_table(rows: list[dict[str, Any]], kinds: list[str]) -> list[str]:
-    """Return the Markdown rows of the lookups beside the durable floor, where it ran."""
-    lines = [
-        "| users | database | lookups/s: floor · gateway · django-scim2 | vs django-scim2: "
-        "floor · gateway | gateway vs floor | CPU ms: floor · gateway · django-scim2 |",
-        "|---:|---|---:|---:|---:|---:|",
-    ]
-    for line in summary(rows, kinds):
-        k = line[LOOKUPS]
-        if k["floor"] is None:
-            continue
+        cpu = " · ".join(_ms(f[f"{key}_cpu_ms" if key else "cpu_ms"]) for key, _ in servers)
         lines.append(
-            f"| {line['users']:,} | {line['database']} | {_num(k['floor'])} · "
-            f"{_num(k['gateway'])} · {_num(k['durable'])} | {_x(k['floor_vs_durable'])} · "
-            f"{_x(k['vs_durable'])} | {_x(k['vs_floor'])} | {_ms(k['floor_cpu_ms'])} · "
-            f"{_ms(k['cpu_ms'])} · {_ms(k['durable_cpu_ms'])} |"
+            f"| {line['users']:,} | {line['database']} | {rates} | {ratios} "
+            f"| {_x(f['vs_floor'])} | {cpu} |"
         )
     return lines if len(lines) > 2 else []
 
 
 def _floor_section(rows: list[dict[str, Any]], kinds: list[str]) -> list[str]:
     creates = floor_table(rows, kinds)
-    found = floor_lookup_table(rows, kinds)
+    found = floor_table(rows, kinds, LOOKUPS)
     if not creates and not found:
         return []
     return [

@@ -50,32 +50,24 @@ class Server:
 
     def rss_mib(self) -> list[float]:
         """Return the resident memory of each worker, in MiB."""
-        sizes = []
-        for pid in self.workers():
-            try:
-                status = Path(f"/proc/{pid}/status").read_text()
-            except OSError:
-                continue
-            for line in status.splitlines():
-                if line.startswith("VmRSS:"):
-                    sizes.append(int(line.split()[1]) / 1024)
-        return sizes
+        return self._kib_of("status", ("VmRSS:",))
 
     def own_mib(self) -> list[float]:
         """Return the memory each worker holds alone (its private pages, shared with no other
         process: not the master's pages it still shares since the fork), in MiB."""
+        return self._kib_of("smaps_rollup", ("Private_Clean:", "Private_Dirty:"))
+
+    def _kib_of(self, name: str, fields: tuple[str, ...]) -> list[float]:
+        """Return, for each worker, the sum of those fields (in kB) of /proc/<pid>/<name>, in
+        MiB."""
         sizes = []
         for pid in self.workers():
             try:
-                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+                text = Path(f"/proc/{pid}/{name}").read_text()
             except OSError:
                 continue
-            private = [
-                int(line.split()[1])
-                for line in rollup.splitlines()
-                if line.startswith(("Private_Clean:", "Private_Dirty:"))
-            ]
-            sizes.append(sum(private) / 1024)
+            kib = [int(line.split()[1]) for line in text.splitlines() if line.startswith(fields)]
+            sizes.append(sum(kib) / 1024)
         return sizes
 
     def cpu_seconds(self) -> float:

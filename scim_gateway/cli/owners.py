@@ -9,9 +9,7 @@ import sys
 import click
 
 from seat_core import (
-    LifetimeConflict,
     add_owner,
-    expiry_of,
     find_owner,
     get_organization,
     owners_of,
@@ -24,6 +22,7 @@ from ..passwords import hash_password
 from ..tokens import issue_token, revoke_owner_tokens
 from . import Context, cli, pass_context
 from .output import emit_new_token
+from .tokens import expiry_from
 
 MIN_PASSWORD_LENGTH = 12
 ROLES = {"primary_owner": "Primary Owner", "owner": "Owner"}
@@ -172,15 +171,9 @@ def owner_token(
 ) -> None:
     """Issue an API token acting for an owner and print it once (it is stored as a hash)."""
     at = now()
-    try:
-        expires_at = expiry_of(
-            at=at,
-            days=expires_in_days,
-            no_expiry=no_expiry,
-            default_days=ctx.app.config["API_TOKEN_LIFETIME_DAYS"],
-        )
-    except LifetimeConflict:
-        raise click.UsageError("Give --expires-in-days or --no-expiry, not both.") from None
+    expires_at = expiry_from(
+        ctx, at=at, days=expires_in_days, no_expiry=no_expiry, setting="API_TOKEN_LIFETIME_DAYS"
+    )
     with ctx.transaction() as session:
         organization = get_organization(session, slug)
         row = find_owner(session, organization, email)

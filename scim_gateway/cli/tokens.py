@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import click
@@ -13,6 +14,19 @@ from ..clock import now
 from ..tokens import KINDS, issue_token, revoke_token, tokens_of
 from . import Context, cli, pass_context
 from .output import emit_new_token
+
+
+def expiry_from(
+    ctx: Context, *, at: datetime, days: int | None, no_expiry: bool, setting: str
+) -> datetime | None:
+    """Return when a token issued now expires, from --expires-in-days and --no-expiry, or
+    after the days of the setting (SCIM_TOKEN_LIFETIME_DAYS, API_TOKEN_LIFETIME_DAYS)."""
+    try:
+        return expiry_of(
+            at=at, days=days, no_expiry=no_expiry, default_days=ctx.app.config[setting]
+        )
+    except LifetimeConflict:
+        raise click.UsageError("Give --expires-in-days or --no-expiry, not both.") from None
 
 
 @cli.group()
@@ -41,15 +55,9 @@ def token_issue(
 ) -> None:
     """Issue a SCIM token and print it once; it is stored only as a hash."""
     at = now()
-    try:
-        expires_at = expiry_of(
-            at=at,
-            days=expires_in_days,
-            no_expiry=no_expiry,
-            default_days=ctx.app.config["SCIM_TOKEN_LIFETIME_DAYS"],
-        )
-    except LifetimeConflict:
-        raise click.UsageError("Give --expires-in-days or --no-expiry, not both.") from None
+    expires_at = expiry_from(
+        ctx, at=at, days=expires_in_days, no_expiry=no_expiry, setting="SCIM_TOKEN_LIFETIME_DAYS"
+    )
     with ctx.transaction() as session:
         organization = get_organization(session, slug)
         row, secret = issue_token(

@@ -83,60 +83,38 @@ def certificate_expiring(p: dict[str, Any], org: str, admin: str) -> Content:
 
 
 def token_expiring(p: dict[str, Any], org: str, admin: str) -> Content:
-    """Say which token expires when, and what to do before what uses it is refused."""
-    if p.get("kind") == "api":
-        return _api_token_expiring(p, org, admin)
+    """Say which token, SCIM or API, expires when, and what to do before what uses it is
+    refused."""
     name = p.get("label") or f"{p.get('prefix', '')}…"
     expires_on = day_text(str(p["expires_at"])[:10])
-    return Content(
-        subject=_(
-            "[%(org)s] The SCIM token %(name)s expires on %(day)s",
-            org=org,
-            name=name,
-            day=expires_on,
-        ),
-        headline=_("SCIM token %(name)s expires in %(days)s days", name=name, days=p["days_left"]),
-        paragraphs=[
-            _(
-                "The SCIM token %(name)s expires on %(day)s. After that the identity provider "
-                "can no longer provision or deactivate anyone. Issue a new token "
-                "(`%(command)s`), set it at the identity provider, then revoke this one.",
-                name=name,
-                day=expires_on,
-                command="scim-gateway token issue",
-            )
-        ],
-        facts=[(_("Token"), str(name)), (_("Expires"), expires_on)],
-        action_label=_("Open billing"),
-        action_url=f"{admin}/billing",
-    )
-
-
-def _api_token_expiring(p: dict[str, Any], org: str, admin: str) -> Content:
-    name = p.get("label") or f"{p.get('prefix', '')}…"
-    expires_on = day_text(str(p["expires_at"])[:10])
-    owner = p.get("owner")
+    said = {"org": org, "name": name, "day": expires_on, "days": p["days_left"]}
     facts = [(_("Token"), str(name))]
-    if owner:
-        facts.append((_("Owner"), str(owner)))
+    if p.get("kind") == "api":
+        subject = _("[%(org)s] The API token %(name)s expires on %(day)s", **said)
+        headline = _("API token %(name)s expires in %(days)s days", **said)
+        paragraph = _(
+            "The API token %(name)s expires on %(day)s. After that every request made "
+            "with it is refused. Issue a new token (`%(command)s`), put it where this one "
+            "is used, then revoke this one.",
+            command="scim-gateway owner token",
+            **said,
+        )
+        if p.get("owner"):
+            facts.append((_("Owner"), str(p["owner"])))
+    else:
+        subject = _("[%(org)s] The SCIM token %(name)s expires on %(day)s", **said)
+        headline = _("SCIM token %(name)s expires in %(days)s days", **said)
+        paragraph = _(
+            "The SCIM token %(name)s expires on %(day)s. After that the identity provider "
+            "can no longer provision or deactivate anyone. Issue a new token "
+            "(`%(command)s`), set it at the identity provider, then revoke this one.",
+            command="scim-gateway token issue",
+            **said,
+        )
     return Content(
-        subject=_(
-            "[%(org)s] The API token %(name)s expires on %(day)s",
-            org=org,
-            name=name,
-            day=expires_on,
-        ),
-        headline=_("API token %(name)s expires in %(days)s days", name=name, days=p["days_left"]),
-        paragraphs=[
-            _(
-                "The API token %(name)s expires on %(day)s. After that every request made "
-                "with it is refused. Issue a new token (`%(command)s`), put it where this one "
-                "is used, then revoke this one.",
-                name=name,
-                day=expires_on,
-                command="scim-gateway owner token",
-            )
-        ],
+        subject=subject,
+        headline=headline,
+        paragraphs=[paragraph],
         facts=[*facts, (_("Expires"), expires_on)],
         action_label=_("Open billing"),
         action_url=f"{admin}/billing",

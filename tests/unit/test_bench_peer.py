@@ -12,7 +12,6 @@ from bench.peer_report import (
     combined,
     durable,
     floor,
-    floor_lookup_table,
     floor_table,
     markdown,
     peer_targets,
@@ -220,7 +219,7 @@ def test_on_postgresql_the_floor_is_measured_as_on_sqlite_and_bounds_the_targets
     ]
 
     [creates] = floor_table(rows, ["postgresql"])[2:]
-    [found] = floor_lookup_table(rows, ["postgresql"])[2:]
+    [found] = floor_table(rows, ["postgresql"], LOOKUPS)[2:]
     checks = {check["target"]: check["value"] for check in peer_targets(rows, ["postgresql"])}
 
     assert creates == (
