@@ -110,6 +110,10 @@ class Database:
             self.driver.autocommit = True
             self.take_alone = Statement(TAKE_SEAT_ALONE_CALL, dialect)
         else:
+            # The engine sets a busy timeout, inside which SQLite's own handler sleeps 1, 2,
+            # 5, 10 ... ms; the gateway turns it off for its BEGIN IMMEDIATE and waits in
+            # steps of at most 2 ms (seat_core.db), and so does begin_immediate here.
+            self.driver.execute("PRAGMA busy_timeout = 0")
             self.licensed = Statement(statements.LICENSED_GROUP, dialect)
             self.insert_member = Statement(statements.INSERT_MEMBER, dialect)
             self.take = Statement(statements.TAKE_SEAT, dialect)

@@ -69,3 +69,16 @@ def test_the_floor_finds_a_member_by_user_name_as_the_gateway_shows_it(floor):
     [user] = found.json["Resources"]
     assert (user["id"], user["userName"]) == (created["id"], "User10@acme.test")
     assert missing.json["totalResults"] == 0
+
+
+def test_on_sqlite_the_floor_waits_for_the_write_lock_as_the_gateway_does(sqlite_url, monkeypatch):
+    # Its own steps of at most 2 ms, never SQLite's busy handler (1, 2, 5, 10 ... ms).
+    monkeypatch.setenv("BENCH_FLOOR_DATABASE", sqlite_url)
+    from bench import floor_app
+
+    opened = floor_app.database()
+    try:
+        assert opened.driver.execute("PRAGMA busy_timeout").fetchone() == (0,)
+    finally:
+        opened.close()
+        floor_app._database.clear()
