@@ -48,16 +48,21 @@ from sqlalchemy import Dialect, Engine
 from scim_gateway.scim.lookup import BY_USER_NAME_CALL, group_list, simple_filter
 from scim_gateway.scim.policy import comparison_key
 from scim_gateway.scim.projection import list_payload, shown_user
+from seat_core import events as event_log
 from seat_core import make_engine
+from seat_core.actors import Actor
 from seat_core.events import INSERT_TWO_EVENTS
 from seat_core.fastpath import statements
 from seat_core.fastpath.at_once import TAKE_SEAT_ALONE_CALL
 from seat_core.fastpath.prepared import Prepared
+from seat_core.history import counts
 from seat_core.identity import natural_key
 
 SCIM_JSON = "application/scim+json"
 ONE_DAY = timedelta(days=1)
 Model = User[EnterpriseUser]
+# Who every create of the floor is made by, as the gateway records a SCIM token.
+SCIM_TOKEN = Actor("scim_token", "1")
 
 app = Flask(__name__)
 
@@ -246,9 +251,9 @@ def write_alone(db: Database, row: dict[str, Any], at: datetime) -> None:
         **row,
         **take_parameters(row, at),
         "p_on": None,
-        "p_actor_type": "scim_token",
-        "p_actor_id": "1",
-        "p_actor_label": None,
+        "p_actor_type": SCIM_TOKEN.type,
+        "p_actor_id": SCIM_TOKEN.id,
+        "p_actor_label": SCIM_TOKEN.label,
         "p_subject": row["m_user_name"],
     }
     cursor = db.driver.cursor()
@@ -287,19 +292,24 @@ def write(db: Database, row: dict[str, Any], at: datetime) -> None:
 def events(
     row: dict[str, Any], at: datetime, day: date, used: int, purchased: int, term_index: int
 ) -> dict[str, Any]:
-    """Return the parameters of the two-event INSERT: member.created, then seat.taken."""
-    event = {
-        "organization_id": row["m_organization_id"],
-        "occurred_at": at,
-        "actor_type": "scim_token",
-        "actor_id": "1",
-        "actor_label": None,
-        "subject": row["m_user_name"],
-    }
-    member_id = row["m_id"]
-    created = {"member_id": member_id, "active": True, "source": "scim"}
-    counts = {"seats_used": used, "seats_purchased": purchased, "term_index": term_index}
-    data = {"member_id": member_id, **counts, "on": day.isoformat()}
-    pair = {f"{name}_1": value for name, value in {**event, "type": "member.created"}.items()}
-    pair |= {f"{name}_2": value for name, value in {**event, "type": "seat.taken"}.items()}
-    return {**pair, "data_1": created, "data_2": data}
+    """Return the parameters of the two-event INSERT: member.created, then seat.taken, as
+    seat_core.takes.log_taken makes them."""
+    organization_id, subject = row["m_organization_id"], row["m_user_name"]
+    data = {"member_id": row["m_id"]}
+    created = event_log.parameters(
+        organization_id,
+        "member.created",
+        at,
+        subject,
+        data | {"active": True, "source": "scim"},
+        SCIM_TOKEN,
+    )
+    taken = event_log.parameters(
+        organization_id,
+        "seat.taken",
+        at,
+        subject,
+        data | counts(used, purchased, term_index, on=day),
+        SCIM_TOKEN,
+    )
+    return event_log.pair_values(created, taken)

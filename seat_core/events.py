@@ -91,9 +91,14 @@ INSERT_TWO_EVENTS = Prepared(
 
 def record_pair(connection: Connection, first: dict[str, Any], second: dict[str, Any]) -> None:
     """Append two events, each given by its parameters(), by one INSERT, first before second."""
+    INSERT_TWO_EVENTS.run(connection, pair_values(first, second))
+
+
+def pair_values(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+    """Return the bound values of INSERT_TWO_EVENTS for two events' parameters()."""
     values = {f"{name}_1": value for name, value in first.items()}
     values |= {f"{name}_2": value for name, value in second.items()}
-    INSERT_TWO_EVENTS.run(connection, values)
+    return values
 
 
 def record(

@@ -8,12 +8,7 @@ import sys
 
 import click
 
-from seat_core import (
-    add_owner,
-    find_owner,
-    get_organization,
-    owners_of,
-)
+from seat_core import add_owner, find_owner, get_organization, owners_of
 from seat_core.accounts import remove_owner
 
 from ..clock import now

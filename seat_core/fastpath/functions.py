@@ -80,10 +80,11 @@ def function_call(name: str, prepared: Prepared[R]) -> Prepared[R]:
     """Return the statement that calls the function of prepared, with the same parameters
     and the same named result; on PostgreSQL only, where prepared has other dialects'."""
     statement, _, binds = _compiled(prepared)
+    columns = _columns(statement)
     called = getattr(func, name)(
         *(bindparam(each, type_=binds[each].type) for each in _parameters(binds))
-    ).table_valued(*(column(each.name, each.type) for each in _columns(statement)))
-    call = select(*(called.c[each.name] for each in _columns(statement)))
+    ).table_valued(*(column(each.name, each.type) for each in columns))
+    call = select(*(called.c[each.name] for each in columns))
     if isinstance(prepared.statements, Mapping):
         return Prepared({**prepared.statements, "postgresql": call}, prepared.result)
     return Prepared(call, prepared.result)

@@ -53,8 +53,13 @@ def test_the_floor_creates_the_member_its_seat_and_both_events(floor):
         assert (member.id, member.active) == (answer.json["id"], True)
         assert member.name_sort_key == "user00210@acme.test"
         assert session.scalar(select(func.count()).select_from(Seat)) == 1
-        types = session.scalars(select(Event.type).order_by(Event.id)).all()
-    assert types[-2:] == ["member.created", "seat.taken"]
+        events = session.scalars(select(Event).order_by(Event.id)).all()
+    created, taken = events[-2:]
+    assert (created.type, taken.type) == ("member.created", "seat.taken")
+    # What seat_core.takes.log_taken writes: the member, and the counts the history reads.
+    assert created.data == {"member_id": member.id, "active": True, "source": "scim"}
+    assert set(taken.data) == {"member_id", "seats_used", "seats_purchased", "term_index", "on"}
+    assert (taken.actor_type, taken.subject) == ("scim_token", "User10@acme.test")
 
 
 def test_the_floor_finds_a_member_by_user_name_as_the_gateway_shows_it(floor):
