@@ -299,8 +299,8 @@ def start_floors(
         env = {"BENCH_FLOOR_DATABASE": db.url, "BENCH_FLOOR_ORGANIZATION": str(db.org.id)}
         server = running.enter_context(gunicorn(env, settings.workers, app=FLOOR_APP))
         servers.append((floor(db.kind), server, _reads_and_creates(db.org, size, f"floor{size}")))
-        if len(servers) == 1:
-            # It writes nothing: the same on every database.
+        if db is databases[0]:
+            # It writes nothing: the same on every database, so started once, with the first.
             env = {**env, "BENCH_FLOOR_STATEMENTS": "none"}
             server = running.enter_context(gunicorn(env, settings.workers, app=FLOOR_APP))
             servers.append((UNWRITTEN, server, _creates_only(db.org, f"unwritten{size}")))
